@@ -1,0 +1,167 @@
+// Package session is livegate's domain: liveness sessions, their statuses and
+// gesture codes, results, audit entries, the Store interface and the rules for
+// moving a session from one status to another.
+//
+// It knows nothing of HTTP, Redis, WebRTC or OpenCV. Stores live in the
+// memstore and redisstore subpackages and share one contract test suite
+// (sessiontest). Every change to a stored session goes through Store.Update
+// with one of the transition methods below, so the rules live in one place and
+// the store only has to make the change atomic.
+package session
+
+import (
+	"time"
+)
+
+// Kind tells which family of session a session belongs to.
+type Kind string
+
+// The two families of session.
+const (
+	// KindActive asks the user for head gestures.
+	KindActive Kind = "active"
+	// KindPassive takes one selfie and checks it passively.
+	KindPassive Kind = "passive"
+)
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool { return k == KindActive || k == KindPassive }
+
+// Status is a session's place in its life cycle. PENDING is the only status
+// that can change; the others are final.
+type Status string
+
+// Session statuses. PENDING and FINISHED are GLAIR's; livegate adds CANCELED
+// and EXPIRED.
+const (
+	StatusPending  Status = "PENDING"
+	StatusFinished Status = "FINISHED"
+	StatusCanceled Status = "CANCELED"
+	StatusExpired  Status = "EXPIRED"
+)
+
+// Final reports whether s can no longer change.
+func (s Status) Final() bool { return s != StatusPending }
+
+// Limits and defaults of the session API (product.md, "Session API").
+const (
+	DefaultNumberOfGestures = 1
+	MaxNumberOfGestures     = 5
+	DefaultExpiresIn        = 24 * time.Hour
+	MinExpiresIn            = 60 * time.Second
+	MaxExpiresIn            = 24 * time.Hour
+	DefaultMaxAttempts      = 3
+	MaxMaxAttempts          = 10
+	MaxURLLength            = 2048
+	MaxDeviceIDLength       = 128
+)
+
+// Session is one liveness check that an integrator asked for.
+type Session struct {
+	ID    string `json:"id"`
+	Kind  Kind   `json:"kind"`
+	Owner string `json:"owner"` // the API key that created it (its id, never the secret)
+
+	Status     Status    `json:"status"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	EndedAt    time.Time `json:"ended_at,omitzero"` // when it left PENDING
+	SuccessURL string    `json:"success_url"`
+	CancelURL  string    `json:"cancel_url,omitempty"`
+
+	// Gestures are the gesture codes to ask, in order; their number is
+	// GLAIR's number_of_gestures. Empty for passive sessions.
+	Gestures            []Gesture `json:"gestures,omitempty"`
+	MaxAttempts         int       `json:"max_attempts"`
+	AttemptsUsed        int       `json:"attempts_used"`
+	DeviceCorrelationID string    `json:"device_correlation_id,omitempty"`
+	Locale              string    `json:"locale,omitempty"`
+	WebhookURL          string    `json:"webhook_url,omitempty"`
+
+	// ClaimedBy is a digest of the browser that first opened the page; other
+	// browsers are shown "in use on another device".
+	ClaimedBy string    `json:"claimed_by,omitempty"`
+	ClaimedAt time.Time `json:"claimed_at,omitzero"`
+
+	Result *Result `json:"result,omitempty"`
+}
+
+// NumberOfGestures is GLAIR's number_of_gestures.
+func (s *Session) NumberOfGestures() int { return len(s.Gestures) }
+
+// StatusAt is the session's status as seen at now: a PENDING session whose
+// expiry has passed is EXPIRED even before any store has rewritten it.
+func (s *Session) StatusAt(now time.Time) Status {
+	if s.Status == StatusPending && !now.Before(s.ExpiresAt) {
+		return StatusExpired
+	}
+	return s.Status
+}
+
+// AttemptsLeft is how many more attempts the end user may start.
+func (s *Session) AttemptsLeft() int { return max(0, s.MaxAttempts-s.AttemptsUsed) }
+
+// Clone returns a deep copy, so that a store never shares memory with callers.
+func (s *Session) Clone() *Session {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.Gestures = append([]Gesture(nil), s.Gestures...)
+	if s.Result != nil {
+		r := s.Result.clone()
+		c.Result = &r
+	}
+	return &c
+}
+
+// Result is the signed-off outcome of a finished session.
+type Result struct {
+	// Status is GLAIR's outer result status: "success" or "failed".
+	Status string `json:"status"`
+	// GestureStatus is MATCH, NOT_MATCH, "face not detected" or
+	// "too many faces detected".
+	GestureStatus GestureStatus `json:"gesture_status"`
+	// DetectedGesture is the last gesture the engine saw (GLAIR's field).
+	DetectedGesture Gesture `json:"detected_gesture,omitempty"`
+
+	// Livegate's additions.
+	Gestures      []GestureOutcome `json:"gestures,omitempty"`
+	LivenessScore *float64         `json:"liveness_score,omitempty"`
+	AttackType    *string          `json:"attack_type,omitempty"`
+	Attempts      int              `json:"attempts"`
+}
+
+func (r Result) clone() Result {
+	c := r
+	c.Gestures = append([]GestureOutcome(nil), r.Gestures...)
+	if r.LivenessScore != nil {
+		v := *r.LivenessScore
+		c.LivenessScore = &v
+	}
+	if r.AttackType != nil {
+		v := *r.AttackType
+		c.AttackType = &v
+	}
+	return c
+}
+
+// GestureOutcome is what happened to one asked gesture.
+type GestureOutcome struct {
+	Gesture Gesture       `json:"gesture"`
+	Status  GestureStatus `json:"gesture_status"`
+	At      time.Time     `json:"at"`
+}
+
+// AuditEntry records one attempt or one notable event of a session.
+type AuditEntry struct {
+	Time      time.Time `json:"time"`
+	Attempt   int       `json:"attempt,omitempty"`
+	Event     string    `json:"event"`
+	Outcome   string    `json:"outcome,omitempty"`
+	ClientIP  string    `json:"client_ip,omitempty"`
+	UserAgent string    `json:"user_agent,omitempty"`
+}
+
+// MaxAuditEntries bounds the audit trail kept per session.
+const MaxAuditEntries = 200

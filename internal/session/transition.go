@@ -1,0 +1,268 @@
+package session
+
+import (
+	"crypto/rand"
+	"math/big"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Params are what an integrator may set when creating a session. Zero values
+// mean "use the default".
+type Params struct {
+	Kind                Kind
+	Owner               string
+	SuccessURL          string
+	CancelURL           string
+	NumberOfGestures    int // 0 = default, else 1..5
+	Gestures            []string
+	ExpiresIn           time.Duration // 0 = default, else 60 s..24 h
+	MaxAttempts         int           // 0 = default, else 1..10
+	DeviceCorrelationID string
+	Locale              string
+	WebhookURL          string
+}
+
+// Locales are the page languages livegate ships.
+var Locales = []string{"en", "id"}
+
+// New validates p and returns a PENDING session created at now with a fresh
+// id. Every rule of the session API's table is checked here; errors are
+// *Error with code EInvalid and a message naming the field.
+func New(p Params, now time.Time) (*Session, error) {
+	if !p.Kind.Valid() {
+		return nil, Errorf(EInvalid, "unknown session kind %q", p.Kind)
+	}
+	if p.SuccessURL == "" {
+		return nil, Errorf(EInvalid, "success_url is required")
+	}
+	if err := CheckRedirectURL("success_url", p.SuccessURL); err != nil {
+		return nil, err
+	}
+	if p.CancelURL != "" {
+		if err := CheckRedirectURL("cancel_url", p.CancelURL); err != nil {
+			return nil, err
+		}
+	}
+	if p.WebhookURL != "" {
+		if err := CheckRedirectURL("webhook_url", p.WebhookURL); err != nil {
+			return nil, err
+		}
+	}
+	s := &Session{
+		ID:                  NewID(),
+		Kind:                p.Kind,
+		Owner:               p.Owner,
+		Status:              StatusPending,
+		CreatedAt:           now,
+		SuccessURL:          p.SuccessURL,
+		CancelURL:           p.CancelURL,
+		MaxAttempts:         DefaultMaxAttempts,
+		DeviceCorrelationID: p.DeviceCorrelationID,
+		Locale:              p.Locale,
+		WebhookURL:          p.WebhookURL,
+	}
+
+	expiresIn := DefaultExpiresIn
+	if p.ExpiresIn != 0 {
+		if p.ExpiresIn < MinExpiresIn || p.ExpiresIn > MaxExpiresIn {
+			return nil, Errorf(EInvalid, "expires_in_seconds must be between %d and %d",
+				int(MinExpiresIn.Seconds()), int(MaxExpiresIn.Seconds()))
+		}
+		expiresIn = p.ExpiresIn
+	}
+	s.ExpiresAt = now.Add(expiresIn)
+
+	if p.MaxAttempts != 0 {
+		if p.MaxAttempts < 1 || p.MaxAttempts > MaxMaxAttempts {
+			return nil, Errorf(EInvalid, "max_attempts must be between 1 and %d", MaxMaxAttempts)
+		}
+		s.MaxAttempts = p.MaxAttempts
+	}
+
+	if len(p.DeviceCorrelationID) > MaxDeviceIDLength {
+		return nil, Errorf(EInvalid, "device_correlation_id must be at most %d characters", MaxDeviceIDLength)
+	}
+	if p.Locale != "" && !validLocale(p.Locale) {
+		return nil, Errorf(EInvalid, "locale must be one of %s", strings.Join(Locales, ", "))
+	}
+
+	if p.NumberOfGestures != 0 && (p.NumberOfGestures < 1 || p.NumberOfGestures > MaxNumberOfGestures) {
+		return nil, Errorf(EInvalid, "number_of_gestures must be between 1 and %d", MaxNumberOfGestures)
+	}
+	if p.Kind == KindPassive {
+		if len(p.Gestures) > 0 || p.NumberOfGestures != 0 {
+			return nil, Errorf(EInvalid, "passive liveness sessions take no gestures")
+		}
+		return s, nil
+	}
+	switch {
+	case len(p.Gestures) > 0:
+		if len(p.Gestures) > MaxNumberOfGestures {
+			return nil, Errorf(EInvalid, "gestures must list at most %d codes", MaxNumberOfGestures)
+		}
+		if p.NumberOfGestures != 0 && p.NumberOfGestures != len(p.Gestures) {
+			return nil, Errorf(EInvalid, "number_of_gestures (%d) does not match the %d gestures given",
+				p.NumberOfGestures, len(p.Gestures))
+		}
+		for _, code := range p.Gestures {
+			g, err := ParseGesture(code)
+			if err != nil {
+				return nil, Errorf(EInvalid, "gestures: unknown gesture code %q", code)
+			}
+			s.Gestures = append(s.Gestures, g)
+		}
+	default:
+		n := p.NumberOfGestures
+		if n == 0 {
+			n = DefaultNumberOfGestures
+		}
+		s.Gestures = randomGestures(n)
+	}
+	return s, nil
+}
+
+// randomGestures draws n gestures from RandomPool with crypto/rand, never the
+// same one twice in a row, so that a replayed recording cannot predict them.
+func randomGestures(n int) []Gesture {
+	out := make([]Gesture, 0, n)
+	for len(out) < n {
+		i, _ := rand.Int(rand.Reader, big.NewInt(int64(len(RandomPool))))
+		g := RandomPool[i.Int64()]
+		if len(out) > 0 && out[len(out)-1] == g {
+			continue
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+func validLocale(l string) bool {
+	for _, x := range Locales {
+		if l == x {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckRedirectURL enforces the rules for integrator URLs: absolute http or
+// https, with a host, no user info, at most MaxURLLength characters.
+func CheckRedirectURL(field, raw string) error {
+	if len(raw) > MaxURLLength {
+		return Errorf(EInvalid, "%s must be at most %d characters", field, MaxURLLength)
+	}
+	if strings.ContainsAny(raw, " \t\r\n\\") {
+		return Errorf(EInvalid, "%s must be an absolute http or https URL", field)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" || u.User != nil || u.Opaque != "" {
+		return Errorf(EInvalid, "%s must be an absolute http or https URL", field)
+	}
+	return nil
+}
+
+// WithSID returns raw with sid=… added to its query, keeping its existing
+// query parameters and fragment. raw must have passed CheckRedirectURL.
+func WithSID(raw, sid string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", Errorf(EInvalid, "bad redirect URL")
+	}
+	q := u.Query()
+	q.Set("sid", sid)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// SuccessRedirect is where the page sends the user once the session is over,
+// whatever its outcome: success_url with sid. The verdict is never in it.
+func (s *Session) SuccessRedirect() (string, error) { return WithSID(s.SuccessURL, s.ID) }
+
+// CancelRedirect is where a cancel sends the user: cancel_url with sid, or
+// "" when the integrator set no cancel_url.
+func (s *Session) CancelRedirect() (string, error) {
+	if s.CancelURL == "" {
+		return "", nil
+	}
+	return WithSID(s.CancelURL, s.ID)
+}
+
+// checkPending returns the error for changing s at now, or nil when s is
+// PENDING and unexpired. An expired session is rewritten to EXPIRED so that
+// the store records what readers already see.
+func (s *Session) checkPending(now time.Time) error {
+	switch s.StatusAt(now) {
+	case StatusPending:
+		return nil
+	case StatusExpired:
+		return ErrExpired
+	default:
+		return ErrFinal
+	}
+}
+
+// Claim binds s to one browser. The first browser to open the page claims
+// it; the same browser may come back; any other gets ErrClaimed.
+func (s *Session) Claim(browser string, now time.Time) error {
+	if err := s.checkPending(now); err != nil {
+		return err
+	}
+	if s.ClaimedBy != "" && s.ClaimedBy != browser {
+		return ErrClaimed
+	}
+	if s.ClaimedBy == "" {
+		s.ClaimedBy, s.ClaimedAt = browser, now
+	}
+	return nil
+}
+
+// StartAttempt uses one attempt and returns its number (1-based), or
+// ErrNoAttemptsLeft.
+func (s *Session) StartAttempt(now time.Time) (int, error) {
+	if err := s.checkPending(now); err != nil {
+		return 0, err
+	}
+	if s.AttemptsLeft() == 0 {
+		return 0, ErrNoAttemptsLeft
+	}
+	s.AttemptsUsed++
+	return s.AttemptsUsed, nil
+}
+
+// Finish records the final result: PENDING → FINISHED, once.
+func (s *Session) Finish(r Result, now time.Time) error {
+	if err := s.checkPending(now); err != nil {
+		return err
+	}
+	if r.Status != "success" && r.Status != "failed" {
+		return Errorf(EInvalid, "result status must be success or failed")
+	}
+	if !r.GestureStatus.Valid() {
+		return Errorf(EInvalid, "unknown gesture_status %q", r.GestureStatus)
+	}
+	r.Attempts = s.AttemptsUsed
+	s.Status, s.EndedAt, s.Result = StatusFinished, now, &r
+	return nil
+}
+
+// Cancel ends s without a result: PENDING → CANCELED. Used both when the end
+// user cancels and when the integrator revokes the session.
+func (s *Session) Cancel(now time.Time) error {
+	if err := s.checkPending(now); err != nil {
+		return err
+	}
+	s.Status, s.EndedAt = StatusCanceled, now
+	return nil
+}
+
+// Expire rewrites a PENDING session past its expiry to EXPIRED. It reports
+// whether it changed anything.
+func (s *Session) Expire(now time.Time) bool {
+	if s.Status == StatusPending && s.StatusAt(now) == StatusExpired {
+		s.Status, s.EndedAt = StatusExpired, s.ExpiresAt
+		return true
+	}
+	return false
+}
