@@ -7,14 +7,14 @@ import (
 
 // Error codes. The API maps each to one HTTP status in one table.
 const (
-	EInvalid      = "invalid"       // bad input (400)
-	EUnauthorized = "unauthorized"  // no or bad credentials (401)
-	ENotFound     = "not_found"     // unknown session, or another key's (404)
-	EConflict     = "conflict"      // the session is in a state that forbids the change (409)
-	ETooLarge     = "too_large"     // body or file over its limit (413)
-	ERateLimited  = "rate_limited"  // too many requests (429)
-	EUnavailable  = "unavailable"   // a dependency is down or a cap is reached (503)
-	EInternal     = "internal"      // anything else (500)
+	EInvalid      = "invalid"      // bad input (400)
+	EUnauthorized = "unauthorized" // no or bad credentials (401)
+	ENotFound     = "not_found"    // unknown session, or another key's (404)
+	EConflict     = "conflict"     // the session is in a state that forbids the change (409)
+	ETooLarge     = "too_large"    // body or file over its limit (413)
+	ERateLimited  = "rate_limited" // too many requests (429)
+	EUnavailable  = "unavailable"  // a dependency is down or a cap is reached (503)
+	EInternal     = "internal"     // anything else (500)
 )
 
 // Error is livegate's error type: a code for machines and a message that is
