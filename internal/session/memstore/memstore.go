@@ -1,0 +1,284 @@
+// Package memstore keeps sessions and rate-limit buckets in the memory of one
+// process. It is livegate's default store: nothing to set up, nothing shared,
+// everything lost on restart. Use redisstore when several instances serve the
+// same sessions.
+//
+// Time comes from an injected clock (WithClock), so that expiry, retention
+// and rate limits can be tested without waiting.
+package memstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/livegate/livegate/internal/session"
+)
+
+// DefaultSweepInterval is how often a Store looks for sessions past their
+// retention when WithSweepInterval is not given.
+const DefaultSweepInterval = time.Minute
+
+// Option configures a Store or a RateLimiter. Options that do not apply to
+// the value being built are ignored.
+type Option func(*config)
+
+type config struct {
+	now       func() time.Time
+	retention time.Duration
+	sweep     time.Duration
+}
+
+func newConfig(opts []Option) config {
+	c := config{now: time.Now, retention: session.DefaultRetention, sweep: DefaultSweepInterval}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithClock sets the clock used for expiry, retention and rate limits
+// (default time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
+
+// WithRetention sets how long a session is kept after it has expired or
+// ended (default session.DefaultRetention).
+func WithRetention(d time.Duration) Option {
+	return func(c *config) {
+		if d >= 0 {
+			c.retention = d
+		}
+	}
+}
+
+// WithSweepInterval sets how often a background sweep evicts sessions past
+// their retention (default DefaultSweepInterval). Zero or less turns the
+// sweep off; sessions are then evicted only when they are touched or when
+// Sweep is called.
+func WithSweepInterval(d time.Duration) Option {
+	return func(c *config) { c.sweep = d }
+}
+
+// errClosed is returned by Ping once the store is closed.
+var errClosed = errors.New("memstore: store is closed")
+
+// Store is an in-memory session.Store. One mutex guards everything: every
+// operation is a map lookup and a deep copy, so contention is short, and
+// Update is atomic by construction.
+type Store struct {
+	now       func() time.Time
+	retention time.Duration
+
+	mu       sync.Mutex
+	sessions map[string]*entry
+	closed   bool
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+type entry struct {
+	s     *session.Session
+	audit []session.AuditEntry
+}
+
+var _ session.Store = (*Store)(nil)
+
+// New returns an empty Store. Unless the sweep is turned off, it runs one
+// goroutine that Close stops.
+func New(opts ...Option) *Store {
+	c := newConfig(opts)
+	st := &Store{
+		now:       c.now,
+		retention: c.retention,
+		sessions:  make(map[string]*entry),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+	}
+	if c.sweep > 0 {
+		go st.sweepLoop(c.sweep)
+	} else {
+		close(st.done)
+	}
+	return st
+}
+
+func (st *Store) sweepLoop(every time.Duration) {
+	defer close(st.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-st.stop:
+			return
+		case <-t.C:
+			st.Sweep()
+		}
+	}
+}
+
+// Sweep evicts every session past its retention and returns how many it
+// evicted. The background sweep calls it; it is exported for tests and for
+// callers that turn the sweep off.
+func (st *Store) Sweep() int {
+	now := st.now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	n := 0
+	for id, e := range st.sessions {
+		if st.gone(e, now) {
+			delete(st.sessions, id)
+			n++
+		}
+	}
+	return n
+}
+
+// Len reports how many sessions the store holds, evicted ones excluded once
+// swept.
+func (st *Store) Len() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return len(st.sessions)
+}
+
+// gone reports whether e is past its retention at now.
+func (st *Store) gone(e *entry, now time.Time) bool {
+	return !now.Before(e.s.KeepUntil(st.retention))
+}
+
+// lookup returns the live entry for id, evicting it first when it is past
+// its retention. The caller holds st.mu.
+func (st *Store) lookup(id string, now time.Time) (*entry, bool) {
+	e, ok := st.sessions[id]
+	if !ok {
+		return nil, false
+	}
+	if st.gone(e, now) {
+		delete(st.sessions, id)
+		return nil, false
+	}
+	return e, true
+}
+
+// Create stores a copy of s. It returns session.ErrExists when the id is
+// taken by a session still within its retention.
+func (st *Store) Create(ctx context.Context, s *session.Session) error {
+	if s == nil || s.ID == "" {
+		return session.Errorf(session.EInvalid, "memstore: create: session has no id")
+	}
+	now := st.now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := st.lookup(s.ID, now); ok {
+		return fmt.Errorf("memstore: create %s: %w", s.ID, session.ErrExists)
+	}
+	st.sessions[s.ID] = &entry{s: s.Clone()}
+	return nil
+}
+
+// Get returns a copy of the session as seen now: a PENDING session past its
+// expiry comes back EXPIRED even though the stored copy still says PENDING.
+func (st *Store) Get(ctx context.Context, id string) (*session.Session, error) {
+	now := st.now()
+	st.mu.Lock()
+	e, ok := st.lookup(id, now)
+	var c *session.Session
+	if ok {
+		c = e.s.Clone()
+	}
+	st.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("memstore: get %s: %w", id, session.ErrNotFound)
+	}
+	c.Expire(now)
+	return c, nil
+}
+
+// Update calls fn on a copy of the session (with expiry applied, as Get
+// returns it) and stores the copy when fn returns nil. The store's lock is
+// held while fn runs, so fn must be quick and must not call the store.
+func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session) error) (*session.Session, error) {
+	now := st.now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	e, ok := st.lookup(id, now)
+	if !ok {
+		return nil, fmt.Errorf("memstore: update %s: %w", id, session.ErrNotFound)
+	}
+	c := e.s.Clone()
+	c.Expire(now)
+	if err := fn(c); err != nil {
+		return nil, err
+	}
+	if c.ID != id {
+		return nil, session.Errorf(session.EInternal, "memstore: update %s: fn changed the session id to %q", id, c.ID)
+	}
+	e.s = c.Clone()
+	return c, nil
+}
+
+// AppendAudit adds a copy of entry to the session's audit trail, dropping the
+// oldest entry past session.MaxAuditEntries.
+func (st *Store) AppendAudit(ctx context.Context, id string, a session.AuditEntry) error {
+	now := st.now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	e, ok := st.lookup(id, now)
+	if !ok {
+		return fmt.Errorf("memstore: append audit %s: %w", id, session.ErrNotFound)
+	}
+	if len(e.audit) >= session.MaxAuditEntries {
+		// Shift in place rather than reslicing forward, so the backing
+		// array never grows past the cap.
+		n := copy(e.audit, e.audit[len(e.audit)-session.MaxAuditEntries+1:])
+		e.audit = e.audit[:n]
+	}
+	e.audit = append(e.audit, a)
+	return nil
+}
+
+// Audit returns a copy of the session's audit trail, oldest first; it is
+// empty, not nil, for a session without entries.
+func (st *Store) Audit(ctx context.Context, id string) ([]session.AuditEntry, error) {
+	now := st.now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	e, ok := st.lookup(id, now)
+	if !ok {
+		return nil, fmt.Errorf("memstore: audit %s: %w", id, session.ErrNotFound)
+	}
+	return append([]session.AuditEntry{}, e.audit...), nil
+}
+
+// Ping reports an error once the store is closed, so that readiness checks
+// fail during shutdown.
+func (st *Store) Ping(ctx context.Context) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return errClosed
+	}
+	return nil
+}
+
+// Close stops the background sweep and waits for it to return. The sessions
+// stay readable; Close may be called more than once.
+func (st *Store) Close() error {
+	st.mu.Lock()
+	if !st.closed {
+		st.closed = true
+		close(st.stop)
+	}
+	st.mu.Unlock()
+	<-st.done
+	return nil
+}
