@@ -1,0 +1,161 @@
+// Package api serves livegate's REST API under /face/v1: the GLAIR-compatible
+// active and passive liveness sessions with livegate's extensions, behind API
+// keys. Paths, field names, value spellings and status codes follow GLAIR;
+// livegate only ever adds fields.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/livegate/livegate/internal/session"
+)
+
+// MaxBodyBytes bounds every JSON request body.
+const MaxBodyBytes = 64 << 10
+
+// Config holds what the API needs. Store, Keys and PublicURL are required.
+type Config struct {
+	Store session.Store
+	// Limiter bounds session creation per API key; nil means no limit.
+	Limiter   session.RateLimiter
+	Keys      []Key
+	PublicURL string // base of the end user's page URLs, without a trailing slash
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+// Handler is the REST API.
+type Handler struct {
+	store     session.Store
+	limiter   session.RateLimiter
+	keys      *keyring
+	publicURL string
+	now       func() time.Time
+	log       *slog.Logger
+	mux       *http.ServeMux
+}
+
+// New returns the API handler. Mount it at the root: it serves /face/v1/….
+func New(cfg Config) (*Handler, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("api: Store is required")
+	}
+	if len(cfg.Keys) == 0 {
+		return nil, errors.New("api: at least one API key is required")
+	}
+	if cfg.PublicURL == "" {
+		return nil, errors.New("api: PublicURL is required")
+	}
+	h := &Handler{
+		store:     cfg.Store,
+		limiter:   cfg.Limiter,
+		keys:      newKeyring(cfg.Keys),
+		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
+		now:       cfg.Now,
+		log:       cfg.Logger,
+		mux:       http.NewServeMux(),
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	for _, f := range []struct {
+		path string
+		kind session.Kind
+	}{
+		{"/face/v1/active-liveness-sessions", session.KindActive},
+		{"/face/v1/passive-liveness-sessions", session.KindPassive},
+	} {
+		h.mux.Handle("POST "+f.path, h.auth(h.create(f.kind)))
+		h.mux.Handle("GET "+f.path+"/{sid}", h.auth(h.get(f.kind)))
+		h.mux.Handle("DELETE "+f.path+"/{sid}", h.auth(h.revoke(f.kind)))
+		h.mux.Handle("GET "+f.path+"/{sid}/audit", h.auth(h.audit(f.kind)))
+	}
+	h.mux.HandleFunc("/face/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, h.log, session.Errorf(session.ENotFound, "no endpoint for %s %s", r.Method, r.URL.Path))
+	})
+	return h, nil
+}
+
+// ServeHTTP serves the API. Unknown paths and methods get 404 in the API's
+// error format, never the mux's plain text.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// auth rejects requests without a valid key (and Basic credentials when the
+// key has them) before the handler runs.
+func (h *Handler) auth(next func(w http.ResponseWriter, r *http.Request, owner string)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		owner := h.keys.authenticate(r)
+		if owner == "" {
+			writeError(w, r, h.log, session.Errorf(session.EUnauthorized, "missing or invalid API key or credentials"))
+			return
+		}
+		next(w, r, owner)
+	})
+}
+
+// statusOf maps error codes to HTTP statuses: the one table.
+var statusOf = map[string]int{
+	session.EInvalid:      http.StatusBadRequest,
+	session.EUnauthorized: http.StatusUnauthorized,
+	session.ENotFound:     http.StatusNotFound,
+	session.EConflict:     http.StatusConflict,
+	session.ETooLarge:     http.StatusRequestEntityTooLarge,
+	session.ERateLimited:  http.StatusTooManyRequests,
+	session.EUnavailable:  http.StatusServiceUnavailable,
+	session.EInternal:     http.StatusInternalServerError,
+}
+
+// errorBody is GLAIR's error format.
+type errorBody struct {
+	Status       string `json:"status"`
+	ErrorMessage string `json:"error_message"`
+}
+
+// writeError answers err in the API's error format. Internal errors are
+// logged with their cause and shown as "internal server error".
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	code := session.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		log.ErrorContext(r.Context(), "api error", "err", err, "path", r.URL.Path)
+	}
+	writeErrorStatus(w, r, log, status, session.ErrorMessage(err))
+}
+
+func writeErrorStatus(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, msg string) {
+	writeJSON(w, r, log, status, errorBody{Status: "failed", ErrorMessage: msg})
+}
+
+// WritePanic is the response for a handler that panicked, in the API's format.
+func WritePanic(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, r, nil, http.StatusInternalServerError, errorBody{Status: "failed", ErrorMessage: "internal server error"})
+}
+
+func writeJSON(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		if log != nil {
+			log.ErrorContext(r.Context(), "api: encode response", "err", err)
+		}
+		status, b = http.StatusInternalServerError, []byte(`{"status":"failed","error_message":"internal server error"}`)
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}

@@ -1,0 +1,363 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/livegate/livegate/internal/session"
+)
+
+// createRequest is the body of a session creation. Pointers tell an absent
+// field from an explicit zero, which is out of range and refused.
+type createRequest struct {
+	SuccessURL          string   `json:"success_url"`
+	CancelURL           *string  `json:"cancel_url"`
+	NumberOfGestures    *int     `json:"number_of_gestures"`
+	Gestures            []string `json:"gestures"`
+	ExpiresInSeconds    *int     `json:"expires_in_seconds"`
+	MaxAttempts         *int     `json:"max_attempts"`
+	DeviceCorrelationID *string  `json:"device_correlation_id"`
+	Locale              *string  `json:"locale"`
+	WebhookURL          *string  `json:"webhook_url"`
+}
+
+// explicit turns an optional int into the domain's convention (0 = default):
+// an explicit 0 becomes -1 so that the domain's range check refuses it.
+func explicit(p *int) int {
+	switch {
+	case p == nil:
+		return 0
+	case *p == 0:
+		return -1
+	default:
+		return *p
+	}
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func (h *Handler) create(kind session.Kind) func(http.ResponseWriter, *http.Request, string) {
+	return func(w http.ResponseWriter, r *http.Request, owner string) {
+		var req createRequest
+		if err := decodeJSON(w, r, &req); err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		p := session.Params{
+			Kind:                kind,
+			Owner:               owner,
+			SuccessURL:          req.SuccessURL,
+			CancelURL:           str(req.CancelURL),
+			NumberOfGestures:    explicit(req.NumberOfGestures),
+			Gestures:            req.Gestures,
+			MaxAttempts:         explicit(req.MaxAttempts),
+			DeviceCorrelationID: str(req.DeviceCorrelationID),
+			Locale:              str(req.Locale),
+			WebhookURL:          str(req.WebhookURL),
+		}
+		if req.Gestures != nil && len(req.Gestures) == 0 {
+			writeError(w, r, h.log, session.Errorf(session.EInvalid, "gestures must list at least one code when given"))
+			return
+		}
+		if n := explicit(req.ExpiresInSeconds); n != 0 {
+			// Clamp before converting so that a huge number cannot overflow
+			// into the valid range.
+			p.ExpiresIn = time.Duration(min(max(n, -1), math.MaxInt32)) * time.Second
+		}
+		now := h.now()
+		s, err := session.New(p, now)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		// Validate everything before taking a token: bad input must not
+		// cost the integrator its rate.
+		if h.limiter != nil {
+			ok, retry, err := h.limiter.Allow(r.Context(), owner)
+			if err != nil {
+				writeError(w, r, h.log, &session.Error{Code: session.EUnavailable, Message: "rate limiter unavailable", Err: err})
+				return
+			}
+			if !ok {
+				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
+				writeError(w, r, h.log, session.Errorf(session.ERateLimited, "too many sessions created; retry after %d s", int(math.Ceil(retry.Seconds()))))
+				return
+			}
+		}
+		if err := h.store.Create(r.Context(), s); err != nil {
+			writeError(w, r, h.log, fmt.Errorf("api: create session: %w", err))
+			return
+		}
+		h.appendAudit(r, s.ID, session.AuditEntry{Time: now, Event: "created"})
+		h.log.InfoContext(r.Context(), "session created", "sid", s.ID, "kind", s.Kind, "owner", owner)
+		writeJSON(w, r, h.log, http.StatusOK, h.view(s, now, true))
+	}
+}
+
+// load fetches a session of the right kind that owner may see. Another key's
+// session, or one of the other kind, is "not found": its existence is not
+// revealed.
+func (h *Handler) load(r *http.Request, kind session.Kind, owner string) (*session.Session, error) {
+	sid := r.PathValue("sid")
+	if !session.ValidID(sid) {
+		return nil, session.ErrNotFound
+	}
+	s, err := h.store.Get(r.Context(), sid)
+	if err != nil {
+		return nil, err
+	}
+	if s.Owner != owner || s.Kind != kind {
+		return nil, session.ErrNotFound
+	}
+	return s, nil
+}
+
+func (h *Handler) get(kind session.Kind) func(http.ResponseWriter, *http.Request, string) {
+	return func(w http.ResponseWriter, r *http.Request, owner string) {
+		s, err := h.load(r, kind, owner)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		writeJSON(w, r, h.log, http.StatusOK, h.view(s, h.now(), false))
+	}
+}
+
+// revoke cancels a session for its integrator; the page stops at once. It is
+// idempotent for sessions already canceled or expired; a finished session
+// keeps its result and answers 409.
+func (h *Handler) revoke(kind session.Kind) func(http.ResponseWriter, *http.Request, string) {
+	return func(w http.ResponseWriter, r *http.Request, owner string) {
+		if _, err := h.load(r, kind, owner); err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		now := h.now()
+		s, err := h.store.Update(r.Context(), r.PathValue("sid"), func(s *session.Session) error {
+			switch st := s.StatusAt(now); st {
+			case session.StatusCanceled, session.StatusExpired:
+				s.Expire(now)
+				return nil
+			case session.StatusFinished:
+				return session.Errorf(session.EConflict, "session already finished; its result is kept")
+			}
+			return s.Cancel(now)
+		})
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		h.appendAudit(r, s.ID, session.AuditEntry{Time: now, Event: "revoked", Outcome: string(s.Status)})
+		writeJSON(w, r, h.log, http.StatusOK, h.view(s, now, false))
+	}
+}
+
+type auditView struct {
+	SID     string               `json:"sid"`
+	Entries []session.AuditEntry `json:"entries"`
+}
+
+func (h *Handler) audit(kind session.Kind) func(http.ResponseWriter, *http.Request, string) {
+	return func(w http.ResponseWriter, r *http.Request, owner string) {
+		s, err := h.load(r, kind, owner)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		entries, err := h.store.Audit(r.Context(), s.ID)
+		if err != nil {
+			writeError(w, r, h.log, fmt.Errorf("api: audit %s: %w", s.ID, err))
+			return
+		}
+		if entries == nil {
+			entries = []session.AuditEntry{}
+		}
+		writeJSON(w, r, h.log, http.StatusOK, auditView{SID: s.ID, Entries: entries})
+	}
+}
+
+// appendAudit records an integrator action. A failure is logged, not
+// returned: the action itself has been stored.
+func (h *Handler) appendAudit(r *http.Request, sid string, e session.AuditEntry) {
+	e.ClientIP = clientIP(r)
+	e.UserAgent = truncate(r.UserAgent(), 256)
+	if err := h.store.AppendAudit(r.Context(), sid, e); err != nil {
+		h.log.WarnContext(r.Context(), "api: append audit", "sid", sid, "err", err)
+	}
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// decodeJSON reads one JSON object into v: JSON content type only, at most
+// MaxBodyBytes, no unknown fields, no trailing data. Errors name the problem.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (ct != "application/json" && !strings.HasSuffix(ct, "+json")) {
+		return session.Errorf(session.EInvalid, "Content-Type must be application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return session.Errorf(session.ETooLarge, "request body must be at most %d bytes", MaxBodyBytes)
+		}
+		return session.Errorf(session.EInvalid, "could not read request body")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return session.Errorf(session.EInvalid, "request body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return session.Errorf(session.EInvalid, "request body must hold exactly one JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return session.Errorf(session.EInvalid, "request body must hold exactly one JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		if typeErr.Field == "" {
+			return session.Errorf(session.EInvalid, "request body must be a JSON object")
+		}
+		return session.Errorf(session.EInvalid, "%s must be %s, not %s", typeErr.Field, jsonTypeName(typeErr.Type.String()), typeErr.Value)
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return session.Errorf(session.EInvalid, "request body is not valid JSON")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return session.Errorf(session.EInvalid, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return session.Errorf(session.EInvalid, "request body is not valid JSON")
+}
+
+func jsonTypeName(goType string) string {
+	switch strings.TrimPrefix(goType, "*") {
+	case "int":
+		return "an integer"
+	case "string":
+		return "a string"
+	case "[]string":
+		return "an array of strings"
+	}
+	return "of another type"
+}
+
+// sessionView is the session object of GLAIR's API plus livegate's fields.
+type sessionView struct {
+	Status           session.Status `json:"status"`
+	SID              string         `json:"sid"`
+	Expired          int64          `json:"expired"`
+	URL              string         `json:"url"`
+	SuccessURL       string         `json:"success_url"`
+	CancelURL        *string        `json:"cancel_url"`
+	NumberOfGestures *int           `json:"number_of_gestures,omitempty"`
+	// Result is present (null until finished) on retrieval; GLAIR's create
+	// response does not carry it.
+	Result *resultField `json:"result,omitempty"`
+
+	Gestures            []session.Gesture `json:"gestures,omitempty"`
+	CreatedAt           int64             `json:"created"`
+	MaxAttempts         int               `json:"max_attempts"`
+	AttemptsUsed        int               `json:"attempts_used"`
+	DeviceCorrelationID string            `json:"device_correlation_id,omitempty"`
+	Locale              string            `json:"locale,omitempty"`
+	WebhookURL          string            `json:"webhook_url,omitempty"`
+}
+
+// resultField marshals to null for a session without a result, so that the
+// field is present as GLAIR has it.
+type resultField struct{ r *resultView }
+
+func (f *resultField) MarshalJSON() ([]byte, error) {
+	if f.r == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(f.r)
+}
+
+type resultView struct {
+	Status        string                   `json:"status"`
+	Result        glairResult              `json:"result"`
+	Gestures      []session.GestureOutcome `json:"gestures,omitempty"`
+	LivenessScore *float64                 `json:"liveness_score"`
+	AttackType    *string                  `json:"attack_type"`
+	Attempts      int                      `json:"attempts"`
+}
+
+type glairResult struct {
+	GestureStatus   session.GestureStatus `json:"gesture_status"`
+	DetectedGesture session.Gesture       `json:"detected_gesture,omitempty"`
+}
+
+func (h *Handler) view(s *session.Session, now time.Time, created bool) sessionView {
+	v := sessionView{
+		Status:              s.StatusAt(now),
+		SID:                 s.ID,
+		Expired:             s.ExpiresAt.UnixMilli(),
+		URL:                 h.publicURL + "/s/" + s.ID,
+		SuccessURL:          s.SuccessURL,
+		Gestures:            s.Gestures,
+		CreatedAt:           s.CreatedAt.UnixMilli(),
+		MaxAttempts:         s.MaxAttempts,
+		AttemptsUsed:        s.AttemptsUsed,
+		DeviceCorrelationID: s.DeviceCorrelationID,
+		Locale:              s.Locale,
+		WebhookURL:          s.WebhookURL,
+	}
+	if s.CancelURL != "" {
+		v.CancelURL = &s.CancelURL
+	}
+	if s.Kind == session.KindActive {
+		n := s.NumberOfGestures()
+		v.NumberOfGestures = &n
+	}
+	if !created {
+		v.Result = &resultField{}
+		if r := s.Result; r != nil && s.Status == session.StatusFinished {
+			v.Result.r = &resultView{
+				Status:        r.Status,
+				Result:        glairResult{GestureStatus: r.GestureStatus, DetectedGesture: r.DetectedGesture},
+				Gestures:      r.Gestures,
+				LivenessScore: r.LivenessScore,
+				AttackType:    r.AttackType,
+				Attempts:      r.Attempts,
+			}
+		}
+	}
+	return v
+}
