@@ -1,0 +1,42 @@
+# livegate: the two commands of the README are `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+
+.PHONY: run test build deps test-deps redis generate check-generated vet gotest bench
+
+## run: install what is missing, build, and start the server on the in-memory store
+run: deps build
+	./bin/livegate
+
+## test: install what the tests need, start Redis if none answers, run every test
+test: test-deps redis check-generated vet gotest
+
+build:
+	$(GO) build -o bin/livegate ./cmd/server
+
+deps:
+	@scripts/deps.sh run
+
+test-deps:
+	@scripts/deps.sh test
+
+redis:
+	@scripts/redis.sh
+
+generate:
+	$(GO) tool templ generate
+
+# The generated templ files are committed; CI proves they match their sources.
+check-generated: generate
+	@git diff --exit-code -- '*_templ.go' || { echo "templ output is stale: run 'make generate' and commit"; exit 1; }
+
+vet:
+	$(GO) vet ./...
+
+gotest:
+	$(GO) test -count=1 -race ./...
+
+## bench: the benchmarks the README quotes
+bench: redis
+	$(GO) run ./cmd/benchreport
