@@ -54,9 +54,10 @@ if ! have_go; then
 	rm -rf "/usr/local/go-$GO_VERSION" && mkdir -p "/usr/local/go-$GO_VERSION"
 	unzip -q "$zip" -d "/usr/local/go-$GO_VERSION"
 	rm -f "$zip"
-	root=$(find "/usr/local/go-$GO_VERSION" -maxdepth 3 -type f -path '*/bin/go' | head -n1)
+	root=$(find "/usr/local/go-$GO_VERSION" -maxdepth 5 -type f -path '*/bin/go' | head -n1)
 	root=${root%/bin/go}
 	chmod +x "$root"/bin/* "$root"/pkg/tool/*/* 2>/dev/null || true
+	[ ! -e /usr/local/go ] || [ -L /usr/local/go ] || mv /usr/local/go "/usr/local/go.old.$$"
 	ln -sfn "$root" /usr/local/go
 	export PATH=/usr/local/go/bin:$PATH
 	echo "deps: Go installed in /usr/local/go (add /usr/local/go/bin to your PATH)"
