@@ -19,12 +19,11 @@ import (
 // instrumented store) on the store named by kind, as run wires it.
 func benchHandler(b *testing.B, kind string) http.Handler {
 	b.Helper()
-	env := map[string]string{"LIVEGATE_API_KEYS": testKey, "LIVEGATE_CREATE_RATE": "1000000", "LIVEGATE_CREATE_BURST": "1000000"}
+	env := map[string]string{"LIVEGATE_API_KEYS": testKey, "LIVEGATE_PUBLIC_URL": "https://live.example.com", "LIVEGATE_CREATE_RATE": "1000000", "LIVEGATE_CREATE_BURST": "1000000"}
 	if kind == "redis" {
 		for k, v := range redisEnv(b) {
 			env[k] = v
 		}
-		env["LIVEGATE_CREATE_RATE"], env["LIVEGATE_CREATE_BURST"] = "1000000", "1000000"
 	}
 	cfg, err := loadConfig(func(k string) string { return env[k] })
 	if err != nil {

@@ -1,0 +1,143 @@
+// Command benchreport runs the API benchmarks and redis-benchmark in one go
+// and prints the Markdown table that the README's performance section
+// quotes. Machines are noisy, so every figure comes with its ratio to a
+// baseline measured in the same run: Redis's raw SET/GET rate with one
+// client, the ceiling for a request that does one Redis round trip.
+//
+//	go run ./cmd/benchreport [-benchtime 2s] [-count 3]
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	benchtime := flag.String("benchtime", "2s", "go test -benchtime")
+	count := flag.Int("count", 3, "go test -count; the median is reported")
+	requests := flag.Int("n", 50000, "redis-benchmark requests per test")
+	flag.Parse()
+	if err := run(*benchtime, *count, *requests); err != nil {
+		fmt.Fprintln(os.Stderr, "benchreport:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	nsPerOp, allocs []float64
+}
+
+func run(benchtime string, count, requests int) error {
+	redisOps, err := redisBenchmark(requests)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "^BenchmarkAPI$", "-benchmem",
+		"-benchtime", benchtime, "-count", strconv.Itoa(count), "./cmd/server")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("go test -bench: %w\n%s", err, out)
+	}
+	results := parseBench(out)
+
+	fmt.Printf("Machine: %s, %d cores (GOMAXPROCS %d), %s\n\n", cpuName(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
+	fmt.Printf("redis-benchmark, 1 client, %d requests: SET %.0f ops/s, GET %.0f ops/s\n\n", requests, redisOps["SET"], redisOps["GET"])
+	fmt.Println("| benchmark (full HTTP stack, 1 goroutine) | ops/s | allocs/op | ratio to Redis raw rate (same run) |")
+	fmt.Println("|---|---:|---:|---:|")
+	names := make([]string, 0, len(results))
+	for n := range results {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		r := results[n]
+		ops := 1e9 / median(r.nsPerOp)
+		base := redisOps["SET"]
+		if strings.HasPrefix(n, "get/") {
+			base = redisOps["GET"]
+		}
+		fmt.Printf("| %s | %.0f | %.0f | %.2f× |\n", n, ops, median(r.allocs), ops/base)
+	}
+	return nil
+}
+
+var benchLine = regexp.MustCompile(`^BenchmarkAPI/(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+[\d.]+ B/op\s+([\d.]+) allocs/op)?`)
+
+func parseBench(out []byte) map[string]*result {
+	res := map[string]*result{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		m := benchLine.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		r := res[m[1]]
+		if r == nil {
+			r = &result{}
+			res[m[1]] = r
+		}
+		ns, _ := strconv.ParseFloat(m[2], 64)
+		allocs, _ := strconv.ParseFloat(m[3], 64)
+		r.nsPerOp = append(r.nsPerOp, ns)
+		r.allocs = append(r.allocs, allocs)
+	}
+	return res
+}
+
+// redisBenchmark measures Redis's raw SET and GET rate with one client, the
+// same concurrency as the Go benchmarks.
+func redisBenchmark(n int) (map[string]float64, error) {
+	out, err := exec.Command("redis-benchmark", "-h", "127.0.0.1", "-p", "6379", "-c", "1",
+		"-n", strconv.Itoa(n), "-t", "set,get", "--csv").Output()
+	if err != nil {
+		return nil, fmt.Errorf("redis-benchmark (is Redis running? `make redis`): %w", err)
+	}
+	ops := map[string]float64{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Split(line, ",")
+		if len(f) < 2 {
+			continue
+		}
+		name := strings.Trim(f[0], `"`)
+		v, err := strconv.ParseFloat(strings.Trim(f[1], `"`), 64)
+		if err == nil && (name == "SET" || name == "GET") {
+			ops[name] = v
+		}
+	}
+	if ops["SET"] == 0 || ops["GET"] == 0 {
+		return nil, fmt.Errorf("could not read redis-benchmark's output:\n%s", out)
+	}
+	return ops, nil
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+func cpuName() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
