@@ -1,0 +1,393 @@
+// Package redisstore keeps sessions and rate-limit buckets in Redis, so that
+// several livegate instances share them and sessions survive a restart.
+//
+// Keys, under a prefix (default "livegate:"):
+//
+//	{prefix}session:{id}     the session as JSON (a string)
+//	{prefix}audit:{id}       its audit trail, a list of JSON entries, oldest first
+//	{prefix}ratelimit:{key}  a token bucket, a hash (see RateLimiter)
+//
+// Every key has a TTL. A session's keys live until KeepUntil(retention): the
+// retention after the session expires, or after it ends if it ends sooner.
+// Each write sets the TTL afresh, so a session that ends early is then kept
+// for the retention after its end.
+//
+// Time comes from an injected clock (WithClock). Redis still counts TTLs in
+// its own real time, so the store also checks retention against its clock on
+// every read: a session past KeepUntil is not found even while its key
+// lingers.
+//
+// Redis Cluster: Update and AppendAudit touch a session's two keys at once,
+// so both must hash to one slot. Give the store a prefix with a hash tag
+// (for example "{livegate}:") to use it with a ClusterClient.
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/livegate/livegate/internal/session"
+)
+
+// Defaults of the options.
+const (
+	DefaultPrefix = "livegate:"
+	// DefaultMaxTries bounds how often Update retries when another writer
+	// changed the session between its read and its write.
+	DefaultMaxTries = 100
+)
+
+// Option configures a Store or a RateLimiter. Options that do not apply to
+// the value being built are ignored.
+type Option func(*config)
+
+type config struct {
+	prefix    string
+	now       func() time.Time
+	retention time.Duration
+	maxTries  int
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		prefix:    DefaultPrefix,
+		now:       time.Now,
+		retention: session.DefaultRetention,
+		maxTries:  DefaultMaxTries,
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithPrefix sets the prefix of every key (default DefaultPrefix). Stores and
+// limiters that share a prefix share their data.
+func WithPrefix(p string) Option { return func(c *config) { c.prefix = p } }
+
+// WithClock sets the clock used for expiry, retention, TTLs and rate limits
+// (default time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
+
+// WithRetention sets how long a session is kept after it has expired or
+// ended (default session.DefaultRetention).
+func WithRetention(d time.Duration) Option {
+	return func(c *config) {
+		if d >= 0 {
+			c.retention = d
+		}
+	}
+}
+
+// WithMaxTries sets how many times Update tries before giving up under
+// contention (default DefaultMaxTries).
+func WithMaxTries(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxTries = n
+		}
+	}
+}
+
+// Store is a session.Store over Redis. It is safe for concurrent use, and
+// any number of Stores (in one process or many) may share one Redis.
+type Store struct {
+	client    redis.UniversalClient
+	ownClient bool
+	prefix    string
+	now       func() time.Time
+	retention time.Duration
+	maxTries  int
+}
+
+var _ session.Store = (*Store)(nil)
+
+// New returns a Store over client. The caller keeps ownership of client:
+// Store.Close does not close it, because a client is often shared (with a
+// RateLimiter, with another Store) and closing it under them would break
+// them. Use Open for a store that owns its client.
+func New(client redis.UniversalClient, opts ...Option) *Store {
+	c := newConfig(opts)
+	return &Store{
+		client:    client,
+		prefix:    c.prefix,
+		now:       c.now,
+		retention: c.retention,
+		maxTries:  c.maxTries,
+	}
+}
+
+// Open connects to the Redis at redisURL (redis://[user:password@]host:port/db
+// or rediss:// for TLS) and returns a Store that owns the client: Close
+// closes it. Open does not dial; call Ping to check the connection.
+func Open(redisURL string, opts ...Option) (*Store, error) {
+	o, err := redis.ParseURL(redisURL)
+	if err != nil {
+		// A *url.Error quotes the URL, which may hold a password: keep only
+		// its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("redisstore: bad Redis URL: %w", err)
+	}
+	st := New(redis.NewClient(o), opts...)
+	st.ownClient = true
+	return st, nil
+}
+
+func (st *Store) sessionKey(id string) string { return st.prefix + "session:" + id }
+func (st *Store) auditKey(id string) string   { return st.prefix + "audit:" + id }
+
+// gone reports whether s is past its retention at now.
+func (st *Store) gone(s *session.Session, now time.Time) bool {
+	return !now.Before(s.KeepUntil(st.retention))
+}
+
+// ttl is how long Redis should keep s's keys, seen at now: never less than a
+// second, so that a key is never written without an expiry.
+func (st *Store) ttl(s *session.Session, now time.Time) time.Duration {
+	return max(s.KeepUntil(st.retention).Sub(now), time.Second)
+}
+
+// Create stores s under its id with SET NX. It returns session.ErrExists for
+// a taken id.
+func (st *Store) Create(ctx context.Context, s *session.Session) error {
+	if s == nil || s.ID == "" {
+		return session.Errorf(session.EInvalid, "redisstore: create: session has no id")
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("redisstore: create %s: encode: %w", s.ID, err)
+	}
+	ok, err := st.client.SetNX(ctx, st.sessionKey(s.ID), data, st.ttl(s, st.now())).Result()
+	if err != nil {
+		return fmt.Errorf("redisstore: create %s: %w", s.ID, err)
+	}
+	if !ok {
+		return fmt.Errorf("redisstore: create %s: %w", s.ID, session.ErrExists)
+	}
+	return nil
+}
+
+// load decodes a stored session and checks its retention. op names the
+// operation for error messages.
+func (st *Store) load(op, id string, data []byte, err error, now time.Time) (*session.Session, error) {
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("redisstore: %s %s: %w", op, id, session.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: %s %s: %w", op, id, err)
+	}
+	var s session.Session
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("redisstore: %s %s: decode: %w", op, id, err)
+	}
+	if st.gone(&s, now) {
+		return nil, fmt.Errorf("redisstore: %s %s: %w", op, id, session.ErrNotFound)
+	}
+	return &s, nil
+}
+
+// Get returns the session as seen now: a PENDING session past its expiry
+// comes back EXPIRED even though the stored copy still says PENDING.
+func (st *Store) Get(ctx context.Context, id string) (*session.Session, error) {
+	data, err := st.client.Get(ctx, st.sessionKey(id)).Bytes()
+	now := st.now()
+	s, err := st.load("get", id, data, err, now)
+	if err != nil {
+		return nil, err
+	}
+	s.Expire(now)
+	return s, nil
+}
+
+// fnError carries the error of Update's fn out of the transaction, so that
+// it is returned as is rather than taken for a Redis error.
+type fnError struct{ err error }
+
+func (e fnError) Error() string { return e.err.Error() }
+
+// Update reads the session, calls fn on it (with expiry applied, as Get
+// returns it) and writes it back if fn returns nil, in a WATCH/MULTI/EXEC
+// transaction. When another writer changed the session in between, the
+// transaction fails and Update starts again with a fresh read, up to the
+// configured number of tries: fn may thus run more than once and must only
+// change the session it is given.
+func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session) error) (*session.Session, error) {
+	key, akey := st.sessionKey(id), st.auditKey(id)
+	for try := 1; ; try++ {
+		var out *session.Session
+		err := st.client.Watch(ctx, func(tx *redis.Tx) error {
+			data, err := tx.Get(ctx, key).Bytes()
+			now := st.now()
+			s, err := st.load("update", id, data, err, now)
+			if err != nil {
+				return err
+			}
+			s.Expire(now)
+			if err := fn(s); err != nil {
+				return fnError{err}
+			}
+			if s.ID != id {
+				return session.Errorf(session.EInternal, "redisstore: update %s: fn changed the session id to %q", id, s.ID)
+			}
+			enc, err := json.Marshal(s)
+			if err != nil {
+				return fmt.Errorf("redisstore: update %s: encode: %w", id, err)
+			}
+			ttl := st.ttl(s, now)
+			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Set(ctx, key, enc, ttl)
+				p.PExpire(ctx, akey, ttl) // a no-op while there is no audit trail
+				return nil
+			})
+			if err != nil {
+				return err // redis.TxFailedErr or a connection error, wrapped below
+			}
+			out = s
+			return nil
+		}, key)
+
+		var fe fnError
+		switch {
+		case err == nil:
+			return out, nil
+		case errors.As(err, &fe):
+			return nil, fe.err
+		case !errors.Is(err, redis.TxFailedErr):
+			var se *session.Error
+			if errors.As(err, &se) {
+				return nil, err // already carries context
+			}
+			return nil, fmt.Errorf("redisstore: update %s: %w", id, err)
+		case try >= st.maxTries:
+			return nil, &session.Error{
+				Code:    session.EUnavailable,
+				Message: "session is busy, try again",
+				Err:     fmt.Errorf("redisstore: update %s: gave up after %d conflicting tries", id, try),
+			}
+		}
+		if err := backoff(ctx, try); err != nil {
+			return nil, fmt.Errorf("redisstore: update %s: %w", id, err)
+		}
+	}
+}
+
+// backoff waits a random while that grows with the number of tries, so that
+// writers who keep colliding spread out instead of colliding again.
+func backoff(ctx context.Context, try int) error {
+	limit := min(time.Duration(try)*500*time.Microsecond, 20*time.Millisecond)
+	t := time.NewTimer(rand.N(limit) + 1)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// appendAudit pushes an entry on KEYS[2], the audit trail of the session at
+// KEYS[1], trims it to ARGV[2] entries and gives it the session key's TTL,
+// all only if the session exists. It returns 1, or 0 for no session.
+var appendAudit = redis.NewScript(`
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -2 then
+	return 0
+end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+if ttl > 0 then
+	redis.call('PEXPIRE', KEYS[2], ttl)
+end
+return 1
+`)
+
+// AppendAudit adds e to the session's audit trail, dropping the oldest entry
+// past session.MaxAuditEntries. The trail expires with the session.
+func (st *Store) AppendAudit(ctx context.Context, id string, e session.AuditEntry) error {
+	// Read the session first so that the store's clock, not only Redis's
+	// TTL, decides whether it is still kept.
+	data, err := st.client.Get(ctx, st.sessionKey(id)).Bytes()
+	if _, err := st.load("append audit", id, data, err, st.now()); err != nil {
+		return err
+	}
+	enc, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("redisstore: append audit %s: encode: %w", id, err)
+	}
+	n, err := appendAudit.Run(ctx, st.client, []string{st.sessionKey(id), st.auditKey(id)}, enc, session.MaxAuditEntries).Int()
+	if err != nil {
+		return fmt.Errorf("redisstore: append audit %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("redisstore: append audit %s: %w", id, session.ErrNotFound)
+	}
+	return nil
+}
+
+// Audit returns the session's audit trail, oldest first; it is empty, not
+// nil, for a session without entries.
+func (st *Store) Audit(ctx context.Context, id string) ([]session.AuditEntry, error) {
+	var (
+		get *redis.StringCmd
+		lr  *redis.StringSliceCmd
+	)
+	_, err := st.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.Get(ctx, st.sessionKey(id))
+		lr = p.LRange(ctx, st.auditKey(id), 0, -1)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("redisstore: audit %s: %w", id, err)
+	}
+	data, err := get.Bytes()
+	if _, err := st.load("audit", id, data, err, st.now()); err != nil {
+		return nil, err
+	}
+	raw, err := lr.Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: audit %s: %w", id, err)
+	}
+	out := make([]session.AuditEntry, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal([]byte(r), &out[i]); err != nil {
+			return nil, fmt.Errorf("redisstore: audit %s: decode entry %d: %w", id, i, err)
+		}
+	}
+	return out, nil
+}
+
+// Ping reports whether Redis answers.
+func (st *Store) Ping(ctx context.Context) error {
+	if err := st.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redisstore: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the client if the store made it (Open), and does nothing for
+// a client given to New.
+func (st *Store) Close() error {
+	if !st.ownClient {
+		return nil
+	}
+	if err := st.client.Close(); err != nil {
+		return fmt.Errorf("redisstore: close: %w", err)
+	}
+	return nil
+}
