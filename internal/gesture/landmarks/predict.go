@@ -1,0 +1,144 @@
+package landmarks
+
+import (
+	"image"
+	"math"
+)
+
+// Predictor holds the scratch memory of one prediction, so that Predict does not
+// allocate. A Predictor is not safe for concurrent use: use one per goroutine (they
+// share the immutable Model).
+type Predictor struct {
+	m     *Model
+	shape []float32 // current shape, box-normalised
+	feat  []float32 // feature pixel intensities of the current level
+}
+
+// NewPredictor returns a Predictor for m.
+func NewPredictor(m *Model) *Predictor {
+	return &Predictor{
+		m:     m,
+		shape: make([]float32, len(m.mean)),
+		feat:  make([]float32, m.nFeat),
+	}
+}
+
+// Predict is a convenience for one-off predictions: it allocates scratch memory on each
+// call. Use a Predictor in a loop.
+func (m *Model) Predict(img *image.Gray, box image.Rectangle, out []Point) {
+	NewPredictor(m).Predict(img, box, out)
+}
+
+// Model returns the predictor's model.
+func (p *Predictor) Model() *Model { return p.m }
+
+// Predict writes the landmarks of the face in box into out, in img's coordinates.
+// box is the face box as dlib's frontal face detector would draw it (see
+// BoxFromDetection); Min is its top-left pixel, Max is exclusive. Pixels outside img
+// read as black, as in dlib. len(out) must be NumLandmarks(); Predict panics otherwise.
+func (p *Predictor) Predict(img *image.Gray, box image.Rectangle, out []Point) {
+	m := p.m
+	n := len(m.mean) / 2
+	if len(out) != n {
+		panic("landmarks: Predict: len(out) != NumLandmarks()")
+	}
+	shape := p.shape
+	copy(shape, m.mean)
+
+	// The shape lives in box-normalised units; dlib maps (0,0) to the top-left pixel and
+	// (1,1) to the bottom-right pixel (inclusive) of its rectangle.
+	left, top := float32(box.Min.X), float32(box.Min.Y)
+	bw, bh := float32(box.Dx()-1), float32(box.Dy()-1)
+	r := img.Rect
+	nLeaf := m.nSplits + 1
+	sl := len(shape)
+
+	for li := range m.levels {
+		lv := &m.levels[li]
+		// Similarity transform (rotation and scale only) from the mean shape to the
+		// current one: feature pixels move with the face.
+		a, b := similarity(m.mean, shape)
+		feat := p.feat[:len(lv.anchor)]
+		for i, anc := range lv.anchor {
+			dx, dy := lv.delta[2*i], lv.delta[2*i+1]
+			u := a*dx - b*dy + shape[2*anc]
+			v := b*dx + a*dy + shape[2*anc+1]
+			x := int(math.Floor(float64(left + u*bw + 0.5)))
+			y := int(math.Floor(float64(top + v*bh + 0.5)))
+			if x >= r.Min.X && x < r.Max.X && y >= r.Min.Y && y < r.Max.Y {
+				feat[i] = float32(img.Pix[(y-r.Min.Y)*img.Stride+(x-r.Min.X)])
+			} else {
+				feat[i] = 0
+			}
+		}
+		ns := m.nSplits
+		for t := 0; t < lv.nTrees; t++ {
+			sp := lv.splits[t*ns : t*ns+ns]
+			i := 0
+			for i < ns {
+				s := sp[i]
+				if feat[s.i1]-feat[s.i2] > s.thresh {
+					i = 2*i + 1
+				} else {
+					i = 2*i + 2
+				}
+			}
+			off := (t*nLeaf + i - ns) * sl
+			addTo(shape, lv.leaves[off:off+sl])
+		}
+	}
+	for i := range out {
+		out[i] = Point{left + shape[2*i]*bw, top + shape[2*i+1]*bh}
+	}
+}
+
+// addTo adds src to dst element-wise (len(src) >= len(dst)).
+func addTo(dst, src []float32) {
+	src = src[:len(dst)]
+	i := 0
+	for ; i+8 <= len(dst); i += 8 {
+		d := dst[i : i+8 : i+8]
+		s := src[i : i+8 : i+8]
+		d[0] += s[0]
+		d[1] += s[1]
+		d[2] += s[2]
+		d[3] += s[3]
+		d[4] += s[4]
+		d[5] += s[5]
+		d[6] += s[6]
+		d[7] += s[7]
+	}
+	for ; i < len(dst); i++ {
+		dst[i] += src[i]
+	}
+}
+
+// similarity returns the linear part [[a, -b], [b, a]] of the least-squares similarity
+// transform that maps shape from onto shape to (both x0, y0, x1, y1, ...). Translation
+// is irrelevant here: feature pixels are offsets from landmarks.
+func similarity(from, to []float32) (a, b float32) {
+	n := len(from) / 2
+	var fx, fy, tx, ty float64
+	for i := 0; i < n; i++ {
+		fx += float64(from[2*i])
+		fy += float64(from[2*i+1])
+		tx += float64(to[2*i])
+		ty += float64(to[2*i+1])
+	}
+	fx /= float64(n)
+	fy /= float64(n)
+	tx /= float64(n)
+	ty /= float64(n)
+	var ss, sa, sb float64
+	for i := 0; i < n; i++ {
+		px, py := float64(from[2*i])-fx, float64(from[2*i+1])-fy
+		qx, qy := float64(to[2*i])-tx, float64(to[2*i+1])-ty
+		ss += px*px + py*py
+		sa += px*qx + py*qy
+		sb += px*qy - py*qx
+	}
+	if ss == 0 {
+		return 1, 0
+	}
+	return float32(sa / ss), float32(sb / ss)
+}

@@ -1,0 +1,77 @@
+package gesture
+
+import (
+	"image"
+	"math"
+	"time"
+)
+
+// Quality is how usable a frame's face is. The Challenge turns it into
+// hints; it never decides a gesture by itself.
+type Quality struct {
+	// FaceWidth is the face box width over the frame width.
+	FaceWidth float64 `json:"face_width"`
+	// Brightness is the mean grey level (0–255) inside the face box.
+	Brightness float64 `json:"brightness"`
+	// Sharpness is the mean absolute Laplacian inside the face box, in grey
+	// levels: a few units for a blurred or flat face, 10 and more when sharp.
+	Sharpness float64 `json:"sharpness"`
+	// Outside is true when the face box runs past the frame's edge.
+	Outside bool `json:"outside"`
+}
+
+// Observation is what the Engine saw in one frame. When Faces is 0 only T,
+// Width, Height and Track (0) are meaningful.
+type Observation struct {
+	T             time.Time `json:"t"`
+	Width, Height int       `json:"-"`
+	// Faces is the number of faces found at the last detection.
+	Faces int `json:"faces"`
+	// Track identifies the tracked face; it changes when the engine lost the
+	// face or jumped to another one, 0 when there is none.
+	Track int             `json:"track"`
+	Box   image.Rectangle `json:"box"`
+	// Landmarks are the tracked face's 68 points in iBUG order.
+	Landmarks Landmarks `json:"-"`
+	// Yaw, Pitch and Roll are the head pose in degrees (Pose's convention:
+	// yaw > 0 toward the user's own left, pitch > 0 up).
+	Yaw   float64 `json:"yaw"`
+	Pitch float64 `json:"pitch"`
+	Roll  float64 `json:"roll"`
+	// PoseRMS is the reprojection error of the pose, pixels.
+	PoseRMS float64 `json:"pose_rms"`
+	// EyeLeft and EyeRight are the eye aspect ratios of the user's own left
+	// (42–47) and right (36–41) eyes.
+	EyeLeft  float64 `json:"eye_left"`
+	EyeRight float64 `json:"eye_right"`
+	// Mouth is the inner-lip opening over the mouth width.
+	Mouth   float64 `json:"mouth"`
+	Quality Quality `json:"quality"`
+}
+
+// Measure fills the pose, eye and mouth fields of o from o.Landmarks, with
+// the camera guessed from o.Width and o.Height. It does not allocate.
+func (o *Observation) Measure() {
+	p := SolvePose(GuessCamera(o.Width, o.Height), &o.Landmarks)
+	o.Yaw, o.Pitch, o.Roll, o.PoseRMS = p.Yaw, p.Pitch, p.Roll, p.RMS
+	o.EyeLeft, o.EyeRight = EyeOpenness(&o.Landmarks)
+	o.Mouth = MouthOpenness(&o.Landmarks)
+}
+
+// ObservationFromLandmarks builds the observation of one tracked face from
+// its landmarks alone: box from the points' bounds, pose, eyes and mouth, a
+// FaceWidth quality; brightness and sharpness are left at "good" values.
+// Tests and tools that have landmarks but no picture use it.
+func ObservationFromLandmarks(t time.Time, w, h int, lm *Landmarks, track int) Observation {
+	o := Observation{T: t, Width: w, Height: h, Faces: 1, Track: track, Landmarks: *lm}
+	x0, y0, x1, y1 := Bounds(lm)
+	o.Box = image.Rect(int(math.Floor(float64(x0))), int(math.Floor(float64(y0))), int(math.Ceil(float64(x1))), int(math.Ceil(float64(y1))))
+	o.Measure()
+	o.Quality = Quality{
+		FaceWidth:  float64(o.Box.Dx()) / float64(w),
+		Brightness: 128,
+		Sharpness:  20,
+		Outside:    !o.Box.In(image.Rect(0, 0, w, h)),
+	}
+	return o
+}
