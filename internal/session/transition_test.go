@@ -64,11 +64,15 @@ func TestNew(t *testing.T) {
 		{"number_of_gestures -1", func(p *session.Params) { p.NumberOfGestures = -1 }, "number_of_gestures"},
 
 		{"gestures known", func(p *session.Params) { p.Gestures = []string{"HEAD_LEFT", "HEAD_11", "HEAD_CLOSE_MOUTH"} }, ""},
-		{"gestures every code", func(p *session.Params) { p.Gestures = []string{"HEAD_RIGHT", "HEAD_UP", "HEAD_DOWN", "HEAD_01", "HEAD_10"} }, ""},
+		{"gestures every code", func(p *session.Params) {
+			p.Gestures = []string{"HEAD_RIGHT", "HEAD_UP", "HEAD_DOWN", "HEAD_01", "HEAD_10"}
+		}, ""},
 		{"gestures unknown", func(p *session.Params) { p.Gestures = []string{"HEAD_LEFT", "HEAD_SIDEWAYS"} }, "HEAD_SIDEWAYS"},
 		{"gestures lower case", func(p *session.Params) { p.Gestures = []string{"head_left"} }, "unknown gesture"},
 		{"gestures hand (later extension)", func(p *session.Params) { p.Gestures = []string{"HAND_00000"} }, "unknown gesture"},
-		{"gestures 6", func(p *session.Params) { p.Gestures = strings.Split("HEAD_LEFT,HEAD_RIGHT,HEAD_UP,HEAD_DOWN,HEAD_00,HEAD_OPEN_MOUTH", ",") }, "at most 5"},
+		{"gestures 6", func(p *session.Params) {
+			p.Gestures = strings.Split("HEAD_LEFT,HEAD_RIGHT,HEAD_UP,HEAD_DOWN,HEAD_00,HEAD_OPEN_MOUTH", ",")
+		}, "at most 5"},
 		{"gestures with matching number", func(p *session.Params) { p.Gestures, p.NumberOfGestures = []string{"HEAD_LEFT", "HEAD_UP"}, 2 }, ""},
 		{"gestures with another number", func(p *session.Params) { p.Gestures, p.NumberOfGestures = []string{"HEAD_LEFT", "HEAD_UP"}, 3 }, "does not match"},
 
