@@ -1,0 +1,133 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// API is the pion configuration shared by all peers: build one per server.
+type API struct {
+	cfg    Config
+	api    *webrtc.API
+	ice    []webrtc.ICEServer
+	udpMux ice.UDPMux
+	tcpMux ice.TCPMux
+}
+
+// NewAPI builds the shared pion API: VP8 as the only (receive) codec, NACK
+// generation and RTCP receiver reports, and the network settings of cfg.
+// Close it to release the shared UDP and TCP ports.
+func NewAPI(cfg Config) (*API, error) {
+	cfg.setDefaults()
+	a := &API{cfg: cfg}
+
+	me := &webrtc.MediaEngine{}
+	err := me.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType:     webrtc.MimeTypeVP8,
+			ClockRate:    90000,
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"}},
+		},
+		PayloadType: 96,
+	}, webrtc.RTPCodecTypeVideo)
+	if err != nil {
+		return nil, fmt.Errorf("capture: register VP8: %w", err)
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.ConfigureNack(me, reg); err != nil {
+		return nil, fmt.Errorf("capture: nack interceptor: %w", err)
+	}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, fmt.Errorf("capture: rtcp reports: %w", err)
+	}
+
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(cfg.IncludeLoopback)
+	if cfg.DisableMDNS {
+		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	}
+	if cfg.DisconnectedTimeout > 0 || cfg.FailedTimeout > 0 {
+		dis, fail := cfg.DisconnectedTimeout, cfg.FailedTimeout
+		if dis <= 0 {
+			dis = 5e9
+		}
+		if fail <= 0 {
+			fail = 25e9
+		}
+		se.SetICETimeouts(dis, fail, 2e9)
+	}
+	if len(cfg.NAT1To1IPs) > 0 {
+		if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External:        cfg.NAT1To1IPs,
+			AsCandidateType: webrtc.ICECandidateTypeHost,
+		}); err != nil {
+			return nil, fmt.Errorf("capture: NAT 1:1 IPs: %w", err)
+		}
+	}
+	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
+	if cfg.UDPPort != 0 {
+		var opts []ice.UDPMuxFromPortOption
+		if cfg.IncludeLoopback {
+			opts = append(opts, ice.UDPMuxFromPortWithLoopback())
+		}
+		mux, err := ice.NewMultiUDPMuxFromPort(cfg.UDPPort, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("capture: UDP port %d: %w", cfg.UDPPort, err)
+		}
+		a.udpMux = mux
+		se.SetICEUDPMux(mux)
+	} else if cfg.UDPPortMin != 0 || cfg.UDPPortMax != 0 {
+		if err := se.SetEphemeralUDPPortRange(cfg.UDPPortMin, cfg.UDPPortMax); err != nil {
+			return nil, fmt.Errorf("capture: UDP port range: %w", err)
+		}
+	}
+	if cfg.ICETCPPort != 0 {
+		ln, err := net.ListenTCP("tcp", &net.TCPAddr{Port: cfg.ICETCPPort})
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("capture: ICE-TCP port %d: %w", cfg.ICETCPPort, err)
+		}
+		a.tcpMux = webrtc.NewICETCPMux(nil, ln, 8)
+		se.SetICETCPMux(a.tcpMux)
+		networks = append(networks, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6)
+	}
+	se.SetNetworkTypes(networks)
+
+	for _, s := range cfg.ICEServers {
+		is := webrtc.ICEServer{URLs: s.URLs, Username: s.Username}
+		if s.Credential != "" {
+			is.Credential = s.Credential
+		}
+		a.ice = append(a.ice, is)
+	}
+	a.api = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	return a, nil
+}
+
+// ICEServers returns the configured servers, to hand the page.
+func (a *API) ICEServers() []ICEServer {
+	return append([]ICEServer(nil), a.cfg.ICEServers...)
+}
+
+// Scheduler returns the scheduler shared by this API's peers.
+func (a *API) Scheduler() *Scheduler { return a.cfg.Scheduler }
+
+// Close releases the shared UDP port and ICE-TCP listener. Close peers
+// first.
+func (a *API) Close() error {
+	var errs []error
+	if a.udpMux != nil {
+		errs = append(errs, a.udpMux.Close())
+		a.udpMux = nil
+	}
+	if a.tcpMux != nil {
+		errs = append(errs, a.tcpMux.Close())
+		a.tcpMux = nil
+	}
+	return errors.Join(errs...)
+}

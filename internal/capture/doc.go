@@ -1,0 +1,27 @@
+// Package capture receives the end user's camera over WebRTC and turns it
+// into grey frames for the gesture engine.
+//
+// One API (NewAPI) holds the pion configuration shared by every peer: VP8 as
+// the only codec, NACK and RTCP report interceptors, ICE servers, the UDP
+// port mux or port range, NAT 1:1 addresses and ICE over TCP. API.Accept
+// answers one browser's SDP offer (non-trickle: the answer carries the
+// gathered candidates) and returns a Peer.
+//
+// Frame path of a Peer:
+//
+//	RTP ─▶ samplebuilder ─▶ vpx decoder (every frame) ─▶ mailbox (one slot)
+//	                                                        │ newest frame only
+//	                   analysis goroutine ◀─ Scheduler ◀────┘
+//	                          │ FrameSink.Frame(img, t)
+//
+// The receive goroutine decodes every frame (VP8 needs them all) and puts
+// the grey result in a single-slot mailbox, replacing, and counting as
+// dropped, a frame the consumer has not taken yet. Nothing is ever queued,
+// so a slow consumer costs dropped frames, never latency or memory. A
+// Scheduler limits how often each peer's frames are analysed (default 15
+// per second) and how many analyses run at once across all peers (default
+// GOMAXPROCS).
+//
+// Capture knows nothing of sessions, HTTP or landmarks: the lead wires a
+// FrameSink to the engine and the data channel to the challenge.
+package capture

@@ -1,0 +1,59 @@
+package capture
+
+import (
+	"image"
+	"sync"
+	"time"
+
+	"github.com/livegate/livegate/internal/codec/vpx"
+)
+
+// mailbox is a peer's single-slot hand-off from the receive goroutine to
+// the analysis goroutine. The decoder writes straight into the slot; the
+// consumer takes the frame by swapping the slot's buffer with its own, so
+// neither side ever touches a buffer the other is using and, once the two
+// buffers have grown to the frame size, nothing is allocated.
+type mailbox struct {
+	mu    sync.Mutex
+	slot  image.Gray
+	t     time.Time
+	full  bool
+	ready chan struct{} // capacity 1: "the slot may be full"
+}
+
+func newMailbox() *mailbox {
+	return &mailbox{ready: make(chan struct{}, 1)}
+}
+
+// decode decodes frame into the slot. dropped reports that a frame the
+// consumer had not taken was replaced. On error the slot is unchanged.
+func (m *mailbox) decode(dec *vpx.Decoder, frame []byte, t time.Time) (dropped bool, err error) {
+	m.mu.Lock()
+	_, err = dec.DecodeGray(frame, &m.slot)
+	if err == nil {
+		dropped = m.full
+		m.full = true
+		m.t = t
+	}
+	m.mu.Unlock()
+	if err == nil {
+		select {
+		case m.ready <- struct{}{}:
+		default:
+		}
+	}
+	return dropped, err
+}
+
+// take swaps the slot's frame into dst and reports its time, or ok=false
+// when the slot is empty.
+func (m *mailbox) take(dst *image.Gray) (t time.Time, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.full {
+		return time.Time{}, false
+	}
+	*dst, m.slot = m.slot, *dst
+	m.full = false
+	return m.t, true
+}
