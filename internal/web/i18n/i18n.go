@@ -1,0 +1,216 @@
+// Package i18n holds the catalogues of every string the end user's pages and
+// the demo show, one JSON file per language, and the rules that choose a
+// language for a request.
+//
+// The catalogues decode into one struct, so a template can only name a
+// string that exists, and a test proves that every language fills every
+// field. Translators edit the JSON files; they never touch a template.
+package i18n
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Default is the language used when neither the session nor the browser
+// names one that livegate ships.
+const Default = "en"
+
+//go:embed *.json
+var files embed.FS
+
+// Messages is one language's catalogue. Placeholders are written {name} and
+// filled with Format.
+type Messages struct {
+	Lang      string `json:"lang"`       // BCP 47 tag, for <html lang>
+	Brand     string `json:"brand"`      // header of every page
+	PoweredBy string `json:"powered_by"` // footer
+	DayOne    string `json:"day_one"`    // "1 day"
+	DayOther  string `json:"day_other"`  // "{n} days"
+
+	ConsentTitle        string `json:"consent_title"`
+	ConsentLead         string `json:"consent_lead"`
+	ConsentStepsHeading string `json:"consent_steps_heading"`
+	ConsentStep1        string `json:"consent_step_1"`
+	ConsentStep2        string `json:"consent_step_2"`
+	ConsentStep3        string `json:"consent_step_3"`
+	ConsentWhyHeading   string `json:"consent_why_heading"`
+	ConsentWhyBody      string `json:"consent_why_body"`
+	ConsentKeptHeading  string `json:"consent_kept_heading"`
+	ConsentKeptBody     string `json:"consent_kept_body"` // {period}
+	ConsentPrivacy      string `json:"consent_privacy"`
+	ConsentTipsHeading  string `json:"consent_tips_heading"`
+	ConsentTip1         string `json:"consent_tip_1"`
+	ConsentTip2         string `json:"consent_tip_2"`
+	ConsentTip3         string `json:"consent_tip_3"`
+	ConsentActions      string `json:"consent_actions"` // accessible name of the button group
+
+	BtnStart    string `json:"btn_start"`
+	BtnCancel   string `json:"btn_cancel"`
+	BtnContinue string `json:"btn_continue"`
+	BtnBack     string `json:"btn_back"`
+
+	ExpiredTitle            string `json:"expired_title"`
+	ExpiredBody             string `json:"expired_body"`
+	NotFoundTitle           string `json:"not_found_title"`
+	NotFoundBody            string `json:"not_found_body"`
+	FinishedTitle           string `json:"finished_title"`
+	FinishedBody            string `json:"finished_body"`
+	CanceledTitle           string `json:"canceled_title"`
+	CanceledBody            string `json:"canceled_body"`
+	InUseTitle              string `json:"in_use_title"`
+	InUseBody               string `json:"in_use_body"`
+	CaptureUnavailableTitle string `json:"capture_unavailable_title"`
+	CaptureUnavailableBody  string `json:"capture_unavailable_body"`
+	ForbiddenTitle          string `json:"forbidden_title"`
+	ForbiddenBody           string `json:"forbidden_body"`
+	ErrorTitle              string `json:"error_title"`
+	ErrorBody               string `json:"error_body"`
+
+	DemoTitle         string `json:"demo_title"`
+	DemoLead          string `json:"demo_lead"`
+	DemoNotice        string `json:"demo_notice"`
+	DemoStep1         string `json:"demo_step_1"`
+	DemoStep2         string `json:"demo_step_2"`
+	DemoStep3         string `json:"demo_step_3"`
+	DemoBtnCreate     string `json:"demo_btn_create"`
+	DemoCreatedTitle  string `json:"demo_created_title"`
+	DemoCreateFailed  string `json:"demo_create_failed"`
+	DemoRequest       string `json:"demo_request"`
+	DemoResponse      string `json:"demo_response"`
+	DemoHTTPStatus    string `json:"demo_http_status"`
+	DemoOpenPage      string `json:"demo_open_page"`
+	DemoDoneTitle     string `json:"demo_done_title"`
+	DemoCanceledTitle string `json:"demo_canceled_title"`
+	DemoResultLead    string `json:"demo_result_lead"` // {request}
+	DemoMissingSID    string `json:"demo_missing_sid"`
+	DemoAgain         string `json:"demo_again"`
+}
+
+// Format replaces each {key} in s with its value; pairs are key, value.
+func Format(s string, pairs ...string) string {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		s = strings.ReplaceAll(s, "{"+pairs[i]+"}", pairs[i+1])
+	}
+	return s
+}
+
+// Days is "1 day" or "{n} days" in the catalogue's language.
+func (m *Messages) Days(n int) string {
+	if n == 1 {
+		return m.DayOne
+	}
+	return Format(m.DayOther, "n", strconv.Itoa(n))
+}
+
+// Catalogues holds every shipped language.
+type Catalogues struct {
+	byLang map[string]*Messages
+}
+
+// Load decodes the embedded catalogues. It fails when a file has an unknown
+// key or leaves a string empty, so a broken translation stops the server at
+// start-up rather than showing a blank button.
+func Load() (*Catalogues, error) {
+	c := &Catalogues{byLang: map[string]*Messages{}}
+	entries, err := files.ReadDir(".")
+	if err != nil {
+		return nil, fmt.Errorf("i18n: %w", err)
+	}
+	for _, e := range entries {
+		b, err := files.ReadFile(e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %w", err)
+		}
+		m := new(Messages)
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(m); err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", e.Name(), err)
+		}
+		if empty := emptyFields(m); len(empty) > 0 {
+			return nil, fmt.Errorf("i18n: %s: empty strings: %s", e.Name(), strings.Join(empty, ", "))
+		}
+		lang := strings.TrimSuffix(e.Name(), ".json")
+		if m.Lang != lang {
+			return nil, fmt.Errorf("i18n: %s: lang is %q", e.Name(), m.Lang)
+		}
+		c.byLang[lang] = m
+	}
+	if c.byLang[Default] == nil {
+		return nil, fmt.Errorf("i18n: no %s catalogue", Default)
+	}
+	return c, nil
+}
+
+func emptyFields(m *Messages) []string {
+	var out []string
+	v := reflect.ValueOf(m).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if v.Field(i).String() == "" {
+			out = append(out, v.Type().Field(i).Name)
+		}
+	}
+	return out
+}
+
+// Langs lists the shipped languages, sorted.
+func (c *Catalogues) Langs() []string {
+	out := make([]string, 0, len(c.byLang))
+	for l := range c.byLang {
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Get returns the catalogue for lang, or the default one.
+func (c *Catalogues) Get(lang string) *Messages {
+	if m := c.byLang[lang]; m != nil {
+		return m
+	}
+	return c.byLang[Default]
+}
+
+// Choose picks the page language: the session's locale when it names a
+// shipped language, else the best match of the Accept-Language header, else
+// Default.
+func (c *Catalogues) Choose(sessionLocale, acceptLanguage string) *Messages {
+	if m := c.byLang[strings.ToLower(sessionLocale)]; m != nil {
+		return m
+	}
+	return c.Get(c.negotiate(acceptLanguage))
+}
+
+// negotiate returns the shipped language the browser prefers most, matching
+// on the primary subtag ("id-ID" is "id"). "in" is the withdrawn ISO code for
+// Indonesian that old Android browsers still send.
+func (c *Catalogues) negotiate(header string) string {
+	best, bestQ := Default, 0.0
+	for _, part := range strings.Split(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || f < 0 || f > 1 {
+				continue
+			}
+			q = f
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if primary == "in" {
+			primary = "id"
+		}
+		if c.byLang[primary] == nil || q <= bestQ {
+			continue
+		}
+		best, bestQ = primary, q
+	}
+	return best
+}

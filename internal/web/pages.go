@@ -1,0 +1,284 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/web/i18n"
+	"github.com/livegate/livegate/web/templates"
+)
+
+// maxFormBytes bounds the body of the page's forms (one hidden token).
+const maxFormBytes = 4 << 10
+
+// claimed is a pending session that the request's browser holds.
+type claimed struct {
+	s       *session.Session
+	browser Browser
+	msg     *i18n.Messages
+}
+
+// serveConsent is GET /s/{sid}: the first browser claims the session and
+// sees what will happen before the camera is used.
+func (h *Handler) serveConsent(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.claim(w, r)
+	if !ok {
+		return
+	}
+	v := templates.ConsentView{
+		StartURL:  "/s/" + c.s.ID + "/capture",
+		Retention: c.msg.Days(max(1, int(h.retention.Hours()/24))),
+	}
+	if c.s.CancelURL != "" {
+		v.Cancel = &templates.CancelForm{Action: "/s/" + c.s.ID + "/cancel", CSRFToken: c.browser.CSRFToken}
+	}
+	h.render(w, r, http.StatusOK, h.csp(c.s), templates.Consent(h.page(c.msg, c.msg.ConsentTitle), v))
+}
+
+// serveNotFound answers any other path under /s/.
+func (h *Handler) serveNotFound(w http.ResponseWriter, r *http.Request) {
+	h.notFound(w, r, h.catalogues.Choose("", r.Header.Get("Accept-Language")))
+}
+
+// claim loads the session named in the path and binds it to the request's
+// browser. When the session cannot be used (unknown, expired, over, held by
+// another browser) it renders the screen that says so and returns false.
+func (h *Handler) claim(w http.ResponseWriter, r *http.Request) (claimed, bool) {
+	ctx := r.Context()
+	sid := r.PathValue("sid")
+	accept := r.Header.Get("Accept-Language")
+	if !session.ValidID(sid) {
+		h.notFound(w, r, h.catalogues.Choose("", accept))
+		return claimed{}, false
+	}
+	s, err := h.store.Get(ctx, sid)
+	if err != nil {
+		h.storeError(w, r, h.catalogues.Choose("", accept), sid, err)
+		return claimed{}, false
+	}
+	msg := h.catalogues.Choose(s.Locale, accept)
+	if h.finalScreen(w, r, s, msg) {
+		return claimed{}, false
+	}
+	b, err := h.browsers.Identify(w, r)
+	if err != nil {
+		h.serverError(w, r, msg, sid, err)
+		return claimed{}, false
+	}
+	now := h.now()
+	digest := b.Digest()
+	first := false
+	s, err = h.store.Update(ctx, sid, func(s *session.Session) error {
+		first = s.ClaimedBy == "" // a store may call fn again on a conflict
+		return s.Claim(digest, now)
+	})
+	switch {
+	case err == nil:
+	case errors.Is(err, session.ErrClaimed):
+		h.message(w, r, http.StatusConflict, msg, h.csp(nil), templates.MessageView{
+			TestID: "screen-in-use", Icon: "icon-devices", Title: msg.InUseTitle, Body: msg.InUseBody,
+		})
+		return claimed{}, false
+	case errors.Is(err, session.ErrExpired), errors.Is(err, session.ErrFinal):
+		// It ended between Get and Update: show where it stands now.
+		if s, err = h.store.Get(ctx, sid); err != nil {
+			h.storeError(w, r, msg, sid, err)
+		} else if !h.finalScreen(w, r, s, msg) {
+			h.serverError(w, r, msg, sid, errors.New("session left pending and came back"))
+		}
+		return claimed{}, false
+	default:
+		h.storeError(w, r, msg, sid, err)
+		return claimed{}, false
+	}
+	if first {
+		h.audit(ctx, r, sid, "claimed")
+	}
+	return claimed{s: s, browser: b, msg: msg}, true
+}
+
+// finalScreen renders the screen of a session that can no longer change and
+// reports whether it did.
+func (h *Handler) finalScreen(w http.ResponseWriter, r *http.Request, s *session.Session, msg *i18n.Messages) bool {
+	switch s.StatusAt(h.now()) {
+	case session.StatusPending:
+		return false
+	case session.StatusExpired:
+		h.message(w, r, http.StatusGone, msg, h.csp(nil), templates.MessageView{
+			TestID: "screen-expired", Icon: "icon-clock", Title: msg.ExpiredTitle, Body: msg.ExpiredBody,
+		})
+	case session.StatusFinished:
+		v := templates.MessageView{
+			TestID: "screen-finished", Icon: "icon-check", Title: msg.FinishedTitle, Body: msg.FinishedBody,
+		}
+		if u, err := s.SuccessRedirect(); err == nil {
+			v.Continue = &templates.Link{URL: u, TestID: "btn-continue"}
+		}
+		h.message(w, r, http.StatusOK, msg, h.csp(nil), v)
+	case session.StatusCanceled:
+		h.canceled(w, r, http.StatusGone, msg, s)
+	default:
+		h.serverError(w, r, msg, s.ID, errors.New("unknown session status "+string(s.Status)))
+	}
+	return true
+}
+
+func (h *Handler) canceled(w http.ResponseWriter, r *http.Request, status int, msg *i18n.Messages, s *session.Session) {
+	v := templates.MessageView{
+		TestID: "screen-canceled", Icon: "icon-x", Title: msg.CanceledTitle, Body: msg.CanceledBody,
+	}
+	if u, err := s.CancelRedirect(); err == nil && u != "" {
+		v.Back = &templates.Link{URL: u, TestID: "btn-back"}
+	}
+	h.message(w, r, status, msg, h.csp(nil), v)
+}
+
+// serveCancel is POST /s/{sid}/cancel, from the claiming browser only.
+func (h *Handler) serveCancel(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sid := r.PathValue("sid")
+	accept := r.Header.Get("Accept-Language")
+	if !session.ValidID(sid) {
+		h.notFound(w, r, h.catalogues.Choose("", accept))
+		return
+	}
+	if err := h.origins.Check(r); err != nil {
+		h.forbidden(w, r, h.catalogues.Choose("", accept), sid, err.Error())
+		return
+	}
+	b, ok := h.browsers.Load(r)
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if !ok || !b.ValidToken(r.PostFormValue("csrf_token")) {
+		h.forbidden(w, r, h.catalogues.Choose("", accept), sid, "missing or wrong synchronizer token")
+		return
+	}
+
+	now := h.now()
+	digest := b.Digest()
+	var unclaimed, otherClaimer bool
+	s, err := h.store.Update(ctx, sid, func(s *session.Session) error {
+		// A store may call fn again on a conflict: set both flags each time.
+		unclaimed, otherClaimer = s.ClaimedBy == "", s.ClaimedBy != "" && s.ClaimedBy != digest
+		if unclaimed || otherClaimer {
+			return session.ErrClaimed
+		}
+		return s.Cancel(now)
+	})
+	switch {
+	case err == nil:
+	case unclaimed:
+		// This browser never opened the page, so it cannot have seen the
+		// form: refuse it like a forged request.
+		h.forbidden(w, r, h.messagesFor(ctx, sid, accept), sid, "cancel from a browser that never opened the page")
+		return
+	case otherClaimer:
+		msg := h.messagesFor(ctx, sid, accept)
+		h.message(w, r, http.StatusConflict, msg, h.csp(nil), templates.MessageView{
+			TestID: "screen-in-use", Icon: "icon-devices", Title: msg.InUseTitle, Body: msg.InUseBody,
+		})
+		return
+	case errors.Is(err, session.ErrExpired), errors.Is(err, session.ErrFinal):
+		cur, gerr := h.store.Get(ctx, sid)
+		if gerr != nil {
+			h.storeError(w, r, h.catalogues.Choose("", accept), sid, gerr)
+			return
+		}
+		// A second tap on Cancel: the first one already did the job.
+		if cur.Status == session.StatusCanceled {
+			h.afterCancel(w, r, cur, accept)
+			return
+		}
+		h.finalScreen(w, r, cur, h.catalogues.Choose(cur.Locale, accept))
+		return
+	default:
+		h.storeError(w, r, h.catalogues.Choose("", accept), sid, err)
+		return
+	}
+	h.log.InfoContext(ctx, "web: session canceled by the end user", "sid", sid)
+	h.audit(ctx, r, sid, "canceled")
+	h.afterCancel(w, r, s, accept)
+}
+
+// afterCancel sends the user to cancel_url?sid=… with 303, or shows the
+// canceled screen when the integrator gave no cancel_url.
+func (h *Handler) afterCancel(w http.ResponseWriter, r *http.Request, s *session.Session, accept string) {
+	u, err := s.CancelRedirect()
+	if err != nil || u == "" {
+		h.canceled(w, r, http.StatusOK, h.catalogues.Choose(s.Locale, accept), s)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+// messagesFor picks the catalogue for a session by id, falling back to the
+// browser's languages when it cannot be read.
+func (h *Handler) messagesFor(ctx context.Context, sid, accept string) *i18n.Messages {
+	if s, err := h.store.Get(ctx, sid); err == nil {
+		return h.catalogues.Choose(s.Locale, accept)
+	}
+	return h.catalogues.Choose("", accept)
+}
+
+// csp is the policy of a page about s. The page's cancel form may be
+// answered with a redirect to the integrator's cancel_url, so its origin
+// joins form-action; pages about no session allow only 'self'.
+func (h *Handler) csp(s *session.Session) string {
+	if s == nil || s.CancelURL == "" {
+		return ContentSecurityPolicy(h.frameAncestors)
+	}
+	return ContentSecurityPolicy(h.frameAncestors, Origin(s.CancelURL))
+}
+
+func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, msg *i18n.Messages, csp string, v templates.MessageView) {
+	v.Icon += ".svg"
+	h.render(w, r, status, csp, templates.Message(h.page(msg, v.Title), v))
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, msg *i18n.Messages) {
+	h.message(w, r, http.StatusNotFound, msg, h.csp(nil), templates.MessageView{
+		TestID: "screen-not-found", Icon: "icon-search", Title: msg.NotFoundTitle, Body: msg.NotFoundBody,
+	})
+}
+
+func (h *Handler) forbidden(w http.ResponseWriter, r *http.Request, msg *i18n.Messages, sid, why string) {
+	h.log.WarnContext(r.Context(), "web: form refused", "sid", sid, "reason", why)
+	h.message(w, r, http.StatusForbidden, msg, h.csp(nil), templates.MessageView{
+		TestID: "screen-forbidden", Icon: "icon-alert", Title: msg.ForbiddenTitle, Body: msg.ForbiddenBody,
+	})
+}
+
+// storeError maps a store error to the not-found or the error screen.
+func (h *Handler) storeError(w http.ResponseWriter, r *http.Request, msg *i18n.Messages, sid string, err error) {
+	if errors.Is(err, session.ErrNotFound) || session.ErrorCode(err) == session.ENotFound {
+		h.notFound(w, r, msg)
+		return
+	}
+	h.serverError(w, r, msg, sid, err)
+}
+
+func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, msg *i18n.Messages, sid string, err error) {
+	h.log.ErrorContext(r.Context(), "web: page failed", "sid", sid, "err", err)
+	h.message(w, r, http.StatusInternalServerError, msg, h.csp(nil), templates.MessageView{
+		TestID: "screen-error", Icon: "icon-alert", Title: msg.ErrorTitle, Body: msg.ErrorBody,
+	})
+}
+
+// audit records a notable page event; a failure is logged, never shown.
+func (h *Handler) audit(ctx context.Context, r *http.Request, sid, event string) {
+	err := h.store.AppendAudit(ctx, sid, session.AuditEntry{
+		Time:      h.now(),
+		Event:     event,
+		ClientIP:  h.clientIP(r),
+		UserAgent: r.UserAgent(),
+	})
+	if err != nil {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "web: append audit entry", slog.String("sid", sid), slog.String("event", event), slog.Any("err", err))
+	}
+}

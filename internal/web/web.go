@@ -1,0 +1,164 @@
+// Package web serves the end user's pages: /s/{sid} (consent, then the
+// capture step), the cancel form and the static files they load.
+//
+// The first browser to open a session's page claims it: the browser gets a
+// random id in a signed, encrypted, HttpOnly cookie, and the session stores
+// only that id's SHA-256 digest. Any other browser is told the session is in
+// use on another device. Forms are protected twice against cross-site
+// requests: net/http's CrossOriginProtection (Sec-Fetch-Site / Origin) and a
+// per-browser synchronizer token compared in constant time.
+//
+// Every page carries a strict Content-Security-Policy with no inline script
+// or style; all strings come from the i18n catalogues.
+package web
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/web/i18n"
+	"github.com/livegate/livegate/web/static"
+	"github.com/livegate/livegate/web/templates"
+)
+
+// Config is what the end user's pages need.
+type Config struct {
+	// Store holds the sessions. Required.
+	Store session.Store
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger receives errors and notable events; slog.Default when nil.
+	Logger *slog.Logger
+	// CookieKeys are the hash and block key pairs of the browser cookie,
+	// newest first (see DeriveCookieKeys). Required.
+	CookieKeys [][]byte
+	// PublicURL is the base URL browsers reach livegate at. Cookies are
+	// Secure unless its host is localhost, 127.0.0.1 or ::1. Required.
+	PublicURL string
+	// FrameAncestors is the CSP frame-ancestors value; "'none'" when empty.
+	FrameAncestors string
+	// Retention is how long results are kept after a session ends, as the
+	// consent screen tells the user; session.DefaultRetention when zero.
+	Retention time.Duration
+	// ClientIP returns the address recorded in the audit trail; the host of
+	// RemoteAddr when nil (set it when livegate runs behind a proxy).
+	ClientIP func(*http.Request) string
+}
+
+// Handler serves the end user's pages. Mount it for the path prefixes
+// "/s/" and "/static/".
+type Handler struct {
+	store          session.Store
+	now            func() time.Time
+	log            *slog.Logger
+	browsers       *BrowserStore
+	assets         *Assets
+	catalogues     *i18n.Catalogues
+	origins        *http.CrossOriginProtection
+	frameAncestors string
+	retention      time.Duration
+	clientIP       func(*http.Request) string
+	mux            *http.ServeMux
+}
+
+// New checks cfg and returns the handler.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("web: no session store")
+	}
+	if _, err := url.Parse(cfg.PublicURL); err != nil || Origin(cfg.PublicURL) == "" {
+		return nil, errors.New("web: public URL must be an absolute http or https URL")
+	}
+	browsers, err := NewBrowserStore(cfg.CookieKeys, SecureCookies(cfg.PublicURL))
+	if err != nil {
+		return nil, err
+	}
+	assets, err := NewAssets(static.FS())
+	if err != nil {
+		return nil, err
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{
+		store:          cfg.Store,
+		now:            cfg.Now,
+		log:            cfg.Logger,
+		browsers:       browsers,
+		assets:         assets,
+		catalogues:     cat,
+		origins:        http.NewCrossOriginProtection(),
+		frameAncestors: cfg.FrameAncestors,
+		retention:      cfg.Retention,
+		clientIP:       cfg.ClientIP,
+		mux:            http.NewServeMux(),
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.frameAncestors == "" {
+		h.frameAncestors = DefaultFrameAncestors
+	}
+	if h.retention <= 0 {
+		h.retention = session.DefaultRetention
+	}
+	if h.clientIP == nil {
+		h.clientIP = remoteHost
+	}
+	h.mux.HandleFunc("GET /s/{sid}", h.serveConsent)
+	h.mux.HandleFunc("GET /s/{sid}/capture", h.serveCapture)
+	h.mux.HandleFunc("POST /s/{sid}/cancel", h.serveCancel)
+	h.mux.HandleFunc("GET /s/", h.serveNotFound)
+	h.mux.Handle("GET "+StaticPrefix, assets)
+	return h, nil
+}
+
+// ServeHTTP routes a request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// AssetURL returns the hashed URL of a static file by its plain name.
+func (h *Handler) AssetURL(name string) string { return h.assets.URL(name) }
+
+// page is the view every component gets.
+func (h *Handler) page(m *i18n.Messages, title string) templates.Page {
+	return templates.Page{T: m, Title: title, Asset: h.assets.URL}
+}
+
+// render writes a complete page, or a plain 500 when the component fails,
+// never half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, csp string, c templ.Component) {
+	Render(w, r, h.log, status, csp, c)
+}
+
+// Render buffers c, then writes it with the page headers and status.
+func Render(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, csp string, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		log.ErrorContext(r.Context(), "web: render page", "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	SetPageHeaders(w.Header(), csp)
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,350 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/web"
+)
+
+const (
+	cancelURL = "https://shop.example/back?order=42&note=a%20b#top"
+	cspSelf   = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+		"media-src 'self' blob:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	cspShop = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+		"media-src 'self' blob:; base-uri 'none'; form-action 'self' https://shop.example; frame-ancestors 'none'"
+)
+
+func TestFirstBrowserClaimsAndSeesConsent(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	s := e.create(session.Params{CancelURL: cancelURL})
+	a := e.browser()
+
+	r := a.get("/s/" + s.ID)
+	r.wantScreen(t, http.StatusOK, "screen-consent")
+	got := e.get(s.ID)
+	if !strings.HasPrefix(got.ClaimedBy, "sha256:") || len(got.ClaimedBy) != len("sha256:")+64 {
+		t.Fatalf("ClaimedBy = %q; want a sha256 digest", got.ClaimedBy)
+	}
+	if !got.ClaimedAt.Equal(e.clock.Now()) {
+		t.Errorf("ClaimedAt = %v; want %v", got.ClaimedAt, e.clock.Now())
+	}
+	for _, c := range a.cookies {
+		if strings.Contains(c.Value, strings.TrimPrefix(got.ClaimedBy, "sha256:")) {
+			t.Errorf("the cookie carries the stored digest")
+		}
+	}
+	start := r.testID("btn-start")
+	if start == nil || attr(start, "href") != "/s/"+s.ID+"/capture" {
+		t.Fatalf("btn-start = %v; want a link to the capture step", start)
+	}
+	if r.testID("btn-cancel") == nil {
+		t.Error("no btn-cancel although cancel_url is set")
+	}
+	if r.testID("live-region") == nil || attr(r.testID("live-region"), "aria-live") != "polite" {
+		t.Error("no polite ARIA live region")
+	}
+	for _, id := range []string{"consent-retention", "consent-privacy"} {
+		if r.testID(id) == nil || text(r.testID(id)) == "" {
+			t.Errorf("consent screen lacks %s", id)
+		}
+	}
+	if want := "7 days"; !strings.Contains(text(r.testID("consent-retention")), want) {
+		t.Errorf("retention line %q does not say %q", text(r.testID("consent-retention")), want)
+	}
+
+	// The same browser may come back, and the claim does not move.
+	a.get("/s/"+s.ID).wantScreen(t, http.StatusOK, "screen-consent")
+	if again := e.get(s.ID); again.ClaimedBy != got.ClaimedBy {
+		t.Errorf("ClaimedBy changed from %q to %q", got.ClaimedBy, again.ClaimedBy)
+	}
+	audit, err := e.store.Audit(context.Background(), s.ID)
+	if err != nil || len(audit) != 1 || audit[0].Event != "claimed" {
+		t.Errorf("audit = %+v, %v; want one claimed entry", audit, err)
+	}
+}
+
+func TestSecondBrowserSeesInUse(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	s := e.create(session.Params{CancelURL: cancelURL})
+	e.browser().get("/s/"+s.ID).wantScreen(t, http.StatusOK, "screen-consent")
+	claim := e.get(s.ID).ClaimedBy
+
+	b := e.browser()
+	b.get("/s/"+s.ID).wantScreen(t, http.StatusConflict, "screen-in-use")
+	b.get("/s/"+s.ID+"/capture").wantScreen(t, http.StatusConflict, "screen-in-use")
+	if got := e.get(s.ID).ClaimedBy; got != claim {
+		t.Errorf("ClaimedBy = %q; want the first browser's %q", got, claim)
+	}
+}
+
+func TestConsentWithoutCancelURLHasNoCancelButton(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	s := e.create(session.Params{})
+	r := e.browser().get("/s/" + s.ID)
+	r.wantScreen(t, http.StatusOK, "screen-consent")
+	if r.testID("btn-cancel") != nil {
+		t.Error("btn-cancel shown without a cancel_url")
+	}
+	if got := r.Header.Get("Content-Security-Policy"); got != cspSelf {
+		t.Errorf("CSP = %q; want %q", got, cspSelf)
+	}
+}
+
+func TestStartLeadsToCaptureUnavailable(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	s := e.create(session.Params{CancelURL: cancelURL})
+	a := e.browser()
+	start := a.get("/s/" + s.ID).testID("btn-start")
+	r := a.get(attr(start, "href"))
+	r.wantScreen(t, http.StatusNotImplemented, "screen-capture-unavailable")
+	if r.testID("btn-cancel") == nil {
+		t.Error("the capture-unavailable screen offers no way back")
+	}
+	if got := e.get(s.ID).Status; got != session.StatusPending {
+		t.Errorf("status = %s; want PENDING (nothing was attempted)", got)
+	}
+	// The way back works from there.
+	action, token := r.cancelForm(t)
+	if res := a.post(action, url.Values{"csrf_token": {token}}, nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("cancel from the capture screen: %d\n%s", res.StatusCode, res.body)
+	}
+}
+
+func TestCancelRedirectKeepsQueryAndFragment(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	s := e.create(session.Params{CancelURL: cancelURL})
+	a := e.browser()
+	page := a.get("/s/" + s.ID)
+	if got := page.Header.Get("Content-Security-Policy"); got != cspShop {
+		t.Errorf("CSP = %q; want %q (the 303 to cancel_url follows a form post)", got, cspShop)
+	}
+	action, token := page.cancelForm(t)
+	if action != "/s/"+s.ID+"/cancel" {
+		t.Errorf("form action = %q", action)
+	}
+
+	r := a.post(action, url.Values{"csrf_token": {token}}, nil)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("status = %d; want 303\n%s", r.StatusCode, r.body)
+	}
+	loc, err := url.Parse(r.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := loc.Query()
+	if loc.Scheme != "https" || loc.Host != "shop.example" || loc.Path != "/back" ||
+		q.Get("order") != "42" || q.Get("note") != "a b" || q.Get("sid") != s.ID || loc.Fragment != "top" {
+		t.Errorf("Location = %s; want cancel_url with its query, its fragment and sid=%s", loc, s.ID)
+	}
+	for k, want := range map[string]string{"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"} {
+		if got := r.Header.Get(k); got != want {
+			t.Errorf("%s = %q; want %q", k, got, want)
+		}
+	}
+	got := e.get(s.ID)
+	if got.Status != session.StatusCanceled || !got.EndedAt.Equal(e.clock.Now()) {
+		t.Errorf("session = %s ended %v; want CANCELED now", got.Status, got.EndedAt)
+	}
+
+	// A second tap lands in the same place; the page now says canceled.
+	if again := a.post(action, url.Values{"csrf_token": {token}}, nil); again.StatusCode != http.StatusSeeOther ||
+		again.Header.Get("Location") != r.Header.Get("Location") {
+		t.Errorf("second cancel: %d %q", again.StatusCode, again.Header.Get("Location"))
+	}
+	canceled := a.get("/s/" + s.ID)
+	canceled.wantScreen(t, http.StatusGone, "screen-canceled")
+	if back := canceled.testID("btn-back"); back == nil || attr(back, "href") != r.Header.Get("Location") {
+		t.Errorf("btn-back = %v; want a link to %s", back, r.Header.Get("Location"))
+	}
+}
+
+func TestCancelWithoutCancelURLShowsCanceled(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	s := e.create(session.Params{})
+	a := e.browser()
+	a.get("/s/" + s.ID)
+	tok := csrfToken(t, a)
+	r := a.post("/s/"+s.ID+"/cancel", url.Values{"csrf_token": {tok}}, nil)
+	r.wantScreen(t, http.StatusOK, "screen-canceled")
+	if r.testID("btn-back") != nil {
+		t.Error("btn-back shown without a cancel_url")
+	}
+	if got := e.get(s.ID).Status; got != session.StatusCanceled {
+		t.Errorf("status = %s; want CANCELED", got)
+	}
+}
+
+// csrfToken reads the browser's synchronizer token from the cancel form of
+// another session's page: the token belongs to the browser, not to a
+// session, and a page without cancel_url has no form to read it from.
+func csrfToken(t *testing.T, b *browser) string {
+	t.Helper()
+	other := b.e.create(session.Params{CancelURL: cancelURL})
+	_, tok := b.get("/s/" + other.ID).cancelForm(t)
+	return tok
+}
+
+func TestCancelIsProtected(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	s := e.create(session.Params{CancelURL: cancelURL})
+	a := e.browser()
+	action, token := a.get("/s/" + s.ID).cancelForm(t)
+	b := e.browser()
+	b.get("/s/" + s.ID) // in use: b has a cookie and a token of its own
+	_, tokenB := b.get("/s/" + e.create(session.Params{CancelURL: cancelURL}).ID).cancelForm(t)
+
+	tests := []struct {
+		name   string
+		from   *browser
+		form   url.Values
+		header map[string]string
+		status int
+		screen string
+	}{
+		{"no token", a, url.Values{}, nil, http.StatusForbidden, "screen-forbidden"},
+		{"wrong token", a, url.Values{"csrf_token": {token[:len(token)-2] + "xx"}}, nil, http.StatusForbidden, "screen-forbidden"},
+		{"another browser's token", a, url.Values{"csrf_token": {tokenB}}, nil, http.StatusForbidden, "screen-forbidden"},
+		{"no cookie", e.browser(), url.Values{"csrf_token": {token}}, nil, http.StatusForbidden, "screen-forbidden"},
+		{"cross-site by Sec-Fetch-Site", a, url.Values{"csrf_token": {token}},
+			map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}, http.StatusForbidden, "screen-forbidden"},
+		{"cross-origin by Origin", a, url.Values{"csrf_token": {token}},
+			map[string]string{"Sec-Fetch-Site": "", "Origin": "https://evil.example"}, http.StatusForbidden, "screen-forbidden"},
+		{"another browser", b, url.Values{"csrf_token": {tokenB}}, nil, http.StatusConflict, "screen-in-use"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.from.post(action, tc.form, tc.header)
+			r.wantScreen(t, tc.status, tc.screen)
+			if got := e.get(s.ID); got.Status != session.StatusPending {
+				t.Errorf("status = %s; want PENDING", got.Status)
+			}
+		})
+	}
+
+	// A browser that never opened the page cannot cancel it either.
+	fresh := e.create(session.Params{CancelURL: cancelURL})
+	a.post("/s/"+fresh.ID+"/cancel", url.Values{"csrf_token": {token}}, nil).wantScreen(t, http.StatusForbidden, "screen-forbidden")
+	if got := e.get(fresh.ID).Status; got != session.StatusPending {
+		t.Errorf("unopened session: status = %s; want PENDING", got)
+	}
+	// And the real one still works.
+	if r := a.post(action, url.Values{"csrf_token": {token}}, nil); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("valid cancel: %d\n%s", r.StatusCode, r.body)
+	}
+}
+
+func TestStateScreens(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	ctx := context.Background()
+
+	expired := e.create(session.Params{ExpiresIn: time.Minute})
+	finished := e.create(session.Params{SuccessURL: "https://shop.example/done?order=42#x"})
+	canceled := e.create(session.Params{})
+	for _, id := range []string{finished.ID, canceled.ID} {
+		e.browser().get("/s/" + id)
+	}
+	if _, err := e.store.Update(ctx, finished.ID, func(s *session.Session) error {
+		return s.Finish(session.Result{Status: "success", GestureStatus: session.GestureMatch}, e.clock.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Update(ctx, canceled.ID, func(s *session.Session) error { return s.Cancel(e.clock.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(2 * time.Minute)
+
+	tests := []struct {
+		path   string
+		status int
+		screen string
+	}{
+		{"/s/" + expired.ID, http.StatusGone, "screen-expired"},
+		{"/s/" + expired.ID + "/capture", http.StatusGone, "screen-expired"},
+		{"/s/" + finished.ID, http.StatusOK, "screen-finished"},
+		{"/s/" + canceled.ID, http.StatusGone, "screen-canceled"},
+		{"/s/" + session.NewID(), http.StatusNotFound, "screen-not-found"},
+		{"/s/not-a-session-id", http.StatusNotFound, "screen-not-found"},
+		{"/s/" + expired.ID + "/nope", http.StatusNotFound, "screen-not-found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			r := e.browser().get(tc.path)
+			r.wantScreen(t, tc.status, tc.screen)
+			if r.testID("btn-start") != nil || r.testID("btn-cancel") != nil {
+				t.Error("a final screen offers Start or Cancel")
+			}
+		})
+	}
+
+	r := e.browser().get("/s/" + finished.ID)
+	cont := r.testID("btn-continue")
+	if cont == nil {
+		t.Fatal("finished screen has no btn-continue")
+	}
+	want, _ := e.get(finished.ID).SuccessRedirect()
+	if got := attr(cont, "href"); got != want {
+		t.Errorf("btn-continue href = %q; want %q", got, want)
+	}
+	u, _ := url.Parse(attr(cont, "href"))
+	if u.Query().Get("order") != "42" || u.Query().Get("sid") != finished.ID || u.Fragment != "x" {
+		t.Errorf("continue link %s lost the query, the fragment or the sid", u)
+	}
+	if got := e.get(expired.ID).ClaimedBy; got != "" {
+		t.Errorf("an expired session was claimed by %q", got)
+	}
+}
+
+func TestCancelAfterExpiryShowsExpired(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	s := e.create(session.Params{CancelURL: cancelURL, ExpiresIn: time.Minute})
+	a := e.browser()
+	action, token := a.get("/s/" + s.ID).cancelForm(t)
+	e.clock.Add(time.Minute)
+	a.post(action, url.Values{"csrf_token": {token}}, nil).wantScreen(t, http.StatusGone, "screen-expired")
+}
+
+func TestLocale(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	tests := []struct {
+		name, locale, accept, want string
+	}{
+		{"session locale wins", "id", "en-US,en;q=0.9", "id"},
+		{"session locale en over browser id", "en", "id-ID,id", "en"},
+		{"Accept-Language", "", "id-ID,id;q=0.9,en;q=0.8", "id"},
+		{"Accept-Language by quality", "", "en;q=0.4, id;q=0.8", "id"},
+		{"legacy code in", "", "in-ID", "id"},
+		{"unknown language", "", "fr-FR,de;q=0.5", "en"},
+		{"nothing", "", "", "en"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := e.create(session.Params{Locale: tc.locale})
+			b := e.browser()
+			b.lang = tc.accept
+			r := b.get("/s/" + s.ID)
+			r.wantScreen(t, http.StatusOK, "screen-consent")
+			if got := attr(findHTML(r), "lang"); got != tc.want {
+				t.Errorf("lang = %q; want %q", got, tc.want)
+			}
+			title := text(findAll(r.doc, isH1)[0])
+			wantTitle := map[string]string{"en": "Let’s confirm it’s really you", "id": "Mari pastikan ini benar-benar Anda"}[tc.want]
+			if title != wantTitle {
+				t.Errorf("h1 = %q; want %q", title, wantTitle)
+			}
+		})
+	}
+
+	b := e.browser()
+	b.lang = "id"
+	r := b.get("/s/" + session.NewID())
+	r.wantScreen(t, http.StatusNotFound, "screen-not-found")
+	if got := text(findAll(r.doc, isH1)[0]); got != "Verifikasi ini tidak ditemukan" {
+		t.Errorf("not-found h1 = %q; want the Indonesian one", got)
+	}
+}
