@@ -1,0 +1,254 @@
+package gesture
+
+import (
+	"image"
+	"math"
+	"time"
+)
+
+// Face is a face found by a FaceDetector.
+type Face struct {
+	// Box is the detector's face box in the frame's pixels.
+	Box   image.Rectangle
+	Score float32
+	// Keypoints in YuNet's order: the user's right eye (image left), left
+	// eye, nose tip, right mouth corner, left mouth corner.
+	Keypoints [5]image.Point
+}
+
+// FaceDetector finds faces in a grey frame. DetectFaces appends them, best
+// first, to dst[:0] and returns it, so a caller that reuses dst detects
+// without allocating. A detector is expected to downscale the frame itself
+// (vision.Detector detects at 320 pixels wide).
+type FaceDetector interface {
+	DetectFaces(img *image.Gray, dst []Face) ([]Face, error)
+}
+
+// FaceDetectorFunc adapts a function to FaceDetector.
+type FaceDetectorFunc func(img *image.Gray, dst []Face) ([]Face, error)
+
+// DetectFaces calls f.
+func (f FaceDetectorFunc) DetectFaces(img *image.Gray, dst []Face) ([]Face, error) {
+	return f(img, dst)
+}
+
+// LandmarkPredictor places the 68 iBUG landmarks of a face.
+type LandmarkPredictor interface {
+	// BoxFor maps a detected face to the box Predict expects (each model
+	// has its own box convention).
+	BoxFor(f Face) image.Rectangle
+	// Predict writes the landmarks of the face in box into out.
+	Predict(img *image.Gray, box image.Rectangle, out *Landmarks)
+}
+
+// EngineOption configures an Engine.
+type EngineOption func(*Engine)
+
+// WithDetectInterval sets how often the detector re-checks a tracked face
+// (default 300 ms). Between checks the face is tracked from the previous
+// landmarks.
+func WithDetectInterval(d time.Duration) EngineOption {
+	return func(e *Engine) { e.detectEvery = d }
+}
+
+// WithReacquire sets how long after losing a face a face found at the same
+// place keeps its track id (default 1 s).
+func WithReacquire(d time.Duration) EngineOption {
+	return func(e *Engine) { e.reacquire = d }
+}
+
+// Engine turns frames into observations for one session: it detects the face
+// when it has none (and re-checks every detect interval), tracks it between
+// detections from its previous landmarks, and measures pose, eyes, mouth and
+// quality. It does not allocate per frame in steady state. Not safe for
+// concurrent use.
+type Engine struct {
+	det FaceDetector
+	lm  LandmarkPredictor
+
+	detectEvery time.Duration
+	reacquire   time.Duration
+
+	faces      []Face
+	err        error
+	detections int
+
+	tracking   bool
+	track      int
+	nextTrack  int
+	nFaces     int
+	lastDetect time.Time
+	lastSeen   time.Time
+	lastBounds image.Rectangle
+	lms        Landmarks
+	// rel is the predictor box relative to the landmarks' bounds at the last
+	// detection (offsets of its edges in bound widths/heights), so tracking
+	// boxes follow the model's own convention.
+	rel [4]float64
+}
+
+// NewEngine returns an engine over a detector and a landmark predictor.
+func NewEngine(det FaceDetector, lm LandmarkPredictor, opts ...EngineOption) *Engine {
+	e := &Engine{
+		det: det, lm: lm,
+		detectEvery: 300 * time.Millisecond,
+		reacquire:   time.Second,
+		faces:       make([]Face, 0, 16),
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Err returns the last detector error, if any. A failing detection counts
+// as a frame with no new detection.
+func (e *Engine) Err() error { return e.err }
+
+// Detections returns how many times the detector ran.
+func (e *Engine) Detections() int { return e.detections }
+
+// Reset forgets the tracked face.
+func (e *Engine) Reset() { e.tracking = false }
+
+// Process measures one frame taken at t.
+func (e *Engine) Process(img *image.Gray, t time.Time) Observation {
+	frame := img.Rect
+	o := Observation{T: t, Width: frame.Dx(), Height: frame.Dy()}
+	var box image.Rectangle
+	detected := false
+	if !e.tracking || t.Sub(e.lastDetect) >= e.detectEvery || t.Before(e.lastDetect) {
+		faces, err := e.det.DetectFaces(img, e.faces[:0])
+		e.faces = faces
+		e.detections++
+		e.lastDetect = t
+		e.err = err
+		if err == nil {
+			e.nFaces = len(faces)
+			if len(faces) == 0 {
+				e.lose()
+				return o
+			}
+			f := e.choose(t)
+			box = e.lm.BoxFor(f)
+			detected = true
+		} else if !e.tracking {
+			return o
+		}
+	}
+	if !detected {
+		box = e.trackBox()
+	}
+	e.lm.Predict(img, box, &e.lms)
+	x0, y0, x1, y1 := Bounds(&e.lms)
+	bounds := image.Rect(int(math.Floor(float64(x0))), int(math.Floor(float64(y0))), int(math.Ceil(float64(x1))), int(math.Ceil(float64(y1))))
+	// A shape that collapsed or left the frame is a lost track.
+	if inter := bounds.Intersect(frame); bounds.Dx() < 8 || bounds.Dy() < 8 || InterOcular(&e.lms) < 3 ||
+		inter.Dx()*inter.Dy()*2 < bounds.Dx()*bounds.Dy() {
+		e.lose()
+		return o
+	}
+	if detected {
+		bw, bh := float64(bounds.Dx()), float64(bounds.Dy())
+		e.rel = [4]float64{
+			float64(box.Min.X-bounds.Min.X) / bw, float64(box.Min.Y-bounds.Min.Y) / bh,
+			float64(box.Max.X-bounds.Max.X) / bw, float64(box.Max.Y-bounds.Max.Y) / bh,
+		}
+	}
+	e.tracking = true
+	e.lastSeen = t
+	e.lastBounds = bounds
+
+	o.Faces = max(e.nFaces, 1)
+	o.Track = e.track
+	o.Box = bounds
+	o.Landmarks = e.lms
+	o.Measure()
+	o.Quality = quality(img, bounds)
+	return o
+}
+
+func (e *Engine) lose() {
+	e.tracking = false
+	e.nFaces = 0
+}
+
+// choose picks the face to follow among e.faces and sets the track id: the
+// face overlapping the tracked one keeps its id; otherwise the largest face
+// starts a new track (unless it reappears where the last one was lost).
+func (e *Engine) choose(t time.Time) Face {
+	best, bestIoU := -1, 0.0
+	if e.tracking || t.Sub(e.lastSeen) <= e.reacquire {
+		for i, f := range e.faces {
+			if v := iou(f.Box, e.lastBounds); v > bestIoU {
+				best, bestIoU = i, v
+			}
+		}
+	}
+	if best >= 0 && bestIoU >= 0.3 && e.track != 0 {
+		return e.faces[best]
+	}
+	big := 0
+	for i, f := range e.faces {
+		if area(f.Box) > area(e.faces[big].Box) {
+			big = i
+		}
+	}
+	e.nextTrack++
+	e.track = e.nextTrack
+	return e.faces[big]
+}
+
+func (e *Engine) trackBox() image.Rectangle {
+	b := e.lastBounds
+	bw, bh := float64(b.Dx()), float64(b.Dy())
+	return image.Rect(
+		b.Min.X+int(math.Round(e.rel[0]*bw)), b.Min.Y+int(math.Round(e.rel[1]*bh)),
+		b.Max.X+int(math.Round(e.rel[2]*bw)), b.Max.Y+int(math.Round(e.rel[3]*bh)),
+	)
+}
+
+func area(r image.Rectangle) int { return r.Dx() * r.Dy() }
+
+func iou(a, b image.Rectangle) float64 {
+	i := area(a.Intersect(b))
+	u := area(a) + area(b) - i
+	if u <= 0 {
+		return 0
+	}
+	return float64(i) / float64(u)
+}
+
+// quality samples at most about 48×48 points of the face box: brightness is
+// their mean grey level, sharpness the mean absolute 4-neighbour Laplacian.
+func quality(img *image.Gray, box image.Rectangle) Quality {
+	frame := img.Rect
+	q := Quality{
+		FaceWidth: float64(box.Dx()) / float64(frame.Dx()),
+		Outside:   !box.In(frame),
+	}
+	r := box.Intersect(frame.Inset(1))
+	if r.Empty() {
+		return q
+	}
+	step := max(1, max(r.Dx(), r.Dy())/48)
+	var sum, lap float64
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y += step {
+		row := img.PixOffset(r.Min.X, y)
+		for x := r.Min.X; x < r.Max.X; x += step {
+			i := row + x - r.Min.X
+			c := int(img.Pix[i])
+			l := 4*c - int(img.Pix[i-1]) - int(img.Pix[i+1]) - int(img.Pix[i-img.Stride]) - int(img.Pix[i+img.Stride])
+			if l < 0 {
+				l = -l
+			}
+			sum += float64(c)
+			lap += float64(l)
+			n++
+		}
+	}
+	q.Brightness = sum / float64(n)
+	q.Sharpness = lap / float64(n)
+	return q
+}

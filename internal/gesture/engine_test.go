@@ -1,0 +1,221 @@
+package gesture
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"testing"
+	"time"
+)
+
+// fakeDetector returns the faces the test sets, and counts its calls.
+type fakeDetector struct {
+	faces []Face
+	calls int
+}
+
+var _ FaceDetector = (*fakeDetector)(nil)
+
+func (d *fakeDetector) DetectFaces(img *image.Gray, dst []Face) ([]Face, error) {
+	d.calls++
+	return append(dst[:0], d.faces...), nil
+}
+
+// fakeLandmarks returns the landmarks the test sets, whatever the box, and
+// remembers the boxes it was asked about.
+type fakeLandmarks struct {
+	lm    Landmarks
+	boxes []image.Rectangle
+}
+
+var _ LandmarkPredictor = (*fakeLandmarks)(nil)
+
+func (p *fakeLandmarks) BoxFor(f Face) image.Rectangle { return f.Box.Inset(f.Box.Dx() / 10) }
+
+func (p *fakeLandmarks) Predict(img *image.Gray, box image.Rectangle, out *Landmarks) {
+	if len(p.boxes) < cap(p.boxes) {
+		p.boxes = append(p.boxes, box)
+	}
+	*out = p.lm
+}
+
+func faceAt(lm *Landmarks) Face {
+	x0, y0, x1, y1 := Bounds(lm)
+	return Face{Box: image.Rect(int(x0)-5, int(y0)-15, int(x1)+5, int(y1)+5), Score: 0.9}
+}
+
+func shifted(lm Landmarks, dx float32) Landmarks {
+	for i := range lm {
+		lm[i].X += dx
+	}
+	return lm
+}
+
+func grey(w, h int, v uint8) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = v
+	}
+	return img
+}
+
+func newFakes(s state) (*fakeDetector, *fakeLandmarks) {
+	cam := GuessCamera(frameW, frameH)
+	lm := newFace(1, 1).render(cam, s, 0, nil)
+	return &fakeDetector{faces: []Face{faceAt(&lm)}}, &fakeLandmarks{lm: lm, boxes: make([]image.Rectangle, 0, 1000)}
+}
+
+func TestEngineDetectsOnlyToAcquireAndRecheck(t *testing.T) {
+	det, lmk := newFakes(state{yaw: 20, pitch: -5})
+	e := NewEngine(det, lmk)
+	img := grey(frameW, frameH, 120)
+	frames := 30 // 2 s at 15 frames/s
+	var o Observation
+	for i := 0; i < frames; i++ {
+		o = e.Process(img, t0.Add(time.Duration(i)*time.Second/15))
+	}
+	// First frame, then every 300 ms: frames 0, 5, 10, 15, 20, 25.
+	if det.calls != 6 || e.Detections() != 6 {
+		t.Errorf("detector ran %d times in %d frames; want 6", det.calls, frames)
+	}
+	if o.Faces != 1 || o.Track != 1 {
+		t.Errorf("faces %d track %d; want 1 and 1", o.Faces, o.Track)
+	}
+	if math.Abs(o.Yaw-20) > 4 || math.Abs(o.Pitch+5) > 4 {
+		t.Errorf("pose yaw %.1f pitch %.1f; want about 20 and -5", o.Yaw, o.Pitch)
+	}
+	if o.Box.Empty() || o.Quality.FaceWidth < 0.1 || o.Quality.FaceWidth > 0.5 {
+		t.Errorf("box %v face width %.2f", o.Box, o.Quality.FaceWidth)
+	}
+	// Every prediction after the first used a box from the landmarks
+	// equal to the detection's box (the landmarks did not move).
+	for i, b := range lmk.boxes {
+		if b != lmk.boxes[0] {
+			t.Fatalf("prediction %d in box %v; want %v", i, b, lmk.boxes[0])
+		}
+	}
+}
+
+func TestEngineTracksMovingLandmarks(t *testing.T) {
+	det, lmk := newFakes(state{})
+	e := NewEngine(det, lmk)
+	img := grey(frameW, frameH, 120)
+	e.Process(img, t0)
+	first := lmk.boxes[0]
+	lmk.lm = shifted(lmk.lm, 40)
+	e.Process(img, t0.Add(66*time.Millisecond)) // tracked: box from previous (unmoved) landmarks
+	e.Process(img, t0.Add(133*time.Millisecond))
+	if got := lmk.boxes[2]; got.Min.X-first.Min.X < 38 || got.Min.X-first.Min.X > 42 || got.Dx() != first.Dx() {
+		t.Errorf("tracking box %v after a 40 px move of %v", got, first)
+	}
+	if det.calls != 1 {
+		t.Errorf("detector ran %d times; want 1", det.calls)
+	}
+}
+
+func TestEngineTrackIDs(t *testing.T) {
+	det, lmk := newFakes(state{})
+	e := NewEngine(det, lmk, WithDetectInterval(time.Nanosecond)) // detect every frame
+	img := grey(frameW, frameH, 120)
+	at := t0
+	step := func() Observation { at = at.Add(66 * time.Millisecond); return e.Process(img, at) }
+	if o := step(); o.Track != 1 || o.Faces != 1 {
+		t.Fatalf("first face: track %d faces %d", o.Track, o.Faces)
+	}
+	// A second face elsewhere: still the same track, two faces counted.
+	other := shifted(lmk.lm, -250)
+	det.faces = append(det.faces, faceAt(&other))
+	if o := step(); o.Track != 1 || o.Faces != 2 {
+		t.Errorf("two faces: track %d faces %d; want 1 and 2", o.Track, o.Faces)
+	}
+	// Lost, then back at the same place within a second: same track.
+	saved := det.faces
+	det.faces = nil
+	if o := step(); o.Faces != 0 || o.Track != 0 {
+		t.Errorf("no face: faces %d track %d", o.Faces, o.Track)
+	}
+	det.faces = saved[:1]
+	if o := step(); o.Track != 1 {
+		t.Errorf("face back at its place: track %d; want 1", o.Track)
+	}
+	// The detector now finds the face somewhere else: a jump, new track.
+	lmk.lm = shifted(lmk.lm, 200)
+	det.faces = []Face{faceAt(&lmk.lm)}
+	if o := step(); o.Track != 2 {
+		t.Errorf("after a jump: track %d; want 2", o.Track)
+	}
+	// Lost for longer than the reacquire time: new track even in place.
+	det.faces = nil
+	step()
+	at = at.Add(2 * time.Second)
+	det.faces = []Face{faceAt(&lmk.lm)}
+	if o := step(); o.Track != 3 {
+		t.Errorf("after a long loss: track %d; want 3", o.Track)
+	}
+}
+
+func TestEngineQuality(t *testing.T) {
+	det, lmk := newFakes(state{})
+	e := NewEngine(det, lmk)
+	dark := e.Process(grey(frameW, frameH, 20), t0)
+	if math.Abs(dark.Quality.Brightness-20) > 0.5 || dark.Quality.Sharpness != 0 || dark.Quality.Outside {
+		t.Errorf("flat dark frame: quality %+v", dark.Quality)
+	}
+	checker := grey(frameW, frameH, 0)
+	for y := 0; y < frameH; y++ {
+		for x := 0; x < frameW; x++ {
+			if (x/2+y/2)%2 == 0 {
+				checker.Pix[y*frameW+x] = 200
+			}
+		}
+	}
+	sharp := e.Process(checker, t0.Add(time.Second))
+	if sharp.Quality.Sharpness < 100 || math.Abs(sharp.Quality.Brightness-100) > 20 {
+		t.Errorf("checkerboard: quality %+v", sharp.Quality)
+	}
+	// Partly out of the frame.
+	lmk.lm = shifted(lmk.lm, 300)
+	det.faces = []Face{faceAt(&lmk.lm)}
+	if o := e.Process(checker, t0.Add(2*time.Second)); !o.Quality.Outside || o.Faces != 1 {
+		t.Errorf("face at the edge: faces %d quality %+v", o.Faces, o.Quality)
+	}
+}
+
+func TestEngineDoesNotAllocate(t *testing.T) {
+	det, lmk := newFakes(state{yaw: 10})
+	lmk.boxes = nil
+	e := NewEngine(det, lmk)
+	img := grey(frameW, frameH, 120)
+	at := t0
+	for i := 0; i < 10; i++ {
+		at = at.Add(66 * time.Millisecond)
+		e.Process(img, at)
+	}
+	a := testing.AllocsPerRun(30, func() {
+		at = at.Add(66 * time.Millisecond)
+		e.Process(img, at)
+	})
+	if a != 0 {
+		t.Errorf("Process: %.1f allocations per frame; want 0", a)
+	}
+}
+
+func BenchmarkEngineProcessFakes(b *testing.B) {
+	for _, size := range []image.Point{{640, 480}, {1280, 720}} {
+		b.Run(fmtSize(size), func(b *testing.B) {
+			cam := GuessCamera(size.X, size.Y)
+			lm := newFace(1, 1).render(cam, state{yaw: 10}, 0, nil)
+			det := &fakeDetector{faces: []Face{faceAt(&lm)}}
+			e := NewEngine(det, &fakeLandmarks{lm: lm})
+			img := grey(size.X, size.Y, 120)
+			at := t0
+			b.ReportAllocs()
+			for b.Loop() {
+				at = at.Add(66 * time.Millisecond)
+				e.Process(img, at)
+			}
+		})
+	}
+}
+
+func fmtSize(p image.Point) string { return fmt.Sprintf("%dx%d", p.X, p.Y) }
