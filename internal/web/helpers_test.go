@@ -207,7 +207,9 @@ func (r *response) screen() string {
 	if r.doc == nil {
 		return ""
 	}
-	for _, n := range findAll(r.doc, func(n *html.Node) bool { return n.Data == "section" && strings.HasPrefix(attr(n, "data-testid"), "screen-") }) {
+	for _, n := range findAll(r.doc, func(n *html.Node) bool {
+		return n.Data == "section" && strings.HasPrefix(attr(n, "data-testid"), "screen-")
+	}) {
 		return attr(n, "data-testid")
 	}
 	return ""
