@@ -1,0 +1,76 @@
+package redisstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/session/redisstore"
+	"github.com/livegate/livegate/internal/session/sessiontest"
+)
+
+func BenchmarkCreate(b *testing.B) {
+	ctx := context.Background()
+	c := newClient(b)
+	st := redisstore.New(c, redisstore.WithPrefix(newPrefix(b, c)))
+	proto := sessiontest.NewSession(b, time.Now())
+	ids := make([]string, b.N)
+	for i := range ids {
+		ids[i] = session.NewID()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		proto.ID = ids[i]
+		if err := st.Create(ctx, proto); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkGet(b *testing.B) {
+	ctx := context.Background()
+	c := newClient(b)
+	st := redisstore.New(c, redisstore.WithPrefix(newPrefix(b, c)))
+	s := sessiontest.NewSession(b, time.Now())
+	if err := st.Create(ctx, s); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := st.Get(ctx, s.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUpdate(b *testing.B) {
+	ctx := context.Background()
+	c := newClient(b)
+	st := redisstore.New(c, redisstore.WithPrefix(newPrefix(b, c)))
+	s := sessiontest.NewSession(b, time.Now())
+	if err := st.Create(ctx, s); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := st.Update(ctx, s.ID, func(s *session.Session) error { s.AttemptsUsed++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAllow(b *testing.B) {
+	ctx := context.Background()
+	c := newClient(b)
+	rl := redisstore.NewRateLimiter(c, session.RateLimit{PerSecond: 1e9, Burst: 1 << 30}, redisstore.WithPrefix(newPrefix(b, c)))
+	b.ReportAllocs()
+	for range b.N {
+		if _, _, err := rl.Allow(ctx, "ip:192.0.2.1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
