@@ -215,18 +215,19 @@ func (st *Store) Get(ctx context.Context, id string) (*session.Session, error) {
 	return s, nil
 }
 
-// fnError carries the error of Update's fn out of the transaction, so that
-// it is returned as is rather than taken for a Redis error.
-type fnError struct{ err error }
+// final carries an error out of Update's transaction to be returned as it
+// is: fn's own error, or one that already names the operation.
+type final struct{ err error }
 
-func (e fnError) Error() string { return e.err.Error() }
+func (e final) Error() string { return e.err.Error() }
 
 // Update reads the session, calls fn on it (with expiry applied, as Get
 // returns it) and writes it back if fn returns nil, in a WATCH/MULTI/EXEC
 // transaction. When another writer changed the session in between, the
 // transaction fails and Update starts again with a fresh read, up to the
 // configured number of tries: fn may thus run more than once and must only
-// change the session it is given.
+// change the session it is given. A try fails only when another writer
+// committed, so with fewer concurrent writers than tries none gives up.
 func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session) error) (*session.Session, error) {
 	key, akey := st.sessionKey(id), st.auditKey(id)
 	for try := 1; ; try++ {
@@ -236,18 +237,18 @@ func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session
 			now := st.now()
 			s, err := st.load("update", id, data, err, now)
 			if err != nil {
-				return err
+				return final{err}
 			}
 			s.Expire(now)
 			if err := fn(s); err != nil {
-				return fnError{err}
+				return final{err}
 			}
 			if s.ID != id {
-				return session.Errorf(session.EInternal, "redisstore: update %s: fn changed the session id to %q", id, s.ID)
+				return final{session.Errorf(session.EInternal, "redisstore: update %s: fn changed the session id to %q", id, s.ID)}
 			}
 			enc, err := json.Marshal(s)
 			if err != nil {
-				return fmt.Errorf("redisstore: update %s: encode: %w", id, err)
+				return final{fmt.Errorf("redisstore: update %s: encode: %w", id, err)}
 			}
 			ttl := st.ttl(s, now)
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -256,23 +257,19 @@ func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session
 				return nil
 			})
 			if err != nil {
-				return err // redis.TxFailedErr or a connection error, wrapped below
+				return err // redis.TxFailedErr, or a Redis error wrapped below
 			}
 			out = s
 			return nil
 		}, key)
 
-		var fe fnError
+		var f final
 		switch {
 		case err == nil:
 			return out, nil
-		case errors.As(err, &fe):
-			return nil, fe.err
+		case errors.As(err, &f):
+			return nil, f.err
 		case !errors.Is(err, redis.TxFailedErr):
-			var se *session.Error
-			if errors.As(err, &se) {
-				return nil, err // already carries context
-			}
 			return nil, fmt.Errorf("redisstore: update %s: %w", id, err)
 		case try >= st.maxTries:
 			return nil, &session.Error{

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -363,6 +364,9 @@ func TestRedisErrorsWrapped(t *testing.T) {
 		err := tt.call()
 		if err == nil || !strings.HasPrefix(err.Error(), "redisstore: "+tt.op+": ") {
 			t.Errorf("%s: got error %v; want one starting %q", tt.op, err, "redisstore: "+tt.op+": ")
+		}
+		if n := strings.Count(fmt.Sprint(err), "redisstore:"); n != 1 {
+			t.Errorf("%s: got %q; want the context once, not %d times", tt.op, err, n)
 		}
 		if !errors.Is(err, errDown) {
 			t.Errorf("%s: got %v; want it to wrap the connection error", tt.op, err)
