@@ -174,6 +174,10 @@ func (a *API) Accept(ctx context.Context, offer string, sink FrameSink, opts ...
 	p.wg.Add(1)
 	go p.analyse()
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closing {
+		return answer, p, nil // already ending (Close from a callback): Done will close
+	}
 	p.timers = append(p.timers, time.AfterFunc(a.cfg.ConnectTimeout, func() {
 		select {
 		case <-p.connected:
@@ -184,7 +188,6 @@ func (a *API) Accept(ctx context.Context, offer string, sink FrameSink, opts ...
 	if o.timeLimit > 0 {
 		p.timers = append(p.timers, time.AfterFunc(o.timeLimit, func() { p.Close(ErrTimeLimit) }))
 	}
-	p.mu.Unlock()
 	return answer, p, nil
 }
 

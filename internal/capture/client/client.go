@@ -247,6 +247,13 @@ func (c *Client) SendFrame(img *image.YCbCr) error {
 	return c.track.WriteSample(media.Sample{Data: frame, Duration: time.Second / time.Duration(c.opts.FPS)})
 }
 
+// WriteVP8 sends an already encoded VP8 frame, bypassing the encoder: a
+// load test encodes a clip once and replays it to many peers. The caller
+// provides the key frames (a PLI cannot be honoured).
+func (c *Client) WriteVP8(frame []byte) error {
+	return c.track.WriteSample(media.Sample{Data: frame, Duration: time.Second / time.Duration(c.opts.FPS)})
+}
+
 // Play sends src's frames, one per Interval, until io.EOF, an error or ctx
 // ends, and returns how many it sent.
 func (c *Client) Play(ctx context.Context, src Source) (int, error) {
