@@ -298,19 +298,23 @@ func backoff(ctx context.Context, try int) error {
 	}
 }
 
-// appendAudit pushes an entry on KEYS[2], the audit trail of the session at
-// KEYS[1], trims it to ARGV[2] entries and gives it the session key's TTL,
-// all only if the session exists. It returns 1, or 0 for no session.
+// appendAudit pushes an entry (ARGV[1]) on KEYS[2], the audit trail of the
+// session at KEYS[1], trims it to ARGV[2] entries and gives it the session
+// key's TTL, all only if the session exists. Taking the TTL from the session
+// key inside the script keeps the two in step even when the session ends
+// meanwhile; ARGV[3] (ms) is a fallback should the session key have none.
+// It returns 1, or 0 for no session.
 var appendAudit = redis.NewScript(`
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl == -2 then
 	return 0
 end
+if ttl < 0 then
+	ttl = ARGV[3]
+end
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
-if ttl > 0 then
-	redis.call('PEXPIRE', KEYS[2], ttl)
-end
+redis.call('PEXPIRE', KEYS[2], ttl)
 return 1
 `)
 
@@ -320,14 +324,17 @@ func (st *Store) AppendAudit(ctx context.Context, id string, e session.AuditEntr
 	// Read the session first so that the store's clock, not only Redis's
 	// TTL, decides whether it is still kept.
 	data, err := st.client.Get(ctx, st.sessionKey(id)).Bytes()
-	if _, err := st.load("append audit", id, data, err, st.now()); err != nil {
+	now := st.now()
+	s, err := st.load("append audit", id, data, err, now)
+	if err != nil {
 		return err
 	}
 	enc, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("redisstore: append audit %s: encode: %w", id, err)
 	}
-	n, err := appendAudit.Run(ctx, st.client, []string{st.sessionKey(id), st.auditKey(id)}, enc, session.MaxAuditEntries).Int()
+	n, err := appendAudit.Run(ctx, st.client, []string{st.sessionKey(id), st.auditKey(id)},
+		enc, session.MaxAuditEntries, st.ttl(s, now).Milliseconds()).Int()
 	if err != nil {
 		return fmt.Errorf("redisstore: append audit %s: %w", id, err)
 	}

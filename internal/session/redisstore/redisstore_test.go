@@ -431,3 +431,29 @@ func TestOpenBadURLHidesPassword(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditTTLFallback checks that an audit trail gets a TTL even when its
+// session key has lost its own (by hand, with PERSIST): no key may live for
+// ever.
+func TestAuditTTLFallback(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(t)
+	prefix := newPrefix(t, c)
+	clock := sessiontest.NewClock(sessiontest.Start)
+	st := redisstore.New(c, redisstore.WithPrefix(prefix), redisstore.WithClock(clock.Now))
+	s := sessiontest.NewSession(t, clock.Now())
+	if err := st.Create(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Persist(ctx, prefix+"session:"+s.ID).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AppendAudit(ctx, s.ID, session.AuditEntry{Time: clock.Now(), Event: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	want := time.Hour + session.DefaultRetention
+	if got := c.PTTL(ctx, prefix+"audit:"+s.ID).Val(); got > want || got < want-5*time.Second {
+		t.Fatalf("audit TTL with a session key without one: got %v; want %v", got, want)
+	}
+	c.Del(ctx, prefix+"session:"+s.ID)
+}
