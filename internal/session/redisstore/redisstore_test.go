@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,6 +30,13 @@ func redisURL() string {
 	return "redis://127.0.0.1:6379/0"
 }
 
+// reachable remembers whether the test Redis answered, so that without one
+// every test fails at once rather than each waiting for its own dial.
+var reachable struct {
+	once sync.Once
+	err  error
+}
+
 // newClient connects to the test Redis and fails the test when it does not
 // answer: CI has a Redis, and a skipped test would hide that it went missing.
 func newClient(tb testing.TB) *redis.Client {
@@ -42,13 +50,18 @@ func newClient(tb testing.TB) *redis.Client {
 	if err != nil {
 		tb.Fatalf("REDIS_URL %s: %v", shown, err)
 	}
-	c := redis.NewClient(opt)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
-		tb.Fatalf("Redis not reachable at %s: %v; run `make test`, which starts one", shown, err)
+	reachable.once.Do(func() {
+		probe := *opt
+		probe.MaxRetries, probe.DialerRetries = -1, 1
+		probe.DialTimeout = 2 * time.Second
+		c := redis.NewClient(&probe)
+		defer c.Close()
+		reachable.err = c.Ping(context.Background()).Err()
+	})
+	if reachable.err != nil {
+		tb.Fatalf("Redis not reachable at %s: %v; run `make test`, which starts one", shown, reachable.err)
 	}
+	c := redis.NewClient(opt)
 	tb.Cleanup(func() { c.Close() })
 	return c
 }
