@@ -88,7 +88,7 @@ type Messages struct {
 	DemoOpenPage      string `json:"demo_open_page"`
 	DemoDoneTitle     string `json:"demo_done_title"`
 	DemoCanceledTitle string `json:"demo_canceled_title"`
-	DemoResultLead    string `json:"demo_result_lead"` // {request}
+	DemoResultLead    string `json:"demo_result_lead"`
 	DemoMissingSID    string `json:"demo_missing_sid"`
 	DemoAgain         string `json:"demo_again"`
 }
