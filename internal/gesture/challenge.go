@@ -49,12 +49,17 @@ type ChallengeConfig struct {
 	// baseline: open above +0.18, closed again below +0.10.
 	MouthOn, MouthOff float64
 
-	// PlanarMin and PlanarFactor decide whether a head turn or tilt moved
-	// like a 3D head: the median homography residual over the held frames
-	// must reach PlanarMin (in inter-ocular distances) and PlanarFactor
-	// times the noise floor measured during the baseline. Default 0.03 and
-	// 1.8. A flat picture scores at the noise floor whatever its angle.
-	PlanarMin, PlanarFactor float64
+	// A head turn or tilt counts only if it moved like a 3D head. Two
+	// homography tests against the neutral face decide, each on the median
+	// over the held frames. The nose parallax (NoseParallax) along the asked
+	// direction must reach ParallaxMin, ParallaxPerDegree times the angle
+	// turned, and ParallaxFactor times its baseline noise (defaults 0.04,
+	// 0.003 per degree, 3; a real head gives about 0.006 per degree, a flat
+	// picture only noise in any direction). And the planarity residual
+	// (PlanarResidual) must reach PlanarFactor (default 1.5) times its
+	// baseline noise.
+	ParallaxMin, ParallaxPerDegree, ParallaxFactor float64
+	PlanarFactor                                   float64
 	// MaxAngularSpeed, degrees per second: a faster change of yaw or pitch
 	// between two frames is a jump (a swapped picture or a tracking error),
 	// not a motion; it resets the gesture and the user must come back to
@@ -76,29 +81,31 @@ type ChallengeConfig struct {
 // DefaultChallengeConfig returns the default rules.
 func DefaultChallengeConfig() ChallengeConfig {
 	return ChallengeConfig{
-		GestureTimeout:  10 * time.Second,
-		BaselineHold:    400 * time.Millisecond,
-		BaselineFrames:  4,
-		NeutralYaw:      15,
-		NeutralPitch:    20,
-		HoldTime:        130 * time.Millisecond,
-		HoldFrames:      3,
-		WrongHold:       260 * time.Millisecond,
-		TurnOn:          18,
-		TurnOff:         10,
-		TiltOn:          12,
-		TiltOff:         7,
-		EyeClosedOn:     0.55,
-		EyeClosedOff:    0.75,
-		MouthOn:         0.18,
-		MouthOff:        0.10,
-		PlanarMin:       0.03,
-		PlanarFactor:    1.8,
-		MaxAngularSpeed: 450,
-		MaxWrong:        3,
-		MinFaceWidth:    0.12,
-		MinBrightness:   50,
-		HintRepeat:      2 * time.Second,
+		GestureTimeout:    10 * time.Second,
+		BaselineHold:      400 * time.Millisecond,
+		BaselineFrames:    4,
+		NeutralYaw:        15,
+		NeutralPitch:      20,
+		HoldTime:          130 * time.Millisecond,
+		HoldFrames:        3,
+		WrongHold:         260 * time.Millisecond,
+		TurnOn:            18,
+		TurnOff:           10,
+		TiltOn:            12,
+		TiltOff:           7,
+		EyeClosedOn:       0.55,
+		EyeClosedOff:      0.75,
+		MouthOn:           0.18,
+		MouthOff:          0.10,
+		ParallaxMin:       0.04,
+		ParallaxPerDegree: 0.003,
+		ParallaxFactor:    3,
+		PlanarFactor:      1.5,
+		MaxAngularSpeed:   450,
+		MaxWrong:          3,
+		MinFaceWidth:      0.12,
+		MinBrightness:     50,
+		HintRepeat:        2 * time.Second,
 	}
 }
 
@@ -137,7 +144,9 @@ func (c ChallengeConfig) withDefaults() ChallengeConfig {
 	setF(&c.EyeClosedOff, d.EyeClosedOff)
 	setF(&c.MouthOn, d.MouthOn)
 	setF(&c.MouthOff, d.MouthOff)
-	setF(&c.PlanarMin, d.PlanarMin)
+	setF(&c.ParallaxMin, d.ParallaxMin)
+	setF(&c.ParallaxPerDegree, d.ParallaxPerDegree)
+	setF(&c.ParallaxFactor, d.ParallaxFactor)
 	setF(&c.PlanarFactor, d.PlanarFactor)
 	setF(&c.MaxAngularSpeed, d.MaxAngularSpeed)
 	setI(&c.MaxWrong, d.MaxWrong)
@@ -223,7 +232,12 @@ type Signals struct {
 	// turn, in inter-ocular distances; PlanarFloor the baseline's noise.
 	Planar      float64 `json:"planar"`
 	PlanarFloor float64 `json:"planar_floor"`
-	Quality     Quality `json:"quality"`
+	// Parallax is the median nose parallax over the held frames along the
+	// asked direction, in inter-ocular distances; ParallaxFloor the
+	// baseline's noise.
+	Parallax      float64 `json:"parallax"`
+	ParallaxFloor float64 `json:"parallax_floor"`
+	Quality       Quality `json:"quality"`
 }
 
 // Event is one thing a Challenge reports. Every event carries the frame's
@@ -255,6 +269,9 @@ type Baseline struct {
 	// PlanarFloor is the mean homography residual of the baseline frames
 	// against their mean: the landmark noise, in inter-ocular distances.
 	PlanarFloor float64 `json:"planar_floor"`
+	// ParallaxFloor is the mean nose parallax length of the baseline frames
+	// against their mean.
+	ParallaxFloor float64 `json:"parallax_floor"`
 	// Landmarks is the mean neutral face.
 	Landmarks Landmarks `json:"-"`
 }
@@ -270,6 +287,8 @@ type GestureResult struct {
 	Crossed time.Time `json:"crossed,omitzero"`
 	// Planar is the median planarity residual of the matched turn.
 	Planar float64 `json:"planar,omitempty"`
+	// Parallax is the median nose parallax of the matched turn.
+	Parallax float64 `json:"parallax,omitempty"`
 	// PeakYaw and PeakPitch are the largest |yaw|, |pitch| from the
 	// baseline seen while this gesture was asked.
 	PeakYaw   float64 `json:"peak_yaw"`
@@ -397,6 +416,8 @@ type Challenge struct {
 	holdStart [numClasses]time.Time
 	wrongDone [numClasses]bool
 	planar    [64]float64
+	parallax  [64]float64
+	angle     [64]float64
 	planarN   int
 	rejected  bool
 
@@ -541,6 +562,7 @@ func (c *Challenge) signals(o *Observation) {
 		s.EyeLeft, s.EyeRight = o.EyeLeft/c.bl.EyeLeft, o.EyeRight/c.bl.EyeRight
 		s.Mouth = o.Mouth - c.bl.Mouth
 		s.PlanarFloor = c.bl.PlanarFloor
+		s.ParallaxFloor = c.bl.ParallaxFloor
 	}
 	c.sig = s
 }
@@ -624,6 +646,8 @@ func (c *Challenge) baseline(o *Observation) {
 	m := min(c.blN, maxBaselineFrames)
 	for i := 0; i < m; i++ {
 		b.PlanarFloor += PlanarResidual(&b.Landmarks, &c.blFrames[i]) / float64(m)
+		px, py := NoseParallax(&b.Landmarks, &c.blFrames[i])
+		b.ParallaxFloor += math.Hypot(px, py) / float64(m)
 	}
 	c.bl, c.haveBL = b, true
 	c.unstable = 0
@@ -750,6 +774,19 @@ func (c *Challenge) gesture(o *Observation) {
 		if active[g] {
 			if c.planarN < len(c.planar) {
 				c.planar[c.planarN] = PlanarResidual(&c.bl.Landmarks, &o.Landmarks)
+				px, py := NoseParallax(&c.bl.Landmarks, &o.Landmarks)
+				var along, angle float64
+				switch g {
+				case clsLeft:
+					along, angle = px, dy
+				case clsRight:
+					along, angle = -px, -dy
+				case clsUp:
+					along, angle = -py, dp
+				case clsDown:
+					along, angle = py, -dp
+				}
+				c.parallax[c.planarN], c.angle[c.planarN] = along, angle
 				c.planarN++
 			}
 		} else {
@@ -758,6 +795,7 @@ func (c *Challenge) gesture(o *Observation) {
 		}
 		if c.planarN > 0 {
 			c.sig.Planar = median(c.planar[:c.planarN])
+			c.sig.Parallax = median(c.parallax[:c.planarN])
 		}
 	}
 
@@ -808,8 +846,10 @@ func (c *Challenge) is3D() bool {
 	if c.planarN == 0 {
 		return false
 	}
-	m := median(c.planar[:c.planarN])
-	return m >= c.cfg.PlanarMin && m >= c.cfg.PlanarFactor*c.bl.PlanarFloor
+	n := c.planarN
+	pl, px, ang := median(c.planar[:n]), median(c.parallax[:n]), median(c.angle[:n])
+	return pl >= c.cfg.PlanarFactor*c.bl.PlanarFloor &&
+		px >= c.cfg.ParallaxMin && px >= c.cfg.ParallaxPerDegree*ang && px >= c.cfg.ParallaxFactor*c.bl.ParallaxFloor
 }
 
 // isWrong reports whether performing k while g is asked is a clearly
@@ -876,6 +916,7 @@ func (c *Challenge) match(o *Observation, g class) {
 	res.Crossed = c.holdStart[g]
 	if g.isTurn() {
 		res.Planar = median(c.planar[:c.planarN])
+		res.Parallax = median(c.parallax[:c.planarN])
 	}
 	c.detect = classGesture[g]
 	e := c.emit(t, EventMatch)

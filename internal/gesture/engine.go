@@ -252,3 +252,40 @@ func quality(img *image.Gray, box image.Rectangle) Quality {
 	q.Sharpness = lap / float64(n)
 	return q
 }
+
+// DetectorFace is any face type with Face's fields, such as vision.Face.
+type DetectorFace interface {
+	~struct {
+		Box       image.Rectangle
+		Score     float32
+		Keypoints [5]image.Point
+	}
+}
+
+// AdaptDetector turns a detector with its own face type (same fields as
+// Face) into a FaceDetector without this package importing it, so gesture
+// stays free of cgo for the packages that use it without a camera:
+//
+//	det := gesture.AdaptDetector((*vision.Detector).DetectInto, yunet)
+//
+// It keeps one buffer of F: not safe for concurrent use.
+func AdaptDetector[F DetectorFace, D any](detectInto func(D, *image.Gray, []F) ([]F, error), d D) FaceDetector {
+	a := &adapted[F, D]{detect: detectInto, d: d}
+	return a
+}
+
+type adapted[F DetectorFace, D any] struct {
+	detect func(D, *image.Gray, []F) ([]F, error)
+	d      D
+	buf    []F
+}
+
+func (a *adapted[F, D]) DetectFaces(img *image.Gray, dst []Face) ([]Face, error) {
+	var err error
+	a.buf, err = a.detect(a.d, img, a.buf[:0])
+	dst = dst[:0]
+	for _, f := range a.buf {
+		dst = append(dst, Face(f))
+	}
+	return dst, err
+}

@@ -69,7 +69,7 @@ var poseIdx = [...]int{27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 39, 42, 45, 48, 5
 // points plus the jaw line and the brows, which a real head shows in
 // parallax and a photo does not.
 var planarIdx = [...]int{
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+
 	17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
 	27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 39, 42, 45, 48, 54,
 }

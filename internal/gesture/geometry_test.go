@@ -115,11 +115,26 @@ func TestPlanarResidualSeparatesHeadFromPhoto(t *testing.T) {
 			photo := photoTurn(cam, &neutral, s.yaw*1.5, s.pitch*1.5, 600)
 			fake := planarFake(&neutral, &real)
 			rr, rp, rf := PlanarResidual(&neutral, &real), PlanarResidual(&neutral, &photo), PlanarResidual(&neutral, &fake)
-			if rr < 0.04 {
-				t.Errorf("seed %d %+v: real head residual %.4f; want ≥ 0.04", seed, s, rr)
+			if rr < 0.03 {
+				t.Errorf("seed %d %+v: real head residual %.4f; want ≥ 0.03", seed, s, rr)
 			}
 			if rp > 0.01 || rf > 0.01 {
 				t.Errorf("seed %d %+v: photo residual %.4f, best planar fake %.4f; want ≤ 0.01", seed, s, rp, rf)
+			}
+			// The nose moves out of the face plane toward the turn: +x for
+			// the user's left, −y (up the face) for up.
+			px, py := NoseParallax(&neutral, &real)
+			along := px*math.Copysign(1, s.yaw) + 0*py
+			if s.yaw == 0 {
+				along = -py * math.Copysign(1, s.pitch)
+			}
+			if along < 0.07 {
+				t.Errorf("seed %d %+v: nose parallax (%.4f, %.4f); want ≥ 0.07 toward the turn", seed, s, px, py)
+			}
+			for _, flat := range []*Landmarks{&photo, &fake} {
+				if fx, fy := NoseParallax(&neutral, flat); math.Hypot(fx, fy) > 0.01 {
+					t.Errorf("seed %d %+v: flat picture nose parallax (%.4f, %.4f); want ≈ 0", seed, s, fx, fy)
+				}
 			}
 		}
 	}

@@ -163,3 +163,38 @@ func PlanarResidual(neutral, moved *Landmarks) float64 {
 	}
 	return math.Sqrt(s/float64(len(idx))) / iod
 }
+
+// parallaxFit are the points the parallax homography is fitted on: brows,
+// eye corners and mouth corners, roughly one plane across the face. The jaw
+// line is left out: landmark models slide it along the silhouette.
+var parallaxFit = [...]int{17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 36, 39, 42, 45, 48, 54}
+
+// parallaxNose are the protruding nose points whose parallax is measured.
+var parallaxNose = [...]int{29, 30, 32, 33, 34}
+
+// NoseParallax fits a homography from the neutral landmarks to the moved
+// ones on the face's outer points (brows, eye corners, mouth corners) and
+// returns where the nose went relative to that plane, in inter-ocular
+// distances, along the face's own axes: x along the eye line toward the
+// image-right eye (point 45), y perpendicular, toward the chin. A head
+// turning to the user's left pushes its nose toward +x, looking up toward
+// −y; a flat picture leaves only landmark noise, in no particular direction.
+func NoseParallax(neutral, moved *Landmarks) (x, y float64) {
+	h := FitHomography(neutral, moved, parallaxFit[:])
+	var dx, dy float64
+	for _, k := range parallaxNose {
+		p := h.Apply(neutral[k])
+		dx += float64(moved[k].X - p.X)
+		dy += float64(moved[k].Y - p.Y)
+	}
+	n := float64(len(parallaxNose))
+	dx, dy = dx/n, dy/n
+	ex, ey := float64(moved[45].X-moved[36].X), float64(moved[45].Y-moved[36].Y)
+	l := math.Hypot(ex, ey)
+	iod := InterOcular(moved)
+	if l < 1e-6 || iod < 1e-6 {
+		return 0, 0
+	}
+	ex, ey = ex/l, ey/l
+	return (dx*ex + dy*ey) / iod, (-dx*ey + dy*ex) / iod
+}
