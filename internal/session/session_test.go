@@ -56,6 +56,21 @@ func TestWithSID(t *testing.T) {
 	}
 }
 
+func TestWithSIDKeepsTheIntegratorsQueryByteForByte(t *testing.T) {
+	const sid = "S2axFG8x3k6GxbbOSeMwI3QUxkhTiloQ"
+	for raw, want := range map[string]string{
+		"https://shop.example/done?b=2&a=1&flag#frag":  "https://shop.example/done?b=2&a=1&flag&sid=" + sid + "#frag",
+		"https://shop.example/done?q=a+b%20c&sid=old":  "https://shop.example/done?q=a+b%20c&sid=" + sid,
+		"https://shop.example/done?%73id=x&keep=1":     "https://shop.example/done?keep=1&sid=" + sid,
+		"https://shop.example/done":                    "https://shop.example/done?sid=" + sid,
+		"https://shop.example/done?sidx=1#/a?b=c&sid=": "https://shop.example/done?sidx=1&sid=" + sid + "#/a?b=c&sid=",
+	} {
+		if got, err := session.WithSID(raw, sid); err != nil || got != want {
+			t.Errorf("WithSID(%q) = %q, %v; want %q", raw, got, err, want)
+		}
+	}
+}
+
 func TestRedirects(t *testing.T) {
 	s := newSession(t)
 	got, err := s.SuccessRedirect()

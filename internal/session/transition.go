@@ -163,16 +163,27 @@ func CheckRedirectURL(field, raw string) error {
 	return nil
 }
 
-// WithSID returns raw with sid=… added to its query, keeping its existing
-// query parameters and fragment. raw must have passed CheckRedirectURL.
+// WithSID returns raw with sid=… added to its query. The integrator's own
+// query is kept byte for byte (order and encoding), except for a previous
+// sid parameter, which is replaced; the fragment is kept. raw must have
+// passed CheckRedirectURL.
 func WithSID(raw, sid string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", Errorf(EInvalid, "bad redirect URL")
 	}
-	q := u.Query()
-	q.Set("sid", sid)
-	u.RawQuery = q.Encode()
+	var kept []string
+	if u.RawQuery != "" {
+		for _, pair := range strings.Split(u.RawQuery, "&") {
+			key, _, _ := strings.Cut(pair, "=")
+			if k, err := url.QueryUnescape(key); err == nil && k == "sid" {
+				continue
+			}
+			kept = append(kept, pair)
+		}
+	}
+	u.RawQuery = strings.Join(append(kept, "sid="+url.QueryEscape(sid)), "&")
+	u.ForceQuery = false
 	return u.String(), nil
 }
 
