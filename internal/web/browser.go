@@ -48,6 +48,7 @@ func (b Browser) ValidToken(token string) bool {
 type BrowserStore struct {
 	cookies *sessions.CookieStore
 	name    string
+	secure  bool
 }
 
 // NewBrowserStore returns a store that signs and encrypts with keys: pairs
@@ -81,7 +82,7 @@ func NewBrowserStore(keys [][]byte, secure bool) (*BrowserStore, error) {
 		// plant one.
 		name = "__Host-livegate"
 	}
-	return &BrowserStore{cookies: cs, name: name}, nil
+	return &BrowserStore{cookies: cs, name: name, secure: secure}, nil
 }
 
 // CookieName is the name of the browser cookie.

@@ -213,7 +213,6 @@ func TestNoCookieOnPagesWithoutASession(t *testing.T) {
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	e := newEnv(t, web.Config{})
-	_ = e
 	good := web.Config{Store: e.store, CookieKeys: testKeys, PublicURL: "https://livegate.example"}
 	tests := []struct {
 		name string
@@ -226,6 +225,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"bad block key", func(c *web.Config) { c.CookieKeys = [][]byte{testKeys[0], []byte("seventeen bytes!!")} }},
 		{"no public URL", func(c *web.Config) { c.PublicURL = "" }},
 		{"relative public URL", func(c *web.Config) { c.PublicURL = "/livegate" }},
+		{"directive in frame ancestors", func(c *web.Config) { c.FrameAncestors = "'self'; script-src *" }},
 	}
 	if _, err := web.New(good); err != nil {
 		t.Fatalf("good config: %v", err)

@@ -31,6 +31,7 @@ func (h *Handler) serveConsent(w http.ResponseWriter, r *http.Request) {
 	v := templates.ConsentView{
 		StartURL:  "/s/" + c.s.ID + "/capture",
 		Retention: c.msg.Days(max(1, int(h.retention.Hours()/24))),
+		Passive:   c.s.Kind == session.KindPassive,
 	}
 	if c.s.CancelURL != "" {
 		v.Cancel = &templates.CancelForm{Action: "/s/" + c.s.ID + "/cancel", CSRFToken: c.browser.CSRFToken}

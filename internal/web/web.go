@@ -15,10 +15,12 @@ package web
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -111,6 +113,13 @@ func New(cfg Config) (*Handler, error) {
 	if h.frameAncestors == "" {
 		h.frameAncestors = DefaultFrameAncestors
 	}
+	if strings.ContainsAny(h.frameAncestors, ";,\r\n") {
+		return nil, fmt.Errorf("web: frame ancestors %q must be CSP sources separated by spaces", h.frameAncestors)
+	}
+	if u, _ := url.Parse(cfg.PublicURL); browsers.secure && u.Scheme == "http" {
+		h.log.Warn("web: cookies are Secure but the public URL is plain http: browsers will drop them and every visit will look like a new device",
+			"public_url", cfg.PublicURL)
+	}
 	if h.retention <= 0 {
 		h.retention = session.DefaultRetention
 	}
@@ -125,8 +134,17 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-// ServeHTTP routes a request.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP routes a request. Every response, the router's own 404 and 405
+// included, starts with the strictest headers; pages and static files
+// replace them with their own.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", ContentSecurityPolicy(h.frameAncestors))
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Cache-Control", "no-store")
+	h.mux.ServeHTTP(w, r)
+}
 
 // AssetURL returns the hashed URL of a static file by its plain name.
 func (h *Handler) AssetURL(name string) string { return h.assets.URL(name) }

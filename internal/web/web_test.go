@@ -348,3 +348,36 @@ func TestLocale(t *testing.T) {
 		t.Errorf("not-found h1 = %q; want the Indonesian one", got)
 	}
 }
+
+func TestPassiveConsentAsksForOnePicture(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	s, err := session.New(session.Params{Kind: session.KindPassive, SuccessURL: "https://shop.example/done"}, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.Create(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	r := e.browser().get("/s/" + s.ID)
+	r.wantScreen(t, http.StatusOK, "screen-consent")
+	if !strings.Contains(r.body, "one picture") || strings.Contains(r.body, "turning your head") {
+		t.Errorf("passive consent does not describe one picture:\n%s", text(r.testID("screen-consent")))
+	}
+}
+
+func TestRouterResponsesCarryHeaders(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	s := e.create(session.Params{})
+	r := e.browser().post("/s/"+s.ID, url.Values{}, nil) // no POST route
+	if r.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("POST /s/{sid} = %d; want 405", r.StatusCode)
+	}
+	for k, want := range map[string]string{
+		"Content-Security-Policy": cspSelf, "X-Content-Type-Options": "nosniff",
+		"Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+	} {
+		if got := r.Header.Get(k); got != want {
+			t.Errorf("%s = %q; want %q", k, got, want)
+		}
+	}
+}

@@ -30,6 +30,7 @@ func (p Page) mainClass() string {
 type ConsentView struct {
 	StartURL  string // where Start leads (the capture step)
 	Retention string // how long results are kept, in words ("7 days")
+	Passive   bool   // one selfie, no gestures
 	Cancel    *CancelForm
 }
 

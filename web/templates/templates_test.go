@@ -40,7 +40,8 @@ func TestNoHardCodedText(t *testing.T) {
 	cancel := &templates.CancelForm{Action: "/s/x/cancel", CSRFToken: "tok"}
 	ex := templates.DemoExchange{Request: "{{VALUE}}", RequestBody: "{{VALUE}}", Status: 200, StatusText: "{{VALUE}}", Body: "{{VALUE}}", OK: true}
 	components := map[string]templ.Component{
-		"consent": templates.Consent(page(), templates.ConsentView{StartURL: "/s/x/capture", Retention: "{{VALUE}}", Cancel: cancel}),
+		"consent":         templates.Consent(page(), templates.ConsentView{StartURL: "/s/x/capture", Retention: "{{VALUE}}", Cancel: cancel}),
+		"consent passive": templates.Consent(page(), templates.ConsentView{StartURL: "/s/x/capture", Retention: "{{VALUE}}", Passive: true}),
 		"message": templates.Message(page(), templates.MessageView{
 			TestID: "screen-x", Icon: "i.svg", Title: "«T»", Body: "«B»",
 			Continue: &templates.Link{URL: "https://a.example/", TestID: "btn-continue"},

@@ -39,6 +39,7 @@ type Messages struct {
 	ConsentStepsHeading string `json:"consent_steps_heading"`
 	ConsentStep1        string `json:"consent_step_1"`
 	ConsentStep2        string `json:"consent_step_2"`
+	ConsentStep2Passive string `json:"consent_step_2_passive"`
 	ConsentStep3        string `json:"consent_step_3"`
 	ConsentWhyHeading   string `json:"consent_why_heading"`
 	ConsentWhyBody      string `json:"consent_why_body"`
