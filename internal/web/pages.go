@@ -64,6 +64,11 @@ func (h *Handler) claim(w http.ResponseWriter, r *http.Request) (claimed, bool) 
 	if h.finalScreen(w, r, s, msg) {
 		return claimed{}, false
 	}
+	if r.Method == http.MethodHead {
+		// Link checkers and preview fetchers send HEAD: they must not take
+		// the session from the person the link was meant for.
+		return claimed{s: s, msg: msg}, true
+	}
 	b, err := h.browsers.Identify(w, r)
 	if err != nil {
 		h.serverError(w, r, msg, sid, err)

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -380,4 +381,17 @@ func TestRouterResponsesCarryHeaders(t *testing.T) {
 			t.Errorf("%s = %q; want %q", k, got, want)
 		}
 	}
+}
+
+func TestHeadDoesNotClaim(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	s := e.create(session.Params{})
+	r := e.browser().do(httptest.NewRequest(http.MethodHead, e.public+"/s/"+s.ID, nil))
+	if r.StatusCode != http.StatusOK || len(r.Cookies()) != 0 {
+		t.Errorf("HEAD = %d with cookies %v; want 200 and none", r.StatusCode, r.Cookies())
+	}
+	if got := e.get(s.ID).ClaimedBy; got != "" {
+		t.Errorf("HEAD claimed the session for %q", got)
+	}
+	e.browser().get("/s/"+s.ID).wantScreen(t, http.StatusOK, "screen-consent")
 }
