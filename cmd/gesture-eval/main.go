@@ -1,0 +1,317 @@
+// Command gesture-eval plays a y4m clip at its frame times through the
+// gesture Engine (YuNet + the 68-point model) and one Challenge, and prints
+// one JSON object per line: every event, then a summary. With -truth (the
+// clip.truth.json that facegen writes) the summary adds recall, false
+// matches and the delay from the truth's threshold crossing to each MATCH.
+//
+//	go run ./cmd/gesture-eval -video clip.y4m -gestures HEAD_LEFT,HEAD_00 [-truth clip.truth.json]
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/gesture"
+	"github.com/livegate/livegate/internal/gesture/landmarks"
+	"github.com/livegate/livegate/internal/gesture/vision"
+	"github.com/livegate/livegate/internal/session"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gesture-eval:", err)
+		os.Exit(1)
+	}
+}
+
+// line is one event line of the output.
+type line struct {
+	TMS      int64                 `json:"t_ms"`
+	Frame    int                   `json:"frame"`
+	Event    gesture.EventType     `json:"event"`
+	Index    int                   `json:"index"`
+	Gesture  session.Gesture       `json:"gesture,omitempty"`
+	Detected session.Gesture       `json:"detected,omitempty"`
+	Hint     gesture.Hint          `json:"hint,omitempty"`
+	Progress float64               `json:"progress"`
+	Status   session.GestureStatus `json:"status,omitempty"`
+	Reason   string                `json:"reason,omitempty"`
+	Signals  gesture.Signals       `json:"signals"`
+}
+
+// summary is the last line.
+type summary struct {
+	Summary    bool                    `json:"summary"`
+	Video      string                  `json:"video"`
+	Frames     int                     `json:"frames"`
+	Status     session.GestureStatus   `json:"gesture_status"`
+	Detected   session.Gesture         `json:"detected_gesture,omitempty"`
+	Gestures   []gesture.GestureResult `json:"gestures"`
+	Baseline   gesture.Baseline        `json:"baseline"`
+	MSPerFrame float64                 `json:"ms_per_frame"`
+	Detections int                     `json:"detections"`
+	Truth      *truthScore             `json:"truth,omitempty"`
+}
+
+// truthScore compares the run with the clip's truth.
+type truthScore struct {
+	Live    bool    `json:"live"`
+	Attack  string  `json:"attack"`
+	Asked   int     `json:"asked"`
+	Matched int     `json:"matched"`
+	Recall  float64 `json:"recall"`
+	// FalseMatches counts MATCH events outside a scripted interval of the
+	// matched gesture, or any match on an attack clip.
+	FalseMatches int `json:"false_matches"`
+	// DelaysMS are, per matched gesture, the time from the truth's
+	// threshold crossing to MATCH; MedianDelayMS their median.
+	DelaysMS      []float64 `json:"delays_ms"`
+	MedianDelayMS float64   `json:"median_delay_ms"`
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gesture-eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		video    = fs.String("video", "", "y4m clip (4:2:0)")
+		gestures = fs.String("gestures", "", "comma-separated gesture codes to ask, in order (default: the truth's scripted gestures)")
+		truthF   = fs.String("truth", "", "facegen truth JSON to score against")
+		yunet    = fs.String("yunet", "models/yunet/face_detection_yunet_2022mar.onnx", "YuNet 2022mar model")
+		lmPath   = fs.String("landmarks", landmarks.DefaultModelPath, "68-point shape predictor (dlib format)")
+		timeout  = fs.Duration("timeout", 10*time.Second, "time allowed per gesture")
+		quiet    = fs.Bool("quiet", false, "print the summary only")
+		progress = fs.Bool("progress", false, "also print progress events")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *video == "" {
+		fs.Usage()
+		return errors.New("need -video")
+	}
+	var truth *facegen.Truth
+	if *truthF != "" {
+		b, err := os.ReadFile(*truthF)
+		if err != nil {
+			return err
+		}
+		truth = new(facegen.Truth)
+		if err := json.Unmarshal(b, truth); err != nil {
+			return fmt.Errorf("truth %s: %w", *truthF, err)
+		}
+	}
+	var ask []session.Gesture
+	if *gestures != "" {
+		for _, s := range strings.Split(*gestures, ",") {
+			g, err := session.ParseGesture(strings.TrimSpace(s))
+			if err != nil {
+				return err
+			}
+			ask = append(ask, g)
+		}
+	} else if truth != nil {
+		for _, iv := range truth.Gestures {
+			g, err := session.ParseGesture(iv.Code)
+			if err != nil {
+				return err
+			}
+			ask = append(ask, g)
+		}
+	}
+	if len(ask) == 0 {
+		return errors.New("need -gestures (or a -truth with scripted gestures)")
+	}
+
+	det, err := vision.NewDetector(*yunet)
+	if err != nil {
+		return err
+	}
+	defer det.Close()
+	model, err := landmarks.Load(*lmPath)
+	if err != nil {
+		return err
+	}
+	pred, err := gesture.NewModelPredictor(model)
+	if err != nil {
+		return err
+	}
+	engine := gesture.NewEngine(gesture.AdaptDetector((*vision.Detector).DetectInto, det), pred)
+	cfg := gesture.ChallengeConfig{GestureTimeout: *timeout}
+	challenge := gesture.NewChallenge(ask, cfg)
+
+	f, err := os.Open(*video)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rd, err := facegen.NewY4MReader(f)
+	if err != nil {
+		return err
+	}
+	h := rd.Header
+	if h.FPSNum <= 0 || h.FPSDen <= 0 {
+		h.FPSNum, h.FPSDen = 15, 1
+	}
+	enc := json.NewEncoder(stdout)
+	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // clip time zero
+	var (
+		frame   *facegen.YUVFrame
+		n       int
+		busy    time.Duration
+		matches []line
+	)
+	img := &image.Gray{Rect: image.Rect(0, 0, h.Width, h.Height), Stride: h.Width}
+	for !challenge.Done() {
+		frame, err = rd.ReadFrame(frame)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("frame %d: %w", n, err)
+		}
+		img.Pix = frame.Y
+		at := start.Add(time.Duration(int64(n) * int64(time.Second) * int64(h.FPSDen) / int64(h.FPSNum)))
+		t0 := time.Now()
+		o := engine.Process(img, at)
+		evs := challenge.Observe(o)
+		busy += time.Since(t0)
+		for _, e := range evs {
+			l := line{
+				TMS: e.T.Sub(start).Milliseconds(), Frame: n, Event: e.Type, Index: e.Index,
+				Gesture: e.Gesture, Detected: e.Detected, Hint: e.Hint, Progress: round(e.Progress),
+				Status: e.Status, Reason: e.Reason, Signals: roundSignals(e.Signals),
+			}
+			if e.Type == gesture.EventMatch {
+				matches = append(matches, l)
+			}
+			if *quiet || (e.Type == gesture.EventProgress && !*progress) {
+				continue
+			}
+			if err := enc.Encode(l); err != nil {
+				return err
+			}
+		}
+		n++
+	}
+	res := challenge.Result()
+	if !challenge.Done() {
+		res.Status = "" // the clip ended first
+	}
+	s := summary{
+		Summary: true, Video: *video, Frames: n,
+		Status: res.Status, Detected: res.Detected, Gestures: res.Gestures, Baseline: res.Baseline,
+		Detections: engine.Detections(),
+	}
+	if n > 0 {
+		s.MSPerFrame = round(float64(busy.Microseconds()) / 1000 / float64(n))
+	}
+	if truth != nil {
+		s.Truth = score(truth, ask, matches, cfg)
+	}
+	return enc.Encode(s)
+}
+
+// score compares the MATCH events with the truth.
+func score(tr *facegen.Truth, ask []session.Gesture, matches []line, cfg gesture.ChallengeConfig) *truthScore {
+	d := gesture.DefaultChallengeConfig()
+	sc := &truthScore{Live: tr.Live, Attack: tr.Attack, Asked: len(ask), DelaysMS: []float64{}}
+	used := make([]bool, len(tr.Gestures))
+	for _, m := range matches {
+		if !tr.Live {
+			sc.FalseMatches++
+			continue
+		}
+		// The scripted interval of this gesture that holds the match frame
+		// (a MATCH may come just after the step ends, while returning).
+		iv := -1
+		for i, g := range tr.Gestures {
+			if !used[i] && g.Code == string(m.Gesture) && m.Frame >= g.StartFrame && m.Frame <= g.EndFrame+tr.FPS/2 {
+				iv = i
+				break
+			}
+		}
+		if iv < 0 {
+			sc.FalseMatches++
+			continue
+		}
+		used[iv] = true
+		sc.Matched++
+		if c, ok := crossing(tr, tr.Gestures[iv], d); ok {
+			ct := float64(tr.Frames[c].Time) * 1000
+			sc.DelaysMS = append(sc.DelaysMS, round(float64(m.TMS)-ct))
+		}
+	}
+	if sc.Asked > 0 && tr.Live {
+		sc.Recall = round(float64(sc.Matched) / float64(sc.Asked))
+	}
+	if len(sc.DelaysMS) > 0 {
+		ds := slices.Clone(sc.DelaysMS)
+		slices.Sort(ds)
+		sc.MedianDelayMS = ds[len(ds)/2]
+		if len(ds)%2 == 0 {
+			sc.MedianDelayMS = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
+		}
+	}
+	return sc
+}
+
+// crossing is the first frame of the interval where the truth passes the
+// engine's threshold for the gesture, relative to the frame before the step.
+func crossing(tr *facegen.Truth, iv facegen.Interval, cfg gesture.ChallengeConfig) (int, bool) {
+	if iv.StartFrame < 0 || iv.StartFrame >= len(tr.Frames) {
+		return 0, false
+	}
+	b := tr.Frames[max(0, iv.StartFrame-1)]
+	for i := iv.StartFrame; i <= iv.EndFrame && i < len(tr.Frames); i++ {
+		f := tr.Frames[i]
+		dy, dp := float64(f.Yaw-b.Yaw), float64(f.Pitch-b.Pitch)
+		var on bool
+		switch session.Gesture(iv.Code) {
+		case session.HeadLeft:
+			on = dy >= cfg.TurnOn
+		case session.HeadRight:
+			on = -dy >= cfg.TurnOn
+		case session.HeadUp:
+			on = dp >= cfg.TiltOn
+		case session.HeadDown:
+			on = -dp >= cfg.TiltOn
+		case session.HeadEyesClosed:
+			on = float64(f.LeftEye) <= cfg.EyeClosedOn && float64(f.RightEye) <= cfg.EyeClosedOn
+		case session.HeadRightClose:
+			on = float64(f.RightEye) <= cfg.EyeClosedOn
+		case session.HeadLeftClose:
+			on = float64(f.LeftEye) <= cfg.EyeClosedOn
+		case session.HeadEyesOpen:
+			on = float64(f.LeftEye) >= cfg.EyeClosedOff && float64(f.RightEye) >= cfg.EyeClosedOff
+		case session.HeadOpenMouth:
+			on = float64(f.Mouth) >= iv.Amount/2
+		case session.HeadCloseMouth:
+			on = float64(f.Mouth) <= 0.1
+		}
+		if on {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func round(v float64) float64 { return math.Round(v*10000) / 10000 }
+
+func roundSignals(s gesture.Signals) gesture.Signals {
+	for _, p := range []*float64{&s.Yaw, &s.Pitch, &s.Roll, &s.DYaw, &s.DPitch, &s.EyeLeft, &s.EyeRight,
+		&s.Mouth, &s.Score, &s.HoldMS, &s.Planar, &s.PlanarFloor, &s.Parallax, &s.ParallaxFloor,
+		&s.Quality.FaceWidth, &s.Quality.Brightness, &s.Quality.Sharpness} {
+		*p = round(*p)
+	}
+	return s
+}
