@@ -74,10 +74,12 @@ func dialAnswer(t *testing.T, a *API, sink FrameSink, copts client.Options) (*cl
 		peer.Close(nil)
 		<-peer.Done()
 	})
-	select {
-	case <-peer.Connected():
-	case <-ctx.Done():
-		t.Fatalf("not connected; answer candidates:\n%s", strings.Join(candidates(answer), "\n"))
+	for _, ch := range []<-chan struct{}{peer.Connected(), c.Connected()} {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			t.Fatalf("not connected; answer candidates:\n%s", strings.Join(candidates(answer), "\n"))
+		}
 	}
 	return c, peer, answer
 }
@@ -120,10 +122,16 @@ func TestICETCPFallback(t *testing.T) {
 	if !strings.Contains(answer, " tcp ") {
 		t.Errorf("answer has no TCP candidate:\n%s", strings.Join(candidates(answer), "\n"))
 	}
-	if _, err := c.Play(context.Background(), clip(0, 5)); err != nil {
+	if _, err := c.Play(context.Background(), clip(0, 10)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "frames over ICE-TCP", func() bool { return p.Stats().FramesDecoded >= 4 })
+	deadline := time.Now().Add(5 * time.Second)
+	for p.Stats().FramesDecoded < 9 {
+		if time.Now().After(deadline) {
+			t.Fatalf("frames over ICE-TCP: %+v, client got %d PLIs", p.Stats(), c.PLIs())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	if rec.count() == 0 {
 		t.Error("no frame at the sink over ICE-TCP")
 	}
