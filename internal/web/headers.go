@@ -48,7 +48,10 @@ func Origin(raw string) string {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return ""
 	}
-	if strings.ContainsAny(u.Host, " ;,'\"") {
+	// A header is ASCII, and a CSP source cannot carry these characters. An
+	// internationalised host name would need punycode (golang.org/x/text is
+	// not among the module's dependencies), so it has no origin here.
+	if strings.ContainsAny(u.Host, " ;,'\"") || !isASCII(u.Host) {
 		return ""
 	}
 	return strings.ToLower(u.Scheme + "://" + u.Host)
@@ -64,6 +67,15 @@ func SecureCookies(publicURL string) bool {
 	switch u.Hostname() {
 	case "localhost", "127.0.0.1", "::1":
 		return false
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
 	}
 	return true
 }

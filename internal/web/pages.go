@@ -212,7 +212,10 @@ func (h *Handler) serveCancel(w http.ResponseWriter, r *http.Request) {
 // canceled screen when the integrator gave no cancel_url.
 func (h *Handler) afterCancel(w http.ResponseWriter, r *http.Request, s *session.Session, accept string) {
 	u, err := s.CancelRedirect()
-	if err != nil || u == "" {
+	if err != nil || u == "" || Origin(u) == "" {
+		// No cancel_url, or one whose origin the page's form-action could
+		// not name (Chromium would block the 303): the canceled screen, with
+		// a plain link back when there is one.
 		h.canceled(w, r, http.StatusOK, h.catalogues.Choose(s.Locale, accept), s)
 		return
 	}

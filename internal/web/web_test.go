@@ -395,3 +395,22 @@ func TestHeadDoesNotClaim(t *testing.T) {
 	}
 	e.browser().get("/s/"+s.ID).wantScreen(t, http.StatusOK, "screen-consent")
 }
+
+// A cancel_url whose origin cannot go in form-action (a non-ASCII host) gets
+// the canceled screen with a link, not a 303 that Chromium would block.
+func TestCancelToUnicodeHostShowsLink(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	s := e.create(session.Params{CancelURL: "https://bücher.example/zurück"})
+	a := e.browser()
+	page := a.get("/s/" + s.ID)
+	if got := page.Header.Get("Content-Security-Policy"); got != cspSelf {
+		t.Errorf("CSP = %q; want %q", got, cspSelf)
+	}
+	action, token := page.cancelForm(t)
+	r := a.post(action, url.Values{"csrf_token": {token}}, nil)
+	r.wantScreen(t, http.StatusOK, "screen-canceled")
+	want, _ := e.get(s.ID).CancelRedirect()
+	if back := r.testID("btn-back"); back == nil || attr(back, "href") != want {
+		t.Errorf("btn-back = %v; want a link to %s", back, want)
+	}
+}
