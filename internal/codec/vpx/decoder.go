@@ -61,8 +61,8 @@ func WithMaxSize(width, height int) DecoderOption {
 
 // Decoder decodes a VP8 stream into grey (luma) frames.
 //
-// Decode and DecodeGray must be called from one goroutine at a time; Close
-// may be called from any goroutine, also while a decode runs.
+// A Decoder is safe for use by several goroutines (calls are serialised),
+// but a stream is decoded by one: frames must arrive in order.
 type Decoder struct {
 	mu      sync.Mutex
 	c       *C.lg_decoder // nil once closed
@@ -104,6 +104,11 @@ func (d *Decoder) DecodeGray(frame []byte, dst *image.Gray) (*image.Gray, error)
 	if dst == nil {
 		dst = new(image.Gray)
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.c == nil {
+		return dst, ErrClosed
+	}
 	if len(frame) == 0 {
 		return dst, fmt.Errorf("%w: empty", ErrCorrupt)
 	}
@@ -121,11 +126,6 @@ func (d *Decoder) DecodeGray(frame []byte, dst *image.Gray) (*image.Gray, error)
 		return dst, ErrNeedKeyframe
 	}
 
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.c == nil {
-		return dst, ErrClosed
-	}
 	switch r := C.lg_dec_decode(d.c, (*C.uint8_t)(unsafe.Pointer(&frame[0])), C.size_t(len(frame))); r {
 	case C.LG_DEC_FRAME:
 	case C.LG_DEC_NOFRAME:

@@ -3,6 +3,7 @@ package vpx
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"image"
 	"math"
 	"testing"
@@ -342,5 +343,72 @@ func BenchmarkEncode640x480(b *testing.B) {
 		if _, _, err := e.Encode(imgs[i%len(imgs)], false); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// textured draws frame n of a harder clip: a fixed noise texture panning
+// by 2 pixels a frame (like a hand-held camera), so most blocks change.
+func textured(w, h, n int, tex []byte) *image.YCbCr {
+	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	tw := w + 512
+	for y := 0; y < h; y++ {
+		copy(img.Y[y*img.YStride:y*img.YStride+w], tex[y*tw+2*n%512:])
+	}
+	for i := range img.Cb {
+		img.Cb[i], img.Cr[i] = 120, 136
+	}
+	return img
+}
+
+func noiseTexture(w, h int) []byte {
+	tw := w + 512
+	tex := make([]byte, tw*h)
+	s := uint32(1)
+	for i := range tex {
+		s = s*1664525 + 1013904223
+		// Smooth-ish noise: blend with the left and upper neighbours.
+		v := int(s >> 24)
+		if i%tw > 0 {
+			v = (v + 3*int(tex[i-1])) / 4
+		}
+		if i >= tw {
+			v = (v + int(tex[i-tw])) / 2
+		}
+		tex[i] = uint8(v)
+	}
+	return tex
+}
+
+// BenchmarkDecode640x480Textured decodes a panning noise texture, closer
+// to a camera than the gradient clip, at two bitrates.
+func BenchmarkDecode640x480Textured(b *testing.B) {
+	const w, h = 640, 480
+	tex := noiseTexture(w, h)
+	for _, kbps := range []int{1500, 5000} {
+		b.Run(fmt.Sprintf("%dkbps", kbps), func(b *testing.B) {
+			enc, err := NewEncoder(w, h, 30, kbps)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var frames [][]byte
+			n := 0
+			for i := 0; i < 60; i++ {
+				f, _, err := enc.Encode(textured(w, h, i, tex), i == 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				frames = append(frames, f)
+				n += len(f)
+			}
+			enc.Close()
+			d := newDecoder(b)
+			b.ReportAllocs()
+			b.SetBytes(int64(n / len(frames)))
+			for i := 0; b.Loop(); i++ {
+				if _, err := d.Decode(frames[i%len(frames)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
