@@ -22,6 +22,10 @@
 // per second) and how many analyses run at once across all peers (default
 // GOMAXPROCS).
 //
+// Latency: pion's samplebuilder releases a frame when the first packet of
+// the next frame arrives, so each frame waits one frame interval (33 ms at
+// 30 fps) before decoding; a stream's last frame is never decoded.
+//
 // Capture knows nothing of sessions, HTTP or landmarks: the lead wires a
 // FrameSink to the engine and the data channel to the challenge.
 package capture

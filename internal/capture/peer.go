@@ -133,6 +133,9 @@ type Peer struct {
 // unusable offer gives an error matching ErrBadOffer. sink receives the
 // decoded frames, paced by the API's Scheduler.
 func (a *API) Accept(ctx context.Context, offer string, sink FrameSink, opts ...AcceptOption) (string, *Peer, error) {
+	if sink == nil {
+		return "", nil, errors.New("capture: Accept: nil FrameSink")
+	}
 	if err := checkOffer(offer, a.cfg.MaxOfferBytes); err != nil {
 		return "", nil, err
 	}
