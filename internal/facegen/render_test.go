@@ -1,0 +1,463 @@
+package facegen
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/livegate/livegate/internal/gesture/landmarks"
+	"github.com/livegate/livegate/internal/gesture/vision"
+	"github.com/livegate/livegate/internal/session"
+)
+
+// The default face of the tests and of the committed contact sheet.
+const defaultFace = "mazie-hirono.jpg"
+
+var (
+	testOnce     sync.Once
+	testRenderer *Renderer
+	testModels   *ModelLandmarker
+	testErr      error
+)
+
+// renderer returns a Renderer with the engine's real models; a missing model
+// fails the test (never skips).
+func testRender(t testing.TB) *Renderer {
+	t.Helper()
+	testOnce.Do(func() {
+		testModels, testErr = NewModelLandmarker(DefaultModels())
+		testRenderer = NewRenderer(testModels)
+	})
+	if testErr != nil {
+		t.Fatalf("models: %v", testErr)
+	}
+	return testRenderer
+}
+
+func facePath(t testing.TB, name string) string {
+	t.Helper()
+	root, err := ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(root, "testdata", "faces", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("test photo: %v", err)
+	}
+	return p
+}
+
+func grayOf(f *YUVFrame) *image.Gray {
+	return &image.Gray{Pix: f.Y, Stride: f.W, Rect: image.Rect(0, 0, f.W, f.H)}
+}
+
+func newDetector(t testing.TB) *vision.Detector {
+	t.Helper()
+	d, err := vision.NewDetector(DefaultModels().YuNet)
+	if err != nil {
+		t.Fatalf("detector: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// measure finds the face of a frame with the engine's models and returns
+// simple measurements: nose offset from the eyes' centre (x, y, in eye
+// distances), each eye's openness ratio and the inner-lip gap ratio.
+type measures struct {
+	noseX, noseY, rightEAR, leftEAR, mouth float64
+}
+
+func measure(t testing.TB, det *vision.Detector, f *YUVFrame) (measures, bool) {
+	t.Helper()
+	g := grayOf(f)
+	faces, err := det.Detect(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(faces) == 0 {
+		return measures{}, false
+	}
+	testRender(t)
+	pts := make([]landmarks.Point, 68)
+	testModels.lm.Predict(g, landmarks.BoxFromDetection(faces[0].Box, faces[0].Keypoints), pts)
+	P := func(i int) Pt { return Pt{float64(pts[i].X), float64(pts[i].Y)} }
+	eyes := mid(P(36), P(45))
+	ed := dist(P(36), P(45))
+	ear := func(a, b, c, d, e, f int) float64 {
+		return (dist(P(b), P(f)) + dist(P(c), P(e))) / (2 * dist(P(a), P(d)))
+	}
+	return measures{
+		noseX:    (P(30).X - eyes.X) / ed,
+		noseY:    (P(30).Y - eyes.Y) / ed,
+		rightEAR: ear(36, 37, 38, 39, 40, 41),
+		leftEAR:  ear(42, 43, 44, 45, 46, 47),
+		mouth:    dist(P(62), P(66)) / dist(P(48), P(54)),
+	}, true
+}
+
+// Every gesture renders a clip in which YuNet finds the face in every frame,
+// the engine's landmarks see the gesture the truth claims, and the mesh has
+// no holes.
+func TestGesturesRenderAndAreSeen(t *testing.T) {
+	r := testRender(t)
+	det := newDetector(t)
+	face := facePath(t, defaultFace)
+	for _, g := range session.Gestures {
+		t.Run(string(g), func(t *testing.T) {
+			clip, err := r.Render(Params{Face: face, Script: fmt.Sprintf("neutral 0.4s; %s 0.8s; neutral 0.2s", g), Seed: 7, NoBlinks: true, NoSway: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := len(clip.Frames), 21; got != want {
+				t.Fatalf("frames: got %d; want %d", got, want)
+			}
+			var base measures
+			for i, f := range clip.Frames {
+				faces, err := det.Detect(grayOf(f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(faces) != 1 {
+					t.Fatalf("frame %d: YuNet found %d faces; want 1", i, len(faces))
+				}
+				tb := clip.Truth.Frames[i].Box
+				if iou := overlap(faces[0].Box, image.Rect(tb.X, tb.Y, tb.X+tb.W, tb.Y+tb.H)); iou < 0.4 {
+					t.Errorf("frame %d: detected box %v and truth box %v overlap only %.2f", i, faces[0].Box, tb, iou)
+				}
+			}
+			iv := clip.Truth.Gestures[0]
+			if iv.Code != string(g) || iv.StartFrame != 6 || iv.EndFrame != 17 {
+				t.Errorf("interval: got %+v; want %s frames 6..17", iv, g)
+			}
+			base, ok := measure(t, det, clip.Frames[2])
+			if !ok {
+				t.Fatal("no face in neutral frame")
+			}
+			full := (iv.FullFrame + iv.EndFrame) / 2
+			m, ok := measure(t, det, clip.Frames[full])
+			if !ok {
+				t.Fatal("no face at full gesture")
+			}
+			ft := clip.Truth.Frames[full]
+			t.Logf("neutral %+v", base)
+			t.Logf("%s (frame %d: yaw %.1f pitch %.1f eyes L%.2f R%.2f mouth %.2f) %+v", g, full, ft.Yaw, ft.Pitch, ft.LeftEye, ft.RightEye, ft.Mouth, m)
+			check := func(ok bool, what string) {
+				if !ok {
+					t.Errorf("%s: the engine's landmarks do not show it: neutral %+v, gesture %+v", what, base, m)
+				}
+			}
+			switch g {
+			case session.HeadLeft: // the user's left: nose toward the image's right
+				check(ft.Yaw > 25 && m.noseX > base.noseX+0.12, "HEAD_LEFT moves the nose right")
+			case session.HeadRight:
+				check(ft.Yaw < -25 && m.noseX < base.noseX-0.12, "HEAD_RIGHT moves the nose left")
+			case session.HeadUp:
+				check(ft.Pitch > 15 && m.noseY < base.noseY-0.05, "HEAD_UP moves the nose up")
+			case session.HeadDown:
+				check(ft.Pitch < -15 && m.noseY > base.noseY+0.05, "HEAD_DOWN moves the nose down")
+			case session.HeadEyesClosed:
+				check(ft.LeftEye < 0.05 && ft.RightEye < 0.05 && m.leftEAR < 0.7*base.leftEAR && m.rightEAR < 0.7*base.rightEAR, "HEAD_00 closes both eyes")
+			case session.HeadRightClose, session.HeadLeftClose:
+				// dlib's model barely tells one closed eye from two, so
+				// look at the pixels: the closed eye's region changes, the
+				// open one's stays as it was.
+				lm := clip.Truth.Frames[2].Landmarks
+				dr, dl := eyeChange(clip.Frames[2], clip.Frames[full], lm, 36), eyeChange(clip.Frames[2], clip.Frames[full], lm, 42)
+				t.Logf("eye change: right %.1f, left %.1f", dr, dl)
+				if g == session.HeadRightClose { // the user's right eye: image left, 36–41
+					check(ft.RightEye < 0.05 && ft.LeftEye > 0.95 && dr > 3*dl, "HEAD_01 closes the right eye only")
+				} else {
+					check(ft.LeftEye < 0.05 && ft.RightEye > 0.95 && dl > 3*dr, "HEAD_10 closes the left eye only")
+				}
+			case session.HeadOpenMouth:
+				check(ft.Mouth > 0.95 && m.mouth > base.mouth+0.15, "HEAD_OPEN_MOUTH opens the mouth")
+			}
+		})
+	}
+}
+
+// eyeChange is the mean absolute luma difference between two frames inside
+// the eye whose landmarks start at first (36: the user's right eye, 42: the
+// left).
+func eyeChange(f0, f1 *YUVFrame, lm [][2]R1, first int) float64 {
+	var poly []Pt
+	for k := first; k < first+6; k++ {
+		poly = append(poly, Pt{float64(lm[k][0]), float64(lm[k][1])})
+	}
+	var n, sum float64
+	fillPolygon(poly, f0.W, f0.H, func(x, y int) {
+		n++
+		sum += math.Abs(float64(f0.Y[y*f0.W+x]) - float64(f1.Y[y*f1.W+x]))
+	})
+	if n == 0 {
+		return 0
+	}
+	return sum / n
+}
+
+func overlap(a, b image.Rectangle) float64 {
+	in := a.Intersect(b)
+	ia := float64(in.Dx() * in.Dy())
+	u := float64(a.Dx()*a.Dy()+b.Dx()*b.Dy()) - ia
+	if u <= 0 {
+		return 0
+	}
+	return ia / u
+}
+
+// The warp leaves no hole or seam: with the canvas first filled with a
+// colour that appears nowhere else and every triangle drawn, no pixel of
+// that colour survives, for strong poses of every photo.
+func TestMeshHasNoHoles(t *testing.T) {
+	r := testRender(t)
+	for _, name := range []string{defaultFace, "portrait-obama-2012.jpg", "astronaut.png", "grace-hopper-1984.jpg", "kamala-harris-2021.jpg", "victor-glover-2020.jpg"} {
+		ph, err := r.LoadPhoto(facePath(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, scale := range []float64{0.2, 0.35, 0.6} {
+			f, err := NewFace(ph.Img, ph.LM, FaceOptions{Width: 640, Height: 480, Scale: scale})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rd := &renderer{holes: true}
+			dst := newRGB(640, 480)
+			for _, s := range []State{
+				{Yaw: 40, LeftEye: 1, RightEye: 1}, {Yaw: -40, Pitch: 10, Roll: 8, LeftEye: 1, RightEye: 1},
+				{Pitch: 25, Mouth: 1}, {Pitch: -25, Yaw: 15, LeftEye: 1}, {TX: 8, TY: -5, Roll: -10, RightEye: 0.5, Mouth: 0.5},
+			} {
+				f.render(rd, s, dst)
+				holes := 0
+				for i := 0; i < len(dst.Pix); i += 3 {
+					if dst.Pix[i] == holeColor[0] && dst.Pix[i+1] == holeColor[1] && dst.Pix[i+2] == holeColor[2] {
+						holes++
+					}
+				}
+				if holes > 0 {
+					t.Errorf("%s scale %.2f state %+v: %d pixels not covered by the mesh", name, scale, s, holes)
+				}
+			}
+		}
+	}
+}
+
+// The face region of a rendered frame is never left black: no pixel inside
+// the jaw and brows (outside the open mouth) is darker than the photo's own
+// darkest skin.
+func TestFaceRegionNotBlack(t *testing.T) {
+	r := testRender(t)
+	clip, err := r.Render(Params{Face: facePath(t, defaultFace), Script: "HEAD_LEFT 40deg 0.6s; HEAD_RIGHT 40deg 0.6s; HEAD_UP 25deg 0.6s; HEAD_DOWN 25deg 0.6s", Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range clip.Frames {
+		lm := clip.Truth.Frames[i].Landmarks
+		var poly []Pt
+		for k := 0; k <= 16; k++ {
+			poly = append(poly, Pt{float64(lm[k][0]), float64(lm[k][1])})
+		}
+		for k := 26; k >= 17; k-- {
+			poly = append(poly, Pt{float64(lm[k][0]), float64(lm[k][1])})
+		}
+		black := 0
+		fillPolygon(poly, f.W, f.H, func(x, y int) {
+			if f.Y[y*f.W+x] <= 16 {
+				black++
+			}
+		})
+		if black > 0 {
+			t.Errorf("frame %d: %d black pixels in the face", i, black)
+		}
+	}
+}
+
+// The same parameters give byte-identical files; another seed does not.
+func TestDeterministic(t *testing.T) {
+	r := testRender(t)
+	p := Params{Face: facePath(t, defaultFace), Script: "neutral 0.5s; HEAD_LEFT 20deg 0.6s; blink 0.5s", Seed: 42, Noise: 3, Glasses: true}
+	render := func(p Params) ([]byte, []byte) {
+		var v, tr bytes.Buffer
+		if err := r.WriteClip(p, &v, &tr); err != nil {
+			t.Fatal(err)
+		}
+		return v.Bytes(), tr.Bytes()
+	}
+	v1, t1 := render(p)
+	v2, t2 := render(p)
+	if !bytes.Equal(v1, v2) || !bytes.Equal(t1, t2) {
+		t.Fatal("same seed gave different output")
+	}
+	p.Seed = 43
+	v3, _ := render(p)
+	if bytes.Equal(v1, v3) {
+		t.Error("another seed gave the same video")
+	}
+}
+
+// Attack clips are marked as attacks, still show a face, and the loop and the
+// still photo repeat exactly.
+func TestAttacks(t *testing.T) {
+	r := testRender(t)
+	det := newDetector(t)
+	face := facePath(t, defaultFace)
+	for _, a := range []string{AttackFlat, AttackStill, AttackScreen, AttackLoop} {
+		t.Run(a, func(t *testing.T) {
+			clip, err := r.Render(Params{Face: face, Script: "neutral 0.3s; HEAD_LEFT 25deg 0.6s", Seed: 5, Attack: a})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if clip.Truth.Live || clip.Truth.Attack != a {
+				t.Errorf("truth: live %v attack %q; want false, %q", clip.Truth.Live, clip.Truth.Attack, a)
+			}
+			for i, f := range clip.Frames {
+				ft := clip.Truth.Frames[i]
+				if ft.Live || ft.Attack != a {
+					t.Fatalf("frame %d marked live %v attack %q", i, ft.Live, ft.Attack)
+				}
+				faces, err := det.Detect(grayOf(f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(faces) != 1 {
+					t.Fatalf("frame %d: %d faces; want 1", i, len(faces))
+				}
+			}
+			n := len(clip.Frames)
+			switch a {
+			case AttackLoop:
+				if n != 3*14 {
+					t.Fatalf("loop frames: got %d; want 42", n)
+				}
+				for i := 14; i < n; i++ {
+					if !bytes.Equal(clip.Frames[i].Y, clip.Frames[i%14].Y) || *clip.Truth.Frames[i].LoopOf != i%14 {
+						t.Fatalf("frame %d does not repeat frame %d", i, i%14)
+					}
+				}
+			case AttackStill:
+				for i := 1; i < n; i++ {
+					if !bytes.Equal(clip.Frames[i].Y, clip.Frames[0].Y) {
+						t.Fatalf("still frame %d differs from frame 0", i)
+					}
+				}
+			case AttackFlat:
+				// A print turns as a plane: landmarks keep the flat
+				// picture's ratios, the nose does not move against the
+				// cheeks.
+				ft := clip.Truth.Frames[n-1]
+				if ft.Yaw < 20 {
+					t.Errorf("flat print not turned: yaw %v", ft.Yaw)
+				}
+			}
+		})
+	}
+}
+
+// Options render and keep the face detectable; the second face is found.
+func TestOptions(t *testing.T) {
+	r := testRender(t)
+	det := newDetector(t)
+	face := facePath(t, defaultFace)
+	for _, p := range []Params{
+		{Light: LightDark}, {Light: LightBacklit}, {Light: LightBright}, {Noise: 6}, {Blur: true},
+		{Scale: 0.2}, {Scale: 0.6}, {Glasses: true}, {SecondFace: facePath(t, "portrait-obama-2012.jpg")},
+	} {
+		p.Face, p.Script, p.Seed = face, "HEAD_RIGHT 25deg 0.5s; HEAD_OPEN_MOUTH 0.3s", 9
+		clip, err := r.Render(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if p.SecondFace != "" {
+			want = 2
+		}
+		for i, f := range clip.Frames {
+			faces, err := det.Detect(grayOf(f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(faces) != want || clip.Truth.Frames[i].Faces != want {
+				t.Errorf("%+v frame %d: %d faces found, truth %d; want %d", p, i, len(faces), clip.Truth.Frames[i].Faces, want)
+				break
+			}
+		}
+	}
+}
+
+// Cached renders once and then returns the same files at once.
+func TestCached(t *testing.T) {
+	dir := t.TempDir()
+	p := Params{Face: facePath(t, defaultFace), Script: "neutral 0.5s; HEAD_UP 0.5s", Seed: 1}
+	start := time.Now()
+	c1, err := Cached(dir, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := time.Since(start)
+	start = time.Now()
+	c2, err := Cached(dir, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c1 != c2 {
+		t.Errorf("second call: got %+v; want %+v", c2, c1)
+	}
+	if again := time.Since(start); again > first/2 {
+		t.Errorf("cached call took %v (first %v)", again, first)
+	}
+	tr, err := ReadTruth(c1.Truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh, err := os.Open(c1.Video)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	yr, err := NewY4MReader(fh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		if _, err := yr.ReadFrame(nil); err != nil {
+			break
+		}
+		n++
+	}
+	if n != tr.NumFrames || n != 15 || len(tr.Frames) != n {
+		t.Errorf("frames: video %d, truth %d/%d; want 15", n, tr.NumFrames, len(tr.Frames))
+	}
+	if math.Abs(float64(tr.Frames[14].Pitch)) < 10 {
+		t.Errorf("truth read back: pitch at the end %v", tr.Frames[14].Pitch)
+	}
+}
+
+func BenchmarkRenderFrame(b *testing.B) {
+	r := testRender(b)
+	ph, err := r.LoadPhoto(facePath(b, defaultFace))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := NewFace(ph.Img, ph.LM, FaceOptions{Width: 640, Height: 480, Scale: 0.35})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rd := &renderer{}
+	rgb := newRGB(640, 480)
+	yuv := NewYUVFrame(640, 480)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s := State{Yaw: 25 * math.Sin(float64(i)/10), Pitch: 5, LeftEye: 1, RightEye: 0.5, Mouth: 0.3}
+		f.render(rd, s, rgb)
+		toYUV(rgb, yuv, 2, 1, i)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+}
