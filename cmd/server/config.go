@@ -1,9 +1,7 @@
 package main
 
 import (
-	"crypto/hkdf"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/web"
 )
 
 // config is everything the server reads from its environment. Each field is
@@ -27,7 +26,7 @@ type config struct {
 	DevKey          bool // no key configured: a random development key was made
 	RedisURL        string
 	RedisPrefix     string
-	CookieKeys      [][]byte
+	CookieKeys      [][]byte // derived from LIVEGATE_SESSION_SECRET
 	EphemeralSecret bool
 	LogLevel        slog.Level
 	Demo            bool
@@ -106,15 +105,19 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	c.RedisPrefix = get("LIVEGATE_REDIS_PREFIX", "livegate:")
 
+	secrets := []string{randomHex(32)}
 	if secret := getenv("LIVEGATE_SESSION_SECRET"); secret != "" {
-		for i, s := range strings.Split(secret, ",") {
+		secrets = strings.Split(secret, ",")
+		for i, s := range secrets {
 			if len(s) < 32 {
 				return nil, bad("LIVEGATE_SESSION_SECRET", "secret %d is shorter than 32 characters", i+1)
 			}
-			c.CookieKeys = append(c.CookieKeys, cookieKeys(s)...)
 		}
 	} else {
-		c.CookieKeys, c.EphemeralSecret = cookieKeys(randomHex(32)), true
+		c.EphemeralSecret = true
+	}
+	if c.CookieKeys, err = web.DeriveCookieKeys(secrets...); err != nil {
+		return nil, bad("LIVEGATE_SESSION_SECRET", "%v", err)
 	}
 
 	switch strings.ToLower(get("LIVEGATE_LOG_LEVEL", "info")) {
@@ -169,17 +172,6 @@ func duration(s string, lo, hi time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("want a duration from %s to %s", lo, hi)
 	}
 	return d, nil
-}
-
-// cookieKeys derives a gorilla/securecookie hash key and block key from one
-// secret, so that operators manage a single value.
-func cookieKeys(secret string) [][]byte {
-	hashKey, err1 := hkdf.Key(sha256.New, []byte(secret), nil, "livegate cookie hash", 32)
-	blockKey, err2 := hkdf.Key(sha256.New, []byte(secret), nil, "livegate cookie block", 32)
-	if err1 != nil || err2 != nil {
-		panic("hkdf: " + fmt.Sprint(err1, err2)) // only for absurd lengths
-	}
-	return [][]byte{hashKey, blockKey}
 }
 
 func randomHex(n int) string {

@@ -35,6 +35,8 @@ type Config struct {
 	API http.Handler
 	// APIKey is the development key, sent as x-api-key. Required.
 	APIKey string
+	// Username and Password are sent as HTTP Basic when the key needs them.
+	Username, Password string
 	// PublicURL is the base URL browsers reach livegate at; success_url and
 	// cancel_url point back to the demo under it. Required.
 	PublicURL string
@@ -51,6 +53,7 @@ type Config struct {
 type Handler struct {
 	api        http.Handler
 	apiKey     string
+	basic      [2]string
 	public     string
 	log        *slog.Logger
 	browsers   *web.BrowserStore
@@ -87,6 +90,7 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{
 		api:        cfg.API,
 		apiKey:     cfg.APIKey,
+		basic:      [2]string{cfg.Username, cfg.Password},
 		public:     strings.TrimRight(cfg.PublicURL, "/"),
 		log:        cfg.Logger,
 		browsers:   browsers,
@@ -205,6 +209,9 @@ func (h *Handler) call(r *http.Request, method, path string, body []byte) (templ
 	req.RequestURI = path
 	req.RemoteAddr = r.RemoteAddr
 	req.Header.Set("x-api-key", h.apiKey)
+	if h.basic[0] != "" {
+		req.SetBasicAuth(h.basic[0], h.basic[1])
+	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
