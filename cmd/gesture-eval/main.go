@@ -49,6 +49,14 @@ type line struct {
 	Signals  gesture.Signals       `json:"signals"`
 }
 
+// traceLine is one frame's observation (-trace).
+type traceLine struct {
+	TMS   int64               `json:"t_ms"`
+	Frame int                 `json:"frame"`
+	Trace bool                `json:"trace"`
+	Obs   gesture.Observation `json:"obs"`
+}
+
 // summary is the last line.
 type summary struct {
 	Summary    bool                    `json:"summary"`
@@ -91,6 +99,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		timeout  = fs.Duration("timeout", 10*time.Second, "time allowed per gesture")
 		quiet    = fs.Bool("quiet", false, "print the summary only")
 		progress = fs.Bool("progress", false, "also print progress events")
+		trace    = fs.Bool("trace", false, "also print every frame's observation")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -185,6 +194,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		o := engine.Process(img, at)
 		evs := challenge.Observe(o)
 		busy += time.Since(t0)
+		if *trace {
+			if err := enc.Encode(traceLine{TMS: at.Sub(start).Milliseconds(), Frame: n, Trace: true, Obs: o}); err != nil {
+				return err
+			}
+		}
 		for _, e := range evs {
 			l := line{
 				TMS: e.T.Sub(start).Milliseconds(), Frame: n, Event: e.Type, Index: e.Index,

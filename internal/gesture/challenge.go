@@ -43,8 +43,12 @@ type ChallengeConfig struct {
 	TurnOn, TurnOff float64
 	TiltOn, TiltOff float64
 	// EyeClosedOn and EyeClosedOff are eye aspect ratios relative to the
-	// baseline's: closed below 0.55, open again above 0.75.
+	// baseline's: closed below 0.55, open again above 0.75. When the
+	// observation carries the eyes' picture contrast, the closure score is
+	// the mean of the EAR's and the contrast's, the contrast's reaching the
+	// threshold at EyeContrastClosed (default 0.8) of the baseline's.
 	EyeClosedOn, EyeClosedOff float64
+	EyeContrastClosed         float64
 	// MouthOn and MouthOff are increases of mouth openness over the
 	// baseline: open above +0.18, closed again below +0.10.
 	MouthOn, MouthOff float64
@@ -95,6 +99,7 @@ func DefaultChallengeConfig() ChallengeConfig {
 		TiltOff:           7,
 		EyeClosedOn:       0.55,
 		EyeClosedOff:      0.75,
+		EyeContrastClosed: 0.8,
 		MouthOn:           0.18,
 		MouthOff:          0.10,
 		ParallaxMin:       0.04,
@@ -142,6 +147,7 @@ func (c ChallengeConfig) withDefaults() ChallengeConfig {
 	setF(&c.TiltOff, d.TiltOff)
 	setF(&c.EyeClosedOn, d.EyeClosedOn)
 	setF(&c.EyeClosedOff, d.EyeClosedOff)
+	setF(&c.EyeContrastClosed, d.EyeContrastClosed)
 	setF(&c.MouthOn, d.MouthOn)
 	setF(&c.MouthOff, d.MouthOff)
 	setF(&c.ParallaxMin, d.ParallaxMin)
@@ -222,6 +228,10 @@ type Signals struct {
 	// (1 = as open as neutral); raw before the baseline.
 	EyeLeft  float64 `json:"eye_left"`
 	EyeRight float64 `json:"eye_right"`
+	// ClosedLeft and ClosedRight are the eyes' closure scores (1 = at the
+	// closed threshold).
+	ClosedLeft  float64 `json:"closed_left"`
+	ClosedRight float64 `json:"closed_right"`
 	// Mouth is the mouth openness minus the baseline's (raw before it).
 	Mouth float64 `json:"mouth"`
 	// Score is the asked gesture's measure over its threshold (1 = at it).
@@ -265,7 +275,10 @@ type Baseline struct {
 	Roll     float64   `json:"roll"`
 	EyeLeft  float64   `json:"eye_left"`
 	EyeRight float64   `json:"eye_right"`
-	Mouth    float64   `json:"mouth"`
+	// EyeContrastLeft, EyeContrastRight: the eyes' picture contrast.
+	EyeContrastLeft  float64 `json:"eye_contrast_left"`
+	EyeContrastRight float64 `json:"eye_contrast_right"`
+	Mouth            float64 `json:"mouth"`
 	// PlanarFloor is the mean homography residual of the baseline frames
 	// against their mean: the landmark noise, in inter-ocular distances.
 	PlanarFloor float64 `json:"planar_floor"`
@@ -399,7 +412,7 @@ type Challenge struct {
 	blTrack   int
 	blYaw0    float64
 	blPitch0  float64
-	blSum     [6]float64
+	blSum     [8]float64
 	blLmSum   [NumLandmarks][2]float64
 	blFrames  [maxBaselineFrames]Landmarks
 	unstable  int
@@ -603,7 +616,7 @@ func (c *Challenge) hints(o *Observation) {
 func (c *Challenge) baseline(o *Observation) {
 	ok := o.Faces == 1 &&
 		math.Abs(o.Yaw) <= c.cfg.NeutralYaw && math.Abs(o.Pitch) <= c.cfg.NeutralPitch &&
-		min(o.EyeLeft, o.EyeRight) >= 0.15 && o.Mouth <= 0.25
+		min(o.EyeLeft, o.EyeRight) >= 0.1 && o.Mouth <= 0.25
 	if !ok {
 		c.blN = 0
 		return
@@ -615,7 +628,7 @@ func (c *Challenge) baseline(o *Observation) {
 	}
 	if c.blN == 0 {
 		c.blStart, c.blTrack, c.blYaw0, c.blPitch0 = o.T, o.Track, o.Yaw, o.Pitch
-		c.blSum = [6]float64{}
+		c.blSum = [8]float64{}
 		c.blLmSum = [NumLandmarks][2]float64{}
 	}
 	c.blSum[0] += o.Yaw
@@ -624,6 +637,8 @@ func (c *Challenge) baseline(o *Observation) {
 	c.blSum[3] += o.EyeLeft
 	c.blSum[4] += o.EyeRight
 	c.blSum[5] += o.Mouth
+	c.blSum[6] += o.EyeContrastLeft
+	c.blSum[7] += o.EyeContrastRight
 	for i, p := range o.Landmarks {
 		c.blLmSum[i][0] += float64(p.X)
 		c.blLmSum[i][1] += float64(p.Y)
@@ -639,6 +654,7 @@ func (c *Challenge) baseline(o *Observation) {
 	b := Baseline{
 		At: o.T, Yaw: c.blSum[0] / n, Pitch: c.blSum[1] / n, Roll: c.blSum[2] / n,
 		EyeLeft: c.blSum[3] / n, EyeRight: c.blSum[4] / n, Mouth: c.blSum[5] / n,
+		EyeContrastLeft: c.blSum[6] / n, EyeContrastRight: c.blSum[7] / n,
 	}
 	for i := range b.Landmarks {
 		b.Landmarks[i] = Point{float32(c.blLmSum[i][0] / n), float32(c.blLmSum[i][1] / n)}
@@ -681,7 +697,9 @@ func (c *Challenge) gesture(o *Observation) {
 		return
 	}
 	dy, dp := o.Yaw-c.bl.Yaw, o.Pitch-c.bl.Pitch
-	rl, rr := o.EyeLeft/c.bl.EyeLeft, o.EyeRight/c.bl.EyeRight
+	sl := c.closure(o.EyeLeft, c.bl.EyeLeft, o.EyeContrastLeft, c.bl.EyeContrastLeft)
+	sr := c.closure(o.EyeRight, c.bl.EyeRight, o.EyeContrastRight, c.bl.EyeContrastRight)
+	c.sig.ClosedLeft, c.sig.ClosedRight = sl, sr
 	dm := o.Mouth - c.bl.Mouth
 	res.PeakYaw = math.Max(res.PeakYaw, math.Abs(dy))
 	res.PeakPitch = math.Max(res.PeakPitch, math.Abs(dp))
@@ -711,8 +729,9 @@ func (c *Challenge) gesture(o *Observation) {
 	hyst(&c.turnOn[1], -dy, c.cfg.TurnOn, c.cfg.TurnOff)
 	hyst(&c.turnOn[2], dp, c.cfg.TiltOn, c.cfg.TiltOff)
 	hyst(&c.turnOn[3], -dp, c.cfg.TiltOn, c.cfg.TiltOff)
-	hyst(&c.closedL, -rl, -c.cfg.EyeClosedOn, -c.cfg.EyeClosedOff)
-	hyst(&c.closedR, -rr, -c.cfg.EyeClosedOn, -c.cfg.EyeClosedOff)
+	openLevel := (1 - c.cfg.EyeClosedOff) / (1 - c.cfg.EyeClosedOn)
+	hyst(&c.closedL, sl, 1, openLevel)
+	hyst(&c.closedR, sr, 1, openLevel)
 	hyst(&c.mouthOpen, dm, c.cfg.MouthOn, c.cfg.MouthOff)
 	turning := math.Abs(dy) > c.cfg.TurnOff || math.Abs(dp) > c.cfg.TiltOff
 
@@ -762,7 +781,7 @@ func (c *Challenge) gesture(o *Observation) {
 	}
 
 	g := c.asked[c.idx]
-	score := c.score(g, dy, dp, rl, rr, dm)
+	score := c.score(g, dy, dp, sl, sr, dm)
 	c.sig.Score = score
 	held := time.Duration(0)
 	if active[g] {
@@ -873,8 +892,18 @@ func (c *Challenge) isWrong(g, k class) bool {
 	return true
 }
 
-func (c *Challenge) score(g class, dy, dp, rl, rr, dm float64) float64 {
-	closed := func(r float64) float64 { return (1 - r) / (1 - c.cfg.EyeClosedOn) }
+// closure is an eye's closure score, 1 at the closed threshold: from the
+// eye aspect ratio against the baseline's, averaged with the picture
+// contrast's when both frames have one.
+func (c *Challenge) closure(ear, baseEAR, con, baseCon float64) float64 {
+	s := (1 - ear/baseEAR) / (1 - c.cfg.EyeClosedOn)
+	if con > 0 && baseCon > 0 {
+		s = (s + (1-con/baseCon)/(1-c.cfg.EyeContrastClosed)) / 2
+	}
+	return s
+}
+
+func (c *Challenge) score(g class, dy, dp, sl, sr, dm float64) float64 {
 	switch g {
 	case clsLeft:
 		return dy / c.cfg.TurnOn
@@ -885,13 +914,13 @@ func (c *Challenge) score(g class, dy, dp, rl, rr, dm float64) float64 {
 	case clsDown:
 		return -dp / c.cfg.TiltOn
 	case clsEyes00:
-		return math.Min(closed(rl), closed(rr))
+		return math.Min(sl, sr)
 	case clsEye01:
-		return closed(rr)
+		return sr
 	case clsEye10:
-		return closed(rl)
+		return sl
 	case clsEyes11:
-		return math.Min(rl, rr) / c.cfg.EyeClosedOff
+		return (1 - c.cfg.EyeClosedOff) / (1 - c.cfg.EyeClosedOn) / math.Max(math.Max(sl, sr), 1e-3)
 	case clsMouthOpen:
 		return dm / c.cfg.MouthOn
 	case clsMouthClosed:

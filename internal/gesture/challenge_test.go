@@ -29,6 +29,7 @@ type scenario struct {
 	noise   float64 // pixels
 	fps     float64 // 0 means 15
 	mirror  bool    // flip the picture left–right
+	picture bool    // give the observations eye contrast (0.4 × (1 − dim))
 	segs    []seg
 }
 
@@ -73,6 +74,9 @@ func (sc scenario) observations() []Observation {
 				track = 1
 			}
 			o := ObservationFromLandmarks(t0.Add(at), frameW, frameH, &lm, track)
+			if sc.picture {
+				o.EyeContrastLeft, o.EyeContrastRight = 0.4*(1-st.dimL), 0.4*(1-st.dimR)
+			}
 			switch {
 			case s.faces < 0:
 				o = Observation{T: o.T, Width: frameW, Height: frameH}
@@ -99,6 +103,7 @@ func lerp(a, b state, t float64) state {
 		yaw: l(a.yaw, b.yaw), pitch: l(a.pitch, b.pitch), roll: l(a.roll, b.roll),
 		closeL: l(a.closeL, b.closeL), closeR: l(a.closeR, b.closeR), mouth: l(a.mouth, b.mouth),
 		dist: l(a.dist, b.dist), dx: l(a.dx, b.dx), dy: l(a.dy, b.dy),
+		dimL: l(a.dimL, b.dimL), dimR: l(a.dimR, b.dimR),
 	}
 }
 
@@ -577,5 +582,31 @@ func BenchmarkChallengeObserve(b *testing.B) {
 		}
 		c.Observe(obs[i])
 		i++
+	}
+}
+
+// The landmark model moves both lids together, so in a wink the EAR drops
+// a little on both eyes; the picture contrast tells which eye closed.
+func TestChallengeWinkFromEyeContrast(t *testing.T) {
+	winkR := state{closeR: 0.35, closeL: 0.25, dimR: 0.33}
+	winkL := state{closeR: 0.25, closeL: 0.35, dimL: 0.33}
+	both := state{closeR: 0.6, closeL: 0.6, dimR: 0.33, dimL: 0.33}
+	for _, tc := range []struct {
+		s    state
+		want session.Gesture
+	}{{winkR, session.HeadRightClose}, {winkL, session.HeadLeftClose}, {both, session.HeadEyesClosed}} {
+		segs := []seg{{dur: time.Second}, {dur: 100 * time.Millisecond, to: tc.s}, {dur: 500 * time.Millisecond, to: tc.s}, {dur: 100 * time.Millisecond}, {dur: time.Second}}
+		obs := scenario{subject: 1, noise: 0.3, picture: true, segs: segs}.observations()
+		for _, ask := range []session.Gesture{session.HeadRightClose, session.HeadLeftClose, session.HeadEyesClosed} {
+			r := play([]session.Gesture{ask}, ChallengeConfig{}, obs)
+			if got := len(r.matched()) == 1; got != (ask == tc.want) {
+				t.Errorf("performed %s, asked %s: matched %v", tc.want, ask, got)
+			}
+		}
+		// Without the picture the same EAR drop is too small to count.
+		obs = scenario{subject: 1, noise: 0.3, segs: segs}.observations()
+		if r := play([]session.Gesture{tc.want}, ChallengeConfig{}, obs); tc.want != session.HeadEyesClosed && len(r.matched()) != 0 {
+			t.Errorf("%s matched from the EAR alone", tc.want)
+		}
 	}
 }

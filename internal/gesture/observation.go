@@ -44,6 +44,12 @@ type Observation struct {
 	// (42–47) and right (36–41) eyes.
 	EyeLeft  float64 `json:"eye_left"`
 	EyeRight float64 `json:"eye_right"`
+	// EyeContrastLeft and EyeContrastRight measure each eye's openness from
+	// the picture (grey-level contrast around the eye, see eyeContrast); 0
+	// when there is no picture. The landmark model's shape prior moves both
+	// lids together, so a wink shows here much more than in the EAR.
+	EyeContrastLeft  float64 `json:"eye_contrast_left"`
+	EyeContrastRight float64 `json:"eye_contrast_right"`
 	// Mouth is the inner-lip opening over the mouth width.
 	Mouth   float64 `json:"mouth"`
 	Quality Quality `json:"quality"`

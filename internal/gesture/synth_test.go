@@ -48,6 +48,7 @@ type state struct {
 	mouth            float64 // lip gap added, mm
 	dist             float64 // camera distance, mm (0: 600)
 	dx, dy           float64 // face offset in mm from the optical axis
+	dimL, dimR       float64 // drop of the eyes' picture contrast, 0..1
 }
 
 // expressed returns the face's 3D points with the state's expression.

@@ -18,6 +18,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 )
 
 // DefaultModelPath is where Debian's libdlib-data package installs the 68-point model.
@@ -49,10 +50,11 @@ type level struct {
 
 // Model is a loaded shape predictor. It is immutable and safe for concurrent use.
 type Model struct {
-	mean    []float32 // initial shape: x0, y0, x1, y1, ... in box-normalised units
-	levels  []level
-	nSplits int // internal nodes per tree (2^depth - 1)
-	nFeat   int // largest number of feature pixels of a level
+	mean     []float32 // initial shape: x0, y0, x1, y1, ... in box-normalised units
+	levels   []level
+	nSplits  int // internal nodes per tree (2^depth - 1)
+	nFeat    int // largest number of feature pixels of a level
+	maxTrees int // largest number of trees of a level
 }
 
 // NumLandmarks returns the number of points the model predicts (68 for dlib's model).
@@ -285,11 +287,13 @@ func (d *decoder) model() (*Model, error) {
 	}
 	m.levels = make([]level, nLevels)
 	m.nSplits = -1
+	var leaves []float32 // one level's leaf values, reused
 	for li := range m.levels {
 		lv := &m.levels[li]
 		if lv.nTrees, err = d.uint("trees", maxTrees); err != nil {
 			return nil, err
 		}
+		m.maxTrees = max(m.maxTrees, lv.nTrees)
 		for t := 0; t < lv.nTrees; t++ {
 			ns, err := d.uint("splits", 1<<maxDepth-1)
 			if err != nil {
@@ -305,7 +309,7 @@ func (d *decoder) model() (*Model, error) {
 			}
 			if lv.splits == nil {
 				lv.splits = make([]split, 0, lv.nTrees*ns)
-				lv.leaves = make([]float32, 0, lv.nTrees*(ns+1)*shapeLen)
+				leaves = slices.Grow(leaves[:0], lv.nTrees*(ns+1)*shapeLen)
 			}
 			for s := 0; s < ns; s++ {
 				i1, err := d.uint("split feature", maxFeatures-1)
@@ -330,11 +334,12 @@ func (d *decoder) model() (*Model, error) {
 				return nil, bad("tree with %d splits has %d leaves", ns, nl)
 			}
 			for l := 0; l < nl; l++ {
-				if lv.leaves, err = d.column(lv.leaves, shapeLen, shapeLen); err != nil {
+				if leaves, err = d.column(leaves, shapeLen, shapeLen); err != nil {
 					return nil, err
 				}
 			}
 		}
+		lv.leaves = slices.Clone(leaves)
 	}
 
 	n, err := d.uint("anchor levels", maxLevels)

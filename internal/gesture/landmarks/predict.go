@@ -2,7 +2,6 @@ package landmarks
 
 import (
 	"image"
-	"math"
 )
 
 // Predictor holds the scratch memory of one prediction, so that Predict does not
@@ -12,6 +11,7 @@ type Predictor struct {
 	m     *Model
 	shape []float32 // current shape, box-normalised
 	feat  []float32 // feature pixel intensities of the current level
+	leaf  []int32   // per tree of the current level: offset of its leaf
 }
 
 // NewPredictor returns a Predictor for m.
@@ -20,6 +20,7 @@ func NewPredictor(m *Model) *Predictor {
 		m:     m,
 		shape: make([]float32, len(m.mean)),
 		feat:  make([]float32, m.nFeat),
+		leaf:  make([]int32, m.maxTrees),
 	}
 }
 
@@ -63,16 +64,21 @@ func (p *Predictor) Predict(img *image.Gray, box image.Rectangle, out []Point) {
 			dx, dy := lv.delta[2*i], lv.delta[2*i+1]
 			u := a*dx - b*dy + shape[2*anc]
 			v := b*dx + a*dy + shape[2*anc+1]
-			x := int(math.Floor(float64(left + u*bw + 0.5)))
-			y := int(math.Floor(float64(top + v*bh + 0.5)))
+			x := floor(left + u*bw + 0.5)
+			y := floor(top + v*bh + 0.5)
 			if x >= r.Min.X && x < r.Max.X && y >= r.Min.Y && y < r.Max.Y {
 				feat[i] = float32(img.Pix[(y-r.Min.Y)*img.Stride+(x-r.Min.X)])
 			} else {
 				feat[i] = 0
 			}
 		}
+		// The trees of a level all read the same features, so their leaves can be
+		// summed first and added to the shape once.
+		// Walk all trees first, then add their leaves: the additions then stream
+		// through memory without waiting on the branches.
 		ns := m.nSplits
-		for t := 0; t < lv.nTrees; t++ {
+		leaf := p.leaf[:lv.nTrees]
+		for t := range leaf {
 			sp := lv.splits[t*ns : t*ns+ns]
 			i := 0
 			for i < ns {
@@ -83,10 +89,17 @@ func (p *Predictor) Predict(img *image.Gray, box image.Rectangle, out []Point) {
 					i = 2*i + 2
 				}
 			}
-			off := (t*nLeaf + i - ns) * sl
-			addTo(shape, lv.leaves[off:off+sl])
+			leaf[t] = int32((t*nLeaf + i - ns) * sl)
+		}
+		k := 0
+		for ; k+2 <= len(leaf); k += 2 {
+			add2(shape, lv.leaves[leaf[k]:int(leaf[k])+sl], lv.leaves[leaf[k+1]:int(leaf[k+1])+sl])
+		}
+		for ; k < len(leaf); k++ {
+			addTo(shape, lv.leaves[leaf[k]:int(leaf[k])+sl])
 		}
 	}
+
 	for i := range out {
 		out[i] = Point{left + shape[2*i]*bw, top + shape[2*i+1]*bh}
 	}
@@ -99,18 +112,47 @@ func addTo(dst, src []float32) {
 	for ; i+8 <= len(dst); i += 8 {
 		d := dst[i : i+8 : i+8]
 		s := src[i : i+8 : i+8]
-		d[0] += s[0]
-		d[1] += s[1]
-		d[2] += s[2]
-		d[3] += s[3]
-		d[4] += s[4]
-		d[5] += s[5]
-		d[6] += s[6]
-		d[7] += s[7]
+		d[0] += (s[0])
+		d[1] += (s[1])
+		d[2] += (s[2])
+		d[3] += (s[3])
+		d[4] += (s[4])
+		d[5] += (s[5])
+		d[6] += (s[6])
+		d[7] += (s[7])
 	}
 	for ; i < len(dst); i++ {
 		dst[i] += src[i]
 	}
+}
+
+// add2 adds a and then b to dst element-wise, in that order, so that the float32 sums
+// are exactly those of two addTo calls (len(a), len(b) >= len(dst)).
+func add2(dst, a, b []float32) {
+	a = a[:len(dst)]
+	b = b[:len(dst)]
+	i := 0
+	for ; i+4 <= len(dst); i += 4 {
+		d := dst[i : i+4 : i+4]
+		x := a[i : i+4 : i+4]
+		y := b[i : i+4 : i+4]
+		d[0] = d[0] + x[0] + y[0]
+		d[1] = d[1] + x[1] + y[1]
+		d[2] = d[2] + x[2] + y[2]
+		d[3] = d[3] + x[3] + y[3]
+	}
+	for ; i < len(dst); i++ {
+		dst[i] = dst[i] + a[i] + b[i]
+	}
+}
+
+// floor rounds down to an int (pixel coordinates are far inside int32's range).
+func floor(f float32) int {
+	i := int(f)
+	if float32(i) > f {
+		i--
+	}
+	return i
 }
 
 // similarity returns the linear part [[a, -b], [b, a]] of the least-squares similarity
