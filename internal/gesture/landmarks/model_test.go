@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -407,8 +408,14 @@ func BenchmarkPredict(b *testing.B) {
 	out := make([]Point, m.NumLandmarks())
 	box := centreBox(img)
 	b.ReportAllocs()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu := threadCPU()
 	for b.Loop() {
 		p.Predict(img, box, out)
+	}
+	if cpu > 0 {
+		b.ReportMetric(float64(threadCPU()-cpu)/float64(b.N), "cpu-ns/op")
 	}
 }
 

@@ -11,7 +11,7 @@ type Predictor struct {
 	m     *Model
 	shape []float32 // current shape, box-normalised
 	feat  []float32 // feature pixel intensities of the current level
-	leaf  []int32   // per tree of the current level: offset of its leaf
+	leaf  []int     // per tree of the current level: offset of its leaf
 }
 
 // NewPredictor returns a Predictor for m.
@@ -20,7 +20,7 @@ func NewPredictor(m *Model) *Predictor {
 		m:     m,
 		shape: make([]float32, len(m.mean)),
 		feat:  make([]float32, m.nFeat),
-		leaf:  make([]int32, m.maxTrees),
+		leaf:  make([]int, m.maxTrees),
 	}
 }
 
@@ -50,6 +50,9 @@ func (p *Predictor) Predict(img *image.Gray, box image.Rectangle, out []Point) {
 	// (1,1) to the bottom-right pixel (inclusive) of its rectangle.
 	left, top := float32(box.Min.X), float32(box.Min.Y)
 	bw, bh := float32(box.Dx()-1), float32(box.Dy()-1)
+	// dlib maps shape units to pixels in float64 and rounds half up.
+	left64, top64 := float64(box.Min.X)+0.5, float64(box.Min.Y)+0.5
+	bw64, bh64 := float64(bw), float64(bh)
 	r := img.Rect
 	nLeaf := m.nSplits + 1
 	sl := len(shape)
@@ -64,18 +67,18 @@ func (p *Predictor) Predict(img *image.Gray, box image.Rectangle, out []Point) {
 			dx, dy := lv.delta[2*i], lv.delta[2*i+1]
 			u := a*dx - b*dy + shape[2*anc]
 			v := b*dx + a*dy + shape[2*anc+1]
-			x := floor(left + u*bw + 0.5)
-			y := floor(top + v*bh + 0.5)
+			x := floor(left64 + float64(u)*bw64)
+			y := floor(top64 + float64(v)*bh64)
 			if x >= r.Min.X && x < r.Max.X && y >= r.Min.Y && y < r.Max.Y {
 				feat[i] = float32(img.Pix[(y-r.Min.Y)*img.Stride+(x-r.Min.X)])
 			} else {
 				feat[i] = 0
 			}
 		}
-		// The trees of a level all read the same features, so their leaves can be
-		// summed first and added to the shape once.
-		// Walk all trees first, then add their leaves: the additions then stream
-		// through memory without waiting on the branches.
+		// The trees of a level all read the same features: walk them all first, then
+		// add their leaves in tree order (dlib's order, so the float32 sums are
+		// dlib's). The additions then stream through memory without waiting on the
+		// branches.
 		ns := m.nSplits
 		leaf := p.leaf[:lv.nTrees]
 		for t := range leaf {
@@ -89,14 +92,14 @@ func (p *Predictor) Predict(img *image.Gray, box image.Rectangle, out []Point) {
 					i = 2*i + 2
 				}
 			}
-			leaf[t] = int32((t*nLeaf + i - ns) * sl)
+			leaf[t] = (t*nLeaf + i - ns) * sl
 		}
 		k := 0
 		for ; k+2 <= len(leaf); k += 2 {
-			add2(shape, lv.leaves[leaf[k]:int(leaf[k])+sl], lv.leaves[leaf[k+1]:int(leaf[k+1])+sl])
+			add2(shape, lv.leaves[leaf[k]:leaf[k]+sl], lv.leaves[leaf[k+1]:leaf[k+1]+sl])
 		}
 		for ; k < len(leaf); k++ {
-			addTo(shape, lv.leaves[leaf[k]:int(leaf[k])+sl])
+			addTo(shape, lv.leaves[leaf[k]:leaf[k]+sl])
 		}
 	}
 
@@ -146,10 +149,11 @@ func add2(dst, a, b []float32) {
 	}
 }
 
-// floor rounds down to an int (pixel coordinates are far inside int32's range).
-func floor(f float32) int {
+// floor rounds down to an int (math.Floor is a function call on amd64 v1). Values
+// beyond int's range do not occur: they would be pixels far outside any image.
+func floor(f float64) int {
 	i := int(f)
-	if float32(i) > f {
+	if float64(i) > f {
 		i--
 	}
 	return i

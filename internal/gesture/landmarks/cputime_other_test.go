@@ -1,0 +1,5 @@
+//go:build !linux
+
+package landmarks
+
+func threadCPU() int64 { return 0 }
