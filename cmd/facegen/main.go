@@ -144,10 +144,13 @@ func writeClip(r *facegen.Renderer, p facegen.Params, out string, stderr io.Writ
 	if cerr := tf.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		fmt.Fprintf(stderr, "facegen: wrote %s and %s in %v\n", out, TruthPath(out), time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		os.Remove(out)
+		os.Remove(TruthPath(out))
+		return err
 	}
-	return err
+	fmt.Fprintf(stderr, "facegen: wrote %s and %s in %v\n", out, TruthPath(out), time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 func saveClip(c *facegen.Clip, out string) error {

@@ -57,6 +57,9 @@ type Face struct {
 	hair    []int // vertex indices of the hairline, for the face box
 }
 
+// minNoseDistance is the closest the camera comes to the nose tip, mm.
+const minNoseDistance = 170
+
 // FaceOptions place a photo in the frame.
 type FaceOptions struct {
 	Width, Height int     // frame size
@@ -102,6 +105,12 @@ func NewFace(photo image.Image, lm Landmarks, o FaceOptions) (*Face, error) {
 	// is ModelFaceWidth wide.
 	f.cam = Camera{F: 0.9 * float64(o.Width), Cx: center.X, Cy: center.Y}
 	f.z0 = f.cam.F*ModelFaceWidth/f.wf - 100
+	if f.z0 < minNoseDistance {
+		// Closer than this, a photo taken from afar cannot stand in for
+		// the near view: zoom in instead.
+		f.z0 = minNoseDistance
+		f.cam.F = (f.z0 + 100) * f.wf / ModelFaceWidth
+	}
 	f.buildMesh()
 	return f, nil
 }
@@ -417,6 +426,11 @@ func (f *Face) render(r *renderer, s State, dst *rgbImage) {
 		src := [3]Pt{}
 		d := [3]Pt{}
 		sh := [3]float64{}
+		if f.triKind[ti] != triEye && facingAway(ps.dst[t[0]], ps.dst[t[1]], ps.dst[t[2]]) {
+			// Turned away from the camera: hidden behind the parts in
+			// front of it, which cover its place.
+			continue
+		}
 		for j, vi := range t {
 			if f.triKind[ti] == triEye {
 				d[j] = ps.open[vi]
@@ -445,6 +459,12 @@ func (f *Face) render(r *renderer, s State, dst *rgbImage) {
 			drawLine(dst, lid[j], lid[j+1], th, [3]float64{45, 32, 30}, a)
 		}
 	}
+}
+
+// facingAway reports whether a triangle, counter-clockwise (in image
+// coordinates) at rest, has turned its back to the camera.
+func facingAway(a, b, c Pt) bool {
+	return (b.X-a.X)*(c.Y-a.Y)-(b.Y-a.Y)*(c.X-a.X) < 0
 }
 
 // paintMouth fills the opening between the inner lips: dark throat, a band of

@@ -49,7 +49,7 @@ func ContactSheet(path string, t *Truth, frames map[int]*YUVFrame, which []int, 
 		return fmt.Errorf("facegen: contact sheet: no frames")
 	}
 	fw, fh := t.Width/2, t.Height/2
-	const textH = 58
+	const textH = 72
 	rows := (len(which) + cols - 1) / cols
 	sheet := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(30, 30, 30, 0), rows*(fh+textH), cols*fw, gocv.MatTypeCV8UC3)
 	defer sheet.Close()
@@ -88,7 +88,8 @@ func ContactSheet(path string, t *Truth, frames map[int]*YUVFrame, which []int, 
 			fmt.Sprintf("#%d t=%.2fs %s", i, float64(ft.Time), label),
 			fmt.Sprintf("yaw %+.1f pitch %+.1f roll %+.1f", float64(ft.Yaw), float64(ft.Pitch), float64(ft.Roll)),
 			fmt.Sprintf("eyeL %.2f eyeR %.2f mouth %.2f", float64(ft.LeftEye), float64(ft.RightEye), float64(ft.Mouth)),
-			fmt.Sprintf("faces %d %s box %v", ft.Faces, kind, [4]int{ft.Box.X, ft.Box.Y, ft.Box.W, ft.Box.H}),
+			fmt.Sprintf("faces %d %s", ft.Faces, kind),
+			fmt.Sprintf("box x%d y%d w%d h%d", ft.Box.X, ft.Box.Y, ft.Box.W, ft.Box.H),
 		}
 		for j, s := range lines {
 			gocv.PutText(&sheet, s, image.Pt(x0+4, y0+fh+13+j*14), gocv.FontHersheyPlain, 0.95, color.RGBA{235, 235, 235, 0}, 1)
