@@ -12,7 +12,6 @@
 package landmarks
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -102,19 +101,20 @@ const (
 //	vector<vector<ulong>> anchor_idx
 //	vector<vector<dlib::vector<float,2>>> deltas
 func Read(r io.Reader) (*Model, error) {
-	d := &decoder{r: bufio.NewReaderSize(r, 1<<16)}
+	d := newDecoder(r)
 	m, err := d.model()
-	if err == nil {
-		if _, e := d.r.ReadByte(); e != io.EOF {
-			err = bad("unexpected data after the model")
-		}
+	if err == nil && d.fill(1) > 0 {
+		err = bad("unexpected data after the model")
+	}
+	if err == nil && d.err != io.EOF {
+		err = d.err
 	}
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("%w: truncated after %d bytes: %v", ErrFormat, d.n, io.ErrUnexpectedEOF)
+			return nil, fmt.Errorf("%w: truncated after %d bytes: %v", ErrFormat, d.offset(), io.ErrUnexpectedEOF)
 		}
 		if errors.Is(err, ErrFormat) {
-			return nil, fmt.Errorf("%w: at byte %d: %v", ErrFormat, d.n, errors.Unwrap(err))
+			return nil, fmt.Errorf("%w: at byte %d: %v", ErrFormat, d.offset(), errors.Unwrap(err))
 		}
 		return nil, fmt.Errorf("landmarks: read model: %w", err)
 	}
@@ -132,42 +132,73 @@ func bad(format string, args ...any) error {
 
 // decoder reads dlib's serialisation: integers as a control byte (low nibble: byte
 // count 1–8, bit 7: negative) then little-endian magnitude bytes; floats as an int64
-// mantissa and an int16 exponent (value = mantissa·2^exponent).
+// mantissa and an int16 exponent (value = mantissa·2^exponent). It reads through its
+// own buffer: the 68-point model is 100 MB of such numbers.
 type decoder struct {
-	r *bufio.Reader
-	n int64
+	r      io.Reader
+	buf    []byte
+	lo, hi int   // unread bytes are buf[lo:hi]
+	base   int64 // input offset of buf[0]
+	err    error // first error of r
 }
 
-func (d *decoder) byte() (byte, error) {
-	b, err := d.r.ReadByte()
-	if err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return 0, err
+func newDecoder(r io.Reader) *decoder {
+	return &decoder{r: r, buf: make([]byte, 1<<16)}
+}
+
+// offset returns the number of bytes consumed.
+func (d *decoder) offset() int64 { return d.base + int64(d.lo) }
+
+// fill makes at least k unread bytes available unless the input ends first, and
+// returns how many are available.
+func (d *decoder) fill(k int) int {
+	if d.hi-d.lo >= k {
+		return d.hi - d.lo
 	}
-	d.n++
-	return b, nil
+	n := copy(d.buf, d.buf[d.lo:d.hi])
+	d.base += int64(d.lo)
+	d.lo, d.hi = 0, n
+	for d.hi < k && d.err == nil {
+		m, err := d.r.Read(d.buf[d.hi:])
+		d.hi += m
+		if err != nil {
+			d.err = err
+		}
+	}
+	return d.hi - d.lo
+}
+
+// short is the error for input that ends inside a value.
+func (d *decoder) short() error {
+	if d.err == nil || d.err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return d.err
 }
 
 // int reads a signed integer.
 func (d *decoder) int() (int64, error) {
-	c, err := d.byte()
-	if err != nil {
-		return 0, err
+	avail := d.hi - d.lo
+	if avail < 9 {
+		avail = d.fill(9)
+		if avail == 0 {
+			return 0, d.short()
+		}
 	}
+	c := d.buf[d.lo]
 	size := int(c & 0x0f)
 	if c&0x70 != 0 || size == 0 || size > 8 {
 		return 0, bad("bad integer control byte 0x%02x", c)
 	}
+	if avail < 1+size {
+		d.lo += avail
+		return 0, d.short()
+	}
 	var v uint64
-	for i := 0; i < size; i++ {
-		b, err := d.byte()
-		if err != nil {
-			return 0, err
-		}
+	for i, b := range d.buf[d.lo+1 : d.lo+1+size] {
 		v |= uint64(b) << (8 * i)
 	}
+	d.lo += 1 + size
 	if v > math.MaxInt64 {
 		return 0, bad("integer overflows int64")
 	}
@@ -190,14 +221,10 @@ func (d *decoder) uint(what string, limit int64) (int, error) {
 }
 
 func (d *decoder) float() (float32, error) {
-	c, err := d.r.Peek(1)
-	if err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return 0, err
+	if d.fill(1) == 0 {
+		return 0, d.short()
 	}
-	if c[0]&0x70 != 0 {
+	if d.buf[d.lo]&0x70 != 0 {
 		return 0, bad("float in dlib's old text format (not supported)")
 	}
 	mant, err := d.int()

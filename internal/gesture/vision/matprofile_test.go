@@ -1,0 +1,51 @@
+//go:build matprofile
+
+package vision_test
+
+import (
+	"bytes"
+	"image"
+	"path/filepath"
+	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livegate/livegate/internal/gesture/vision"
+)
+
+// TestNoMatLeak proves, with gocv's MatProfile (go test -tags matprofile), that Detect
+// creates no Mats in steady state and that Close releases every Mat the detector made,
+// including across frame-size changes and downscaling on and off.
+func TestNoMatLeak(t *testing.T) {
+	before := gocv.MatProfile.Count()
+	d, err := vision.NewDetector(yunetModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	face := loadGray(t, filepath.Join("..", "..", "..", "testdata", "faces", "grace-hopper-1984.jpg"))
+	frames := []*image.Gray{
+		face, fitWidth(face, 320), fitWidth(face, 200),
+		image.NewGray(image.Rect(0, 0, 1280, 720)), image.NewGray(image.Rect(0, 0, 640, 480)),
+	}
+	var faces []vision.Face
+	for _, f := range frames {
+		if faces, err = d.DetectInto(f, faces); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steady := gocv.MatProfile.Count()
+	for i := 0; i < 200; i++ {
+		if faces, err = d.DetectInto(frames[i%2], faces); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := gocv.MatProfile.Count(); got != steady {
+		t.Errorf("Mat count grew from %d to %d over 200 Detect calls", steady, got)
+	}
+	d.Close()
+	if got := gocv.MatProfile.Count(); got != before {
+		var b bytes.Buffer
+		gocv.MatProfile.WriteTo(&b, 1)
+		t.Errorf("%d Mats left after Close (%d before NewDetector):\n%s", got, before, b.String())
+	}
+}
