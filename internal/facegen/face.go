@@ -18,6 +18,7 @@ const (
 	vHead  vertKind = iota // moves with the head
 	vNeck                  // follows the head partly
 	vFixed                 // background: never moves
+	vOutline               // the head's outline: like a sphere's, it stays put as the head turns, but follows roll and sway
 )
 
 type vertex struct {
@@ -172,14 +173,14 @@ func (f *Face) buildMesh() {
 	var hair []int
 	for _, a := range []float64{-0.44, -0.22, 0, 0.22, 0.44} {
 		b := -0.34 + 0.14*(a/0.44)*(a/0.44)
-		z := -40 - 32*(a/0.44)*(a/0.44)
+		z := -40 - 24*(a/0.44)*(a/0.44)
 		hair = append(hair, f.addVert(vertex{p0: at(brow, a, b), z: z}))
 	}
 	f.hair = hair
 	// Skull outline (the head's silhouette) and crown.
 	for _, deg := range []float64{0, 25, 50, 75, 90, 105, 130, 155, 180} {
 		r := deg * math.Pi / 180
-		f.addVert(vertex{p0: at(hc, 0.57*math.Cos(r), -0.98*math.Sin(r)), z: -95})
+		f.addVert(vertex{p0: at(hc, 0.57*math.Cos(r), -0.98*math.Sin(r)), z: -95, kind: vOutline})
 	}
 	for _, deg := range []float64{40, 90, 140} {
 		r := deg * math.Pi / 180
@@ -187,8 +188,8 @@ func (f *Face) buildMesh() {
 	}
 	// Behind the jaw: ear lobes and the sides of the neck.
 	for _, s := range []float64{-1, 1} {
-		f.addVert(vertex{p0: at(hc, 0.57*s, 0.22), z: -100})
-		f.addVert(vertex{p0: at(hc, 0.50*s, 0.50), z: -92, mouth: scale(ey, 0)})
+		f.addVert(vertex{p0: at(hc, 0.57*s, 0.22), z: -95, kind: vOutline})
+		f.addVert(vertex{p0: at(hc, 0.50*s, 0.50), z: -92, kind: vNeck})
 	}
 	// Cheeks.
 	mw := dist(L[48], L[54])
@@ -205,7 +206,7 @@ func (f *Face) buildMesh() {
 	f.addVert(vertex{p0: add(L[8], scale(ey, 0.12*wf)), z: -50, mouth: scale(ey, 0.65*gap)})
 	f.addVert(vertex{p0: add(L[6], scale(ey, 0.10*wf)), z: -60, mouth: scale(ey, 0.45*gap)})
 	f.addVert(vertex{p0: add(L[10], scale(ey, 0.10*wf)), z: -60, mouth: scale(ey, 0.45*gap)})
-	for _, a := range []float64{-0.3, 0, 0.3} {
+	for _, a := range []float64{-0.5, -0.25, 0, 0.25, 0.5} {
 		f.addVert(vertex{p0: at(L[8], a, 0.36), z: -80, kind: vNeck, mouth: scale(ey, 0.15*gap)})
 	}
 	// Fixed ring round the head, then the frame's border (with the margin).
@@ -309,6 +310,7 @@ type pose struct {
 	moved  []bool
 	neckR  Mat3
 	headR  Mat3
+	rollR  Mat3
 	headT  Vec3
 	neckT  Vec3
 	mouthO float64
@@ -320,8 +322,11 @@ func (f *Face) place(p Pt, z float64, kind vertKind, ps *pose) (Pt, float64) {
 	}
 	v := f.cam.Unproject(p, f.z0-z)
 	R, T := ps.headR, ps.headT
-	if kind == vNeck {
+	switch kind {
+	case vNeck:
 		R, T = ps.neckR, ps.neckT
+	case vOutline:
+		R = ps.rollR
 	}
 	w := RotateAbout(R, f.pivot, v).Add(T)
 	return f.cam.Project(w), w.Z
@@ -334,6 +339,7 @@ func (f *Face) pose(s State, ps *pose) {
 		ps.depth, ps.shade, ps.moved = make([]float64, n), make([]float64, n), make([]bool, n)
 	}
 	ps.headR = HeadRotation(s.Yaw, s.Pitch, s.Roll)
+	ps.rollR = HeadRotation(0, 0, s.Roll)
 	ps.neckR = HeadRotation(0.3*s.Yaw, 0.3*s.Pitch, 0.3*s.Roll)
 	ps.headT = Vec3{s.TX, s.TY, 0}
 	ps.neckT = ps.headT
@@ -357,7 +363,7 @@ func (f *Face) pose(s State, ps *pose) {
 		}
 		ps.moved[i] = math.Abs(ps.dst[i].X-v.p0.X) > 1e-4 || math.Abs(ps.dst[i].Y-v.p0.Y) > 1e-4
 		ps.shade[i] = 1
-		if v.kind != vFixed {
+		if v.kind != vFixed && v.kind != vOutline {
 			R := ps.headR
 			if v.kind == vNeck {
 				R = ps.neckR

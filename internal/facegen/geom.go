@@ -86,9 +86,11 @@ func RotateAbout(m Mat3, pivot, v Vec3) Vec3 {
 // to the nose tip (so all are ≤ 0), for an adult face whose jaw width between
 // iBUG landmarks 0 and 16 is ModelFaceWidth. They were written for this
 // package from the usual proportions of an adult head: the outer eye corners
-// lie about 5 cm behind the nose tip, the mouth corners about 4 cm, the jaw
-// angle about 8 cm and the ear line about 10 cm; the centre of the head,
-// about which it turns, about 9.5 cm.
+// lie about 5 cm behind the nose tip, the mouth corners about 4 cm; the
+// centre of the head, about which it turns, about 9.5 cm. The jaw line and
+// temples (really 8–10 cm) are put a little forward, at 6–8.5 cm: a mesh
+// this coarse folds into straight-edged cuts where a real cheek would hide
+// the ear with a smooth contour.
 const (
 	ModelFaceWidth  = 135.0 // mm between landmarks 0 and 16
 	ModelPivotDepth = -95.0 // mm, the head's centre of rotation
@@ -99,9 +101,9 @@ const (
 // 48–67 mouth).
 var landmarkDepth = [68]float64{
 	// jaw 0..16: from the right ear line (image left) round the chin
-	-100, -95, -88, -78, -66, -52, -40, -31, -27, -31, -40, -52, -66, -78, -88, -95, -100,
+	-84, -80, -75, -68, -60, -50, -40, -31, -27, -31, -40, -50, -60, -68, -75, -80, -84,
 	// right brow 17..21, left brow 22..26
-	-62, -47, -38, -33, -31, -31, -33, -38, -47, -62,
+	-56, -45, -38, -33, -31, -31, -33, -38, -45, -56,
 	// nose bridge 27..30 (30 = tip), nostrils 31..35
 	-30, -21, -11, 0, -21, -14, -11, -14, -21,
 	// right eye 36..41 (36 outer corner, 39 inner)
