@@ -15,10 +15,10 @@ type Landmarks [68]Pt
 type vertKind uint8
 
 const (
-	vHead  vertKind = iota // moves with the head
-	vNeck                  // follows the head partly
-	vFixed                 // background: never moves
-	vOutline               // the head's outline: like a sphere's, it stays put as the head turns, but follows roll and sway
+	vHead    vertKind = iota // moves with the head
+	vNeck                    // follows the head partly
+	vFixed                   // background: never moves
+	vOutline                 // the head's outline: like a sphere's, it stays put as the head turns, but follows roll and sway
 )
 
 type vertex struct {
