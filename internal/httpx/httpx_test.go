@@ -1,0 +1,116 @@
+package httpx_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/livegate/livegate/internal/httpx"
+)
+
+func TestMiddleware(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(httpx.LogHandler{Handler: slog.NewJSONHandler(&logs, nil)})
+	reg := prometheus.NewRegistry()
+	mux := http.NewServeMux()
+	var seenID string
+	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		seenID = httpx.RequestID(r.Context())
+		w.WriteHeader(http.StatusTeapot)
+	})
+	mux.HandleFunc("GET /boom", func(w http.ResponseWriter, r *http.Request) { panic("kaboom") })
+	h := httpx.Middleware(mux, log, httpx.NewMetrics(reg), func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"status":"failed"}`))
+	})
+
+	for _, tt := range []struct {
+		incoming string
+		echoed   bool
+	}{
+		{"req-1.a_B", true},
+		{strings.Repeat("x", 65), false},
+		{"has space", false},
+		{"", false},
+	} {
+		req := httptest.NewRequest("GET", "/items/secret-sid", nil)
+		req.Header.Set("X-Request-Id", tt.incoming)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		got := rec.Header().Get("Request-Id")
+		if tt.echoed && got != tt.incoming || !tt.echoed && (got == "" || got == tt.incoming) {
+			t.Errorf("incoming %q: Request-Id %q (echo wanted: %v)", tt.incoming, got, tt.echoed)
+		}
+		if seenID != got {
+			t.Errorf("handler saw request id %q; header says %q", seenID, got)
+		}
+	}
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/boom", nil))
+	if rec.Code != 500 || rec.Body.String() != `{"status":"failed"}` {
+		t.Errorf("panic: got %d %q; want 500 from onPanic", rec.Code, rec.Body)
+	}
+
+	if got := requests(t, reg, "GET /items/{id}", "418"); got != 4 {
+		t.Errorf("requests by route pattern: got %v; want 4", got)
+	}
+	if strings.Contains(testMetrics(t, reg), "secret-sid") {
+		t.Errorf("a path value leaked into metric labels")
+	}
+	var panicLogged, idLogged bool
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		panicLogged = panicLogged || rec["msg"] == "panic" && rec["panic"] == "kaboom"
+		idLogged = idLogged || rec["msg"] == "request" && rec["request_id"] == "req-1.a_B"
+	}
+	if !panicLogged || !idLogged {
+		t.Errorf("logs lack the panic (%v) or the request id (%v):\n%s", panicLogged, idLogged, logs.String())
+	}
+}
+
+func requests(t *testing.T, reg *prometheus.Registry, route, code string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "livegate_http_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["route"] == route && labels["code"] == code {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	t.Fatalf("no livegate_http_requests_total{route=%q,code=%q}", route, code)
+	return 0
+}
+
+func testMetrics(t *testing.T, reg *prometheus.Registry) string {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, mf := range mfs {
+		b.WriteString(mf.String())
+	}
+	return b.String()
+}
