@@ -53,7 +53,21 @@ func gocvFace(t testing.TB) string {
 	return filepath.Join(strings.TrimSpace(string(out)), "images", "face.jpg")
 }
 
+var grayCache sync.Map // path → *image.Gray: decoding the photos dominates the tests
+
+// loadGray decodes the photo at path into grey (ITU-R 601 luma). Callers must not
+// modify the returned image: it is shared between tests.
 func loadGray(t testing.TB, path string) *image.Gray {
+	t.Helper()
+	if g, ok := grayCache.Load(path); ok {
+		return g.(*image.Gray)
+	}
+	g := decodeGray(t, path)
+	grayCache.Store(path, g)
+	return g
+}
+
+func decodeGray(t testing.TB, path string) *image.Gray {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
