@@ -342,6 +342,8 @@ func (s *scene) frame(rd *renderer, i int, rgb *rgbImage) FrameTruth {
 		lm = s.face.lm[:]
 		boxPts = append(append([]Pt{}, lm...), s.face.hairPts(nil)...)
 	case AttackFlat:
+		// A print moves but cannot blink or open its mouth.
+		st.LeftEye, st.RightEye, st.Mouth = 1, 1, 0
 		lm, boxPts = s.flat(st, rgb)
 	case AttackScreen:
 		lm, boxPts = s.screen(rd, st, i, rgb)

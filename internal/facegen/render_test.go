@@ -14,6 +14,7 @@ import (
 	"github.com/livegate/livegate/internal/gesture/landmarks"
 	"github.com/livegate/livegate/internal/gesture/vision"
 	"github.com/livegate/livegate/internal/session"
+	"gocv.io/x/gocv"
 )
 
 // The default face of the tests and of the committed contact sheet.
@@ -200,6 +201,97 @@ func eyeChange(f0, f1 *YUVFrame, lm [][2]R1, first int) float64 {
 		return 0
 	}
 	return sum / n
+}
+
+// The truth's yaw sign: HEAD_LEFT is the user's own left, so in the camera
+// image (not mirrored) the nose moves toward larger x, and the truth's yaw is
+// positive. YuNet's own nose keypoint confirms where the nose went.
+func TestYawSignConvention(t *testing.T) {
+	r := testRender(t)
+	det := newDetector(t)
+	for _, tt := range []struct {
+		code string
+		sign float64
+	}{{"HEAD_LEFT", 1}, {"HEAD_RIGHT", -1}} {
+		clip, err := r.Render(Params{Face: facePath(t, defaultFace), Script: "neutral 0.4s; " + tt.code + " 25deg 1s", NoSway: true, NoBlinks: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, last := clip.Truth.Frames[0], clip.Truth.Frames[len(clip.Frames)-1]
+		if float64(last.Yaw)*tt.sign < 24 {
+			t.Errorf("%s: truth yaw %v; want %+.0f", tt.code, last.Yaw, 25*tt.sign)
+		}
+		nose := func(ft FrameTruth) float64 {
+			return float64(ft.Landmarks[30][0]) - float64(ft.Landmarks[27][0])
+		}
+		if d := nose(last) - nose(first); d*tt.sign < 5 {
+			t.Errorf("%s: truth nose tip moved %.1f px against the nose bridge; want %s", tt.code, d, map[float64]string{1: "right (+x)", -1: "left (-x)"}[tt.sign])
+		}
+		f0, err := det.Detect(grayOf(clip.Frames[0]))
+		if err != nil || len(f0) != 1 {
+			t.Fatalf("%s: detect first frame: %v %d", tt.code, err, len(f0))
+		}
+		f1, err := det.Detect(grayOf(clip.Frames[len(clip.Frames)-1]))
+		if err != nil || len(f1) != 1 {
+			t.Fatalf("%s: detect last frame: %v %d", tt.code, err, len(f1))
+		}
+		rel := func(f vision.Face) float64 {
+			eyes := (f.Keypoints[vision.RightEye].X + f.Keypoints[vision.LeftEye].X) / 2
+			return float64(f.Keypoints[vision.NoseTip].X - eyes)
+		}
+		if d := rel(f1[0]) - rel(f0[0]); d*tt.sign < 3 {
+			t.Errorf("%s: YuNet's nose keypoint moved %.0f px against the eyes; want the %s", tt.code, d, map[float64]string{1: "image's right", -1: "image's left"}[tt.sign])
+		}
+	}
+}
+
+// A print turned as a plane maps its landmarks by a pure homography; a live
+// head turned as far does not (the nose moves against the cheeks).
+func TestFlatIsHomographyLiveIsNot(t *testing.T) {
+	r := testRender(t)
+	rms := map[string]float64{}
+	for _, a := range []string{AttackNone, AttackFlat} {
+		clip, err := r.Render(Params{Face: facePath(t, defaultFace), Script: "neutral 0.2s; HEAD_LEFT 30deg 1s", Attack: a, NoSway: true, NoBlinks: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rms[a] = homographyRMS(clip.Truth.Frames[0].Landmarks, clip.Truth.Frames[len(clip.Frames)-1].Landmarks)
+	}
+	t.Logf("homography residual of the 68 landmarks: live %.2f px, flat %.2f px", rms[AttackNone], rms[AttackFlat])
+	if rms[AttackFlat] > 0.5 {
+		t.Errorf("flat print: residual %.2f px; want < 0.5 (a plane)", rms[AttackFlat])
+	}
+	if rms[AttackNone] < 3 {
+		t.Errorf("live head: residual %.2f px; want > 3 (parallax)", rms[AttackNone])
+	}
+}
+
+// homographyRMS fits a homography from a to b (least squares, OpenCV) and
+// returns the RMS distance of the mapped points.
+func homographyRMS(a, b [][2]R1) float64 {
+	src := gocv.NewMatWithSize(len(a), 2, gocv.MatTypeCV32F)
+	dst := gocv.NewMatWithSize(len(b), 2, gocv.MatTypeCV32F)
+	defer src.Close()
+	defer dst.Close()
+	for i := range a {
+		src.SetFloatAt(i, 0, float32(a[i][0]))
+		src.SetFloatAt(i, 1, float32(a[i][1]))
+		dst.SetFloatAt(i, 0, float32(b[i][0]))
+		dst.SetFloatAt(i, 1, float32(b[i][1]))
+	}
+	mask := gocv.NewMat()
+	defer mask.Close()
+	h := gocv.FindHomography(src, &dst, gocv.HomograpyMethodAllPoints, 3, &mask, 2000, 0.995)
+	defer h.Close()
+	var sum float64
+	for i := range a {
+		x, y := float64(a[i][0]), float64(a[i][1])
+		w := h.GetDoubleAt(2, 0)*x + h.GetDoubleAt(2, 1)*y + h.GetDoubleAt(2, 2)
+		u := (h.GetDoubleAt(0, 0)*x + h.GetDoubleAt(0, 1)*y + h.GetDoubleAt(0, 2)) / w
+		v := (h.GetDoubleAt(1, 0)*x + h.GetDoubleAt(1, 1)*y + h.GetDoubleAt(1, 2)) / w
+		sum += (u-float64(b[i][0]))*(u-float64(b[i][0])) + (v-float64(b[i][1]))*(v-float64(b[i][1]))
+	}
+	return math.Sqrt(sum / float64(len(a)))
 }
 
 func overlap(a, b image.Rectangle) float64 {
