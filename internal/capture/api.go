@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -39,7 +41,9 @@ func NewAPI(cfg Config) (*API, error) {
 		return nil, fmt.Errorf("capture: register VP8: %w", err)
 	}
 	reg := &interceptor.Registry{}
-	if err := webrtc.ConfigureNack(me, reg); err != nil {
+	// NACK every 40 ms (pion's default is 100 ms): a lost packet comes back
+	// within the reassembly's 300 ms wait even over a slow round trip.
+	if err := webrtc.ConfigureNackWithOptions(me, reg, []nack.GeneratorOption{nack.GeneratorInterval(40 * time.Millisecond)}); err != nil {
 		return nil, fmt.Errorf("capture: nack interceptor: %w", err)
 	}
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {

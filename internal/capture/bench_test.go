@@ -19,7 +19,7 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkLoopbackPeer640x480 replays pre-encoded 640×480 VP8 frames
-// through one loopback peer (pion both ends, SRTP, samplebuilder, libvpx
+// through one loopback peer (pion both ends, SRTP, reassembly, libvpx
 // decode, mailbox, sink) at one frame per millisecond. It reports the
 // process CPU time per frame, client side included.
 func BenchmarkLoopbackPeer640x480(b *testing.B) {
@@ -52,7 +52,7 @@ func BenchmarkLoopbackPeer640x480(b *testing.B) {
 	cpu0, t0 := cpuTime(), time.Now()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	for i := 0; i < b.N+1; i++ { // +1: the samplebuilder holds the last frame
+	for i := 0; i < b.N; i++ {
 		if err := c.WriteVP8(frames[i%len(frames)]); err != nil {
 			b.Fatal(err)
 		}

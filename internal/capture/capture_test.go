@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,12 +26,12 @@ func TestFramesArriveInOrderWithContent(t *testing.T) {
 	if _, err := c.Play(context.Background(), clip(0, n)); err != nil {
 		t.Fatal(err)
 	}
-	// The samplebuilder releases a frame when the next one starts: the
-	// last frame stays until more data comes, so expect n-1.
-	waitFor(t, 5*time.Second, "frames decoded", func() bool { return p.Stats().FramesDecoded >= n-1 })
+	// Every frame is decoded, the last one too: a frame does not wait for
+	// the next one to start.
+	waitFor(t, 5*time.Second, "all frames decoded", func() bool { return p.Stats().FramesDecoded == n })
 	waitFor(t, 5*time.Second, "frames analysed", func() bool {
 		s := p.Stats()
-		return s.FramesAnalysed+s.FramesDropped >= s.FramesDecoded-1
+		return s.FramesAnalysed+s.FramesDropped == s.FramesDecoded && rec.count() == int(s.FramesAnalysed)
 	})
 	nums, times, minDB := rec.snapshot()
 	if len(nums) == 0 {
@@ -51,6 +52,9 @@ func TestFramesArriveInOrderWithContent(t *testing.T) {
 	}
 	// Frame 0 reaches the sink unless the analysis goroutine was not yet
 	// waiting and frame 1 replaced it.
+	if nums[len(nums)-1] != n-1 {
+		t.Errorf("last frame at the sink %d; want %d", nums[len(nums)-1], n-1)
+	}
 	if nums[0] > 2 {
 		t.Errorf("first frame number %d; want 0..2", nums[0])
 	}
@@ -82,7 +86,7 @@ func TestSlowSinkDropsNeverBlocks(t *testing.T) {
 	}
 	// While the sink is blocked the decoder keeps going.
 	waitFor(t, 5*time.Second, "decoding while the sink is blocked", func() bool {
-		return p.Stats().FramesDecoded >= n
+		return p.Stats().FramesDecoded == n+2
 	})
 	s := p.Stats()
 	if s.FramesAnalysed != 1 {
@@ -96,8 +100,8 @@ func TestSlowSinkDropsNeverBlocks(t *testing.T) {
 	waitFor(t, 5*time.Second, "the newest frame delivered", func() bool { return rec.count() == 2 })
 	nums, _, _ := rec.snapshot()
 	// The second delivery is the newest decoded frame, not the oldest.
-	if nums[1] < n-1 {
-		t.Errorf("after unblocking the sink got frame %d; want the newest (≥ %d)", nums[1], n-1)
+	if nums[1] != n+1 {
+		t.Errorf("after unblocking the sink got frame %d; want the newest, %d", nums[1], n+1)
 	}
 }
 
@@ -109,7 +113,7 @@ func TestRateLimit(t *testing.T) {
 	if _, err := c.Play(context.Background(), clip(0, 50)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "frames decoded", func() bool { return p.Stats().FramesDecoded >= 49 })
+	waitFor(t, 5*time.Second, "frames decoded", func() bool { return p.Stats().FramesDecoded == 50 })
 	elapsed := time.Since(start)
 	got := rec.count()
 	max := int(elapsed.Seconds()*10) + 2
@@ -375,7 +379,7 @@ func TestConcurrentPeers(t *testing.T) {
 	for i, r := range recs {
 		waitFor(t, 10*time.Second, "every frame decoded and taken or dropped", func() bool {
 			s := ps[i].Stats()
-			return s.FramesDecoded >= 19 && s.FramesAnalysed+s.FramesDropped == s.FramesDecoded && r.count() == int(s.FramesAnalysed)
+			return s.FramesDecoded == 20 && s.FramesAnalysed+s.FramesDropped == s.FramesDecoded && r.count() == int(s.FramesAnalysed)
 		})
 		if r.count() < 2 {
 			t.Errorf("peer %d: %d frames at the sink; want ≥ 2", i, r.count())
@@ -385,8 +389,8 @@ func TestConcurrentPeers(t *testing.T) {
 		if db < 30 {
 			t.Errorf("peer %d: PSNR %.1f", i, db)
 		}
-		if last := nums[len(nums)-1]; last < 18 {
-			t.Errorf("peer %d: last frame %d; want ≥ 18 (the newest)", i, last)
+		if last := nums[len(nums)-1]; last != 19 {
+			t.Errorf("peer %d: last frame %d; want 19 (the newest)", i, last)
 		}
 	}
 }
@@ -414,4 +418,98 @@ func TestPLIWhenKeyframeLost(t *testing.T) {
 	if nums[0] == 0 || db < 30 {
 		t.Errorf("first delivered frame %d (PSNR %.1f); want a later, clean frame", nums[0], db)
 	}
+}
+
+func TestNACKRecoversLostPackets(t *testing.T) {
+	a := newTestAPI(t)
+	rec := &recorder{}
+	var dropped atomic.Int32
+	var stopDropping atomic.Bool
+	var first atomic.Int32
+	first.Store(-1)
+	c, p := connect(t, a, rec, client.Options{Interval: 5 * time.Millisecond,
+		DropPacket: func(seq uint16, attempt int) bool {
+			// The receiver learns of a loss from the packets around it:
+			// not the stream's first packets (nothing before them) nor
+			// its last (nothing after).
+			first.CompareAndSwap(-1, int32(seq))
+			if attempt == 0 && seq%7 == 3 && uint16(seq-uint16(first.Load())) >= 10 && !stopDropping.Load() {
+				dropped.Add(1)
+				return true
+			}
+			return false
+		}})
+	const n = 40
+	if _, err := c.Play(context.Background(), clip(0, n-10)); err != nil {
+		t.Fatal(err)
+	}
+	stopDropping.Store(true)
+	if _, err := c.Play(context.Background(), clip(n-10, 10)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for p.Stats().FramesDecoded != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("not all frames decoded after retransmission: %+v, %d packets dropped", p.Stats(), dropped.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s := p.Stats()
+	if dropped.Load() == 0 {
+		t.Fatal("no packet dropped: the test proves nothing")
+	}
+	if s.DecodeErrors != 0 || s.FramesSkipped != 0 {
+		t.Errorf("stats %+v: lost packets were not recovered by NACK", s)
+	}
+	waitFor(t, 5*time.Second, "frames taken", func() bool {
+		s := p.Stats()
+		return s.FramesAnalysed+s.FramesDropped == s.FramesDecoded && rec.count() == int(s.FramesAnalysed)
+	})
+	if _, _, db := rec.snapshot(); db < 30 {
+		t.Errorf("PSNR %.1f after recovery", db)
+	}
+	t.Logf("%d packets dropped; %+v", dropped.Load(), s)
+}
+
+func TestPacketLostForGoodRequestsKeyframe(t *testing.T) {
+	a := newTestAPI(t, WithPLIInterval(20*time.Millisecond))
+	rec := &recorder{}
+	var victim atomic.Int32
+	victim.Store(-1)
+	var server atomic.Pointer[Peer]
+	c, p := connect(t, a, rec, client.Options{Interval: 10 * time.Millisecond,
+		DropPacket: func(seq uint16, attempt int) bool {
+			// Lose one packet of the stream's 10th frame, retransmissions too.
+			if attempt == 0 && victim.Load() < 0 && server.Load() != nil && server.Load().Stats().FramesReceived >= 8 {
+				victim.Store(int32(seq))
+			}
+			return int32(seq) == victim.Load()
+		}})
+	server.Store(p)
+	const n = 100
+	if _, err := c.Play(context.Background(), clip(0, n)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		nums, _, _ := rec.snapshot()
+		if len(nums) > 0 && nums[len(nums)-1] == n-1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("last frame never reached the sink: %+v, client PLIs %d, victim %d", p.Stats(), c.PLIs(), victim.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s := p.Stats()
+	if victim.Load() < 0 {
+		t.Fatal("no packet dropped")
+	}
+	if s.PLIsSent == 0 || c.PLIs() == 0 || s.FramesSkipped == 0 {
+		t.Errorf("stats %+v, client PLIs %d: want a PLI and skipped inter frames", s, c.PLIs())
+	}
+	if _, _, db := rec.snapshot(); db < 30 {
+		t.Errorf("PSNR %.1f: a frame decoded against a lost reference reached the sink", db)
+	}
+	t.Logf("victim seq %d; %+v", victim.Load(), s)
 }

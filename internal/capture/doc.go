@@ -9,7 +9,7 @@
 //
 // Frame path of a Peer:
 //
-//	RTP ─▶ samplebuilder ─▶ vpx decoder (every frame) ─▶ mailbox (one slot)
+//	RTP ─▶ assembler ─▶ vpx decoder (every frame) ─▶ mailbox (one slot)
 //	                                                        │ newest frame only
 //	                   analysis goroutine ◀─ Scheduler ◀────┘
 //	                          │ FrameSink.Frame(img, t)
@@ -22,9 +22,11 @@
 // per second) and how many analyses run at once across all peers (default
 // GOMAXPROCS).
 //
-// Latency: pion's samplebuilder releases a frame when the first packet of
-// the next frame arrives, so each frame waits one frame interval (33 ms at
-// 30 fps) before decoding; a stream's last frame is never decoded.
+// Latency: a frame is decoded as soon as its last RTP packet arrives (own
+// reassembly, not pion's samplebuilder, which waits for the next frame's
+// first packet). A lost packet is waited for, for NACK to recover it, up to
+// 300 ms; then the frames behind it are given up, a key
+// frame is requested (PLI) and inter frames are skipped until it comes.
 //
 // Capture knows nothing of sessions, HTTP or landmarks: the lead wires a
 // FrameSink to the engine and the data channel to the challenge.

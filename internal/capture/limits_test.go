@@ -87,14 +87,14 @@ func TestBlockedSinkMemoryBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-entered
-	waitFor(t, 5*time.Second, "warm-up frames decoded", func() bool { return p.Stats().FramesDecoded >= 9 })
+	waitFor(t, 5*time.Second, "warm-up frames decoded", func() bool { return p.Stats().FramesDecoded == 10 })
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	if _, err := c.Play(context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "frames decoded while blocked", func() bool { return p.Stats().FramesDecoded >= 149 })
+	waitFor(t, 10*time.Second, "frames decoded while blocked", func() bool { return p.Stats().FramesDecoded == 150 })
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	// 140 frames queued would hold 140 × 300 KB = 42 MB.

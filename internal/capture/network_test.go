@@ -126,7 +126,7 @@ func TestICETCPFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for p.Stats().FramesDecoded < 9 {
+	for p.Stats().FramesDecoded < 10 {
 		if time.Now().After(deadline) {
 			t.Fatalf("frames over ICE-TCP: %+v, client got %d PLIs", p.Stats(), c.PLIs())
 		}

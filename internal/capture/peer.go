@@ -13,19 +13,22 @@ import (
 
 	"github.com/livegate/livegate/internal/codec/vpx"
 	"github.com/pion/rtcp"
-	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media"
-	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
 )
 
 // DataChannelLabel is the label of the data channel the page opens in its
 // offer; channels with other labels are closed.
 const DataChannelLabel = "livegate"
 
-// sampleMaxLate must exceed the RTP packets of the largest key frame, or
-// the samplebuilder silently drops the first frames (see pitfalls.md).
-const sampleMaxLate = 512
+// Reassembly limits: a missing packet is waited for (NACK retransmission)
+// until the packets behind it waited reorderMaxDelay or the stream is
+// reorderMaxLate packets past it.
+// reorderMaxLate must exceed the packets of the largest key frame (an 86 KB
+// key frame is ≈ 73 packets; see pitfalls.md).
+const (
+	reorderMaxLate  = 512
+	reorderMaxDelay = 300 * time.Millisecond
+)
 
 // FrameSink receives a peer's frames, one call at a time, from the peer's
 // analysis goroutine.
@@ -277,7 +280,7 @@ func (p *Peer) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	p.receive(track)
 }
 
-// receive runs on pion's OnTrack goroutine: RTP → frames → decoder →
+// receive runs on pion's OnTrack goroutine: RTP → assembler → decoder →
 // mailbox, for every frame, until the track ends.
 func (p *Peer) receive(track *webrtc.TrackRemote) {
 	dec, err := vpx.NewDecoder(vpx.WithMaxSize(p.cfg.MaxWidth, p.cfg.MaxHeight))
@@ -287,29 +290,33 @@ func (p *Peer) receive(track *webrtc.TrackRemote) {
 	}
 	defer dec.Close()
 	ssrc := uint32(track.SSRC())
-	sb := samplebuilder.New(sampleMaxLate, &codecs.VP8Packet{}, 90000)
+	asm := newAssembler(reorderMaxLate, reorderMaxDelay)
+	var fatal error
+	emit := func(frame []byte, ts uint32, lost bool) {
+		if fatal == nil {
+			fatal = p.frame(dec, frame, ts, lost, ssrc)
+		}
+	}
 	for {
 		pkt, _, err := track.ReadRTP()
 		if err != nil {
 			return
 		}
-		sb.Push(pkt)
-		for s := sb.Pop(); s != nil; s = sb.Pop() {
-			if err := p.frame(dec, s, ssrc); err != nil {
-				p.Close(err)
-				return
-			}
+		asm.push(pkt, p.cfg.Now(), emit)
+		if fatal != nil {
+			p.Close(fatal)
+			return
 		}
 	}
 }
 
-// frame decodes one assembled VP8 frame. It returns an error only when the
-// peer must end.
-func (p *Peer) frame(dec *vpx.Decoder, s *media.Sample, ssrc uint32) error {
+// frame decodes one assembled VP8 frame; lost reports that packets before
+// it were lost. It returns an error only when the peer must end.
+func (p *Peer) frame(dec *vpx.Decoder, data []byte, ts uint32, lost bool, ssrc uint32) error {
 	p.received.Add(1)
-	key := vpx.IsKeyframe(s.Data)
-	if s.PrevDroppedPackets > 0 && !key {
-		// A frame before this one was lost: later frames refer to it.
+	key := vpx.IsKeyframe(data)
+	if lost && !key {
+		// Later frames refer to what was lost.
 		p.waitKey = true
 	}
 	if p.waitKey && !key {
@@ -317,7 +324,7 @@ func (p *Peer) frame(dec *vpx.Decoder, s *media.Sample, ssrc uint32) error {
 		p.requestKeyframe(ssrc)
 		return nil
 	}
-	dropped, err := p.mb.decode(dec, s.Data, p.frameTime(s.PacketTimestamp))
+	dropped, err := p.mb.decode(dec, data, p.frameTime(ts))
 	switch {
 	case err == nil:
 		p.waitKey = false

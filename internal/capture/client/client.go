@@ -58,6 +58,10 @@ type Options struct {
 	// DropFrame, when set, simulates loss: frame i (counted from 0) is
 	// encoded but not sent when it returns true.
 	DropFrame func(i int) bool
+	// DropPacket, when set, simulates network loss: it is asked for every
+	// transmission of an RTP packet (attempt 0 is the first, later ones are
+	// NACK retransmissions) and drops it when it returns true.
+	DropPacket func(seq uint16, attempt int) bool
 }
 
 // Client is one sending peer.
@@ -105,6 +109,10 @@ func Dial(ctx context.Context, opts Options, signal Signal) (*Client, error) {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
+	if opts.DropPacket != nil {
+		// Before the NACK responder, so that it sees retransmissions too.
+		reg.Add(&lossFactory{drop: opts.DropPacket})
+	}
 	if err := webrtc.ConfigureNack(me, reg); err != nil {
 		return nil, err
 	}
