@@ -56,7 +56,9 @@ func BenchmarkDetect640x480(b *testing.B)  { benchDetect(b, 640, 480) }
 func BenchmarkDetect1280x720(b *testing.B) { benchDetect(b, 1280, 720) }
 
 // BenchmarkDetect640x480Full detects without downscaling, for comparison.
-func BenchmarkDetect640x480Full(b *testing.B) { benchDetect(b, 640, 480, vision.WithMaxInputWidth(640)) }
+func BenchmarkDetect640x480Full(b *testing.B) {
+	benchDetect(b, 640, 480, vision.WithMaxInputWidth(640))
+}
 
 // BenchmarkDNNForward320x240 is the alternative to the FaceDetectorYN shim: gocv's dnn
 // module running the same network on the same 320×240 input (blob, forward of the three

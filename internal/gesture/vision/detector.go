@@ -14,6 +14,8 @@ import (
 	"sync"
 
 	"gocv.io/x/gocv"
+
+	"github.com/livegate/livegate/internal/gesture/landmarks"
 )
 
 // Face is one face found by the detector.
@@ -220,4 +222,12 @@ func (d *Detector) load(img *image.Gray) error {
 		copy(buf[y*w:(y+1)*w], img.Pix[off+y*img.Stride:off+y*img.Stride+w])
 	}
 	return nil
+}
+
+// BoxFromYuNet returns the box for the 68-point landmark model
+// (landmarks.Predictor.Predict) of a face found by this detector: the box dlib's
+// face detector, on whose boxes that model was trained, would have drawn. See
+// landmarks.BoxFromDetection for how it is derived.
+func BoxFromYuNet(f Face) image.Rectangle {
+	return landmarks.BoxFromDetection(f.Box, f.Keypoints)
 }

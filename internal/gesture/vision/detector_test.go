@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/livegate/livegate/internal/gesture/landmarks"
 	"github.com/livegate/livegate/internal/gesture/vision"
 )
 
@@ -199,3 +200,21 @@ func TestDetectorErrors(t *testing.T) {
 		t.Errorf("Detect after Close: %v, want ErrClosed", err)
 	}
 }
+
+func TestBoxFromYuNet(t *testing.T) {
+	f := vision.Face{
+		Box:       image.Rect(90, 60, 290, 300),
+		Keypoints: [5]image.Point{{159, 163}, {241, 163}, {200, 209}, {163, 250}, {237, 250}},
+	}
+	got := vision.BoxFromYuNet(f)
+	if want := landmarks.BoxFromDetection(f.Box, f.Keypoints); got != want {
+		t.Errorf("BoxFromYuNet = %v; landmarks.BoxFromDetection gives %v", got, want)
+	}
+	// Eyes 82 px apart, 87 px above the mouth: a square box about 200 px wide, centred
+	// on the face horizontally.
+	if got.Dx() != got.Dy() || got.Dx() < 180 || got.Dx() > 220 || abs(got.Min.X+got.Max.X-400) > 10 {
+		t.Errorf("BoxFromYuNet = %v", got)
+	}
+}
+
+func abs(x int) int { return max(x, -x) }

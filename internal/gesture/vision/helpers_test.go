@@ -123,6 +123,14 @@ func newDetector(t testing.TB, opts ...vision.Option) *vision.Detector {
 	return d
 }
 
+// landmarkModelPath is $LIVEGATE_LANDMARK_MODEL, or where Debian's libdlib-data puts it.
+func landmarkModelPath() string {
+	if p := os.Getenv("LIVEGATE_LANDMARK_MODEL"); p != "" {
+		return p
+	}
+	return landmarks.DefaultModelPath
+}
+
 var (
 	modelOnce sync.Once
 	model     *landmarks.Model
@@ -133,13 +141,7 @@ var (
 // failure, never a skip: `make test` installs it (Debian package libdlib-data).
 func landmarkModel(t testing.TB) *landmarks.Model {
 	t.Helper()
-	modelOnce.Do(func() {
-		path := os.Getenv("LIVEGATE_LANDMARK_MODEL")
-		if path == "" {
-			path = landmarks.DefaultModelPath
-		}
-		model, modelErr = landmarks.Load(path)
-	})
+	modelOnce.Do(func() { model, modelErr = landmarks.Load(landmarkModelPath()) })
 	if modelErr != nil {
 		t.Fatalf("%v\nthe 68-point landmark model is needed: run `make test` (installs Debian's libdlib-data) or set LIVEGATE_LANDMARK_MODEL", modelErr)
 	}
