@@ -294,27 +294,27 @@ func (a *adapted[F, D]) DetectFaces(img *image.Gray, dst []Face) ([]Face, error)
 
 // eyeContrast is an appearance measure of one eye's openness, independent
 // of where the landmark model put the lids (its shape prior moves both eyes
-// together, so a wink barely changes the lid points): the standard
-// deviation of the grey levels in a box around the eye's corners, over the
-// mean level of the same box. An open eye shows dark iris and pupil against
-// white sclera; a closed one shows lid skin and one lash line. first is 36
-// (the user's right eye) or 42.
+// together, so a wink barely changes the lid points). In a box around the
+// eye's corners (0.8 × 0.3 eye widths) it combines two cues, as a geometric
+// mean: the grey levels' variance over their squared mean, and the fraction
+// of pixels darker than 0.55 of the box's 90th percentile. An open eye shows
+// a dark iris and pupil against white sclera; a closed one shows lid skin
+// and one lash line, so both drop. first is 36 (the user's right eye) or 42.
 func eyeContrast(img *image.Gray, lm *Landmarks, first int) float64 {
 	a, b := lm[first], lm[first+3]
-	w := float64(b.X - a.X)
-	if w < 0 {
-		w = -w
-	}
+	w := math.Abs(float64(b.X - a.X))
 	cx, cy := float64(a.X+b.X)/2, float64(a.Y+b.Y)/2
-	r := image.Rect(int(cx-0.4*w), int(cy-0.22*w), int(cx+0.4*w)+1, int(cy+0.22*w)+1).Intersect(img.Rect)
+	r := image.Rect(int(cx-0.4*w), int(cy-0.15*w), int(cx+0.4*w)+1, int(cy+0.15*w)+1).Intersect(img.Rect)
 	if r.Dx() < 3 || r.Dy() < 2 {
 		return 0
 	}
+	var hist [256]int32
 	var s, s2 float64
 	n := 0
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		row := img.Pix[img.PixOffset(r.Min.X, y):img.PixOffset(r.Max.X, y)]
 		for _, v := range row {
+			hist[v]++
 			f := float64(v)
 			s += f
 			s2 += f * f
@@ -326,5 +326,17 @@ func eyeContrast(img *image.Gray, lm *Landmarks, first int) float64 {
 	if m < 1 || v <= 0 {
 		return 0
 	}
-	return math.Sqrt(v) / m
+	// 90th percentile, then the dark pixels under 0.55 of it.
+	k, c, p90 := int32(0.9*float64(n)), int32(0), 255
+	for i, h := range hist {
+		if c += h; c > k {
+			p90 = i
+			break
+		}
+	}
+	var dark int32
+	for i := 0; i < int(0.55*float64(p90)); i++ {
+		dark += hist[i]
+	}
+	return math.Sqrt(v / (m * m) * float64(dark) / float64(n))
 }
