@@ -44,11 +44,12 @@ type ChallengeConfig struct {
 	TiltOn, TiltOff float64
 	// EyeClosedOn and EyeClosedOff are eye aspect ratios relative to the
 	// baseline's: closed below 0.55, open again above 0.75. When the
-	// observation carries the eyes' picture contrast, the closure score is
-	// the larger of the EAR's and the contrast's, the contrast's reaching
-	// the threshold at EyeContrastClosed (default 0.8) of the baseline's:
-	// either cue alone can show a closed eye (the landmark model hides most
-	// winks from the EAR; some eyes keep their contrast when closed).
+	// observation carries the eyes' picture contrast, the closure score
+	// combines the EAR's and the contrast's (the length of the vector of
+	// their positive parts), the contrast's reaching the threshold at
+	// EyeContrastClosed (default 0.8) of the baseline's: either cue alone can
+	// show a closed eye (the landmark model hides most winks from the EAR;
+	// some eyes keep their contrast when closed), and two weak ones add up.
 	EyeClosedOn, EyeClosedOff float64
 	EyeContrastClosed         float64
 	// MouthOn and MouthOff are increases of mouth openness over the
@@ -895,12 +896,15 @@ func (c *Challenge) isWrong(g, k class) bool {
 }
 
 // closure is an eye's closure score, 1 at the closed threshold: from the
-// eye aspect ratio against the baseline's, or from the picture contrast's
-// when both frames have one and it says more.
+// eye aspect ratio against the baseline's and, when both frames have one,
+// from the eye's picture contrast against the baseline's.
 func (c *Challenge) closure(ear, baseEAR, con, baseCon float64) float64 {
 	s := (1 - ear/baseEAR) / (1 - c.cfg.EyeClosedOn)
 	if con > 0 && baseCon > 0 {
-		s = math.Max(s, (1-con/baseCon)/(1-c.cfg.EyeContrastClosed))
+		// Two weak cues together make a strong one: the length of the
+		// vector of their positive parts.
+		sc := (1 - con/baseCon) / (1 - c.cfg.EyeContrastClosed)
+		s = math.Hypot(max(s, 0), max(sc, 0))
 	}
 	return s
 }
