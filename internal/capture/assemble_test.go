@@ -190,3 +190,21 @@ func (c *fakeClock) tick() time.Time {
 	c.t = c.t.Add(c.step)
 	return c.t
 }
+
+func BenchmarkAssemblerFrame(b *testing.B) {
+	a, clk := newAssembler(512, 300*time.Millisecond), &fakeClock{step: time.Millisecond}
+	frames := stream(0, 4096) // 3 packets each; wraps the sequence numbers
+	emit := func([]byte, uint32, bool) {}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		f := frames[i%len(frames)]
+		if i%len(frames) == 0 && i > 0 {
+			b.StopTimer()
+			a = newAssembler(512, 300*time.Millisecond)
+			b.StartTimer()
+		}
+		for _, p := range f {
+			a.push(p, clk.tick(), emit)
+		}
+	}
+}

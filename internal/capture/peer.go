@@ -177,13 +177,14 @@ func (a *API) Accept(ctx context.Context, offer string, sink FrameSink, opts ...
 		return "", nil, err
 	}
 
-	p.wg.Add(1)
-	go p.analyse()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closing {
 		return answer, p, nil // already ending (Close from a callback): Done will close
 	}
+	// Under mu with closing false: the teardown's wg.Wait comes later.
+	p.wg.Add(1)
+	go p.analyse()
 	p.timers = append(p.timers, time.AfterFunc(a.cfg.ConnectTimeout, func() {
 		select {
 		case <-p.connected:
