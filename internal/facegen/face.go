@@ -101,16 +101,16 @@ func NewFace(photo image.Image, lm Landmarks, o FaceOptions) (*Face, error) {
 		copy(f.bg.Pix[3*y*o.Width:3*(y+1)*o.Width], f.tex.Pix[3*((y+margin)*f.tex.W+margin):])
 	}
 
-	// Camera: about 60° horizontal field of view, like a laptop webcam. The
-	// distance follows from the face's size: the jaw line (depth −100 mm)
-	// is ModelFaceWidth wide.
-	f.cam = Camera{F: 0.9 * float64(o.Width), Cx: center.X, Cy: center.Y}
-	f.z0 = f.cam.F*ModelFaceWidth/f.wf - 100
+	// Camera: a 53° horizontal field of view, like a laptop webcam and like
+	// the engine's own guess (gesture.GuessCamera). The distance follows
+	// from the face's size: landmarks 0 and 16 are ModelFaceWidth apart.
+	f.cam = Camera{F: float64(o.Width), Cx: center.X, Cy: center.Y}
+	f.z0 = f.cam.F*ModelFaceWidth/f.wf + landmarkDepth[0]
 	if f.z0 < minNoseDistance {
 		// Closer than this, a photo taken from afar cannot stand in for
 		// the near view: zoom in instead.
 		f.z0 = minNoseDistance
-		f.cam.F = (f.z0 + 100) * f.wf / ModelFaceWidth
+		f.cam.F = (f.z0 - landmarkDepth[0]) * f.wf / ModelFaceWidth
 	}
 	f.buildMesh()
 	return f, nil
@@ -409,10 +409,15 @@ func (f *Face) render(r *renderer, s State, dst *rgbImage) {
 		if !r.holes && !ps.moved[t[0]] && !ps.moved[t[1]] && !ps.moved[t[2]] && ps.shade[t[0]] == 1 && ps.shade[t[1]] == 1 && ps.shade[t[2]] == 1 {
 			continue
 		}
+		// Background first, then the band round the head (it holds the
+		// outline, which stays put and so has no depth of its own), then
+		// the head from far to near.
 		d := (ps.depth[t[0]] + ps.depth[t[1]] + ps.depth[t[2]]) / 3
-		if math.IsInf(d, 1) {
+		kinds := [3]vertKind{f.verts[t[0]].kind, f.verts[t[1]].kind, f.verts[t[2]].kind}
+		switch {
+		case kinds[0] == vFixed || kinds[1] == vFixed || kinds[2] == vFixed:
 			d = 1e9
-		} else if ps.depth[t[0]] > 1e8 || ps.depth[t[1]] > 1e8 || ps.depth[t[2]] > 1e8 {
+		case kinds[0] == vOutline || kinds[1] == vOutline || kinds[2] == vOutline:
 			d = 1e8
 		}
 		if f.triKind[i] == triEye {
