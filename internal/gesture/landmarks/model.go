@@ -102,6 +102,14 @@ const (
 //	vector<vector<dlib::vector<float,2>>> deltas
 func Read(r io.Reader) (*Model, error) {
 	d := newDecoder(r)
+	if n := d.fill(3); n >= 2 {
+		switch head := string(d.buf[:min(n, 3)]); {
+		case head == "BZh":
+			return nil, fmt.Errorf("%w: the file is bzip2-compressed (as dlib.net serves it): decompress it with bunzip2 first", ErrFormat)
+		case head[:2] == "\x1f\x8b":
+			return nil, fmt.Errorf("%w: the file is gzip-compressed: decompress it first", ErrFormat)
+		}
+	}
 	m, err := d.model()
 	if err == nil && d.fill(1) > 0 {
 		err = bad("unexpected data after the model")

@@ -119,6 +119,7 @@ func TestLoadErrors(t *testing.T) {
 		{"garbage", write("garbage.dat", garbage), ErrFormat, "not a dlib shape_predictor"},
 		{"text", write("text.dat", []byte("shape_predictor_68_face_landmarks\n")), ErrFormat, "bad integer"},
 		{"image", write("face.png", png), ErrFormat, "not a dlib shape_predictor"},
+		{"bzip2", write("sp.dat.bz2", []byte("BZh91AY&SY\x00\x01")), ErrFormat, "bunzip2"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m, err := Load(c.path)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 	"os"
 	"sync"
@@ -81,9 +82,13 @@ type Detector struct {
 	gray   gocv.Mat // input copy, full size
 	small  gocv.Mat // downscaled grey
 	bgr    gocv.Mat // 3-channel input of YuNet
+	padded gocv.Mat // bgr padded to minInput for very small frames
 	rows   []float32
 	closed bool
 }
+
+// minInput is the smallest width and height YuNet (2022mar) accepts in OpenCV 4.6.
+const minInput = 64
 
 // MaxInputSize is the largest frame Detect accepts.
 var MaxInputSize = image.Pt(4096, 4096)
@@ -102,8 +107,8 @@ func NewDetector(modelPath string, opts ...Option) (*Detector, error) {
 		return nil, fmt.Errorf("vision: NMS threshold %v outside (0,1]", cfg.nms)
 	case cfg.topK < 1:
 		return nil, fmt.Errorf("vision: top-k %d < 1", cfg.topK)
-	case cfg.maxWidth < 32:
-		return nil, fmt.Errorf("vision: max input width %d < 32", cfg.maxWidth)
+	case cfg.maxWidth < minInput:
+		return nil, fmt.Errorf("vision: max input width %d < %d", cfg.maxWidth, minInput)
 	case cfg.maxFaces < 1:
 		return nil, fmt.Errorf("vision: max faces %d < 1", cfg.maxFaces)
 	}
@@ -116,12 +121,13 @@ func NewDetector(modelPath string, opts ...Option) (*Detector, error) {
 		return nil, fmt.Errorf("vision: load YuNet model %s: %v", modelPath, err)
 	}
 	return &Detector{
-		cfg:   cfg,
-		yn:    yn,
-		gray:  gocv.NewMat(),
-		small: gocv.NewMat(),
-		bgr:   gocv.NewMat(),
-		rows:  make([]float32, 15*cfg.maxFaces),
+		cfg:    cfg,
+		yn:     yn,
+		gray:   gocv.NewMat(),
+		small:  gocv.NewMat(),
+		bgr:    gocv.NewMat(),
+		padded: gocv.NewMat(),
+		rows:   make([]float32, 15*cfg.maxFaces),
 	}, nil
 }
 
@@ -137,6 +143,7 @@ func (d *Detector) Close() error {
 	d.gray.Close()
 	d.small.Close()
 	d.bgr.Close()
+	d.padded.Close()
 	return nil
 }
 
@@ -175,7 +182,14 @@ func (d *Detector) DetectInto(img *image.Gray, dst []Face) ([]Face, error) {
 		src = &d.small
 	}
 	gocv.CvtColor(*src, &d.bgr, gocv.ColorGrayToBGR)
-	n, err := d.yn.detect(&d.bgr, d.rows)
+	in := &d.bgr
+	if sw < minInput || sh < minInput {
+		// YuNet's pooling fails on inputs under 64 pixels: pad right and bottom,
+		// which leaves coordinates unchanged.
+		gocv.CopyMakeBorder(d.bgr, &d.padded, 0, max(0, minInput-sh), 0, max(0, minInput-sw), gocv.BorderConstant, color.RGBA{})
+		in = &d.padded
+	}
+	n, err := d.yn.detect(in, d.rows)
 	if err != nil {
 		return dst, fmt.Errorf("vision: YuNet: %v", err)
 	}

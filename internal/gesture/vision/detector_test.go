@@ -190,6 +190,14 @@ func TestDetectorErrors(t *testing.T) {
 	if _, err := d.Detect(image.NewGray(image.Rectangle{})); err == nil {
 		t.Error("Detect on an empty image: no error")
 	}
+	for _, r := range []image.Rectangle{image.Rect(0, 0, 1, 1), image.Rect(0, 0, 3, 700), image.Rect(0, 0, 1920, 2)} {
+		if faces, err := d.Detect(image.NewGray(r)); err != nil || len(faces) != 0 {
+			t.Errorf("Detect on a blank %v image: %d faces, err %v; want none", r.Size(), len(faces), err)
+		}
+	}
+	if _, err := d.Detect(image.NewGray(image.Rect(0, 0, 5000, 100))); err == nil {
+		t.Error("Detect on a 5000-pixel-wide image: no error")
+	}
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}

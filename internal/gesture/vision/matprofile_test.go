@@ -26,6 +26,7 @@ func TestNoMatLeak(t *testing.T) {
 	frames := []*image.Gray{
 		face, fitWidth(face, 320), fitWidth(face, 200),
 		image.NewGray(image.Rect(0, 0, 1280, 720)), image.NewGray(image.Rect(0, 0, 640, 480)),
+		image.NewGray(image.Rect(0, 0, 40, 30)), // padded to YuNet's minimum
 	}
 	var faces []vision.Face
 	for _, f := range frames {
