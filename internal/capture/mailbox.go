@@ -14,24 +14,28 @@ import (
 // neither side ever touches a buffer the other is using and, once the two
 // buffers have grown to the frame size, nothing is allocated.
 type mailbox struct {
-	mu    sync.Mutex
-	slot  image.Gray
-	t     time.Time
-	full  bool
-	ready chan struct{} // capacity 1: "the slot may be full"
+	mu   sync.Mutex
+	slot image.Gray
+	t    time.Time
+	full bool
+	// pacing: the consumer is waiting for its next analysis slot, so a
+	// frame replaced now is skipped by the rate limit, not by overload.
+	pacing bool
+	ready  chan struct{} // capacity 1: "the slot may be full"
 }
 
 func newMailbox() *mailbox {
 	return &mailbox{ready: make(chan struct{}, 1)}
 }
 
-// decode decodes frame into the slot. dropped reports that a frame the
-// consumer had not taken was replaced. On error the slot is unchanged.
-func (m *mailbox) decode(dec *vpx.Decoder, frame []byte, t time.Time) (dropped bool, err error) {
+// decode decodes frame into the slot. replaced reports that a frame the
+// consumer had not taken was overwritten, and pacing whether the consumer
+// was then waiting for the rate limit. On error the slot is unchanged.
+func (m *mailbox) decode(dec *vpx.Decoder, frame []byte, t time.Time) (replaced, pacing bool, err error) {
 	m.mu.Lock()
 	_, err = dec.DecodeGray(frame, &m.slot)
 	if err == nil {
-		dropped = m.full
+		replaced, pacing = m.full, m.pacing
 		m.full = true
 		m.t = t
 	}
@@ -42,7 +46,13 @@ func (m *mailbox) decode(dec *vpx.Decoder, frame []byte, t time.Time) (dropped b
 		default:
 		}
 	}
-	return dropped, err
+	return replaced, pacing, err
+}
+
+func (m *mailbox) setPacing(p bool) {
+	m.mu.Lock()
+	m.pacing = p
+	m.mu.Unlock()
 }
 
 // take swaps the slot's frame into dst and reports its time, or ok=false

@@ -55,10 +55,15 @@ type Stats struct {
 	FramesReceived uint64 // VP8 frames assembled from RTP
 	FramesDecoded  uint64 // decoded into a grey frame
 	FramesAnalysed uint64 // handed to the sink
-	FramesDropped  uint64 // decoded but replaced by a newer frame before the sink took it
-	FramesSkipped  uint64 // not decoded while waiting for a key frame
-	DecodeErrors   uint64 // corrupt or undecodable frames
-	PLIsSent       uint64 // key frame requests sent
+	// FramesDropped counts frames replaced by a newer one while the sink
+	// was busy or waiting for a core: overload.
+	FramesDropped uint64
+	// FramesRateLimited counts frames replaced by a newer one while the
+	// peer waited for its next analysis slot (Scheduler FPS): by design.
+	FramesRateLimited uint64
+	FramesSkipped     uint64 // not decoded while waiting for a key frame
+	DecodeErrors      uint64 // corrupt or undecodable frames
+	PLIsSent          uint64 // key frame requests sent
 }
 
 // AcceptOption changes one peer's settings.
@@ -116,6 +121,7 @@ type Peer struct {
 	decoded    atomic.Uint64
 	analysed   atomic.Uint64
 	dropped    atomic.Uint64
+	rateLim    atomic.Uint64
 	skipped    atomic.Uint64
 	decodeErrs atomic.Uint64
 	plis       atomic.Uint64
@@ -325,12 +331,15 @@ func (p *Peer) frame(dec *vpx.Decoder, data []byte, ts uint32, lost bool, ssrc u
 		p.requestKeyframe(ssrc)
 		return nil
 	}
-	dropped, err := p.mb.decode(dec, data, p.frameTime(ts))
+	replaced, pacing, err := p.mb.decode(dec, data, p.frameTime(ts))
 	switch {
 	case err == nil:
 		p.waitKey = false
 		p.decoded.Add(1)
-		if dropped {
+		switch {
+		case replaced && pacing:
+			p.rateLim.Add(1)
+		case replaced:
 			p.dropped.Add(1)
 		}
 	case errors.Is(err, vpx.ErrTooLarge):
@@ -380,8 +389,13 @@ func (p *Peer) analyse() {
 	timer.Stop()
 	var img image.Gray // swapped with the mailbox slot
 	for {
-		if err := sleep(p.ctx, timer, pc.delay(p.cfg.Now())); err != nil {
-			return
+		if d := pc.delay(p.cfg.Now()); d > 0 {
+			p.mb.setPacing(true)
+			err := sleep(p.ctx, timer, d)
+			p.mb.setPacing(false)
+			if err != nil {
+				return
+			}
 		}
 		select {
 		case <-p.mb.ready:
@@ -403,13 +417,14 @@ func (p *Peer) analyse() {
 // Stats returns the peer's counters.
 func (p *Peer) Stats() Stats {
 	return Stats{
-		FramesReceived: p.received.Load(),
-		FramesDecoded:  p.decoded.Load(),
-		FramesAnalysed: p.analysed.Load(),
-		FramesDropped:  p.dropped.Load(),
-		FramesSkipped:  p.skipped.Load(),
-		DecodeErrors:   p.decodeErrs.Load(),
-		PLIsSent:       p.plis.Load(),
+		FramesReceived:    p.received.Load(),
+		FramesDecoded:     p.decoded.Load(),
+		FramesAnalysed:    p.analysed.Load(),
+		FramesDropped:     p.dropped.Load(),
+		FramesRateLimited: p.rateLim.Load(),
+		FramesSkipped:     p.skipped.Load(),
+		DecodeErrors:      p.decodeErrs.Load(),
+		PLIsSent:          p.plis.Load(),
 	}
 }
 
