@@ -196,8 +196,10 @@ func (d *Detector) DetectInto(img *image.Gray, dst []Face) ([]Face, error) {
 	n = min(n, d.cfg.maxFaces)
 	sx, sy := float32(w)/float32(sw), float32(h)/float32(sh)
 	ox, oy := img.Rect.Min.X, img.Rect.Min.Y
+	// Pixel centres map onto pixel centres: x in the small image is (x+0.5)*sx-0.5 in
+	// the input.
 	pt := func(x, y float32) image.Point {
-		return image.Pt(ox+int(math.Round(float64(x*sx))), oy+int(math.Round(float64(y*sy))))
+		return image.Pt(ox+int(math.Round(float64((x+0.5)*sx-0.5))), oy+int(math.Round(float64((y+0.5)*sy-0.5))))
 	}
 	for i := 0; i < n; i++ {
 		r := d.rows[15*i : 15*i+15]

@@ -67,11 +67,12 @@ func agreement(f vision.Face, pts []landmarks.Point) [5]float64 {
 // outward of WIDER FACE's), and YuNet's keypoints are not more precise than this
 // anyway: on the same photos they move by up to 12.7 % IOD (eyes) and 14.9 % IOD (mouth
 // corners) when only YuNet's input width changes from 320 to 640. Measured agreement at
-// the default width is at most 11.8 % IOD for eyes and nose, 21.5 % for mouth corners,
-// 10.9 % on average. A model or box gone wrong misses by a large part of the IOD.
+// the default width is at most 9.9 % IOD for eyes and nose, 21.8 % for mouth corners,
+// 11.3 % on average over the five points (OpenCV 4.6, seven photos). A model or box gone
+// wrong misses by a large part of the IOD.
 var keypointTolerance = [5]float64{0.15, 0.15, 0.15, 0.25, 0.25}
 
-const meanKeypointError = 0.12
+const meanKeypointError = 0.14
 
 func TestLandmarksAgreeWithYuNet(t *testing.T) {
 	m := landmarkModel(t)
