@@ -553,3 +553,85 @@ func BenchmarkRenderFrame(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 }
+
+// The renderer puts each landmark where the pinhole model says (rotate the
+// back-projected model point about the pivot, project), and the photo's
+// pixels follow: a patch round the landmark in the neutral frame is found
+// again at the projected place.
+func TestLandmarksFollowPinhole(t *testing.T) {
+	r := testRender(t)
+	ph, err := r.LoadPhoto(facePath(t, defaultFace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := NewFace(ph.Img, ph.LM, FaceOptions{Width: 640, Height: 480, Scale: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := &renderer{}
+	neutral, turned := newRGB(640, 480), newRGB(640, 480)
+	f.render(rd, Neutral, neutral)
+	st := State{Yaw: 12, Pitch: -6, Roll: 3, LeftEye: 1, RightEye: 1}
+	f.render(rd, st, turned)
+	R := HeadRotation(st.Yaw, st.Pitch, st.Roll)
+	for _, i := range []int{8, 30, 33, 36, 39, 42, 45, 48, 54} {
+		v := f.cam.Unproject(f.lm[i], f.z0-LandmarkDepth(i))
+		want := f.cam.Project(RotateAbout(R, f.pivot, v))
+		got := rd.ps.dst[i]
+		if math.Hypot(got.X-want.X, got.Y-want.Y) > 0.5 {
+			t.Errorf("landmark %d: at %.2f,%.2f; the pinhole model says %.2f,%.2f", i, got.X, got.Y, want.X, want.Y)
+		}
+		if i == 36 || i == 45 {
+			continue // outer eye corners: too little texture to find a patch
+		}
+		// Find the neutral 11×11 patch round the landmark in the turned
+		// frame (zero-mean normalised correlation of luma, which shading
+		// does not fool), searching ±12 px round the predicted place.
+		luma := func(im *rgbImage, x, y int) float64 {
+			o := 3 * (y*im.W + x)
+			return 0.299*float64(im.Pix[o]) + 0.587*float64(im.Pix[o+1]) + 0.114*float64(im.Pix[o+2])
+		}
+		patch := func(im *rgbImage, x0, y0 int) []float64 {
+			var p []float64
+			var m float64
+			for y := -5; y <= 5; y++ {
+				for x := -5; x <= 5; x++ {
+					v := luma(im, x0+x, y0+y)
+					p = append(p, v)
+					m += v
+				}
+			}
+			m /= float64(len(p))
+			var n float64
+			for k := range p {
+				p[k] -= m
+				n += p[k] * p[k]
+			}
+			n = math.Sqrt(n) + 1e-9
+			for k := range p {
+				p[k] /= n
+			}
+			return p
+		}
+		bx, by, best := 0, 0, math.Inf(-1)
+		cx, cy := int(math.Round(f.lm[i].X)), int(math.Round(f.lm[i].Y))
+		px, py := int(math.Round(want.X)), int(math.Round(want.Y))
+		ref := patch(neutral, cx, cy)
+		for dy := -12; dy <= 12; dy++ {
+			for dx := -12; dx <= 12; dx++ {
+				q := patch(turned, px+dx, py+dy)
+				var c float64
+				for k := range q {
+					c += q[k] * ref[k]
+				}
+				if c > best {
+					best, bx, by = c, dx, dy
+				}
+			}
+		}
+		t.Logf("landmark %d: patch found at %+d,%+d px (correlation %.2f)", i, bx, by, best)
+		if math.Hypot(float64(bx), float64(by)) > 2 {
+			t.Errorf("landmark %d: its patch moved to %+d,%+d px from where the pinhole model puts it", i, bx, by)
+		}
+	}
+}
