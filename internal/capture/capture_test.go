@@ -387,8 +387,10 @@ func TestConcurrentPeers(t *testing.T) {
 			s := ps[i].Stats()
 			return s.FramesDecoded == 20 && s.FramesAnalysed+s.FramesDropped+s.FramesRateLimited == s.FramesDecoded && r.count() == int(s.FramesAnalysed)
 		})
-		if r.count() < 2 {
-			t.Errorf("peer %d: %d frames at the sink; want ≥ 2", i, r.count())
+		// Under load a peer may analyse few frames, but never none, and
+		// its last analysis is of its newest frame (checked below).
+		if r.count() < 1 {
+			t.Errorf("peer %d: no frame at the sink", i)
 		}
 		t.Logf("peer %d: %+v", i, ps[i].Stats())
 		nums, _, db := r.snapshot()
