@@ -91,6 +91,45 @@ func (m *Model) keypoints() [5][2]float64 {
 	}
 }
 
+// BoxFromShape returns the box in which the model's mean shape best fits pts (a full
+// prediction, len(pts) == NumLandmarks()): the box to predict from in the next video
+// frame, so that a tracked face needs no new detection while it moves smoothly. On a
+// face predicted from box b it returns about b (see BoxFromDetection's calibration).
+func (m *Model) BoxFromShape(pts []Point) image.Rectangle {
+	n := len(m.mean) / 2
+	if len(pts) != n {
+		panic("landmarks: BoxFromShape: len(pts) != NumLandmarks()")
+	}
+	var mx, my, px, py float64
+	for i, p := range pts {
+		mx += float64(m.mean[2*i])
+		my += float64(m.mean[2*i+1])
+		px += float64(p.X)
+		py += float64(p.Y)
+	}
+	mx, my, px, py = mx/float64(n), my/float64(n), px/float64(n), py/float64(n)
+	var ss, sa, sb float64
+	for i, p := range pts {
+		ax, ay := float64(m.mean[2*i])-mx, float64(m.mean[2*i+1])-my
+		bx, by := float64(p.X)-px, float64(p.Y)-py
+		ss += ax*ax + ay*ay
+		sa += ax*bx + ay*by
+		sb += ax*by - ay*bx
+	}
+	a, b := sa/ss, sb/ss
+	ux, uy := 0.5-mx, 0.5-my
+	return squareBox(px+a*ux-b*uy, py+b*ux+a*uy, math.Hypot(a, b))
+}
+
+// squareBox returns the square box of dlib's convention (side pixels from the first to
+// the last pixel) centred on (cx, cy).
+func squareBox(cx, cy, side float64) image.Rectangle {
+	x0 := int(math.Round(cx - side/2))
+	y0 := int(math.Round(cy - side/2))
+	n := int(math.Round(side)) + 1
+	return image.Rect(x0, y0, x0+n, y0+n)
+}
+
 func boxFromKeypoints(box image.Rectangle, k [5][2]float64, ref *[5][2]float64) image.Rectangle {
 	var kc, rc [2]float64
 	for i := range k {
@@ -125,10 +164,5 @@ func boxFromKeypoints(box image.Rectangle, k [5][2]float64, ref *[5][2]float64) 
 		cx = kc[0] + a*ux - b*uy
 		cy = kc[1] + b*ux + a*uy
 	}
-	// In dlib's convention the unit box spans side pixels from the first to the last
-	// pixel, so the rectangle is side+1 pixels wide.
-	x0 := int(math.Round(cx - side/2))
-	y0 := int(math.Round(cy - side/2))
-	n := int(math.Round(side)) + 1
-	return image.Rect(x0, y0, x0+n, y0+n)
+	return squareBox(cx, cy, side)
 }

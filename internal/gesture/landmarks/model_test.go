@@ -424,3 +424,23 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+func TestBoxFromShape(t *testing.T) {
+	m := model68(t)
+	// The mean shape placed in a box gives that box back, also when rolled by 15°.
+	box := image.Rect(40, 60, 241, 261) // side 200 from first to last pixel
+	pts := make([]Point, m.NumLandmarks())
+	th := 15 * math.Pi / 180
+	for _, roll := range []float64{0, th} {
+		for i, p := range m.MeanShape() {
+			x, y := 200*(float64(p.X)-0.5), 200*(float64(p.Y)-0.5)
+			pts[i] = Point{float32(140 + x*math.Cos(roll) - y*math.Sin(roll)), float32(160 + x*math.Sin(roll) + y*math.Cos(roll))}
+		}
+		if got := m.BoxFromShape(pts); !within(got, box, 1) {
+			t.Errorf("roll %.0f°: BoxFromShape = %v; want %v", roll*180/math.Pi, got, box)
+		}
+	}
+	if a := testing.AllocsPerRun(10, func() { m.BoxFromShape(pts) }); a != 0 {
+		t.Errorf("BoxFromShape allocates %v times", a)
+	}
+}

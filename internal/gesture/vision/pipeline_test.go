@@ -157,6 +157,9 @@ func TestBoxFromDetectionCalibrated(t *testing.T) {
 		}
 		p.Predict(img, box, out)
 		side, c := impliedBox(mean, out)
+		if got := m.BoxFromShape(out); !nearBox(got, c, side) {
+			t.Errorf("%s: BoxFromShape = %v; want side %.1f centred on (%.1f, %.1f)", name, got, side, c.x, c.y)
+		}
 		bs := float64(box.Dx() - 1)
 		bc := fpt{float64(box.Min.X) + bs/2, float64(box.Min.Y) + bs/2}
 		ratio := side / bs
@@ -220,4 +223,62 @@ func TestLandmarksStableUnderJitter(t *testing.T) {
 		}
 		t.Logf("%-24s box jitter ±%d px: mean movement at most %.1f %% IOD; %.0f %% of a shift", name, j, 100*worst, 100*worstShift)
 	}
+}
+
+// nearBox reports whether r is the square box of the given side (dlib convention: side
+// pixels from first to last) centred on c, to rounding.
+func nearBox(r image.Rectangle, c fpt, side float64) bool {
+	rs := float64(r.Dx() - 1)
+	rc := fpt{float64(r.Min.X) + rs/2, float64(r.Min.Y) + rs/2}
+	return r.Dx() == r.Dy() && math.Abs(rs-side) <= 0.5 && rc.dist(c) <= 1
+}
+
+// TestTrackWithBoxFromShape follows a face across frames without detecting again: the
+// photo moves 3 % of the face box per frame, and each frame's box comes from the
+// previous frame's landmarks. After 10 frames the landmarks must still agree with a
+// fresh detection as well as a detected box's do.
+func TestTrackWithBoxFromShape(t *testing.T) {
+	m := landmarkModel(t)
+	d := newDetector(t)
+	p := landmarks.NewPredictor(m)
+	out := make([]landmarks.Point, m.NumLandmarks())
+	src := fitWidth(loadGray(t, filepath.Join("..", "..", "..", "testdata", "faces", "mazie-hirono.jpg")), 480)
+	shift := func(dx, dy int) *image.Gray {
+		g := image.NewGray(image.Rect(0, 0, 640, 640))
+		for y := 0; y < src.Rect.Dy(); y++ {
+			if yy := y + dy; yy >= 0 && yy < 640 {
+				copy(g.Pix[yy*g.Stride+max(0, dx):], src.Pix[y*src.Stride+max(0, -dx):(y+1)*src.Stride])
+			}
+		}
+		return g
+	}
+	img := shift(40, 20)
+	faces, err := d.Detect(img)
+	if err != nil || len(faces) != 1 {
+		t.Fatalf("%d faces, err %v", len(faces), err)
+	}
+	box := landmarks.BoxFromDetection(faces[0].Box, faces[0].Keypoints)
+	step := max(1, box.Dx()*3/100)
+	for i := 1; i <= 10; i++ {
+		p.Predict(img, box, out)
+		box = m.BoxFromShape(out)
+		img = shift(40+i*step, 20+i*step/2)
+	}
+	p.Predict(img, box, out)
+	faces, err = d.Detect(img)
+	if err != nil || len(faces) != 1 {
+		t.Fatalf("last frame: %d faces, err %v", len(faces), err)
+	}
+	e := agreement(faces[0], out)
+	var sum float64
+	for i, v := range e {
+		sum += v
+		if v > keypointTolerance[i] {
+			t.Errorf("after tracking: %s %.1f %% IOD from YuNet's", keypointNames[i], 100*v)
+		}
+	}
+	if sum/5 > meanKeypointError {
+		t.Errorf("after tracking: mean error %.1f %% IOD", 100*sum/5)
+	}
+	t.Logf("after 10 tracked frames: error %% IOD: %s", fmtErr(e))
 }
