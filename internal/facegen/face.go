@@ -388,6 +388,8 @@ var holeColor = [3]uint8{255, 0, 255}
 type renderer struct {
 	holes bool // test mode: start from holeColor and draw every triangle
 	ps    pose
+	folds []int // triangles culled in the last frame: where the surface folds
+	soft  []uint8
 	order []int
 	keys  []float64
 }
@@ -426,6 +428,7 @@ func (f *Face) render(r *renderer, s State, dst *rgbImage) {
 		r.order = append(r.order, i)
 		r.keys = append(r.keys, d)
 	}
+	r.folds = r.folds[:0]
 	idx := make([]int, len(r.order))
 	for i := range idx {
 		idx[i] = i
@@ -440,6 +443,7 @@ func (f *Face) render(r *renderer, s State, dst *rgbImage) {
 		if f.triKind[ti] != triEye && facingAway(ps.dst[t[0]], ps.dst[t[1]], ps.dst[t[2]]) {
 			// Turned away from the camera: hidden behind the parts in
 			// front of it, which cover its place.
+			r.folds = append(r.folds, ti)
 			continue
 		}
 		for j, vi := range t {
@@ -454,6 +458,7 @@ func (f *Face) render(r *renderer, s State, dst *rgbImage) {
 		}
 		warpTriangle(dst, f.tex, d, src, sh)
 	}
+	f.softenFolds(r, dst)
 	if s.Mouth > 0.01 {
 		f.paintMouth(ps, dst)
 	}
@@ -468,6 +473,52 @@ func (f *Face) render(r *renderer, s State, dst *rgbImage) {
 		th := math.Max(1, 0.006*f.wf)
 		for j := 0; j+1 < len(lid); j++ {
 			drawLine(dst, lid[j], lid[j+1], th, [3]float64{45, 32, 30}, a)
+		}
+	}
+}
+
+// softenFolds blurs a narrow strip along the edges where the surface folds
+// away from the camera (a far cheek, the side of the nose): there the photo's
+// texture ends against texture from elsewhere, and a real contour is seen
+// slightly soft.
+func (f *Face) softenFolds(r *renderer, dst *rgbImage) {
+	if len(r.folds) == 0 {
+		return
+	}
+	if len(r.soft) != len(dst.Pix) {
+		r.soft = make([]uint8, len(dst.Pix))
+	}
+	copy(r.soft, dst.Pix)
+	ps := &r.ps
+	rad := math.Max(1.2, 0.006*f.wf)
+	for _, ti := range r.folds {
+		t := f.tris[ti]
+		for j := 0; j < 3; j++ {
+			a, b := ps.dst[t[j]], ps.dst[t[(j+1)%3]]
+			x0, x1 := int(math.Floor(math.Min(a.X, b.X)-rad)), int(math.Ceil(math.Max(a.X, b.X)+rad))
+			y0, y1 := int(math.Floor(math.Min(a.Y, b.Y)-rad)), int(math.Ceil(math.Max(a.Y, b.Y)+rad))
+			dx, dy := b.X-a.X, b.Y-a.Y
+			l2 := dx*dx + dy*dy
+			for y := max(y0, 2); y <= min(y1, dst.H-3); y++ {
+				for x := max(x0, 2); x <= min(x1, dst.W-3); x++ {
+					px, py := float64(x)-a.X, float64(y)-a.Y
+					u := 0.0
+					if l2 > 0 {
+						u = math.Max(0, math.Min(1, (px*dx+py*dy)/l2))
+					}
+					if math.Hypot(px-u*dx, py-u*dy) > rad {
+						continue
+					}
+					for c := 0; c < 3; c++ {
+						sum := 0
+						for yy := -2; yy <= 2; yy++ {
+							o := 3*((y+yy)*dst.W+x-2) + c
+							sum += int(r.soft[o]) + int(r.soft[o+3]) + int(r.soft[o+6]) + int(r.soft[o+9]) + int(r.soft[o+12])
+						}
+						dst.Pix[3*(y*dst.W+x)+c] = uint8((sum + 12) / 25)
+					}
+				}
+			}
 		}
 	}
 }
