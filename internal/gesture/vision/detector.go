@@ -196,15 +196,18 @@ func (d *Detector) DetectInto(img *image.Gray, dst []Face) ([]Face, error) {
 	n = min(n, d.cfg.maxFaces)
 	sx, sy := float32(w)/float32(sw), float32(h)/float32(sh)
 	ox, oy := img.Rect.Min.X, img.Rect.Min.Y
-	// Pixel centres map onto pixel centres: x in the small image is (x+0.5)*sx-0.5 in
-	// the input.
+	// Box edges scale as edges; keypoints are pixel positions, whose centres map onto
+	// pixel centres: x in the small image is (x+0.5)*sx-0.5 in the input.
+	edge := func(x, y float32) image.Point {
+		return image.Pt(ox+int(math.Round(float64(x*sx))), oy+int(math.Round(float64(y*sy))))
+	}
 	pt := func(x, y float32) image.Point {
-		return image.Pt(ox+int(math.Round(float64((x+0.5)*sx-0.5))), oy+int(math.Round(float64((y+0.5)*sy-0.5))))
+		return edge(x+0.5-0.5/sx, y+0.5-0.5/sy)
 	}
 	for i := 0; i < n; i++ {
 		r := d.rows[15*i : 15*i+15]
 		f := Face{
-			Box:   image.Rectangle{Min: pt(r[0], r[1]), Max: pt(r[0]+r[2], r[1]+r[3])}.Intersect(img.Rect),
+			Box:   image.Rectangle{Min: edge(r[0], r[1]), Max: edge(r[0]+r[2], r[1]+r[3])}.Intersect(img.Rect),
 			Score: r[14],
 		}
 		for k := range f.Keypoints {
