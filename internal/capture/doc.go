@@ -15,8 +15,9 @@
 //	                          │ FrameSink.Frame(img, t)
 //
 // The receive goroutine decodes every frame (VP8 needs them all) and puts
-// the grey result in a single-slot mailbox, replacing, and counting as
-// dropped, a frame the consumer has not taken yet. Nothing is ever queued,
+// the grey result in a single-slot mailbox, replacing, and counting, a
+// frame the consumer has not taken yet (Stats.FramesDropped when the
+// consumer is busy, Stats.FramesRateLimited when it waits for its rate). Nothing is ever queued,
 // so a slow consumer costs dropped frames, never latency or memory. A
 // Scheduler limits how often each peer's frames are analysed (default 15
 // per second) and how many analyses run at once across all peers (default
@@ -25,8 +26,14 @@
 // Latency: a frame is decoded as soon as its last RTP packet arrives (own
 // reassembly, not pion's samplebuilder, which waits for the next frame's
 // first packet). A lost packet is waited for, for NACK to recover it, up to
-// 300 ms; then the frames behind it are given up, a key
-// frame is requested (PLI) and inter frames are skipped until it comes.
+// 300 ms; then the frames behind it are given up, a key frame is requested
+// (PLI, at most one per PLIInterval) and inter frames are skipped until it
+// comes. A frame libvpx cannot decode is handled the same way.
+//
+// Ownership: the *image.Gray given to FrameSink.Frame is the peer's and is
+// valid only until Frame returns. Its time is the sender's clock (RTP
+// timestamps) anchored at the first frame's arrival, so a clip sent faster
+// than real time in a test keeps its own timeline.
 //
 // Capture knows nothing of sessions, HTTP or landmarks: the lead wires a
 // FrameSink to the engine and the data channel to the challenge.
