@@ -551,19 +551,25 @@ func (f *Face) paintMouth(ps *pose, dst *rgbImage) {
 		h := math.Max(yl-yu, 1)
 		u := (fx - x0) / math.Max(x1-x0, 1) // 0..1 across
 		edge := math.Min(u, 1-u)
-		var c [3]float64
-		switch {
-		case fy-yu < teeth*math.Sqrt(math.Min(1, edge/0.4)) && edge > 0.1 && h > 1.6*teeth:
-			// upper teeth: gaps between them, darker toward the edges and the tips
-			gapk := 0.88 + 0.12*math.Abs(math.Cos(math.Pi*u*7))
-			tip := 1 - 0.25*math.Max(0, (fy-yu)/teeth-0.6)
-			k := (0.62 + 0.38*math.Min(1, edge*3)) * gapk * tip
-			c = [3]float64{200 * k, 193 * k, 178 * k}
-		case (yl-fy)/h < 0.3 && edge > 0.2:
-			c = [3]float64{125, 52, 58}
-		default:
-			depth := math.Min(1, edge*3) * math.Min(1, 0.5+(fy-yu)/h)
-			c = [3]float64{70 - 50*depth, 22 - 14*depth, 26 - 16*depth}
+		v := (fy - yu) / h // 0 at the upper lip, 1 at the lower
+		// Throat: dark red, darkest at the back (the middle).
+		r2 := ((u-0.5)/0.5)*((u-0.5)/0.5) + ((v-0.45)/0.6)*((v-0.45)/0.6)
+		k := 0.35 + 0.65*math.Min(1, r2)
+		c := [3]float64{70 * k, 22 * k, 26 * k}
+		// Tongue: a rounded hump rising from the lower lip.
+		tx, ty := (u-0.5)/0.36, (v-1.05)/0.42
+		if d := tx*tx + ty*ty; d < 1 {
+			t := 0.55 + 0.45*(1-d)
+			c = [3]float64{150 * t, 62 * t, 68 * t}
+		}
+		// Upper teeth, only where the opening is wide enough, fading
+		// toward the corners.
+		th := teeth * ease((edge-0.18)/0.2)
+		if fy-yu < th && h > 1.5*th {
+			gapk := 0.9 + 0.1*math.Abs(math.Cos(math.Pi*u*7))
+			tip := 1 - 0.3*ease(((fy-yu)/th-0.55)/0.45)
+			k := (0.7 + 0.3*ease((edge-0.18)/0.3)) * gapk * tip
+			c = [3]float64{212 * k, 203 * k, 188 * k}
 		}
 		o := 3 * (y*dst.W + x)
 		for j := 0; j < 3; j++ {
