@@ -82,11 +82,11 @@ func run(args []string, stderr io.Writer) error {
 		p.Loops = 0
 	}
 	if p.Face == "" {
-		root, err := facegen.ModuleRoot()
+		f, err := facegen.TestFace("")
 		if err != nil {
 			return fmt.Errorf("no -face given and %v", err)
 		}
-		p.Face = filepath.Join(root, "testdata", "faces", "mazie-hirono.jpg")
+		p.Face = f
 	}
 	r := facegen.NewRenderer(&facegen.LazyLandmarker{Models: models})
 	r.CacheDir = *cache

@@ -152,3 +152,24 @@ func Cached(dir string, p Params) (CachedClip, error) {
 	r := NewRenderer(&LazyLandmarker{Models: DefaultModels()})
 	return r.Cached(dir, p)
 }
+
+// DefaultFaceName is the photo in testdata/faces used when none is given:
+// the face of the committed contact sheet.
+const DefaultFaceName = "mazie-hirono.jpg"
+
+// TestFace returns the path of a photo in the repository's testdata/faces
+// (DefaultFaceName when name is ""), found from the working directory.
+func TestFace(name string) (string, error) {
+	if name == "" {
+		name = DefaultFaceName
+	}
+	root, err := ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(root, "testdata", "faces", name)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("facegen: test face: %w", err)
+	}
+	return p, nil
+}

@@ -6,7 +6,6 @@ import (
 	"image"
 	"math"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -43,20 +42,14 @@ func testRender(t testing.TB) *Renderer {
 
 func facePath(t testing.TB, name string) string {
 	t.Helper()
-	root, err := ModuleRoot()
+	p, err := TestFace(name)
 	if err != nil {
 		t.Fatal(err)
-	}
-	p := filepath.Join(root, "testdata", "faces", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("test photo: %v", err)
 	}
 	return p
 }
 
-func grayOf(f *YUVFrame) *image.Gray {
-	return &image.Gray{Pix: f.Y, Stride: f.W, Rect: image.Rect(0, 0, f.W, f.H)}
-}
+func grayOf(f *YUVFrame) *image.Gray { return f.Gray() }
 
 func newDetector(t testing.TB) *vision.Detector {
 	t.Helper()

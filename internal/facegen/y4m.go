@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"strconv"
 	"strings"
@@ -145,4 +146,10 @@ func (y *Y4MReader) ReadFrame(f *YUVFrame) (*YUVFrame, error) {
 		}
 	}
 	return f, nil
+}
+
+// Gray returns the frame's Y plane as a grey image (sharing its memory),
+// which is what the gesture engine reads.
+func (f *YUVFrame) Gray() *image.Gray {
+	return &image.Gray{Pix: f.Y, Stride: f.W, Rect: image.Rect(0, 0, f.W, f.H)}
 }
