@@ -95,6 +95,10 @@ func (p *Predictor) Predict(img *image.Gray, box image.Rectangle, out []Point) {
 			leaf[t] = (t*nLeaf + i - ns) * sl
 		}
 		k := 0
+		for ; k+4 <= len(leaf); k += 4 {
+			add4(shape, lv.leaves[leaf[k]:leaf[k]+sl], lv.leaves[leaf[k+1]:leaf[k+1]+sl],
+				lv.leaves[leaf[k+2]:leaf[k+2]+sl], lv.leaves[leaf[k+3]:leaf[k+3]+sl])
+		}
 		for ; k+2 <= len(leaf); k += 2 {
 			add2(shape, lv.leaves[leaf[k]:leaf[k]+sl], lv.leaves[leaf[k+1]:leaf[k+1]+sl])
 		}
@@ -146,6 +150,17 @@ func add2(dst, a, b []float32) {
 	}
 	for ; i < len(dst); i++ {
 		dst[i] = dst[i] + a[i] + b[i]
+	}
+}
+
+// add4 adds a, b, c and e to dst element-wise, in that order (see add2).
+func add4(dst, a, b, c, e []float32) {
+	a = a[:len(dst)]
+	b = b[:len(dst)]
+	c = c[:len(dst)]
+	e = e[:len(dst)]
+	for i := range dst {
+		dst[i] = dst[i] + a[i] + b[i] + c[i] + e[i]
 	}
 }
 
