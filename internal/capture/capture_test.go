@@ -65,6 +65,9 @@ func TestFramesArriveInOrderWithContent(t *testing.T) {
 	if s.DecodeErrors != 0 || s.FramesSkipped != 0 {
 		t.Errorf("stats %+v; want no decode errors or skipped frames", s)
 	}
+	if s.DecodeTime <= 0 {
+		t.Errorf("DecodeTime %v; want > 0", s.DecodeTime)
+	}
 	t.Logf("stats %+v, %d frames at the sink", s, len(nums))
 }
 

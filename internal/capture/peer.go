@@ -64,6 +64,8 @@ type Stats struct {
 	FramesSkipped     uint64 // not decoded while waiting for a key frame
 	DecodeErrors      uint64 // corrupt or undecodable frames
 	PLIsSent          uint64 // key frame requests sent
+	// DecodeTime is the wall time spent decoding, for the mean per frame.
+	DecodeTime time.Duration
 }
 
 // AcceptOption changes one peer's settings.
@@ -125,6 +127,7 @@ type Peer struct {
 	skipped    atomic.Uint64
 	decodeErrs atomic.Uint64
 	plis       atomic.Uint64
+	decodeNs   atomic.Int64
 
 	// Owned by the receive goroutine.
 	waitKey bool
@@ -331,7 +334,9 @@ func (p *Peer) frame(dec *vpx.Decoder, data []byte, ts uint32, lost bool, ssrc u
 		p.requestKeyframe(ssrc)
 		return nil
 	}
+	start := time.Now()
 	replaced, pacing, err := p.mb.decode(dec, data, p.frameTime(ts))
+	p.decodeNs.Add(int64(time.Since(start)))
 	switch {
 	case err == nil:
 		p.waitKey = false
@@ -425,6 +430,7 @@ func (p *Peer) Stats() Stats {
 		FramesSkipped:     p.skipped.Load(),
 		DecodeErrors:      p.decodeErrs.Load(),
 		PLIsSent:          p.plis.Load(),
+		DecodeTime:        time.Duration(p.decodeNs.Load()),
 	}
 }
 
