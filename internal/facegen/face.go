@@ -79,7 +79,7 @@ func NewFace(photo image.Image, lm Landmarks, o FaceOptions) (*Face, error) {
 	f := &Face{W: o.Width, H: o.Height}
 	f.wf = o.Scale * float64(o.Width)
 	k := f.wf / wfPhoto
-	ex, ey := faceAxes(lm)
+	_, ey := faceAxes(lm)
 	brow := mid(lm[19], lm[24])
 	top := add(brow, scale(ey, -0.35*wfPhoto))
 	fc := mid(top, lm[8])
@@ -88,7 +88,6 @@ func NewFace(photo image.Image, lm Landmarks, o FaceOptions) (*Face, error) {
 	for i := range lm {
 		f.lm[i] = toFrame(lm[i])
 	}
-	_ = ex
 
 	// Texture: the photo resampled into the frame plus a margin.
 	margin := o.Width / 4
@@ -370,7 +369,6 @@ func (f *Face) pose(s State, ps *pose) {
 			}
 			n0 := -dot(v.n, light)
 			n1 := -dot(R.Apply(v.n), light)
-			_ = n0
 			if n0 > 0.15 {
 				r := n1 / n0
 				r = 1 + 0.75*(r-1)
