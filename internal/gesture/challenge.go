@@ -72,6 +72,10 @@ type ChallengeConfig struct {
 	// not a motion; it resets the gesture and the user must come back to
 	// neutral. Default 450.
 	MaxAngularSpeed float64
+	// ScreenLineRatio: when the median Quality.LineRatio of the baseline or
+	// of a held gesture reaches it, the face is taken for a display
+	// replay and nothing matches. Default 2.2; negative disables.
+	ScreenLineRatio float64
 	// MaxWrong is how many wrong gestures end the attempt with NOT_MATCH;
 	// default 3, negative for no limit.
 	MaxWrong int
@@ -111,6 +115,7 @@ func DefaultChallengeConfig() ChallengeConfig {
 		PlanarFactor:      1.5,
 		MaxAngularSpeed:   450,
 		MaxWrong:          3,
+		ScreenLineRatio:   2.2,
 		MinFaceWidth:      0.12,
 		MinBrightness:     50,
 		HintRepeat:        2 * time.Second,
@@ -159,6 +164,7 @@ func (c ChallengeConfig) withDefaults() ChallengeConfig {
 	setF(&c.PlanarFactor, d.PlanarFactor)
 	setF(&c.MaxAngularSpeed, d.MaxAngularSpeed)
 	setI(&c.MaxWrong, d.MaxWrong)
+	setF(&c.ScreenLineRatio, d.ScreenLineRatio)
 	setF(&c.MinFaceWidth, d.MinFaceWidth)
 	setF(&c.MinBrightness, d.MinBrightness)
 	setD(&c.HintRepeat, d.HintRepeat)
@@ -288,6 +294,8 @@ type Baseline struct {
 	// ParallaxFloor is the mean nose parallax length of the baseline frames
 	// against their mean.
 	ParallaxFloor float64 `json:"parallax_floor"`
+	// LineRatio is the median Quality.LineRatio of the baseline frames.
+	LineRatio float64 `json:"line_ratio"`
 	// Landmarks is the mean neutral face.
 	Landmarks Landmarks `json:"-"`
 }
@@ -310,9 +318,11 @@ type GestureResult struct {
 	PeakYaw   float64 `json:"peak_yaw"`
 	PeakPitch float64 `json:"peak_pitch"`
 	// Rejected counts turns held long enough that moved like a flat
-	// picture; Jumps counts pose jumps; Wrong counts wrong gestures;
-	// TrackChanges counts changes of the tracked face.
+	// picture; Screen counts gestures held on what looked like a display;
+	// Jumps counts pose jumps; Wrong counts wrong gestures; TrackChanges
+	// counts changes of the tracked face.
 	Rejected     int `json:"rejected"`
+	Screen       int `json:"screen"`
 	Jumps        int `json:"jumps"`
 	Wrong        int `json:"wrong"`
 	TrackChanges int `json:"track_changes"`
@@ -435,9 +445,16 @@ type Challenge struct {
 	parallax  [64]float64
 	angle     [64]float64
 	planarN   int
+	lines     [64]float64
+	linesN    int
+	blLines   [maxBaselineFrames]float64
 	rejected  bool
 
 	prevValid    bool
+	pendingJump  bool
+	jumpT        time.Time
+	jumpYaw      float64
+	jumpPitch    float64
 	prevT        time.Time
 	prevYaw      float64
 	prevPitch    float64
@@ -648,6 +665,7 @@ func (c *Challenge) baseline(o *Observation) {
 	}
 	if c.blN < maxBaselineFrames {
 		c.blFrames[c.blN] = o.Landmarks
+		c.blLines[c.blN] = o.Quality.LineRatio
 	}
 	c.blN++
 	if c.blN < c.cfg.BaselineFrames || o.T.Sub(c.blStart) < c.cfg.BaselineHold {
@@ -668,6 +686,7 @@ func (c *Challenge) baseline(o *Observation) {
 		px, py := NoseParallax(&b.Landmarks, &c.blFrames[i])
 		b.ParallaxFloor += math.Hypot(px, py) / float64(m)
 	}
+	b.LineRatio = median(c.blLines[:m])
 	c.bl, c.haveBL = b, true
 	c.unstable = 0
 	c.phase = phaseGesture
@@ -686,6 +705,7 @@ func (c *Challenge) baseline(o *Observation) {
 func (c *Challenge) resetHolds() {
 	c.holdN = [numClasses]int{}
 	c.planarN = 0
+	c.linesN = 0
 	c.rejected = false
 	c.lastProgress = 0
 }
@@ -707,15 +727,32 @@ func (c *Challenge) gesture(o *Observation) {
 	res.PeakYaw = math.Max(res.PeakYaw, math.Abs(dy))
 	res.PeakPitch = math.Max(res.PeakPitch, math.Abs(dp))
 
-	// Jumps: faster than a head turns.
+	// Jumps: faster than a head turns. A lone outlier frame (a landmark
+	// glitch) is skipped; a jump that stays (a swapped picture) resets the
+	// gesture and the user must come back to neutral.
 	if c.prevValid {
-		dt := math.Max(t.Sub(c.prevT).Seconds(), 1.0/30)
-		if math.Abs(o.Yaw-c.prevYaw) > c.cfg.MaxAngularSpeed*dt || math.Abs(o.Pitch-c.prevPitch) > c.cfg.MaxAngularSpeed*dt {
+		// The limit is for one frame interval, even after a skipped frame.
+		last := c.prevT
+		if c.pendingJump {
+			last = c.jumpT
+		}
+		lim := c.cfg.MaxAngularSpeed * math.Max(t.Sub(last).Seconds(), 1.0/30)
+		far := func(yaw, pitch float64) bool {
+			return math.Abs(o.Yaw-yaw) > lim || math.Abs(o.Pitch-pitch) > lim
+		}
+		switch {
+		case !far(c.prevYaw, c.prevPitch):
+			c.pendingJump = false // the skipped frame, if any, was a glitch
+		case c.pendingJump && !far(c.jumpYaw, c.jumpPitch):
+			c.pendingJump = false
 			res.Jumps++
 			c.resetHolds()
 			c.disarm(t)
-			e := c.emit(t, EventRejected)
-			e.Reason = "jump"
+			c.emit(t, EventRejected).Reason = "jump"
+		default:
+			c.pendingJump = true
+			c.jumpT, c.jumpYaw, c.jumpPitch = t, o.Yaw, o.Pitch
+			return
 		}
 	}
 	c.prevValid, c.prevT, c.prevYaw, c.prevPitch = true, t, o.Yaw, o.Pitch
@@ -821,8 +858,23 @@ func (c *Challenge) gesture(o *Observation) {
 		}
 	}
 
+	if active[g] {
+		if c.linesN < len(c.lines) {
+			c.lines[c.linesN] = o.Quality.LineRatio
+			c.linesN++
+		}
+	} else {
+		c.linesN = 0
+		c.rejected = false
+	}
 	if active[g] && c.holdN[g] >= c.cfg.HoldFrames && held >= c.cfg.HoldTime {
-		if g.isTurn() && !c.is3D() {
+		if c.onScreen() {
+			if !c.rejected {
+				c.rejected = true
+				res.Screen++
+				c.emit(t, EventRejected).Reason = "screen"
+			}
+		} else if g.isTurn() && !c.is3D() {
 			if !c.rejected {
 				c.rejected = true
 				res.Rejected++
@@ -862,6 +914,16 @@ func (c *Challenge) gesture(o *Observation) {
 		c.lastProgress = p
 		c.emit(t, EventProgress).Progress = p
 	}
+}
+
+// onScreen reports whether the face looks like a display replay: fine
+// horizontal line structure in the baseline or in the held frames.
+func (c *Challenge) onScreen() bool {
+	lim := c.cfg.ScreenLineRatio
+	if lim <= 0 {
+		return false
+	}
+	return c.bl.LineRatio >= lim || (c.linesN > 0 && median(c.lines[:c.linesN]) >= lim)
 }
 
 func (c *Challenge) is3D() bool {

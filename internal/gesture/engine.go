@@ -252,7 +252,36 @@ func quality(img *image.Gray, box image.Rectangle) Quality {
 	}
 	q.Brightness = sum / float64(n)
 	q.Sharpness = lap / float64(n)
+	q.LineRatio = lineRatio(img, r)
 	return q
+}
+
+// lineRatio is Quality.LineRatio over r, summed over 24-pixel tiles so
+// that lines a little off horizontal (a display held by hand) do not
+// average out along a long row.
+func lineRatio(img *image.Gray, r image.Rectangle) float64 {
+	const tile = 24
+	var rowsHF, colsHF float64
+	for ty := r.Min.Y; ty+tile <= r.Max.Y; ty += tile {
+		for tx := r.Min.X; tx+tile <= r.Max.X; tx += tile {
+			var rows, cols [tile]float64
+			for y := 0; y < tile; y++ {
+				off := img.PixOffset(tx, ty+y)
+				for x, v := range img.Pix[off : off+tile] {
+					rows[y] += float64(v)
+					cols[x] += float64(v)
+				}
+			}
+			for i := 1; i+1 < tile; i++ {
+				rowsHF += math.Abs(rows[i+1] - 2*rows[i] + rows[i-1])
+				colsHF += math.Abs(cols[i+1] - 2*cols[i] + cols[i-1])
+			}
+		}
+	}
+	if colsHF < 1e-9 {
+		return 0
+	}
+	return rowsHF / colsHF
 }
 
 // DetectorFace is any face type with Face's fields, such as vision.Face.

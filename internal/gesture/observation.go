@@ -18,6 +18,12 @@ type Quality struct {
 	Sharpness float64 `json:"sharpness"`
 	// Outside is true when the face box runs past the frame's edge.
 	Outside bool `json:"outside"`
+	// LineRatio compares the fine detail across rows with that across
+	// columns in the face box (second differences of the row-mean and
+	// column-mean profiles): about 1–1.6 for a face in front of a camera,
+	// much more for a face on a display, whose line structure (scan lines,
+	// moiré) adds row-to-row ripple. 0 when unknown.
+	LineRatio float64 `json:"line_ratio"`
 }
 
 // Observation is what the Engine saw in one frame. When Faces is 0 only T,
