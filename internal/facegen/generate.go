@@ -298,6 +298,9 @@ func (r *Renderer) render(p Params, emit func(*YUVFrame) error, t *Truth) error 
 		t.Blinks = []Blink{}
 	}
 	n := s.tl.frames
+	if n == 0 {
+		return fmt.Errorf("facegen: script of %v is shorter than one frame at %d fps", s.tl.sc.Duration(), p.FPS)
+	}
 	rd := &renderer{}
 	rgb := newRGB(p.Width, p.Height)
 	yuv := NewYUVFrame(p.Width, p.Height)
