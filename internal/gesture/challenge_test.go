@@ -613,3 +613,28 @@ func TestChallengeWinkFromEyeContrast(t *testing.T) {
 		}
 	}
 }
+
+// A face on a display (fine horizontal lines in the face box) never
+// matches, whatever it performs.
+func TestChallengeDisplayReplayNeverMatches(t *testing.T) {
+	for _, g := range []session.Gesture{session.HeadLeft, session.HeadEyesClosed, session.HeadOpenMouth} {
+		obs := scenario{subject: 2, noise: 0.5, segs: perform(g)}.observations()
+		for i := range obs {
+			obs[i].Quality.LineRatio = 4
+		}
+		r := play([]session.Gesture{g}, ChallengeConfig{}, obs)
+		if len(r.matched()) != 0 {
+			t.Errorf("%s on a display matched", g)
+		}
+		if rej := r.of(EventRejected); len(rej) == 0 || rej[0].Reason != "screen" {
+			t.Errorf("%s on a display: rejected %v; want screen", g, rej)
+		}
+		// The same with a camera's line ratio matches.
+		for i := range obs {
+			obs[i].Quality.LineRatio = 1.3
+		}
+		if r := play([]session.Gesture{g}, ChallengeConfig{}, obs); len(r.matched()) != 1 {
+			t.Errorf("%s in front of a camera did not match", g)
+		}
+	}
+}

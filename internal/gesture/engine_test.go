@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -219,3 +220,24 @@ func BenchmarkEngineProcessFakes(b *testing.B) {
 }
 
 func fmtSize(p image.Point) string { return fmt.Sprintf("%dx%d", p.X, p.Y) }
+
+func TestLineRatioSeesDisplayLines(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	texture := func(lines float64) *image.Gray {
+		img := image.NewGray(image.Rect(0, 0, 200, 200))
+		for y := 0; y < 200; y++ {
+			for x := 0; x < 200; x++ {
+				// Smooth shading, isotropic noise, and optionally a scan-line
+				// ripple slightly off horizontal (a hand-held display).
+				v := 110 + 30*math.Sin(float64(x)/23)*math.Cos(float64(y)/31) + 4*r.NormFloat64()
+				v *= 1 + lines*math.Sin(2*math.Pi*(float64(y)+0.02*float64(x))/2.7)
+				img.Pix[y*200+x] = uint8(max(0, min(255, v)))
+			}
+		}
+		return img
+	}
+	live, screen := lineRatio(texture(0), image.Rect(10, 10, 190, 190)), lineRatio(texture(0.035), image.Rect(10, 10, 190, 190))
+	if live > 1.5 || screen < 2.5 {
+		t.Errorf("line ratio: %.2f without lines, %.2f with; want ≤ 1.5 and ≥ 2.5", live, screen)
+	}
+}
