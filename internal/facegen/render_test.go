@@ -628,3 +628,23 @@ func TestLandmarksFollowPinhole(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkClip10s renders a 10-second clip (150 frames at 15 fps) in
+// memory, photo landmarks already known: what a test pays to build its clip
+// on the fly.
+func BenchmarkClip10s(b *testing.B) {
+	r := testRender(b)
+	p := Params{Face: facePath(b, defaultFace), Script: "neutral 2s; HEAD_LEFT 2s; neutral 1s; HEAD_00 1s; HEAD_UP 2s; HEAD_OPEN_MOUTH 2s", Seed: 1}
+	if _, err := r.LoadPhoto(p.Face); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var video, truth bytes.Buffer
+		if err := r.WriteClip(p, &video, &truth); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(150*float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+}
