@@ -374,10 +374,15 @@ func (s *scene) frame(rd *renderer, i int, rgb *rgbImage) FrameTruth {
 func (s *scene) live(rd *renderer, st State, i int, rgb *rgbImage) (lm, box []Pt) {
 	f := s.face
 	if s.p.Blur {
-		// Average three exposures spread over 60 % of the frame time.
+		// Average five exposures spread over 60 % of the frame time; the
+		// middle one last, so the pose (and the truth) is the frame's own.
 		acc := make([]uint16, len(rgb.Pix))
-		for _, du := range []float64{-0.3, 0.3} {
-			sub := s.tl.stateAt((float64(i) + du) / float64(s.p.FPS))
+		offsets := []float64{-0.3, -0.15, 0.15, 0.3, 0}
+		for _, du := range offsets {
+			sub := st
+			if du != 0 {
+				sub = s.tl.stateAt((float64(i) + du) / float64(s.p.FPS))
+			}
 			f.render(rd, sub, rgb)
 			if s.p.Glasses {
 				f.drawGlasses(&rd.ps, sub, rgb)
@@ -386,12 +391,9 @@ func (s *scene) live(rd *renderer, st State, i int, rgb *rgbImage) (lm, box []Pt
 				acc[j] += uint16(v)
 			}
 		}
-		f.render(rd, st, rgb)
-		if s.p.Glasses {
-			f.drawGlasses(&rd.ps, st, rgb)
-		}
-		for j, v := range rgb.Pix {
-			rgb.Pix[j] = uint8((acc[j] + uint16(v) + 1) / 3)
+		n := uint16(len(offsets))
+		for j := range rgb.Pix {
+			rgb.Pix[j] = uint8((acc[j] + n/2) / n)
 		}
 	} else {
 		f.render(rd, st, rgb)
