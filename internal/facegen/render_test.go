@@ -648,3 +648,26 @@ func BenchmarkClip10s(b *testing.B) {
 	}
 	b.ReportMetric(150*float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 }
+
+// Every bundled photo (several people, skin tones, ages, one with glasses)
+// renders a clip of turns, closed eyes and an open mouth in which YuNet finds
+// exactly one face in every frame.
+func TestEveryPhoto(t *testing.T) {
+	r := testRender(t)
+	det := newDetector(t)
+	for _, name := range []string{"astronaut.png", "grace-hopper-1984.jpg", "kamala-harris-2021.jpg", "mazie-hirono.jpg", "portrait-obama-2012.jpg", "victor-glover-2020.jpg"} {
+		clip, err := r.Render(Params{Face: facePath(t, name), Script: "HEAD_LEFT 0.5s; HEAD_RIGHT 0.5s; HEAD_DOWN 0.4s; HEAD_00 0.3s; HEAD_OPEN_MOUTH 0.4s", Seed: 11})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i, f := range clip.Frames {
+			faces, err := det.Detect(f.Gray())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(faces) != 1 {
+				t.Errorf("%s frame %d (%+v): %d faces; want 1", name, i, clip.Truth.Frames[i].Yaw, len(faces))
+			}
+		}
+	}
+}
