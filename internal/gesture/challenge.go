@@ -456,8 +456,8 @@ type Challenge struct {
 	jumpYaw      float64
 	jumpPitch    float64
 	prevT        time.Time
-	prevYaw      float64
-	prevPitch    float64
+	prevYaws     [3]float64
+	prevPitches  [3]float64
 	lastProgress float64
 
 	hintRun  [len(allHints)]int
@@ -740,8 +740,12 @@ func (c *Challenge) gesture(o *Observation) {
 		far := func(yaw, pitch float64) bool {
 			return math.Abs(o.Yaw-yaw) > lim || math.Abs(o.Pitch-pitch) > lim
 		}
+		// The reference is the median of the last three accepted frames,
+		// so that one bad frame accepted does not make the next good one a
+		// jump.
+		ry, rp := med3(c.prevYaws), med3(c.prevPitches)
 		switch {
-		case !far(c.prevYaw, c.prevPitch):
+		case !far(ry, rp):
 			c.pendingJump = false // the skipped frame, if any, was a glitch
 		case c.pendingJump && !far(c.jumpYaw, c.jumpPitch):
 			c.pendingJump = false
@@ -755,7 +759,13 @@ func (c *Challenge) gesture(o *Observation) {
 			return
 		}
 	}
-	c.prevValid, c.prevT, c.prevYaw, c.prevPitch = true, t, o.Yaw, o.Pitch
+	if !c.prevValid {
+		c.prevYaws = [3]float64{o.Yaw, o.Yaw, o.Yaw}
+		c.prevPitches = [3]float64{o.Pitch, o.Pitch, o.Pitch}
+	}
+	c.prevValid, c.prevT = true, t
+	c.prevYaws = [3]float64{c.prevYaws[1], c.prevYaws[2], o.Yaw}
+	c.prevPitches = [3]float64{c.prevPitches[1], c.prevPitches[2], o.Pitch}
 
 	// Hysteresis states.
 	hyst := func(on *bool, v, hi, lo float64) {
@@ -1067,6 +1077,10 @@ func (c *Challenge) finish(t time.Time, st session.GestureStatus) {
 	if st == session.GestureMatch {
 		e.Progress = 1
 	}
+}
+
+func med3(v [3]float64) float64 {
+	return max(min(v[0], v[1]), min(max(v[0], v[1]), v[2]))
 }
 
 func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }

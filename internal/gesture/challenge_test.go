@@ -293,10 +293,10 @@ func TestChallengeHoldTime(t *testing.T) {
 	for _, tc := range []struct {
 		hold time.Duration
 		want bool
-	}{{80 * time.Millisecond, false}, {250 * time.Millisecond, true}} {
+	}{{60 * time.Millisecond, false}, {250 * time.Millisecond, true}} {
 		segs := []seg{
 			{dur: time.Second},
-			{dur: 50 * time.Millisecond, to: state{yaw: 30}},
+			{dur: 100 * time.Millisecond, to: state{yaw: 30}}, // 300°/s, above 18° for its last 40 ms
 			{dur: tc.hold, to: state{yaw: 30}},
 			{dur: time.Second / 60},
 			{dur: time.Second},
