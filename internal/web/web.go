@@ -53,6 +53,9 @@ type Config struct {
 	// ClientIP returns the address recorded in the audit trail; the host of
 	// RemoteAddr when nil (set it when livegate runs behind a proxy).
 	ClientIP func(*http.Request) string
+	// Live is the live capture behind the capture screen. When nil, the
+	// capture step says the camera check is not available.
+	Live Live
 }
 
 // Handler serves the end user's pages. Mount it for the path prefixes
@@ -68,6 +71,7 @@ type Handler struct {
 	frameAncestors string
 	retention      time.Duration
 	clientIP       func(*http.Request) string
+	live           Live
 	mux            *http.ServeMux
 }
 
@@ -102,6 +106,7 @@ func New(cfg Config) (*Handler, error) {
 		frameAncestors: cfg.FrameAncestors,
 		retention:      cfg.Retention,
 		clientIP:       cfg.ClientIP,
+		live:           cfg.Live,
 		mux:            http.NewServeMux(),
 	}
 	if h.now == nil {

@@ -1,0 +1,18 @@
+package web
+
+// Live is what the capture screen needs from the live capture service
+// (internal/capture, wired by cmd/server). The pages never import pion: the
+// service is reached through this interface, and the offer handlers
+// (offer.go) add the signalling methods they call.
+type Live interface {
+	// ICEServers is the STUN and TURN list the page hands to its
+	// RTCPeerConnection (data-ice-servers); it may be empty.
+	ICEServers() []ICEServer
+}
+
+// ICEServer is one STUN or TURN server as RTCPeerConnection takes it.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
