@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/session/memstore"
+	"github.com/livegate/livegate/internal/session/sessiontest"
 )
 
 const (
@@ -27,28 +27,16 @@ const (
 	public   = "https://live.example.com"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	t     *testing.T
-	clock *clock
+	clock *sessiontest.Clock
 	store *memstore.Store
 	h     http.Handler
 }
 
 func newFixture(t *testing.T, limit *session.RateLimit) *fixture {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	c := sessiontest.NewClock(sessiontest.Start)
 	st := memstore.New(memstore.WithClock(c.Now))
 	t.Cleanup(func() { _ = st.Close() })
 	cfg := api.Config{
@@ -358,11 +346,11 @@ func TestExpiryHonouredOnRead(t *testing.T) {
 	f := newFixture(t, nil)
 	r := f.create(keyA, `{"success_url":"https://a.example/","expires_in_seconds":60}`)
 	sid := r.obj["sid"].(string)
-	f.clock.Add(59 * time.Second)
+	f.clock.Advance(59 * time.Second)
 	if r := f.do("GET", sessions+"/"+sid, keyA, ""); r.obj["status"] != "PENDING" {
 		t.Fatalf("at 59 s: got %v; want PENDING", r.obj["status"])
 	}
-	f.clock.Add(time.Second)
+	f.clock.Advance(time.Second)
 	if r := f.do("GET", sessions+"/"+sid, keyA, ""); r.obj["status"] != "EXPIRED" {
 		t.Fatalf("at 60 s: got %v; want EXPIRED", r.obj["status"])
 	}
@@ -418,7 +406,7 @@ func TestCreateRateLimitPerKey(t *testing.T) {
 		t.Fatalf("third create: got %d Retry-After %q %s; want 429, 2", r.code, r.hdr.Get("Retry-After"), r.body)
 	}
 	f.create(keyB, body) // another key has its own bucket
-	f.clock.Add(2 * time.Second)
+	f.clock.Advance(2 * time.Second)
 	f.create(keyA, body)
 	if n := f.store.Len(); n != 4 {
 		t.Errorf("stored %d sessions; want 4", n)
