@@ -242,6 +242,24 @@ func (s *Session) StartAttempt(now time.Time) (int, error) {
 	return s.AttemptsUsed, nil
 }
 
+// ErrNoAttemptToRefund is returned by RefundAttempt when no attempt is used.
+var ErrNoAttemptToRefund = &Error{Code: EConflict, Message: "no attempt to hand back"}
+
+// RefundAttempt hands back one used attempt: an attempt that the server cut
+// short through no fault of the user (a server shutdown) does not count, so
+// the user can resume on another instance. It needs a PENDING, unexpired
+// session with at least one attempt used.
+func (s *Session) RefundAttempt(now time.Time) error {
+	if err := s.checkPending(now); err != nil {
+		return err
+	}
+	if s.AttemptsUsed == 0 {
+		return ErrNoAttemptToRefund
+	}
+	s.AttemptsUsed--
+	return nil
+}
+
 // Finish records the final result: PENDING → FINISHED, once.
 func (s *Session) Finish(r Result, now time.Time) error {
 	if err := s.checkPending(now); err != nil {

@@ -391,6 +391,42 @@ func TestAttempts(t *testing.T) {
 	}
 }
 
+func TestRefundAttempt(t *testing.T) {
+	s := newSession(t) // 2 attempts
+	if err := s.RefundAttempt(t0); !errors.Is(err, session.ErrNoAttemptToRefund) || s.AttemptsUsed != 0 {
+		t.Fatalf("RefundAttempt with none used: got %v, %d used; want ErrNoAttemptToRefund, 0", err, s.AttemptsUsed)
+	}
+	for range 2 {
+		if _, err := s.StartAttempt(t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RefundAttempt(t0); err != nil {
+		t.Fatalf("RefundAttempt: %v", err)
+	}
+	if s.AttemptsUsed != 1 || s.AttemptsLeft() != 1 || s.Status != session.StatusPending {
+		t.Fatalf("after a refund: got %d used, %d left, %s; want 1, 1, PENDING", s.AttemptsUsed, s.AttemptsLeft(), s.Status)
+	}
+	// The handed-back attempt can be started again.
+	if n, err := s.StartAttempt(t0); err != nil || n != 2 {
+		t.Fatalf("StartAttempt after a refund: got %d, %v; want 2, nil", n, err)
+	}
+	// Past the expiry, or once the session is over, nothing is handed back.
+	if err := s.RefundAttempt(s.ExpiresAt); !errors.Is(err, session.ErrExpired) || s.AttemptsUsed != 2 {
+		t.Fatalf("RefundAttempt after expiry: got %v, %d used; want ErrExpired, 2", err, s.AttemptsUsed)
+	}
+	for _, end := range []func(*session.Session) error{
+		func(s *session.Session) error { return s.Finish(okResult, t0) },
+		func(s *session.Session) error { return s.Cancel(t0) },
+	} {
+		c := s.Clone()
+		mustOK(t, end(c))
+		if err := c.RefundAttempt(t0); !errors.Is(err, session.ErrFinal) || c.AttemptsUsed != 2 {
+			t.Errorf("RefundAttempt on a %s session: got %v, %d used; want ErrFinal, 2", c.Status, err, c.AttemptsUsed)
+		}
+	}
+}
+
 func TestFinish(t *testing.T) {
 	tests := []struct {
 		name    string
