@@ -72,6 +72,7 @@ type Handler struct {
 	retention      time.Duration
 	clientIP       func(*http.Request) string
 	live           Live
+	signaller      Signaller // cfg.Live when it implements it (offer.go)
 	mux            *http.ServeMux
 }
 
@@ -134,6 +135,11 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /s/{sid}", h.serveConsent)
 	h.mux.HandleFunc("GET /s/{sid}/capture", h.serveCapture)
 	h.mux.HandleFunc("POST /s/{sid}/cancel", h.serveCancel)
+	if sig, ok := cfg.Live.(Signaller); ok {
+		h.signaller = sig
+		h.mux.HandleFunc("POST /s/{sid}/offer", h.serveOffer)
+		h.mux.HandleFunc("DELETE /s/{sid}/offer", h.serveHangup)
+	}
 	h.mux.HandleFunc("GET /s/", h.serveNotFound)
 	h.mux.Handle("GET "+StaticPrefix, assets)
 	return h, nil

@@ -1,0 +1,183 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/livegate/livegate/internal/session"
+)
+
+// MaxOfferBytes is the largest SDP offer POST /s/{sid}/offer reads.
+const MaxOfferBytes = 64 << 10
+
+// Signaller is the signalling half of the live capture: a Config.Live
+// that implements it gets POST and DELETE /s/{sid}/offer. Errors are, or
+// wrap, *session.Error; an error with a RetryAfter() time.Duration method
+// adds a Retry-After header to its 503.
+type Signaller interface {
+	// Offer answers req's SDP offer and starts the connection.
+	Offer(ctx context.Context, req OfferRequest) (answer string, err error)
+	// Hangup ends the live connection of sid held by the browser with
+	// this digest.
+	Hangup(ctx context.Context, sid, browserDigest string) error
+}
+
+// OfferRequest is one browser's SDP offer for a session.
+type OfferRequest struct {
+	SID string
+	// BrowserDigest is Browser.Digest() of the request's cookie.
+	BrowserDigest string
+	SDP           string
+	ClientIP      string
+	UserAgent     string
+}
+
+// serveOffer is POST /s/{sid}/offer (docs/protocol.md, "Signalling").
+func (h *Handler) serveOffer(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sid, b, ok := h.liveRequest(w, r)
+	if !ok {
+		return
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/sdp" {
+		h.apiError(w, r, http.StatusBadRequest, "Content-Type must be application/sdp", nil)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxOfferBytes+1))
+	if err != nil {
+		h.apiError(w, r, http.StatusBadRequest, "cannot read the SDP offer", err)
+		return
+	}
+	if len(body) > MaxOfferBytes {
+		h.apiError(w, r, http.StatusBadRequest, "SDP offer larger than 64 KiB", nil)
+		return
+	}
+	answer, err := h.signaller.Offer(ctx, OfferRequest{
+		SID:           sid,
+		BrowserDigest: b.Digest(),
+		SDP:           string(body),
+		ClientIP:      h.clientIP(r),
+		UserAgent:     r.UserAgent(),
+	})
+	if err != nil {
+		h.liveError(w, r, sid, err)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "application/sdp")
+	hd.Set("Location", "/s/"+sid+"/offer")
+	w.WriteHeader(http.StatusCreated)
+	_, _ = io.WriteString(w, answer)
+}
+
+// serveHangup is DELETE /s/{sid}/offer.
+func (h *Handler) serveHangup(w http.ResponseWriter, r *http.Request) {
+	sid, b, ok := h.liveRequest(w, r)
+	if !ok {
+		return
+	}
+	if err := h.signaller.Hangup(r.Context(), sid, b.Digest()); err != nil {
+		h.liveError(w, r, sid, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// liveRequest applies the checks every signalling request passes, in the
+// order of the statuses' precedence: a known session id, same origin, the
+// browser's token, then the session: unknown 404, expired 410, over 409,
+// not claimed by this browser 403, claimed by another 409.
+func (h *Handler) liveRequest(w http.ResponseWriter, r *http.Request) (string, Browser, bool) {
+	sid := r.PathValue("sid")
+	if !session.ValidID(sid) {
+		h.apiError(w, r, http.StatusNotFound, session.ErrNotFound.Message, nil)
+		return "", Browser{}, false
+	}
+	if err := h.origins.Check(r); err != nil {
+		h.apiError(w, r, http.StatusForbidden, "cross-origin request refused", err)
+		return "", Browser{}, false
+	}
+	b, ok := h.browsers.Load(r)
+	if !ok || !b.ValidToken(r.Header.Get("X-CSRF-Token")) {
+		h.apiError(w, r, http.StatusForbidden, "missing or wrong CSRF token", nil)
+		return "", Browser{}, false
+	}
+	s, err := h.store.Get(r.Context(), sid)
+	if err != nil {
+		h.liveError(w, r, sid, err)
+		return "", Browser{}, false
+	}
+	switch s.StatusAt(h.now()) {
+	case session.StatusPending:
+	case session.StatusExpired:
+		h.liveError(w, r, sid, session.ErrExpired)
+		return "", Browser{}, false
+	default:
+		h.liveError(w, r, sid, session.ErrFinal)
+		return "", Browser{}, false
+	}
+	switch s.ClaimedBy {
+	case b.Digest():
+	case "":
+		h.apiError(w, r, http.StatusForbidden, "this browser has not opened the session's page", nil)
+		return "", Browser{}, false
+	default:
+		h.liveError(w, r, sid, session.ErrClaimed)
+		return "", Browser{}, false
+	}
+	return sid, b, true
+}
+
+// liveError maps a live-capture or store error to the API's error format:
+// not found 404, expired 410, other conflicts 409, invalid 400, unavailable
+// 503 (with Retry-After when the error says), anything else 500.
+func (h *Handler) liveError(w http.ResponseWriter, r *http.Request, sid string, err error) {
+	status := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, session.ErrExpired):
+		status = http.StatusGone
+	default:
+		switch session.ErrorCode(err) {
+		case session.ENotFound:
+			status = http.StatusNotFound
+		case session.EConflict:
+			status = http.StatusConflict
+		case session.EInvalid:
+			status = http.StatusBadRequest
+		case session.ETooLarge:
+			status = http.StatusBadRequest
+		case session.EUnavailable:
+			status = http.StatusServiceUnavailable
+			var ra interface{ RetryAfter() time.Duration }
+			if errors.As(err, &ra) {
+				w.Header().Set("Retry-After", strconv.Itoa(max(1, int((ra.RetryAfter()+time.Second-1)/time.Second))))
+			}
+		}
+	}
+	if status == http.StatusInternalServerError {
+		h.log.ErrorContext(r.Context(), "web: live capture", "sid", sid, "err", err)
+	}
+	h.apiError(w, r, status, session.ErrorMessage(err), err)
+}
+
+// apiError writes {"status":"failed","error_message":…}, the API's error
+// format; why (when not nil) is logged, never sent.
+func (h *Handler) apiError(w http.ResponseWriter, r *http.Request, status int, message string, why error) {
+	if why != nil && status != http.StatusInternalServerError {
+		h.log.InfoContext(r.Context(), "web: live capture request refused", "path", r.URL.Path, "status", status, "err", why)
+	}
+	body, _ := json.Marshal(struct {
+		Status       string `json:"status"`
+		ErrorMessage string `json:"error_message"`
+	}{"failed", message})
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
