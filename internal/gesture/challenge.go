@@ -896,9 +896,11 @@ func (c *Challenge) gesture(o *Observation) {
 		}
 	}
 
-	// Wrong gestures: another clear gesture held for WrongHold.
+	// Wrong gestures: another clear gesture held for WrongHold, while the
+	// asked turn is not under way (a turn to the left can read as a little
+	// up too; that is not a wrong gesture).
 	for k := class(0); k < numClasses; k++ {
-		if k == g || !active[k] || c.wrongDone[k] || !c.isWrong(g, k) {
+		if (score >= 0.5 && g.isTurn() && k.isTurn()) || k == g || !active[k] || c.wrongDone[k] || !c.isWrong(g, k) {
 			continue
 		}
 		if c.holdN[k] >= c.cfg.HoldFrames && t.Sub(c.holdStart[k]) >= c.cfg.WrongHold {

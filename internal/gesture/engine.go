@@ -190,6 +190,17 @@ func (e *Engine) choose(t time.Time) Face {
 	if best >= 0 && bestIoU >= 0.3 && e.track != 0 {
 		return e.faces[best]
 	}
+	// Boxes of two conventions (the detector's, the landmarks') can overlap
+	// little for the same face in a fast, blurred turn: a face whose box
+	// holds the centre of the tracked landmarks is the same face.
+	if e.track != 0 && (e.tracking || t.Sub(e.lastSeen) <= e.reacquire) {
+		c := image.Pt((e.lastBounds.Min.X+e.lastBounds.Max.X)/2, (e.lastBounds.Min.Y+e.lastBounds.Max.Y)/2)
+		for _, f := range e.faces {
+			if c.In(f.Box) {
+				return f
+			}
+		}
+	}
 	big := 0
 	for i, f := range e.faces {
 		if area(f.Box) > area(e.faces[big].Box) {
