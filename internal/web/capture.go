@@ -1,7 +1,9 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/livegate/livegate/web/templates"
 )
@@ -18,21 +20,52 @@ func (h *Handler) serveCapture(w http.ResponseWriter, r *http.Request) {
 	h.captureStep(w, r, c)
 }
 
-// captureStep is the one place where the live capture screen plugs in
-// (issue 7: camera permission, preview, instructions in the live region,
-// WebRTC to POST /s/{sid}/offer). Until it exists, it says plainly that the
-// camera step is not available in this version and offers the way back.
-// It answers 200: the page works as this version intends, and an error
-// status would put an error in the browser's console.
+// captureStep is the one place where the live capture screen plugs in. With
+// a live capture service it serves the capture screen, which capture.js
+// drives: camera permission, mirrored preview, WebRTC to POST
+// /s/{sid}/offer and the data-channel protocol of docs/protocol.md. Without
+// one, it says plainly that the camera step is not available and offers
+// the way back; that answers 200, since the page works as this version
+// intends and an error status would put an error in the browser's console.
 func (h *Handler) captureStep(w http.ResponseWriter, r *http.Request, c claimed) {
-	v := templates.MessageView{
-		TestID: "screen-capture-unavailable",
-		Icon:   "icon-camera-off",
-		Title:  c.msg.CaptureUnavailableTitle,
-		Body:   c.msg.CaptureUnavailableBody,
-	}
+	var cancel *templates.CancelForm
 	if c.s.CancelURL != "" {
-		v.Cancel = &templates.CancelForm{Action: "/s/" + c.s.ID + "/cancel", CSRFToken: c.browser.CSRFToken}
+		cancel = &templates.CancelForm{Action: "/s/" + c.s.ID + "/cancel", CSRFToken: c.browser.CSRFToken}
 	}
-	h.message(w, r, http.StatusOK, c.msg, h.csp(c.s), v)
+	if h.live == nil {
+		h.message(w, r, http.StatusOK, c.msg, h.csp(c.s), templates.MessageView{
+			TestID: "screen-capture-unavailable",
+			Icon:   "icon-camera-off",
+			Title:  c.msg.CaptureUnavailableTitle,
+			Body:   c.msg.CaptureUnavailableBody,
+			Cancel: cancel,
+		})
+		return
+	}
+	ice := h.live.ICEServers()
+	if ice == nil {
+		ice = []ICEServer{} // "[]", never "null": the page hands it to RTCPeerConnection
+	}
+	iceJSON, err := json.Marshal(ice)
+	if err != nil {
+		h.serverError(w, r, c.msg, c.s.ID, err)
+		return
+	}
+	gestures := make([]string, len(c.s.Gestures))
+	for i, g := range c.s.Gestures {
+		gestures[i] = string(g)
+	}
+	v := templates.CaptureView{
+		OfferURL:     "/s/" + c.s.ID + "/offer",
+		CSRFToken:    c.browser.CSRFToken,
+		ICEServers:   string(iceJSON),
+		MaxAttempts:  c.s.MaxAttempts,
+		AttemptsLeft: c.s.AttemptsLeft(),
+		Gestures:     strings.Join(gestures, ","),
+		PageURL:      "/s/" + c.s.ID,
+		Cancel:       cancel,
+	}
+	p := h.page(c.msg, c.msg.CaptureTitle)
+	p.Scripts = []string{"capture.js"}
+	h.render(w, r, http.StatusOK, h.csp(c.s), templates.Capture(p, v))
 }

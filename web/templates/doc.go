@@ -17,6 +17,9 @@ type Page struct {
 	Title string
 	Asset func(name string) string
 	Wide  bool // a wider column, for the demo's JSON
+	// Scripts are extra static scripts (plain names) the page loads after
+	// app.js, such as capture.js on the capture screen.
+	Scripts []string
 }
 
 func (p Page) mainClass() string {

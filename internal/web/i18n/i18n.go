@@ -74,6 +74,78 @@ type Messages struct {
 	ErrorTitle              string `json:"error_title"`
 	ErrorBody               string `json:"error_body"`
 
+	// The live capture screen. capture.js reads these from the page (never
+	// from its own code), so the script carries no text.
+	CaptureTitle          string `json:"capture_title"`
+	CaptureNoscript       string `json:"capture_noscript"`
+	StartingTitle         string `json:"starting_title"`
+	StartingBody          string `json:"starting_body"`
+	Connecting            string `json:"connecting"`
+	GetReady              string `json:"get_ready"`
+	VideoLabel            string `json:"video_label"`
+	StepOf                string `json:"step_of"` // {n}, {total}
+	OverallProgress       string `json:"overall_progress"`
+	Matched               string `json:"matched"`
+	InstrHeadLeft         string `json:"instr_head_left"`
+	InstrHeadRight        string `json:"instr_head_right"`
+	InstrHeadUp           string `json:"instr_head_up"`
+	InstrHeadDown         string `json:"instr_head_down"`
+	InstrEyesClosed       string `json:"instr_eyes_closed"`
+	InstrRightEyeClosed   string `json:"instr_right_eye_closed"`
+	InstrLeftEyeClosed    string `json:"instr_left_eye_closed"`
+	InstrEyesOpen         string `json:"instr_eyes_open"`
+	InstrOpenMouth        string `json:"instr_open_mouth"`
+	InstrCloseMouth       string `json:"instr_close_mouth"`
+	HintMoveCloser        string `json:"hint_move_closer"`
+	HintMoveBack          string `json:"hint_move_back"`
+	HintMoreLight         string `json:"hint_more_light"`
+	HintOneFace           string `json:"hint_one_face"`
+	HintHoldStill         string `json:"hint_hold_still"`
+	HintFaceCamera        string `json:"hint_face_camera"`
+	HintCenterFace        string `json:"hint_center_face"`
+	FaceLost              string `json:"face_lost"`
+	DeniedTitle           string `json:"denied_title"`
+	DeniedBody            string `json:"denied_body"`
+	DeniedHelpHeading     string `json:"denied_help_heading"`
+	DeniedChrome          string `json:"denied_chrome"`
+	DeniedSafari          string `json:"denied_safari"`
+	DeniedFirefox         string `json:"denied_firefox"`
+	NoCameraTitle         string `json:"no_camera_title"`
+	NoCameraBody          string `json:"no_camera_body"`
+	BusyTitle             string `json:"busy_title"`
+	BusyBody              string `json:"busy_body"`
+	UnsupportedTitle      string `json:"unsupported_title"`
+	UnsupportedBody       string `json:"unsupported_body"`
+	InAppTitle            string `json:"in_app_title"`
+	InAppBody             string `json:"in_app_body"`
+	LinkLabel             string `json:"link_label"`
+	BtnCopy               string `json:"btn_copy"`
+	Copied                string `json:"copied"`
+	ConnectionFailedTitle string `json:"connection_failed_title"`
+	ConnectionFailedBody  string `json:"connection_failed_body"`
+	AttemptFailedTitle    string `json:"attempt_failed_title"`
+	ReasonNotMatch        string `json:"reason_not_match"`
+	ReasonNoFace          string `json:"reason_no_face"`
+	ReasonManyFaces       string `json:"reason_many_faces"`
+	ReasonTimeout         string `json:"reason_timeout"`
+	ReasonConnectionLost  string `json:"reason_connection_lost"`
+	AttemptsLeftOne       string `json:"attempts_left_one"`
+	AttemptsLeftOther     string `json:"attempts_left_other"` // {n}
+	BtnTryAgain           string `json:"btn_try_again"`
+	BtnReload             string `json:"btn_reload"`
+	SuccessTitle          string `json:"success_title"`
+	SuccessBody           string `json:"success_body"`
+	FailedTitle           string `json:"failed_title"`
+	FailedBody            string `json:"failed_body"`
+	RevokedTitle          string `json:"revoked_title"`
+	RevokedBody           string `json:"revoked_body"`
+	ReplacedTitle         string `json:"replaced_title"`
+	ReplacedBody          string `json:"replaced_body"`
+	ShutdownTitle         string `json:"shutdown_title"`
+	ShutdownBody          string `json:"shutdown_body"`
+	TimeLimitTitle        string `json:"time_limit_title"`
+	TimeLimitBody         string `json:"time_limit_body"`
+
 	DemoTitle         string `json:"demo_title"`
 	DemoLead          string `json:"demo_lead"`
 	DemoNotice        string `json:"demo_notice"`

@@ -1,0 +1,110 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/web"
+)
+
+// fakeLive is the live capture service as far as the capture screen sees
+// it. The embedded interface stands in for the signalling methods, which
+// these tests never call.
+type fakeLive struct {
+	web.Live
+	ice []web.ICEServer
+}
+
+func (f fakeLive) ICEServers() []web.ICEServer { return f.ice }
+
+func TestCaptureScreenCarriesTheProtocolAttributes(t *testing.T) {
+	turn := web.ICEServer{URLs: []string{"turn:turn.example:3478"}, Username: "u", Credential: "c&\"<"}
+	e := newEnv(t, web.Config{Live: fakeLive{ice: []web.ICEServer{turn}}})
+	s := e.create(session.Params{CancelURL: cancelURL, Gestures: []string{"HEAD_LEFT", "HEAD_00"}, MaxAttempts: 4})
+	a := e.browser()
+	a.get("/s/" + s.ID)
+	r := a.get("/s/" + s.ID + "/capture")
+	r.wantScreen(t, http.StatusOK, "screen-capture")
+	root := r.testID("screen-capture")
+	want := map[string]string{
+		"data-offer-url":     "/s/" + s.ID + "/offer",
+		"data-max-attempts":  "4",
+		"data-attempts-left": "4",
+		"data-gestures":      "HEAD_LEFT,HEAD_00",
+		"data-page-url":      "/s/" + s.ID,
+	}
+	for k, v := range want {
+		if got := attr(root, k); got != v {
+			t.Errorf("%s = %q; want %q", k, got, v)
+		}
+	}
+	var ice []web.ICEServer
+	if err := json.Unmarshal([]byte(attr(root, "data-ice-servers")), &ice); err != nil || len(ice) != 1 || ice[0].Credential != turn.Credential {
+		t.Errorf("data-ice-servers = %q (%v); want the configured TURN server", attr(root, "data-ice-servers"), err)
+	}
+	_, token := r.cancelForm(t)
+	if got := attr(root, "data-csrf-token"); got == "" || got != token {
+		t.Errorf("data-csrf-token = %q; want the cancel form's token %q", got, token)
+	}
+	if got := r.Header.Get("Content-Security-Policy"); got != cspShop {
+		t.Errorf("CSP = %q; want %q", got, cspShop)
+	}
+
+	// The preview is a muted, inline, mirrored video; the page loads its
+	// script from a hashed static URL and has no inline script.
+	video := r.testID("preview")
+	for _, a := range []string{"muted", "playsinline", "autoplay"} {
+		if video == nil || !hasAttr(video, a) {
+			t.Errorf("preview video lacks %s", a)
+		}
+	}
+	var scripts []string
+	for _, n := range findAll(r.doc, func(n *html.Node) bool { return n.Data == "script" }) {
+		if attr(n, "src") == "" {
+			t.Errorf("inline script: %s", text(n))
+		}
+		scripts = append(scripts, attr(n, "src"))
+	}
+	if len(scripts) != 2 || !strings.HasPrefix(scripts[1], "/static/capture.") {
+		t.Errorf("scripts = %v; want app.js then the hashed capture.js", scripts)
+	}
+	for _, src := range scripts {
+		if res := a.get(src); res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d", src, res.StatusCode)
+		}
+	}
+}
+
+func TestCaptureScreenWithoutICEServersGivesAnEmptyList(t *testing.T) {
+	e := newEnv(t, web.Config{Live: fakeLive{}})
+	s := e.create(session.Params{})
+	a := e.browser()
+	r := a.get("/s/" + s.ID + "/capture")
+	r.wantScreen(t, http.StatusOK, "screen-capture")
+	if got := attr(r.testID("screen-capture"), "data-ice-servers"); got != "[]" {
+		t.Errorf("data-ice-servers = %q; want []", got)
+	}
+	if r.testID("btn-cancel") != nil {
+		t.Error("a session without cancel_url shows Cancel")
+	}
+}
+
+// TestCaptureStringsAreTranslated proves the script's strings come from the
+// catalogue of the page's language.
+func TestCaptureStringsAreTranslated(t *testing.T) {
+	e := newEnv(t, web.Config{Live: fakeLive{}})
+	s := e.create(session.Params{Locale: "id"})
+	r := e.browser().get("/s/" + s.ID + "/capture")
+	keys := findAll(r.doc, func(n *html.Node) bool { return attr(n, "data-key") == "HEAD_LEFT" })
+	if len(keys) != 1 || text(keys[0]) != "Perlahan tolehkan kepala ke kiri" {
+		t.Fatalf("HEAD_LEFT string = %v; want the Indonesian instruction", keys)
+	}
+	if got := attr(findHTML(r), "lang"); got != "id" {
+		t.Errorf("lang = %q", got)
+	}
+}
