@@ -36,7 +36,7 @@ func benchHandler(b *testing.B, kind string) http.Handler {
 	b.Cleanup(closeStore)
 	log := slog.New(slog.DiscardHandler)
 	reg := prometheus.NewRegistry()
-	h, err := newHandler(cfg, metrics.InstrumentStore(store, reg), limiter, reg, log)
+	h, err := newHandler(cfg, metrics.InstrumentStore(store, reg), limiter, reg, log, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

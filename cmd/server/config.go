@@ -3,15 +3,20 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/livegate/livegate/internal/api"
+	"github.com/livegate/livegate/internal/capture/engine"
+	"github.com/livegate/livegate/internal/gesture/landmarks"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/web"
 )
@@ -34,6 +39,20 @@ type config struct {
 	Retention       time.Duration
 	CreateRate      session.RateLimit
 	ShutdownTimeout time.Duration
+
+	// Live capture (WebRTC).
+	ICEServers      []web.ICEServer
+	UDPPort         int
+	UDPPortMin      uint16
+	UDPPortMax      uint16
+	NAT1To1IPs      []string
+	ICETCPPort      int
+	Loopback        bool // LIVEGATE_ADDR is a loopback address: offer 127.0.0.1 candidates
+	MaxLive         int
+	AnalysisFPS     float64
+	LandmarkModel   string
+	YuNetModel      string
+	ConnectionLimit time.Duration
 }
 
 // envVar describes one setting for the README table and for errors.
@@ -55,6 +74,16 @@ var envVars = []envVar{
 	{"LIVEGATE_CREATE_RATE", "5", "sessions each API key may create per second (token bucket refill)"},
 	{"LIVEGATE_CREATE_BURST", "50", "token bucket size for session creation per API key"},
 	{"LIVEGATE_SHUTDOWN_TIMEOUT", "30s", "how long a SIGTERM waits for requests and live sessions to finish"},
+	{"LIVEGATE_ICE_SERVERS", "(empty: host candidates only)", "comma-separated STUN/TURN servers for the server and the page: `stun:host:port`, `turn:user:pass@host:port[?transport=tcp]`, `turns:…`; percent-encode `:`, `@` or `,` in the user or password"},
+	{"LIVEGATE_UDP_PORT", "(empty: one ephemeral port per peer)", "one UDP port shared by every WebRTC peer (ICE UDP mux); the easiest to open in a firewall"},
+	{"LIVEGATE_UDP_PORTS", "(empty: any)", "UDP port range `min-max` for WebRTC peers when LIVEGATE_UDP_PORT is not set"},
+	{"LIVEGATE_NAT_1TO1_IPS", "(empty)", "comma-separated public IPs announced instead of the host's (server behind 1:1 NAT or in a container)"},
+	{"LIVEGATE_ICE_TCP_PORT", "(empty: no ICE over TCP)", "TCP port for ICE over TCP, a fallback for networks that block UDP"},
+	{"LIVEGATE_MAX_LIVE", "8 × cores", "most live capture connections at once; past it an offer gets 503 with Retry-After"},
+	{"LIVEGATE_ANALYSIS_FPS", "15", "frames analysed per second per connection (the others are decoded and skipped)"},
+	{"LIVEGATE_LANDMARK_MODEL", "/usr/share/dlib/shape_predictor_68_face_landmarks.dat", "dlib 68-point landmark model (Debian's libdlib-data)"},
+	{"LIVEGATE_YUNET_MODEL", "models/yunet/face_detection_yunet_2022mar.onnx, else /usr/share/livegate/models/yunet/…", "YuNet face detector (2022mar ONNX); the default is looked for relative to the working directory, then where the Docker image puts it"},
+	{"LIVEGATE_CONNECTION_LIMIT", "5m", "absolute time limit of one live capture connection (the page is told `time_limit`)"},
 }
 
 // loadConfig reads the environment. Errors name the variable at fault.
@@ -160,7 +189,129 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, bad("LIVEGATE_CREATE_BURST", "want a whole number from 1 to 1000000")
 	}
 	c.CreateRate = session.RateLimit{PerSecond: rate, Burst: burst}
+	if err := loadLiveConfig(c, get, bad, host); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// loadLiveConfig reads the live capture settings.
+func loadLiveConfig(c *config, get func(name, def string) string, bad func(name string, format string, args ...any) error, host string) error {
+	var err error
+	if c.ICEServers, err = parseICEServers(get("LIVEGATE_ICE_SERVERS", "")); err != nil {
+		return bad("LIVEGATE_ICE_SERVERS", "%v", err)
+	}
+	port := func(name, v string) (int, error) {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			return 0, bad(name, "want a port number from 1 to 65535")
+		}
+		return p, nil
+	}
+	if v := get("LIVEGATE_UDP_PORT", ""); v != "" {
+		if c.UDPPort, err = port("LIVEGATE_UDP_PORT", v); err != nil {
+			return err
+		}
+	}
+	if v := get("LIVEGATE_UDP_PORTS", ""); v != "" {
+		lo, hi, ok := strings.Cut(v, "-")
+		a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		b, err2 := strconv.Atoi(strings.TrimSpace(hi))
+		if !ok || err1 != nil || err2 != nil || a < 1 || b > 65535 || a > b {
+			return bad("LIVEGATE_UDP_PORTS", "want a range min-max of UDP ports, e.g. 50000-50100")
+		}
+		if c.UDPPort != 0 {
+			return bad("LIVEGATE_UDP_PORTS", "set either LIVEGATE_UDP_PORT (one shared port) or LIVEGATE_UDP_PORTS, not both")
+		}
+		c.UDPPortMin, c.UDPPortMax = uint16(a), uint16(b)
+	}
+	if v := get("LIVEGATE_NAT_1TO1_IPS", ""); v != "" {
+		for _, ip := range strings.Split(v, ",") {
+			ip = strings.TrimSpace(ip)
+			if net.ParseIP(ip) == nil {
+				return bad("LIVEGATE_NAT_1TO1_IPS", "%q is not an IP address", ip)
+			}
+			c.NAT1To1IPs = append(c.NAT1To1IPs, ip)
+		}
+	}
+	if v := get("LIVEGATE_ICE_TCP_PORT", ""); v != "" {
+		if c.ICETCPPort, err = port("LIVEGATE_ICE_TCP_PORT", v); err != nil {
+			return err
+		}
+	}
+	c.Loopback = host == "localhost"
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		c.Loopback = true
+	}
+	c.MaxLive = 8 * runtime.GOMAXPROCS(0)
+	if v := get("LIVEGATE_MAX_LIVE", ""); v != "" {
+		if c.MaxLive, err = strconv.Atoi(v); err != nil || c.MaxLive < 1 || c.MaxLive > 100000 {
+			return bad("LIVEGATE_MAX_LIVE", "want a whole number of connections from 1 to 100000")
+		}
+	}
+	if c.AnalysisFPS, err = strconv.ParseFloat(get("LIVEGATE_ANALYSIS_FPS", "15"), 64); err != nil || c.AnalysisFPS < 1 || c.AnalysisFPS > 60 {
+		return bad("LIVEGATE_ANALYSIS_FPS", "want frames per second from 1 to 60")
+	}
+	c.LandmarkModel = get("LIVEGATE_LANDMARK_MODEL", landmarks.DefaultModelPath)
+	if _, err := os.Stat(c.LandmarkModel); err != nil {
+		return bad("LIVEGATE_LANDMARK_MODEL", "cannot read %s (install libdlib-data or point it at the model): %v", c.LandmarkModel, errors.Unwrap(err))
+	}
+	if c.YuNetModel, err = engine.FindYuNet(get("LIVEGATE_YUNET_MODEL", "")); err != nil {
+		return bad("LIVEGATE_YUNET_MODEL", "no YuNet model in %s; set it to face_detection_yunet_2022mar.onnx", strings.Join(engine.DefaultYuNetPaths, " or "))
+	}
+	if _, err := os.Stat(c.YuNetModel); err != nil {
+		return bad("LIVEGATE_YUNET_MODEL", "cannot read %s: %v", c.YuNetModel, errors.Unwrap(err))
+	}
+	if c.ConnectionLimit, err = duration(get("LIVEGATE_CONNECTION_LIMIT", "5m"), 10*time.Second, 24*time.Hour); err != nil {
+		return bad("LIVEGATE_CONNECTION_LIMIT", "%v", err)
+	}
+	return nil
+}
+
+// parseICEServers reads LIVEGATE_ICE_SERVERS: comma-separated
+// scheme:[user:password@]host[:port][?query] with scheme stun, stuns, turn
+// or turns; user and password are percent-decoded.
+func parseICEServers(v string) ([]web.ICEServer, error) {
+	var out []web.ICEServer
+	if v == "" {
+		return nil, nil
+	}
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		scheme, rest, ok := strings.Cut(item, ":")
+		switch scheme {
+		case "stun", "stuns", "turn", "turns":
+		default:
+			return nil, fmt.Errorf("%q: want stun:, stuns:, turn: or turns: URLs", item)
+		}
+		if !ok || rest == "" {
+			return nil, fmt.Errorf("%q: no host", item)
+		}
+		s := web.ICEServer{}
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			user, pass, ok := strings.Cut(rest[:at], ":")
+			if !ok || user == "" {
+				return nil, fmt.Errorf("%q: credentials must be user:password@", scheme+":…")
+			}
+			var err1, err2 error
+			s.Username, err1 = url.PathUnescape(user)
+			s.Credential, err2 = url.PathUnescape(pass)
+			if err1 != nil || err2 != nil {
+				return nil, fmt.Errorf("%q: bad percent-encoding in the credentials", scheme+":…")
+			}
+			rest = rest[at+1:]
+		}
+		hostport, _, _ := strings.Cut(rest, "?")
+		if hostport == "" || strings.ContainsAny(hostport, "/ ") {
+			return nil, fmt.Errorf("%q: want host[:port]", scheme+":"+rest)
+		}
+		if (scheme == "turn" || scheme == "turns") && s.Username == "" {
+			return nil, fmt.Errorf("%q: TURN needs user:password@", scheme+":"+rest)
+		}
+		s.URLs = []string{scheme + ":" + rest}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 func duration(s string, lo, hi time.Duration) (time.Duration, error) {

@@ -28,6 +28,7 @@ import (
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/session/memstore"
 	"github.com/livegate/livegate/internal/session/redisstore"
+	"github.com/livegate/livegate/internal/web"
 )
 
 func main() {
@@ -80,7 +81,18 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		cfg.PublicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
 
-	handler, err := newHandler(cfg, istore, limiter, reg, log)
+	lc, err := openLive(cfg, istore, reg, log)
+	if err != nil {
+		return err
+	}
+	liveOpen := true
+	defer func() {
+		if liveOpen {
+			_ = lc.Shutdown(context.WithoutCancel(ctx))
+		}
+	}()
+
+	handler, err := newHandler(cfg, istore, limiter, reg, log, lc)
 	if err != nil {
 		return err
 	}
@@ -115,6 +127,12 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
+	// Live connections first: their pages are told "shutdown" and their
+	// attempts handed back while the store is still open.
+	liveOpen = false
+	if err := lc.Shutdown(sctx); err != nil {
+		log.Warn("live capture did not stop in time", "err", err)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -180,7 +198,7 @@ func openStore(ctx context.Context, cfg *config) (session.Store, session.RateLim
 }
 
 // newHandler wires every surface onto one mux behind the shared middleware.
-func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, reg *prometheus.Registry, log *slog.Logger) (http.Handler, error) {
+func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, reg *prometheus.Registry, log *slog.Logger, lc web.Live) (http.Handler, error) {
 	apiHandler, err := api.New(api.Config{
 		Store:     store,
 		Limiter:   limiter,
@@ -210,7 +228,7 @@ func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, r
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	if err := mountPages(mux, cfg, store, apiHandler, log); err != nil {
+	if err := mountPages(mux, cfg, store, apiHandler, log, lc); err != nil {
 		return nil, err
 	}
 	return httpx.Middleware(mux, log, httpx.NewMetrics(reg), api.WritePanic), nil

@@ -11,7 +11,7 @@ import (
 
 // mountPages adds the end user's pages and, when enabled, the demo, which
 // calls the API in process with the first configured key.
-func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler http.Handler, log *slog.Logger) error {
+func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler http.Handler, log *slog.Logger, lc web.Live) error {
 	pages, err := web.New(web.Config{
 		Store:          store,
 		Logger:         log,
@@ -19,6 +19,7 @@ func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler
 		PublicURL:      cfg.PublicURL,
 		FrameAncestors: cfg.FrameAncestors,
 		Retention:      cfg.Retention,
+		Live:           lc,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/livegate/livegate/internal/capture"
+	"github.com/livegate/livegate/internal/capture/engine"
+	"github.com/livegate/livegate/internal/capture/live"
+	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/web"
+)
+
+// liveCapture is the live capture stack (WebRTC transport, gesture
+// engines, session service) as the pages see it: web.Live and
+// web.Signaller.
+type liveCapture struct {
+	api     *capture.API
+	engines *engine.Factory
+	svc     *live.Service
+}
+
+var (
+	_ web.Live      = (*liveCapture)(nil)
+	_ web.Signaller = (*liveCapture)(nil)
+)
+
+// openLive loads the models and opens the UDP/TCP ports of the live
+// capture.
+func openLive(cfg *config, store session.Store, reg prometheus.Registerer, log *slog.Logger) (*liveCapture, error) {
+	cores := runtime.GOMAXPROCS(0)
+	opts := []capture.Option{
+		capture.WithScheduler(capture.NewScheduler(cores, cfg.AnalysisFPS)),
+		capture.WithLoopback(cfg.Loopback),
+		capture.WithLogger(log),
+	}
+	for _, s := range cfg.ICEServers {
+		opts = append(opts, capture.WithICEServer(s.URLs, s.Username, s.Credential))
+	}
+	if cfg.UDPPort != 0 {
+		opts = append(opts, capture.WithUDPPort(cfg.UDPPort))
+	} else if cfg.UDPPortMin != 0 {
+		opts = append(opts, capture.WithUDPPortRange(cfg.UDPPortMin, cfg.UDPPortMax))
+	}
+	if len(cfg.NAT1To1IPs) > 0 {
+		opts = append(opts, capture.WithNAT1To1IPs(cfg.NAT1To1IPs...))
+	}
+	if cfg.ICETCPPort != 0 {
+		opts = append(opts, capture.WithICETCPPort(cfg.ICETCPPort))
+	}
+	api, err := capture.NewAPI(capture.NewConfig(opts...))
+	if err != nil {
+		return nil, fmt.Errorf("live capture: %w", err)
+	}
+	engines, err := engine.New(cfg.YuNetModel, cfg.LandmarkModel, cores)
+	if err != nil {
+		api.Close()
+		return nil, fmt.Errorf("live capture: %w", err)
+	}
+	svc, err := live.New(live.Config{
+		Store:           store,
+		API:             api,
+		Engines:         engines,
+		MaxLive:         cfg.MaxLive,
+		ConnectionLimit: cfg.ConnectionLimit,
+		Logger:          log,
+		Registerer:      reg,
+	})
+	if err != nil {
+		engines.Close()
+		api.Close()
+		return nil, err
+	}
+	return &liveCapture{api: api, engines: engines, svc: svc}, nil
+}
+
+// Shutdown closes every live connection (handing back attempts in
+// progress) and then the ports and models.
+func (l *liveCapture) Shutdown(ctx context.Context) error {
+	err := l.svc.Shutdown(ctx)
+	if err == nil {
+		// Engines and ports are released only when every peer is gone.
+		l.engines.Close()
+		l.api.Close()
+	}
+	return err
+}
+
+func (l *liveCapture) ICEServers() []web.ICEServer {
+	var out []web.ICEServer
+	for _, s := range l.svc.ICEServers() {
+		out = append(out, web.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
+	return out
+}
+
+func (l *liveCapture) Offer(ctx context.Context, r web.OfferRequest) (string, error) {
+	return l.svc.Offer(ctx, live.OfferRequest{
+		SID: r.SID, Browser: r.BrowserDigest, SDP: r.SDP, ClientIP: r.ClientIP, UserAgent: r.UserAgent,
+	})
+}
+
+func (l *liveCapture) Hangup(ctx context.Context, sid, browserDigest string) error {
+	return l.svc.Hangup(ctx, sid, browserDigest)
+}

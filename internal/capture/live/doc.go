@@ -1,0 +1,28 @@
+// Package live runs the live capture of sessions: it answers a browser's SDP
+// offer for a session (capture.API.Accept), feeds the peer's frames to a
+// per-connection gesture engine and the session's gesture.Challenge, speaks
+// the data-channel protocol of docs/protocol.md and writes the outcome to
+// the session store.
+//
+// One Service serves every session of a process. Per session it keeps at
+// most one live connection (a second offer replaces the first, which is sent
+// closing/replaced) and the attempt in progress, which outlives a dropped
+// connection for a grace period so that the page can reconnect and resume.
+//
+// Goroutines: capture's own per peer (receive, analysis), and one control
+// goroutine per connection, which owns everything that touches the store
+// (StartAttempt, Finish, Cancel, audit) so that the analysis goroutine never
+// waits on I/O while it holds a core of the Scheduler. Challenge events that
+// only inform the page (instruction, progress, hint, face, matched) are sent
+// from the analysis goroutine as they happen; an attempt's end is handed to
+// the control goroutine, which writes the result (Store.Update with
+// Session.Finish, exactly once) before it sends done.
+//
+// Revocation and expiry: each control goroutine reads its session every
+// PollInterval (default 1 s): one Store.Get per live connection per second,
+// a memory read or one Redis GET. When the session is no longer PENDING the
+// page is sent closing (revoked or expired) and the connection is closed.
+//
+// Liveness evidence (Result.LivenessScore, Result.AttackType) comes from
+// the head turns of the session's attempts on this instance; see evidence.
+package live

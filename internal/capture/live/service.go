@@ -1,0 +1,479 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/livegate/livegate/internal/capture"
+	"github.com/livegate/livegate/internal/gesture"
+	"github.com/livegate/livegate/internal/session"
+)
+
+// Engine measures one connection's frames (gesture.Engine is one). The
+// Service resets it at the start of every attempt and, when it implements
+// io.Closer, closes it when the connection ends.
+type Engine interface {
+	Process(img *image.Gray, t time.Time) gesture.Observation
+	Reset()
+}
+
+// EngineFactory makes one Engine per connection. The real one shares the
+// immutable models between engines (see package engine); tests inject
+// cheap fakes.
+type EngineFactory interface {
+	NewEngine() (Engine, error)
+}
+
+// EngineFactoryFunc adapts a function to EngineFactory.
+type EngineFactoryFunc func() (Engine, error)
+
+// NewEngine calls f.
+func (f EngineFactoryFunc) NewEngine() (Engine, error) { return f() }
+
+// Timer is what AfterFunc returns; *time.Timer is one.
+type Timer interface{ Stop() bool }
+
+// Config holds a Service's dependencies and limits. Store, API and Engines
+// are required; zero limits take the defaults.
+type Config struct {
+	Store   session.Store
+	API     *capture.API
+	Engines EngineFactory
+	// Challenge are the gesture rules of every attempt.
+	Challenge gesture.ChallengeConfig
+
+	// MaxLive caps the live connections of the process (default 8 per
+	// core); an offer past it gets ErrFull.
+	MaxLive int
+	// ConnectionLimit is the absolute lifetime of one connection (default
+	// 5 min); the page is then sent closing/time_limit.
+	ConnectionLimit time.Duration
+	// Grace is how long an attempt whose connection dropped waits for the
+	// page to reconnect before it ends as connection_lost (default 5 s).
+	Grace time.Duration
+	// PollInterval is how often a live connection re-reads its session to
+	// notice a revocation or the expiry (default 1 s).
+	PollInterval time.Duration
+	// RetryAfter is what ErrFull tells the client to wait (default 5 s).
+	RetryAfter time.Duration
+
+	// Now is the clock of the store transitions (default time.Now).
+	Now func() time.Time
+	// AfterFunc schedules the grace and time-limit timers (default
+	// time.AfterFunc).
+	AfterFunc func(d time.Duration, f func()) Timer
+	Logger    *slog.Logger
+	// Registerer receives the metrics; none are registered when nil.
+	Registerer prometheus.Registerer
+}
+
+// OfferRequest is one browser's offer for a session.
+type OfferRequest struct {
+	SID string
+	// Browser is the digest of the browser's cookie (web.Browser.Digest),
+	// which must be the session's claimant.
+	Browser string
+	SDP     string
+	// ClientIP and UserAgent go into the audit trail of the attempts.
+	ClientIP  string
+	UserAgent string
+}
+
+// ErrShuttingDown is returned by Offer once Shutdown has begun.
+var ErrShuttingDown = &session.Error{Code: session.EUnavailable, Message: "the server is shutting down; retry on another instance"}
+
+// FullError is returned by Offer when the live-connection cap is reached.
+// It matches session.EUnavailable (503) and says when to retry.
+type FullError struct{ After time.Duration }
+
+func (e *FullError) Error() string { return "too many live connections; retry later" }
+
+// RetryAfter is how long the client should wait.
+func (e *FullError) RetryAfter() time.Duration { return e.After }
+
+// Unwrap gives the session error with code EUnavailable.
+func (e *FullError) Unwrap() error {
+	return &session.Error{Code: session.EUnavailable, Message: e.Error()}
+}
+
+// Service runs the live connections of every session of the process.
+type Service struct {
+	cfg Config
+	log *slog.Logger
+	m   *metrics
+
+	mu       sync.Mutex
+	entries  map[string]*entry
+	conns    map[*conn]struct{} // running connections, replaced ones included
+	reserved int                // slots taken by offers being accepted
+	closed   bool
+	ended    capture.Stats // frame counters of connections that ended
+	wg       sync.WaitGroup
+}
+
+// entry is a session with a live connection or an open attempt.
+type entry struct {
+	sid      string
+	conn     *conn
+	attempt  int // open attempt number; 0 when none
+	lost     gesture.Result
+	grace    Timer
+	evidence evidence
+}
+
+// New checks cfg and returns the Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.API == nil || cfg.Engines == nil {
+		return nil, errors.New("live: Store, API and Engines are required")
+	}
+	if cfg.MaxLive <= 0 {
+		cfg.MaxLive = 8 * runtime.GOMAXPROCS(0)
+	}
+	if cfg.ConnectionLimit <= 0 {
+		cfg.ConnectionLimit = 5 * time.Minute
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = 5 * time.Second
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.RetryAfter <= 0 {
+		cfg.RetryAfter = 5 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.AfterFunc == nil {
+		cfg.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		entries: map[string]*entry{},
+		conns:   map[*conn]struct{}{},
+	}
+	s.m = newMetrics(s)
+	if cfg.Registerer != nil {
+		if err := s.m.register(cfg.Registerer); err != nil {
+			return nil, fmt.Errorf("live: metrics: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// ICEServers are the STUN and TURN servers the page must use.
+func (s *Service) ICEServers() []capture.ICEServer { return s.cfg.API.ICEServers() }
+
+// Live is the number of running connections.
+func (s *Service) Live() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// Offer answers req's SDP offer and starts the connection. Errors are
+// *session.Error (or wrap one): ENotFound, EConflict (ErrFinal, ErrClaimed,
+// ErrNoAttemptsLeft), ErrExpired, EInvalid for an unusable offer and
+// EUnavailable (*FullError, ErrShuttingDown).
+func (s *Service) Offer(ctx context.Context, req OfferRequest) (string, error) {
+	sess, err := s.cfg.Store.Get(ctx, req.SID)
+	if err != nil {
+		return "", err
+	}
+	if err := s.usable(sess, req.Browser); err != nil {
+		return "", err
+	}
+
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return "", ErrShuttingDown
+	}
+	e := s.entries[req.SID]
+	if sess.AttemptsLeft() == 0 && (e == nil || e.attempt == 0) {
+		s.mu.Unlock()
+		return "", session.ErrNoAttemptsLeft
+	}
+	live := len(s.conns) + s.reserved
+	if e != nil && e.conn != nil {
+		live-- // it is about to be replaced
+	}
+	if live >= s.cfg.MaxLive {
+		s.mu.Unlock()
+		s.m.refused.Inc()
+		return "", &FullError{After: s.cfg.RetryAfter}
+	}
+	s.reserved++
+	s.mu.Unlock()
+	release := func() {
+		s.mu.Lock()
+		s.reserved--
+		s.mu.Unlock()
+	}
+
+	eng, err := s.cfg.Engines.NewEngine()
+	if err != nil {
+		release()
+		return "", fmt.Errorf("live: new engine: %w", err)
+	}
+	c := newConn(s, sess, req, eng)
+	answer, peer, err := s.cfg.API.Accept(ctx, req.SDP, c,
+		capture.WithOnMessage(c.onMessage),
+		capture.WithPeerLogger(c.log),
+		// A backstop: the connection's own timer sends closing first.
+		capture.WithPeerTimeLimit(s.cfg.ConnectionLimit+10*time.Second))
+	if err != nil {
+		release()
+		c.closeEngine()
+		if errors.Is(err, capture.ErrBadOffer) {
+			return "", &session.Error{Code: session.EInvalid, Message: offerMessage(err), Err: err}
+		}
+		return "", fmt.Errorf("live: accept: %w", err)
+	}
+	c.peer = peer
+
+	s.mu.Lock()
+	s.reserved--
+	if s.closed {
+		s.mu.Unlock()
+		peer.Close(nil)
+		<-peer.Done()
+		c.closeEngine()
+		return "", ErrShuttingDown
+	}
+	e = s.entries[req.SID]
+	if e == nil {
+		e = &entry{sid: req.SID}
+		s.entries[req.SID] = e
+	}
+	old := e.conn
+	e.conn, c.e = c, e
+	if e.grace != nil && e.grace.Stop() {
+		s.wg.Done() // the grace callback will not run
+	}
+	e.grace = nil
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	s.m.connections.Inc()
+	if old != nil {
+		old.stop(reasonReplaced)
+	}
+	go c.run()
+	return answer, nil
+}
+
+// usable is the session check of an offer.
+func (s *Service) usable(sess *session.Session, browser string) error {
+	switch sess.StatusAt(s.cfg.Now()) {
+	case session.StatusPending:
+	case session.StatusExpired:
+		return session.ErrExpired
+	default:
+		return session.ErrFinal
+	}
+	if sess.Kind != session.KindActive || len(sess.Gestures) == 0 {
+		return &session.Error{Code: session.EConflict, Message: "this session takes no gestures"}
+	}
+	if browser == "" || sess.ClaimedBy != browser {
+		return session.ErrClaimed
+	}
+	return nil
+}
+
+// offerMessage is the client-safe text of a capture offer error.
+func offerMessage(err error) string {
+	for _, e := range []error{capture.ErrOfferTooLarge, capture.ErrNoVideo, capture.ErrUnsupportedCodec} {
+		if errors.Is(err, e) {
+			return strings.TrimPrefix(e.Error(), "capture: ")
+		}
+	}
+	return "malformed SDP offer"
+}
+
+// Hangup ends the live connection of sid held by browser (DELETE of the
+// offer). An attempt in progress is treated as a dropped connection. It
+// returns session.ErrClaimed when browser is not the session's claimant
+// and nil when there is no connection.
+func (s *Service) Hangup(ctx context.Context, sid, browser string) error {
+	sess, err := s.cfg.Store.Get(ctx, sid)
+	if err != nil {
+		return err
+	}
+	if browser == "" || sess.ClaimedBy != browser {
+		return session.ErrClaimed
+	}
+	s.mu.Lock()
+	var c *conn
+	if e := s.entries[sid]; e != nil {
+		c = e.conn
+	}
+	s.mu.Unlock()
+	if c != nil {
+		c.stop(reasonHangup)
+	}
+	return nil
+}
+
+// Shutdown sends closing/shutdown to every connection, hands back the
+// attempts in progress (Session.RefundAttempt) and waits, until ctx ends,
+// for every connection to be released. Offers are refused from the start.
+func (s *Service) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	var conns []*conn
+	var orphans []*entry
+	for _, e := range s.entries {
+		if e.conn != nil {
+			conns = append(conns, e.conn)
+			continue
+		}
+		if e.attempt != 0 && e.grace != nil && e.grace.Stop() {
+			orphans = append(orphans, e)
+		}
+	}
+	for c := range s.conns {
+		if c.e == nil || c.e.conn != c {
+			conns = append(conns, c) // replaced, still closing
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.stop(reasonShutdown)
+	}
+	for _, e := range orphans {
+		s.mu.Lock()
+		n := e.attempt
+		e.attempt, e.grace = 0, nil
+		delete(s.entries, e.sid)
+		s.mu.Unlock()
+		s.handBack(ctx, e.sid, n)
+		s.wg.Done()
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("live: shutdown: %w", ctx.Err())
+	}
+}
+
+// handBack refunds attempt n of sid, which the shutdown cut short.
+func (s *Service) handBack(ctx context.Context, sid string, n int) {
+	ctx = context.WithoutCancel(ctx)
+	_, err := s.cfg.Store.Update(ctx, sid, func(x *session.Session) error { return x.RefundAttempt(s.cfg.Now()) })
+	if err != nil {
+		s.log.WarnContext(ctx, "live: hand back the attempt", "sid", sid, "attempt", n, "err", err)
+		return
+	}
+	s.m.attempts.WithLabelValues(outcomeHandedBack).Inc()
+	s.audit(ctx, sid, session.AuditEntry{Attempt: n, Event: "attempt_ended", Outcome: outcomeHandedBack})
+}
+
+// connEnded is called by a connection's control goroutine once its peer is
+// released. An attempt still open waits Grace for a new connection.
+func (s *Service) connEnded(c *conn) {
+	st := c.peer.Stats()
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.ended.FramesReceived += st.FramesReceived
+	s.ended.FramesDecoded += st.FramesDecoded
+	s.ended.FramesAnalysed += st.FramesAnalysed
+	s.ended.FramesDropped += st.FramesDropped
+	s.ended.FramesRateLimited += st.FramesRateLimited
+	s.ended.FramesSkipped += st.FramesSkipped
+	s.ended.DecodeErrors += st.DecodeErrors
+	e := c.e
+	if e != nil && e.conn == c {
+		e.conn = nil
+		switch {
+		case e.attempt == 0:
+			delete(s.entries, e.sid)
+		case s.closed:
+			// Shutdown hands the attempt back through this connection.
+		default:
+			n := e.attempt
+			e.lost = c.partial
+			s.wg.Add(1)
+			e.grace = s.cfg.AfterFunc(s.cfg.Grace, func() { s.graceOver(e, n) })
+		}
+	}
+	s.mu.Unlock()
+	s.m.connections.Dec()
+}
+
+// graceOver ends attempt n of e as connection_lost unless a connection
+// came back for it.
+func (s *Service) graceOver(e *entry, n int) {
+	defer s.wg.Done()
+	s.mu.Lock()
+	if e.conn != nil || e.attempt != n || s.entries[e.sid] != e {
+		s.mu.Unlock()
+		return
+	}
+	e.attempt, e.grace = 0, nil
+	delete(s.entries, e.sid)
+	lost, ev := e.lost, e.evidence
+	s.mu.Unlock()
+
+	ctx := context.Background()
+	s.m.attempts.WithLabelValues(outcomeConnectionLost).Inc()
+	s.audit(ctx, e.sid, session.AuditEntry{Attempt: n, Event: "attempt_ended", Outcome: outcomeConnectionLost})
+	s.log.Info("live: attempt ended: connection lost", "sid", e.sid, "attempt", n)
+	sess, err := s.cfg.Store.Get(ctx, e.sid)
+	if err != nil || sess.StatusAt(s.cfg.Now()) != session.StatusPending || sess.AttemptsLeft() > 0 {
+		return
+	}
+	// The last attempt is gone and no page can start another: the session
+	// ends as failed, or it would stay PENDING until it expires.
+	lost.Status = session.GestureNotMatch
+	if _, err := s.finish(ctx, e.sid, lost, ev); err != nil {
+		s.log.Warn("live: finish after the last attempt was lost", "sid", e.sid, "err", err)
+	}
+}
+
+// finish writes the session's result: the only place that calls
+// Session.Finish.
+func (s *Service) finish(ctx context.Context, sid string, r gesture.Result, ev evidence) (*session.Session, error) {
+	res := session.Result{
+		Status:          "failed",
+		GestureStatus:   r.Status,
+		DetectedGesture: r.Detected,
+		Gestures:        r.Outcomes(),
+	}
+	if r.Status == session.GestureMatch {
+		res.Status = "success"
+	}
+	res.LivenessScore, res.AttackType = ev.score()
+	now := s.cfg.Now()
+	sess, err := s.cfg.Store.Update(ctx, sid, func(x *session.Session) error { return x.Finish(res, now) })
+	if err != nil {
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "live: session finished", "sid", sid, "status", res.Status, "gesture_status", res.GestureStatus)
+	return sess, nil
+}
+
+func (s *Service) audit(ctx context.Context, sid string, e session.AuditEntry) {
+	if e.Time.IsZero() {
+		e.Time = s.cfg.Now()
+	}
+	if err := s.cfg.Store.AppendAudit(ctx, sid, e); err != nil {
+		s.log.WarnContext(ctx, "live: append audit entry", "sid", sid, "event", e.Event, "err", err)
+	}
+}
