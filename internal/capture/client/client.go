@@ -62,6 +62,9 @@ type Options struct {
 	// transmission of an RTP packet (attempt 0 is the first, later ones are
 	// NACK retransmissions) and drops it when it returns true.
 	DropPacket func(seq uint16, attempt int) bool
+	// OnMessage, when set, receives the data channel's messages from the
+	// first one on (set before the channel can open).
+	OnMessage func(msg []byte)
 }
 
 // Client is one sending peer.
@@ -139,6 +142,9 @@ func Dial(ctx context.Context, opts Options, signal Signal) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{opts: opts, pc: pc, enc: enc, connected: make(chan struct{}), chanOpen: make(chan struct{})}
+	if opts.OnMessage != nil {
+		c.OnMessage(opts.OnMessage)
+	}
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		if s == webrtc.PeerConnectionStateConnected {
 			c.connOnce.Do(func() { close(c.connected) })
