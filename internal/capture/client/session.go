@@ -183,7 +183,7 @@ func EncodeClip(frames []*image.YCbCr, fps, hold int) (*Clip, error) {
 // Message is one data-channel message, server → page, with its arrival.
 type Message struct {
 	// At is the time since the run started.
-	At           time.Duration `json:"at"`
+	At           time.Duration `json:"-"`
 	V            int           `json:"v"`
 	Type         string        `json:"type"`
 	Gestures     []string      `json:"gestures,omitempty"`
@@ -201,7 +201,7 @@ type Message struct {
 	// Attempt is the run's attempt (1-based) the message arrived in, and
 	// ClipTime the time since that attempt's clip started playing.
 	Attempt  int           `json:"attempt"`
-	ClipTime time.Duration `json:"clip_time"`
+	ClipTime time.Duration `json:"-"`
 }
 
 // RunOptions drive one session over a dialed Client.
