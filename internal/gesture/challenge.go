@@ -384,6 +384,8 @@ func classOf(g session.Gesture) (class, bool) {
 
 func (c class) isTurn() bool { return c <= clsDown }
 
+func (c class) isEye() bool { return c >= clsEyes00 && c <= clsEyes11 }
+
 type phase int
 
 const (
@@ -787,16 +789,18 @@ func (c *Challenge) gesture(o *Observation) {
 
 	var active [numClasses]bool
 	copy(active[:4], c.turnOn[:])
-	// Eyes and mouth are not judged while the head is turned: looking down
-	// narrows the eyes, and a turned mouth foreshortens.
+	// Eyes are not judged while the head is turned: looking down narrows
+	// them.
 	if !turning {
 		active[clsEyes00] = c.closedL && c.closedR
 		active[clsEye01] = c.closedR && !c.closedL
 		active[clsEye10] = c.closedL && !c.closedR
-		active[clsMouthOpen] = c.mouthOpen
 	}
 	active[clsEyes11] = !c.closedL && !c.closedR && !turning
-	active[clsMouthClosed] = !c.mouthOpen && !turning
+	// The mouth is judged whatever the pose: opening it moves the chin and
+	// lips, which tilts the pose estimate a little.
+	active[clsMouthOpen] = c.mouthOpen
+	active[clsMouthClosed] = !c.mouthOpen
 
 	for k := range active {
 		if active[k] {
@@ -897,10 +901,12 @@ func (c *Challenge) gesture(o *Observation) {
 	}
 
 	// Wrong gestures: another clear gesture held for WrongHold, while the
-	// asked turn is not under way (a turn to the left can read as a little
-	// up too; that is not a wrong gesture).
+	// asked one is not under way: a turn to the left can read as a little
+	// up too, an open mouth tilts the pose estimate; only between eye
+	// gestures (one eye asked, both closed) does the wrong one count even
+	// then.
 	for k := class(0); k < numClasses; k++ {
-		if (score >= 0.5 && g.isTurn() && k.isTurn()) || k == g || !active[k] || c.wrongDone[k] || !c.isWrong(g, k) {
+		if (score >= 0.5 && !(g.isEye() && k.isEye())) || k == g || !active[k] || c.wrongDone[k] || !c.isWrong(g, k) {
 			continue
 		}
 		if c.holdN[k] >= c.cfg.HoldFrames && t.Sub(c.holdStart[k]) >= c.cfg.WrongHold {
