@@ -47,7 +47,7 @@
   const GATHER_MS = 2000; // protocol: send the offer at most 2 s after creating it
   const HELLO_MS = 15000; // no hello this long after the answer: the connection failed
   const HINT_MS = 2000; // a hint not repeated for this long is cleared
-  const REDIRECT_MS = 1500; // time to read the result before leaving
+  const REDIRECT_MS = 2500; // time to read the result before leaving
   const CANCEL_MS = 3000; // no answer to a cancel message: post the form instead
 
   // In-app browsers and WebViews that commonly block the camera. They get
@@ -333,6 +333,7 @@
   function setRing(value) {
     const v = Math.max(0, Math.min(1, Number(value) || 0)) * 100;
     ring.setAttribute("stroke-dasharray", v.toFixed(1) + " 100");
+    ring.setAttribute("stroke-opacity", v > 0 ? "1" : "0"); // no round cap dot at 0
   }
 
   function clearHint() {

@@ -1,0 +1,274 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/livegate/livegate/internal/browsertest"
+)
+
+// These tests run the whole flow: Chromium's fake camera plays a facegen
+// clip, the page streams it over WebRTC on loopback to the real live
+// capture, whose gesture engine judges it.
+
+const (
+	clipLeft    = "neutral 1s; HEAD_LEFT 30deg 1.5s; neutral 1s"
+	clipRight   = "neutral 1s; HEAD_RIGHT 30deg 1.5s; neutral 1s"
+	clipNeutral = "neutral 4s"
+)
+
+// transfer adds up the bytes a tab receives (encoded, as on the wire,
+// headers included) from the request of a document whose URL ends with
+// from, until stop is called.
+type transfer struct {
+	mu      sync.Mutex
+	from    string
+	started bool
+	stopped bool
+	urls    map[network.RequestID]string
+	bytes   map[string]float64
+}
+
+func measureTransfer(t *testing.T, b *browsertest.Browser, from string) *transfer {
+	t.Helper()
+	tr := &transfer{from: from, urls: map[network.RequestID]string{}, bytes: map[string]float64{}}
+	err := b.Run(0, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		// A cold load: nothing from the cache, as for a first visit.
+		_, err := cdp.Call(ctx, tg, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true})
+		return err
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Listen(b.Context(), func(ev any) {
+		tr.mu.Lock()
+		defer tr.mu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			if strings.HasSuffix(e.Request.URL, tr.from) {
+				tr.started = true
+			}
+			tr.urls[e.RequestID] = e.Request.URL
+		case *network.EventLoadingFinished:
+			if tr.started && !tr.stopped {
+				tr.bytes[tr.urls[e.RequestID]] += e.EncodedDataLength
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// stop ends the measure and returns the total and one line per resource.
+func (tr *transfer) stop() (float64, string) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.stopped = true
+	var total float64
+	var lines []string
+	for u, n := range tr.bytes {
+		total += n
+		lines = append(lines, fmt.Sprintf("  %6.0f B  %s", n, u))
+	}
+	sort.Strings(lines)
+	return total, strings.Join(lines, "\n")
+}
+
+// mark returns the time of a performance mark the page set, in ms since
+// the capture page's navigation started.
+func mark(t *testing.T, b *browsertest.Browser, name string) float64 {
+	t.Helper()
+	v, err := chromedp.Run(b.Context(), chromedp.Evaluate[float64](
+		fmt.Sprintf(`(performance.getEntriesByName(%q)[0] || {startTime: -1}).startTime`, name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// waitInstruction waits for the instruction of gesture.
+func waitInstruction(t *testing.T, b *browsertest.Browser, gesture string, timeout time.Duration) {
+	t.Helper()
+	waitScreen(t, b, "screen-live", timeout)
+	if err := b.Run(timeout, chromedp.WaitVisible(chromedp.CSS(`#capture[data-gesture="`+gesture+`"] `+id("instruction")))); err != nil {
+		t.Fatalf("no instruction for %s: %v (state %s)", gesture, err, evalString(b, `document.getElementById("capture").dataset.state`))
+	}
+}
+
+func TestFlowSuccess(t *testing.T) {
+	s := newStack(t, stackOptions{real: true})
+	sid, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_LEFT"}})
+	b := openBrowser(t, clipCamera, facegenClip(t, clipLeft))
+	tr := measureTransfer(t, b, "/s/"+sid+"/capture")
+
+	start := time.Now()
+	startCapture(t, b, pageURL)
+	waitScreen(t, b, "screen-live", 10*time.Second)
+	size, detail := tr.stop()
+	waitInstruction(t, b, "HEAD_LEFT", 15*time.Second)
+	firstInstruction := time.Since(start)
+	t.Logf("capture page transfer before the video starts (cold cache): %.1f KB\n%s", size/1024, detail)
+	t.Logf("opening the URL → first instruction: %v (Start pressed at once; page marks: camera %.0f ms, answer %.0f ms, hello %.0f ms, first instruction %.0f ms after the capture page's navigation)",
+		firstInstruction.Round(time.Millisecond), mark(t, b, "livegate:camera"), mark(t, b, "livegate:answer"),
+		mark(t, b, "livegate:hello"), mark(t, b, "livegate:first-instruction"))
+	if size > 150*1024 {
+		t.Errorf("the capture page transfers %.1f KB before the video starts; the budget is 150 KB", size/1024)
+	}
+	if got := b.Text(id("instruction")); got != "Slowly turn your head to the left" {
+		t.Errorf("instruction = %q", got)
+	}
+
+	waitScreen(t, b, "screen-success", 30*time.Second)
+	shots(t, b, "success")
+	if err := b.Run(20*time.Second, chromedp.WaitVisible(chromedp.CSS(id("shop-done")))); err != nil {
+		t.Fatalf("no redirect to success_url after success: %v (at %s)", err, b.Location())
+	}
+	if got, want := b.Location(), s.shop+"/done?order=7&sid="+sid; got != want {
+		t.Errorf("landed on %s; want %s", got, want)
+	}
+	code, out := s.apiCall("GET", "/face/v1/active-liveness-sessions/"+sid, nil)
+	if code != http.StatusOK || out["status"] != "FINISHED" || !strings.Contains(jsonText(out["result"]), `"gesture_status":"MATCH"`) {
+		t.Errorf("the API says %d %s; want FINISHED with MATCH", code, jsonText(out))
+	}
+	noProblems(t, b)
+}
+
+func TestFlowWrongGestureThenTryAgain(t *testing.T) {
+	s := newStack(t, stackOptions{real: true})
+	sid, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_LEFT"}, "max_attempts": 2})
+	b := openBrowser(t, clipCamera, facegenClip(t, clipRight))
+	startCapture(t, b, pageURL)
+	waitInstruction(t, b, "HEAD_LEFT", 15*time.Second)
+
+	waitScreen(t, b, "screen-attempt-failed", 30*time.Second)
+	if got := focusedScreen(t, b); got != "attempt-failed" {
+		t.Errorf("focus after the failed attempt: %s", got)
+	}
+	if got := b.Text(id("attempts-left")); got != "You have 1 attempt left." {
+		t.Errorf("attempts left = %q", got)
+	}
+	if got := b.Text(id("fail-reason")); got == "" {
+		t.Error("the failed attempt gives no reason")
+	}
+	shots(t, b, "attempt-failed")
+	axeScan(t, b, "attempt failed")
+
+	b.MustRun("try again", chromedp.Click(chromedp.CSS(id("btn-try-again"))))
+	waitInstruction(t, b, "HEAD_LEFT", 15*time.Second)
+	// The second and last attempt fails too: the session is over, and a
+	// finished session (either outcome) goes back to success_url.
+	waitScreen(t, b, "screen-failed", 30*time.Second)
+	shots(t, b, "failed")
+	if err := b.Run(20*time.Second, chromedp.WaitVisible(chromedp.CSS(id("shop-done")))); err != nil {
+		t.Fatalf("no redirect after the last failed attempt: %v (at %s)", err, b.Location())
+	}
+	if got, want := b.Location(), s.shop+"/done?order=7&sid="+sid; got != want {
+		t.Errorf("landed on %s; want %s", got, want)
+	}
+	_, out := s.apiCall("GET", "/face/v1/active-liveness-sessions/"+sid, nil)
+	if out["status"] != "FINISHED" || strings.Contains(jsonText(out["result"]), `"gesture_status":"MATCH"`) {
+		t.Errorf("the API says %s; want FINISHED without a match", jsonText(out))
+	}
+	_, audit := s.apiCall("GET", "/face/v1/active-liveness-sessions/"+sid+"/audit", nil)
+	if n := strings.Count(jsonText(audit), `"event":"attempt_started"`); n != 2 {
+		t.Errorf("audit has %d attempt_started entries; want 2:\n%s", n, jsonText(audit))
+	}
+	noProblems(t, b)
+}
+
+// TestFlowLiveScreenAndCancel holds a neutral face, so the first
+// instruction stays up: the live screen is checked, photographed and
+// scanned, then Cancel goes over the data channel to cancel_url.
+func TestFlowLiveScreenAndCancel(t *testing.T) {
+	s := newStack(t, stackOptions{real: true})
+	sid, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_UP", "HEAD_00"}})
+	b := openBrowser(t, clipCamera, facegenClip(t, clipNeutral))
+	startCapture(t, b, pageURL)
+	waitInstruction(t, b, "HEAD_UP", 15*time.Second)
+
+	if got := evalString(b, `getComputedStyle(document.getElementById("preview")).transform`); got != "matrix(-1, 0, 0, 1, 0, 0)" {
+		t.Errorf("preview transform = %q; want the mirror scaleX(-1)", got)
+	}
+	if got := evalString(b, `String(document.getElementById("preview").videoWidth)`); got != "640" {
+		t.Errorf("preview video width = %s; want the clip's 640", got)
+	}
+	if got := evalString(b, `document.getElementById("step").textContent`); got != "Step 1 of 2" {
+		t.Errorf("step = %q", got)
+	}
+	if got, want := evalString(b, `document.getElementById("live-region").textContent`), b.Text(id("instruction")); got != want {
+		t.Errorf("live region says %q; want the instruction %q", got, want)
+	}
+	if got := evalString(b, `document.getElementById("live-region").getAttribute("aria-live")`); got != "polite" {
+		t.Errorf("live region aria-live = %q", got)
+	}
+	shots(t, b, "live")
+	axeScan(t, b, "live")
+
+	b.MustRun("cancel", chromedp.Click(chromedp.CSS(id("btn-cancel"))))
+	if err := b.Run(10*time.Second, chromedp.WaitVisible(chromedp.CSS(id("shop-back")))); err != nil {
+		t.Fatalf("cancel did not reach cancel_url: %v (at %s)", err, b.Location())
+	}
+	if got, want := b.Location(), s.shop+"/back?sid="+sid; got != want {
+		t.Errorf("after cancel at %s; want %s", got, want)
+	}
+	if _, out := s.apiCall("GET", "/face/v1/active-liveness-sessions/"+sid, nil); out["status"] != "CANCELED" {
+		t.Errorf("after cancel the API says %v; want CANCELED", out["status"])
+	}
+	noProblems(t, b)
+}
+
+// TestFlowClosing: the integrator revokes one session and another expires
+// while the user is on the live screen; each page shows its closing screen.
+func TestFlowClosing(t *testing.T) {
+	s := newStack(t, stackOptions{real: true})
+	clip := facegenClip(t, clipNeutral)
+	for _, tc := range []struct {
+		name, screen string
+		end          func(sid string)
+	}{
+		{"revoked", "screen-revoked", func(sid string) {
+			if code, out := s.apiCall("DELETE", "/face/v1/active-liveness-sessions/"+sid, nil); code/100 != 2 {
+				t.Fatalf("revoke: %d %v", code, out)
+			}
+		}},
+		{"expired", "screen-expired", func(string) { s.clock.Advance(61 * time.Second) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sid, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_DOWN"}, "expires_in_seconds": 60})
+			b := openBrowser(t, clipCamera, clip)
+			startCapture(t, b, pageURL)
+			waitInstruction(t, b, "HEAD_DOWN", 15*time.Second)
+			tc.end(sid)
+			waitScreen(t, b, tc.screen, 10*time.Second)
+			if got := focusedScreen(t, b); got != tc.name {
+				t.Errorf("focus: %s", got)
+			}
+			if on := evalString(b, `String(!!document.getElementById("preview").srcObject)`); on != "false" {
+				t.Error("the camera is still on after the session ended")
+			}
+			if b.Run(time.Second, chromedp.WaitVisible(chromedp.CSS(id("btn-cancel")))) == nil {
+				t.Error("an ended session still offers Cancel")
+			}
+			shots(t, b, "closing-"+tc.name)
+			axeScan(t, b, "closing "+tc.name)
+			noProblems(t, b)
+		})
+	}
+}

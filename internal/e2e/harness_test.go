@@ -1,0 +1,433 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/livegate/livegate/internal/api"
+	"github.com/livegate/livegate/internal/browsertest"
+	"github.com/livegate/livegate/internal/capture"
+	"github.com/livegate/livegate/internal/capture/engine"
+	"github.com/livegate/livegate/internal/capture/live"
+	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/session/memstore"
+	"github.com/livegate/livegate/internal/web"
+)
+
+const apiKey = "e2e_0123456789abcdef0123"
+
+var id = browsertest.TestID
+
+// clock is time.Now plus an offset the test can move forward, shared by
+// the store, the API, the pages and the live capture, so that a session
+// can expire without waiting.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+// stack is one livegate (API, pages, live capture) on 127.0.0.1 and an
+// integrator's site on localhost: two origins, as in production.
+type stack struct {
+	t     *testing.T
+	base  string // livegate: http://127.0.0.1:PORT
+	shop  string // the integrator: http://localhost:PORT
+	clock *clock
+	svc   *live.Service // nil when the stack has no real live capture
+}
+
+// stackOptions choose the live capture behind the pages: the real one
+// (models, pion on loopback), or a stand-in for tests of screens that
+// never reach the server's media.
+type stackOptions struct {
+	real bool
+	// fake is used when real is false: the pages' Config.Live.
+	fake web.Live
+	// grace is the live service's reconnect grace (default 5 s).
+	grace time.Duration
+}
+
+var (
+	enginesOnce sync.Once
+	engines     *engine.Factory
+	enginesErr  error
+)
+
+// sharedEngines loads the models once for the whole package.
+func sharedEngines(t *testing.T) *engine.Factory {
+	t.Helper()
+	enginesOnce.Do(func() {
+		m := facegen.DefaultModels()
+		engines, enginesErr = engine.New(m.YuNet, m.Landmarks, runtime.GOMAXPROCS(0))
+	})
+	if enginesErr != nil {
+		t.Fatalf("gesture engine models: %v", enginesErr)
+	}
+	return engines
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if engines != nil {
+		_ = engines.Close()
+	}
+	os.Exit(code)
+}
+
+func newStack(t *testing.T, o stackOptions) *stack {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	if os.Getenv("E2E_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	clk := &clock{}
+	store := memstore.New(memstore.WithClock(clk.Now), memstore.WithSweepInterval(0))
+	t.Cleanup(func() { _ = store.Close() })
+
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://127.0.0.1:" + strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
+	s := &stack{t: t, base: base, clock: clk}
+
+	var pagesLive web.Live = o.fake
+	if o.real {
+		capi, err := capture.NewAPI(capture.NewConfig(capture.WithLoopback(true), capture.WithLogger(log)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := live.New(live.Config{
+			Store:   store,
+			API:     capi,
+			Engines: sharedEngines(t),
+			Grace:   o.grace,
+			Now:     clk.Now,
+			Logger:  log,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := svc.Shutdown(ctx); err != nil {
+				t.Errorf("live capture shutdown: %v", err)
+			}
+			_ = capi.Close()
+		})
+		s.svc = svc
+		pagesLive = liveCapture{svc}
+	}
+
+	apiHandler, err := api.New(api.Config{
+		Store: store, Keys: []api.Key{{Secret: apiKey}}, PublicURL: base, Now: clk.Now, Logger: log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := web.DeriveCookieKeys("e2e-cookie-secret-0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := web.New(web.Config{
+		Store: store, Now: clk.Now, Logger: log, CookieKeys: keys, PublicURL: base, Live: pagesLive,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/face/", apiHandler)
+	mux.Handle("/s/", pages)
+	mux.Handle("/static/", pages)
+	srv.Config.Handler = mux
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!DOCTYPE html><html lang="en"><head><title>Shop</title></head><body><h1 data-testid="shop-%s">Back at the shop</h1></body></html>`,
+			strings.Trim(r.URL.Path, "/"))
+	}))
+	t.Cleanup(shop.Close)
+	s.shop = strings.Replace(shop.URL, "127.0.0.1", "localhost", 1)
+	return s
+}
+
+// liveCapture is the real live capture as the pages see it, as
+// cmd/server wires it.
+type liveCapture struct{ svc *live.Service }
+
+var (
+	_ web.Live      = liveCapture{}
+	_ web.Signaller = liveCapture{}
+)
+
+func (l liveCapture) ICEServers() []web.ICEServer {
+	var out []web.ICEServer
+	for _, s := range l.svc.ICEServers() {
+		out = append(out, web.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
+	return out
+}
+
+func (l liveCapture) Offer(ctx context.Context, r web.OfferRequest) (string, error) {
+	return l.svc.Offer(ctx, live.OfferRequest{
+		SID: r.SID, Browser: r.BrowserDigest, SDP: r.SDP, ClientIP: r.ClientIP, UserAgent: r.UserAgent,
+	})
+}
+
+func (l liveCapture) Hangup(ctx context.Context, sid, browser string) error {
+	return l.svc.Hangup(ctx, sid, browser)
+}
+
+// apiCall sends one request to the REST API and decodes the JSON answer.
+func (s *stack) apiCall(method, path string, body any) (int, map[string]any) {
+	s.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, s.base+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("x-api-key", apiKey)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var out map[string]any
+	if len(raw) > 0 && json.Unmarshal(raw, &out) != nil {
+		// The audit trail may be an array: keep it under "entries".
+		var arr []any
+		if json.Unmarshal(raw, &arr) != nil {
+			s.t.Fatalf("%s %s: not JSON: %s", method, path, raw)
+		}
+		out = map[string]any{"entries": arr}
+	}
+	return res.StatusCode, out
+}
+
+// session creates an active session through the API; extra fields are
+// added to the body. It returns the sid and the end user's URL.
+func (s *stack) session(extra map[string]any) (sid, pageURL string) {
+	s.t.Helper()
+	body := map[string]any{
+		"success_url": s.shop + "/done?order=7",
+		"cancel_url":  s.shop + "/back",
+	}
+	for k, v := range extra {
+		body[k] = v
+	}
+	code, out := s.apiCall("POST", "/face/v1/active-liveness-sessions", body)
+	if code != http.StatusOK {
+		s.t.Fatalf("create session: %d %v", code, out)
+	}
+	sid, _ = out["sid"].(string)
+	pageURL, _ = out["url"].(string)
+	if sid == "" || !strings.HasPrefix(pageURL, s.base+"/s/") {
+		s.t.Fatalf("create session: %v", out)
+	}
+	return sid, pageURL
+}
+
+// browserOpt names a way to start Chromium for a test.
+type camera int
+
+const (
+	noCamera      camera = iota // fake UI allows, no device at all
+	deniedCamera                // a fake device, permission denied
+	clipCamera                  // a fake device playing a y4m clip, allowed
+	defaultCamera               // Chromium's own fake camera pattern, allowed
+)
+
+// openBrowser starts Chromium with the camera setup asked; clip is the y4m
+// file for clipCamera. extra flags are appended.
+func openBrowser(t *testing.T, cam camera, clip string, extra ...browsertest.Option) *browsertest.Browser {
+	t.Helper()
+	var opts []browsertest.Option
+	switch cam {
+	case noCamera:
+		opts = append(opts, browsertest.Flag("use-fake-ui-for-media-stream", true))
+	case deniedCamera:
+		opts = append(opts, browsertest.Flag("use-fake-device-for-media-stream", true))
+	case clipCamera:
+		opts = append(opts,
+			browsertest.Flag("use-fake-ui-for-media-stream", true),
+			browsertest.Flag("use-fake-device-for-media-stream", true),
+			browsertest.Flag("use-file-for-fake-video-capture", clip))
+	case defaultCamera:
+		opts = append(opts,
+			browsertest.Flag("use-fake-ui-for-media-stream", true),
+			browsertest.Flag("use-fake-device-for-media-stream", true))
+	}
+	opts = append(opts, browsertest.Flag("autoplay-policy", "no-user-gesture-required"))
+	return browsertest.New(t, append(opts, extra...)...)
+}
+
+// beforeEachDocument runs src in every document before its own scripts,
+// through DevTools (so the page's CSP does not apply): the tests' stand-in
+// for a browser that lacks a feature.
+func beforeEachDocument(t *testing.T, b *browsertest.Browser, src string) {
+	t.Helper()
+	err := b.Run(0, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument,
+			page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("add script: %v", err)
+	}
+}
+
+// startCapture opens the consent page and presses Start.
+func startCapture(t *testing.T, b *browsertest.Browser, pageURL string) {
+	t.Helper()
+	b.MustRun("open the consent page and press Start",
+		chromedp.Navigate(pageURL),
+		chromedp.WaitVisible(chromedp.CSS(id("btn-start"))),
+		chromedp.Click(chromedp.CSS(id("btn-start"))),
+		chromedp.WaitVisible(chromedp.CSS(id("screen-capture"))),
+	)
+}
+
+// waitScreen waits until the capture screen shows screen (a data-testid).
+func waitScreen(t *testing.T, b *browsertest.Browser, screen string, timeout time.Duration) {
+	t.Helper()
+	if err := b.Run(timeout, chromedp.WaitVisible(chromedp.CSS(id(screen)))); err != nil {
+		state := evalString(b, `(document.getElementById("capture") || document.body).dataset.state || ""`)
+		t.Fatalf("waiting for %s: %v (capture state %q, page %s)", screen, err, state, b.Location())
+	}
+}
+
+func evalString(b *browsertest.Browser, expr string) string {
+	s, err := chromedp.Run(b.Context(), chromedp.Evaluate[string](expr))
+	if err != nil {
+		return "(" + err.Error() + ")"
+	}
+	return s
+}
+
+// focusedScreen reports the screen whose heading has the focus.
+func focusedScreen(t *testing.T, b *browsertest.Browser) string {
+	t.Helper()
+	return evalString(b, `(() => { const a = document.activeElement; const s = a && a.closest("[data-screen]");
+		return a && a.tagName === "H1" && s ? s.dataset.screen : "(focus on " + (a ? a.tagName : "nothing") + ")"; })()`)
+}
+
+// shots saves the current screen at phone and desktop sizes.
+func shots(t *testing.T, b *browsertest.Browser, name string) {
+	t.Helper()
+	dir := browsertest.OutDir(t)
+	b.Screenshot(dir, name+"-390x844.png", 390, 844, false)
+	b.Screenshot(dir, name+"-1280x800.png", 1280, 800, false)
+}
+
+var (
+	axeOnce sync.Once
+	axeSrc  string
+	axeErr  error
+)
+
+// axeScan runs axe-core on the page as it is now and fails the test on
+// serious or critical violations. axe is evaluated through DevTools, so the
+// page's CSP stays as it is.
+func axeScan(t *testing.T, b *browsertest.Browser, what string) {
+	t.Helper()
+	axeOnce.Do(func() {
+		var raw []byte
+		raw, axeErr = os.ReadFile(filepath.Join("..", "..", "test", "a11y", "node_modules", "axe-core", "axe.min.js"))
+		axeSrc = string(raw)
+	})
+	if axeErr != nil {
+		t.Fatalf("axe-core is needed for the accessibility scan (%v): run `npm ci --prefix test/a11y`", axeErr)
+	}
+	type violation struct {
+		ID     string   `json:"id"`
+		Impact string   `json:"impact"`
+		Help   string   `json:"help"`
+		Nodes  []string `json:"nodes"`
+	}
+	var found []violation
+	err := b.Run(30*time.Second,
+		chromedp.Evaluate[chromedp.Void](axeSrc),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			v, err := chromedp.Evaluate[[]violation](`axe.run(document, {resultTypes: ["violations"]}).then(r =>
+				r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+				 .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html.slice(0, 160))})))`,
+				chromedp.EvalAwaitPromise)(ctx, tg)
+			found = v
+			return err
+		}))
+	if err != nil {
+		t.Fatalf("axe on %s: %v", what, err)
+	}
+	for _, v := range found {
+		t.Errorf("axe, %s: %s (%s): %s\n  %s", what, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+	}
+}
+
+// noProblems fails on console errors, warnings and CSP violations, except
+// lines containing one of the expected strings.
+func noProblems(t *testing.T, b *browsertest.Browser, expected ...string) {
+	t.Helper()
+next:
+	for _, p := range b.Problems() {
+		for _, e := range expected {
+			if strings.Contains(p, e) {
+				continue next
+			}
+		}
+		t.Errorf("browser problem: %s", p)
+	}
+}
+
+// facegenClip renders (once, cached) a clip of script for the fake camera.
+func facegenClip(t *testing.T, script string) string {
+	t.Helper()
+	face, err := facegen.TestFace("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The parameters of internal/capture/live's tests, so the cache serves both.
+	c, err := facegen.Cached("", facegen.Params{Face: face, Script: script, Width: 640, Height: 480, FPS: 15, Seed: 3, NoBlinks: true})
+	if err != nil {
+		t.Fatalf("facegen %q: %v", script, err)
+	}
+	return c.Video
+}
