@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -221,6 +222,21 @@ func TestFlowLiveScreenAndCancel(t *testing.T) {
 	shots(t, b, "live")
 	axeScan(t, b, "live")
 
+	// With reduced motion the gesture glyph holds its pose instead of moving.
+	glyph := `(() => { const f = getComputedStyle(document.querySelector(".glyph-features")); return f.animationName + " " + f.transform; })()`
+	if got := evalString(b, glyph); !strings.HasPrefix(got, "g-up ") {
+		t.Errorf("glyph for HEAD_UP: %q; want the g-up animation", got)
+	}
+	b.MustRun("prefer reduced motion", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}},
+		})
+		return err
+	}))
+	if got := evalString(b, glyph); got != "none matrix(1, 0, 0, 1, 0, -6)" {
+		t.Errorf("glyph for HEAD_UP with reduced motion: %q; want no animation and the head up", got)
+	}
+
 	b.MustRun("cancel", chromedp.Click(chromedp.CSS(id("btn-cancel"))))
 	if err := b.Run(10*time.Second, chromedp.WaitVisible(chromedp.CSS(id("shop-back")))); err != nil {
 		t.Fatalf("cancel did not reach cancel_url: %v (at %s)", err, b.Location())
@@ -271,4 +287,32 @@ func TestFlowClosing(t *testing.T) {
 			noProblems(t, b)
 		})
 	}
+}
+
+// TestFlowReplaced: the same browser opens the capture in a second tab,
+// which takes the session over; the first tab says where it went.
+func TestFlowReplaced(t *testing.T) {
+	s := newStack(t, stackOptions{real: true})
+	_, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_DOWN"}})
+	b := openBrowser(t, clipCamera, facegenClip(t, clipNeutral))
+	startCapture(t, b, pageURL)
+	waitInstruction(t, b, "HEAD_DOWN", 15*time.Second)
+
+	tab, closeTab := chromedp.NewContext(b.Context())
+	defer closeTab()
+	if err := chromedp.Do(tab, chromedp.Navigate(pageURL+"/capture")); err != nil {
+		t.Fatalf("second tab: %v", err)
+	}
+	waitScreen(t, b, "screen-replaced", 15*time.Second)
+	ctx, cancel := context.WithTimeout(tab, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#capture[data-gesture="HEAD_DOWN"] `+id("instruction")))); err != nil {
+		t.Errorf("the second tab did not take over: %v", err)
+	}
+	if on := evalString(b, `String(!!document.getElementById("preview").srcObject)`); on != "false" {
+		t.Error("the replaced tab keeps the camera on")
+	}
+	shots(t, b, "closing-replaced")
+	axeScan(t, b, "closing replaced")
+	noProblems(t, b)
 }

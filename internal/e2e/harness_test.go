@@ -350,11 +350,27 @@ func focusedScreen(t *testing.T, b *browsertest.Browser) string {
 		return a && a.tagName === "H1" && s ? s.dataset.screen : "(focus on " + (a ? a.tagName : "nothing") + ")"; })()`)
 }
 
-// shots saves the current screen at phone and desktop sizes.
+// shots saves the current screen at phone and desktop sizes, and checks
+// that it fits the narrowest phone (360 px) and a desktop window at 200 %
+// zoom (1280×800 seen as 640×400 CSS pixels) without scrolling sideways.
 func shots(t *testing.T, b *browsertest.Browser, name string) {
 	t.Helper()
 	dir := browsertest.OutDir(t)
 	b.Screenshot(dir, name+"-390x844.png", 390, 844, false)
+	for _, vp := range []struct {
+		what string
+		w, h int64
+		opts []chromedp.EmulateViewportOption
+	}{
+		{"360 px portrait", 360, 740, []chromedp.EmulateViewportOption{chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait, chromedp.EmulateScale(2)}},
+		{"200 % zoom", 640, 400, []chromedp.EmulateViewportOption{chromedp.EmulateScale(2)}},
+	} {
+		b.MustRun("viewport "+vp.what, chromedp.EmulateViewport(vp.w, vp.h, vp.opts...))
+		if got := evalString(b, `String(document.documentElement.scrollWidth - document.documentElement.clientWidth)`); got != "0" {
+			t.Errorf("%s at %s: the page scrolls sideways by %s px", name, vp.what, got)
+		}
+	}
+	b.Screenshot(dir, name+"-zoom200.png", 640, 400, true)
 	b.Screenshot(dir, name+"-1280x800.png", 1280, 800, false)
 }
 

@@ -57,14 +57,23 @@ func TestCameraDenied(t *testing.T) {
 	shots(t, b, "denied")
 	axeScan(t, b, "denied")
 
-	// Try again asks again; still denied, still this screen, never a dead end.
-	b.MustRun("try again", chromedp.Click(chromedp.CSS(id("screen-denied")+" "+id("btn-retry-camera"))))
+	// With the keyboard alone: Tab from the heading reaches Try again,
+	// which asks again (still denied: the same screen, focus on its
+	// heading again), then Cancel, which goes back to the integrator.
+	b.MustRun("tab to Try again", chromedp.KeyEvent("\t"))
+	if got := evalString(b, `document.activeElement.dataset.testid || document.activeElement.tagName`); got != "btn-retry-camera" {
+		t.Errorf("Tab from the heading focused %s; want Try again", got)
+	}
+	b.MustRun("try again", chromedp.KeyEvent("\r"))
 	waitScreen(t, b, "screen-denied", 10*time.Second)
-
-	// Cancel is there and goes back to the integrator with the sid.
-	b.MustRun("cancel",
-		chromedp.Click(chromedp.CSS(id("btn-cancel"))),
-		chromedp.WaitVisible(chromedp.CSS(id("shop-back"))))
+	if got := focusedScreen(t, b); got != "denied" {
+		t.Errorf("focus after trying again: %s", got)
+	}
+	b.MustRun("tab to Cancel", chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"))
+	if got := evalString(b, `document.activeElement.dataset.testid || document.activeElement.tagName`); got != "btn-cancel" {
+		t.Errorf("second Tab focused %s; want Cancel", got)
+	}
+	b.MustRun("cancel", chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(id("shop-back"))))
 	if got, want := b.Location(), s.shop+"/back?sid="+sid; got != want {
 		t.Errorf("after cancel at %s; want %s", got, want)
 	}
@@ -133,6 +142,9 @@ func TestInAppBrowser(t *testing.T) {
 	if want := s.base + "/s/" + sid; link != want {
 		t.Errorf("link to copy = %q; want %q", link, want)
 	}
+	b.MustRun("copy the link",
+		chromedp.Click(chromedp.CSS(id("screen-in-app")+" "+id("btn-copy"))),
+		chromedp.Poll[chromedp.Void](`document.getElementById("live-region").textContent === "Link copied"`))
 	shots(t, b, "in-app")
 	axeScan(t, b, "in-app browser")
 	noProblems(t, b)
