@@ -20,7 +20,7 @@ import (
 // web.Signaller.
 type liveCapture struct {
 	api     *capture.API
-	engines *engine.Factory
+	engines *engine.Async
 	svc     *live.Service
 }
 
@@ -56,11 +56,14 @@ func openLive(cfg *config, store session.Store, reg prometheus.Registerer, log *
 	if err != nil {
 		return nil, fmt.Errorf("live capture: %w", err)
 	}
-	engines, err := engine.New(cfg.YuNetModel, cfg.LandmarkModel, cores)
-	if err != nil {
-		api.Close()
-		return nil, fmt.Errorf("live capture: %w", err)
-	}
+	// The models load in the background; the first offer waits for them,
+	// and a model that fails to load is logged and fails every offer.
+	engines := engine.NewAsync(cfg.YuNetModel, cfg.LandmarkModel, cores)
+	go func() {
+		if err := engines.Wait(); err != nil {
+			log.Error("live capture: loading the models failed; offers will fail", "err", err)
+		}
+	}()
 	svc, err := live.New(live.Config{
 		Store:           store,
 		API:             api,

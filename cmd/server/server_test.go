@@ -202,6 +202,18 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 		{map[string]string{"LIVEGATE_CREATE_RATE": "-1"}, "LIVEGATE_CREATE_RATE"},
 		{map[string]string{"LIVEGATE_CREATE_BURST": "0"}, "LIVEGATE_CREATE_BURST"},
 		{map[string]string{"LIVEGATE_FRAME_ANCESTORS": "'self'; script-src *"}, "LIVEGATE_FRAME_ANCESTORS"},
+		{map[string]string{"LIVEGATE_ICE_SERVERS": "http://stun.example.com"}, "LIVEGATE_ICE_SERVERS"},
+		{map[string]string{"LIVEGATE_ICE_SERVERS": "turn:turn.example.com:3478"}, "LIVEGATE_ICE_SERVERS"},
+		{map[string]string{"LIVEGATE_UDP_PORT": "70000"}, "LIVEGATE_UDP_PORT"},
+		{map[string]string{"LIVEGATE_UDP_PORTS": "50100-50000"}, "LIVEGATE_UDP_PORTS"},
+		{map[string]string{"LIVEGATE_UDP_PORT": "50000", "LIVEGATE_UDP_PORTS": "50000-50100"}, "LIVEGATE_UDP_PORTS"},
+		{map[string]string{"LIVEGATE_NAT_1TO1_IPS": "203.0.113.7,not-an-ip"}, "LIVEGATE_NAT_1TO1_IPS"},
+		{map[string]string{"LIVEGATE_ICE_TCP_PORT": "x"}, "LIVEGATE_ICE_TCP_PORT"},
+		{map[string]string{"LIVEGATE_MAX_LIVE": "0"}, "LIVEGATE_MAX_LIVE"},
+		{map[string]string{"LIVEGATE_ANALYSIS_FPS": "0"}, "LIVEGATE_ANALYSIS_FPS"},
+		{map[string]string{"LIVEGATE_LANDMARK_MODEL": "/nonexistent/model.dat"}, "LIVEGATE_LANDMARK_MODEL"},
+		{map[string]string{"LIVEGATE_YUNET_MODEL": "/nonexistent/yunet.onnx"}, "LIVEGATE_YUNET_MODEL"},
+		{map[string]string{"LIVEGATE_CONNECTION_LIMIT": "1s"}, "LIVEGATE_CONNECTION_LIMIT"},
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer

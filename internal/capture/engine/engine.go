@@ -117,6 +117,61 @@ func (f *Factory) NewEngine() (live.Engine, error) {
 	return gesture.NewEngine(&pooled{f: f}, pred, f.opts...), nil
 }
 
+// Async is a Factory loaded in the background, so that a server starts
+// serving at once (the landmark model takes a fraction of a second to
+// read, many seconds under the race detector). NewEngine waits for the
+// load; a failed load fails every NewEngine.
+type Async struct {
+	done chan struct{}
+	f    *Factory
+	err  error
+}
+
+var _ live.EngineFactory = (*Async)(nil)
+
+// NewAsync starts loading the models as New does.
+func NewAsync(yunetPath, landmarkPath string, detectors int, opts ...gesture.EngineOption) *Async {
+	a := &Async{done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		a.f, a.err = New(yunetPath, landmarkPath, detectors, opts...)
+	}()
+	return a
+}
+
+// Wait blocks until the models are loaded and returns the load's error.
+func (a *Async) Wait() error {
+	<-a.done
+	return a.err
+}
+
+// NewEngine waits for the models, then makes an engine.
+func (a *Async) NewEngine() (live.Engine, error) {
+	if err := a.Wait(); err != nil {
+		return nil, err
+	}
+	return a.f.NewEngine()
+}
+
+// Close frees the detectors; when the load is still running it returns at
+// once and the detectors are freed as soon as the load ends.
+func (a *Async) Close() error {
+	select {
+	case <-a.done:
+		if a.err != nil {
+			return nil
+		}
+		return a.f.Close()
+	default:
+		go func() {
+			if a.Wait() == nil {
+				a.f.Close()
+			}
+		}()
+		return nil
+	}
+}
+
 // Close frees the detectors. Engines must not be used afterwards.
 func (f *Factory) Close() error {
 	f.mu.Lock()
