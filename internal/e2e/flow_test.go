@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/livegate/livegate/internal/browsertest"
+	"github.com/livegate/livegate/internal/facegen"
 )
 
 // These tests run the whole flow: Chromium's fake camera plays a facegen
@@ -314,5 +315,23 @@ func TestFlowReplaced(t *testing.T) {
 	}
 	shots(t, b, "closing-replaced")
 	axeScan(t, b, "closing replaced")
+	noProblems(t, b)
+}
+
+// TestFlowHint: in a dark room the engine asks for more light, and the page
+// shows it over the preview and says it in the live region.
+func TestFlowHint(t *testing.T) {
+	s := newStack(t, stackOptions{real: true})
+	_, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_LEFT"}})
+	b := openBrowser(t, clipCamera, facegenClip(t, clipNeutral, facegen.LightDark))
+	startCapture(t, b, pageURL)
+	want := "Find a place with more light"
+	if err := b.Run(15*time.Second, chromedp.Poll[chromedp.Void](fmt.Sprintf(
+		`(() => { const h = document.getElementById("hint");
+			return !h.hidden && h.textContent === %[1]q && document.getElementById("live-region").textContent === %[1]q; })()`, want))); err != nil {
+		t.Fatalf("no %q hint shown and spoken: %v (hint %q, live region %q)", want, err,
+			evalString(b, `document.getElementById("hint").textContent`), evalString(b, `document.getElementById("live-region").textContent`))
+	}
+	shots(t, b, "hint")
 	noProblems(t, b)
 }

@@ -433,15 +433,20 @@ next:
 	}
 }
 
-// facegenClip renders (once, cached) a clip of script for the fake camera.
-func facegenClip(t *testing.T, script string) string {
+// facegenClip renders (once, cached) a clip of script for the fake camera;
+// light is "" (normal) or a facegen light.
+func facegenClip(t *testing.T, script string, light ...string) string {
 	t.Helper()
 	face, err := facegen.TestFace("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The parameters of internal/capture/live's tests, so the cache serves both.
-	c, err := facegen.Cached("", facegen.Params{Face: face, Script: script, Width: 640, Height: 480, FPS: 15, Seed: 3, NoBlinks: true})
+	p := facegen.Params{Face: face, Script: script, Width: 640, Height: 480, FPS: 15, Seed: 3, NoBlinks: true}
+	if len(light) > 0 {
+		p.Light = light[0]
+	}
+	c, err := facegen.Cached("", p)
 	if err != nil {
 		t.Fatalf("facegen %q: %v", script, err)
 	}
