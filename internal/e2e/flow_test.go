@@ -335,3 +335,34 @@ func TestFlowHint(t *testing.T) {
 	shots(t, b, "hint")
 	noProblems(t, b)
 }
+
+// TestFlowShutdown: the server shuts down while the user is on the live
+// screen. The page says so, the attempt is handed back (not counted), and
+// Try again, answered by a server that takes no more connections, ends on
+// the connection-failed screen with its own retry.
+func TestFlowShutdown(t *testing.T) {
+	s := newStack(t, stackOptions{real: true})
+	sid, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_DOWN"}})
+	b := openBrowser(t, clipCamera, facegenClip(t, clipNeutral))
+	startCapture(t, b, pageURL)
+	waitInstruction(t, b, "HEAD_DOWN", 15*time.Second)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.svc.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	waitScreen(t, b, "screen-shutdown", 10*time.Second)
+	if got := focusedScreen(t, b); got != "shutdown" {
+		t.Errorf("focus: %s", got)
+	}
+	shots(t, b, "closing-shutdown")
+	axeScan(t, b, "closing shutdown")
+	_, audit := s.apiCall("GET", "/face/v1/active-liveness-sessions/"+sid+"/audit", nil)
+	if !strings.Contains(jsonText(audit), `"outcome":"handed_back"`) {
+		t.Errorf("the attempt cut short by the shutdown was not handed back:\n%s", jsonText(audit))
+	}
+	b.MustRun("try again", chromedp.Click(chromedp.CSS(id("screen-shutdown")+" "+id("btn-reconnect"))))
+	waitScreen(t, b, "screen-connection-failed", 15*time.Second)
+	noProblems(t, b, "status of 503")
+}
