@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/web/templates"
 )
 
@@ -24,7 +25,8 @@ func (h *Handler) serveCapture(w http.ResponseWriter, r *http.Request) {
 // a live capture service it serves the capture screen, which capture.js
 // drives: camera permission, mirrored preview, WebRTC to POST
 // /s/{sid}/offer and the data-channel protocol of docs/protocol.md. Without
-// one, it says plainly that the camera step is not available and offers
+// one (or for a session without gestures), it says plainly that the camera
+// step is not available and offers
 // the way back; that answers 200, since the page works as this version
 // intends and an error status would put an error in the browser's console.
 func (h *Handler) captureStep(w http.ResponseWriter, r *http.Request, c claimed) {
@@ -32,7 +34,10 @@ func (h *Handler) captureStep(w http.ResponseWriter, r *http.Request, c claimed)
 	if c.s.CancelURL != "" {
 		cancel = &templates.CancelForm{Action: "/s/" + c.s.ID + "/cancel", CSRFToken: c.browser.CSRFToken}
 	}
-	if h.live == nil {
+	// The live capture asks for gestures: a passive session (one selfie)
+	// has none to ask, and gets the same plain screen as a server without
+	// live capture rather than a camera that leads nowhere.
+	if h.live == nil || c.s.Kind != session.KindActive || len(c.s.Gestures) == 0 {
 		h.message(w, r, http.StatusOK, c.msg, h.csp(c.s), templates.MessageView{
 			TestID: "screen-capture-unavailable",
 			Icon:   "icon-camera-off",

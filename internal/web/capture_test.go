@@ -108,3 +108,17 @@ func TestCaptureStringsAreTranslated(t *testing.T) {
 		t.Errorf("lang = %q", got)
 	}
 }
+
+// TestPassiveSessionGetsNoCamera: the live capture asks for gestures, so a
+// passive session is told plainly that the camera step is not available.
+func TestPassiveSessionGetsNoCamera(t *testing.T) {
+	e := newEnv(t, web.Config{Live: fakeLive{}})
+	s, err := session.New(session.Params{Kind: session.KindPassive, SuccessURL: "https://shop.example/done"}, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.Create(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	e.browser().get("/s/"+s.ID+"/capture").wantScreen(t, http.StatusOK, "screen-capture-unavailable")
+}

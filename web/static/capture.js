@@ -64,6 +64,7 @@
   let cancelTimer = 0;
   let lastSaid = "";
   let firstInstruction = true;
+  let total = 0; // gestures in this attempt, from the last instruction
 
   function say(message) {
     if (liveRegion && message && message !== lastSaid) {
@@ -367,6 +368,7 @@
     clearHint();
     setRing(0);
     glyph.dataset.gesture = m.gesture;
+    total = m.total;
     stepEl.textContent = text("step_of", { n: m.index + 1, total: m.total });
     instructionEl.textContent = words;
     root.dataset.gesture = m.gesture;
@@ -474,6 +476,9 @@
         break;
       case "matched":
         setRing(1);
+        if (total > 0) {
+          overall.value = Math.round(((m.index + 1) / total) * 100);
+        }
         say(text("matched"));
         break;
       case "attempt_failed":
@@ -487,8 +492,10 @@
           // The session goes on: the user may connect again.
           closePeer();
           show(CLOSING[m.reason]);
+        } else if (CLOSING[m.reason]) {
+          end(CLOSING[m.reason]);
         } else {
-          end(CLOSING[m.reason] || "connection-failed");
+          connectionFailed(); // a reason this page does not know: offer a retry
         }
         break;
       default:
