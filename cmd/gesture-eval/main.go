@@ -323,8 +323,8 @@ func round(v float64) float64 { return math.Round(v*10000) / 10000 }
 
 func roundSignals(s gesture.Signals) gesture.Signals {
 	for _, p := range []*float64{&s.Yaw, &s.Pitch, &s.Roll, &s.DYaw, &s.DPitch, &s.EyeLeft, &s.EyeRight,
-		&s.Mouth, &s.Score, &s.HoldMS, &s.Planar, &s.PlanarFloor, &s.Parallax, &s.ParallaxFloor,
-		&s.Quality.FaceWidth, &s.Quality.Brightness, &s.Quality.Sharpness} {
+		&s.Mouth, &s.ClosedLeft, &s.ClosedRight, &s.Score, &s.HoldMS, &s.Planar, &s.PlanarFloor, &s.Parallax, &s.ParallaxFloor,
+		&s.Quality.FaceWidth, &s.Quality.Brightness, &s.Quality.Sharpness, &s.Quality.LineRatio} {
 		*p = round(*p)
 	}
 	return s
