@@ -36,11 +36,11 @@ var (
 func realEngine(t testing.TB) *gesture.Engine {
 	t.Helper()
 	if _, err := os.Stat(yunetModel); err != nil {
-		t.Skipf("YuNet model: %v", err)
+		t.Fatalf("YuNet model: %v (it is committed under models/yunet)", err)
 	}
 	modelOnce.Do(func() { lmModel, lmErr = landmarks.Load(landmarks.DefaultModelPath) })
 	if lmErr != nil {
-		t.Skipf("landmark model: %v", lmErr)
+		t.Fatalf("landmark model: %v; run `make test` (installs Debian's libdlib-data) or set LIVEGATE_LANDMARK_MODEL", lmErr)
 	}
 	det, err := vision.NewDetector(yunetModel)
 	if err != nil {
@@ -92,7 +92,7 @@ func photos(t testing.TB) []string {
 		ps = append(ps, filepath.Join(strings.TrimSpace(string(out)), "images", "face.jpg"))
 	}
 	if len(ps) == 0 {
-		t.Skip("no face photos")
+		t.Fatal("no face photos in testdata/faces")
 	}
 	return ps
 }
@@ -242,7 +242,7 @@ func BenchmarkEngineProcessReal(b *testing.B) {
 		b.Run(name+"/yunet-detect-only", func(b *testing.B) {
 			det, err := vision.NewDetector(yunetModel)
 			if err != nil {
-				b.Skip(err)
+				b.Fatal(err)
 			}
 			defer det.Close()
 			var buf []vision.Face
