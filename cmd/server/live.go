@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -37,6 +38,12 @@ func openLive(cfg *config, store session.Store, reg prometheus.Registerer, log *
 		capture.WithScheduler(capture.NewScheduler(cores, cfg.AnalysisFPS)),
 		capture.WithLoopback(cfg.Loopback),
 		capture.WithLogger(log),
+		// A page that vanishes without closing (a killed tab, a lost
+		// network) is noticed in about 9 s (3 s to disconnected, 6 s more
+		// to failed; pion's defaults take 30 s), then its attempt waits
+		// the grace for a reconnection: measured 14 s from kill -9 of
+		// livegate-client to connection_lost.
+		capture.WithICETimeouts(3*time.Second, 6*time.Second),
 	}
 	for _, s := range cfg.ICEServers {
 		opts = append(opts, capture.WithICEServer(s.URLs, s.Username, s.Credential))

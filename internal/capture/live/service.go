@@ -399,13 +399,17 @@ func (s *Service) connEnded(c *conn) {
 	s.ended.FramesSkipped += st.FramesSkipped
 	s.ended.DecodeErrors += st.DecodeErrors
 	e := c.e
+	handBack := 0
 	if e != nil && e.conn == c {
 		e.conn = nil
 		switch {
 		case e.attempt == 0:
 			delete(s.entries, e.sid)
 		case s.closed:
-			// Shutdown hands the attempt back through this connection.
+			// The connection ended on its own while the server shuts
+			// down: its attempt is handed back here.
+			handBack, e.attempt = e.attempt, 0
+			delete(s.entries, e.sid)
 		default:
 			n := e.attempt
 			e.lost = c.partial
@@ -415,6 +419,9 @@ func (s *Service) connEnded(c *conn) {
 	}
 	s.mu.Unlock()
 	s.m.connections.Dec()
+	if handBack != 0 {
+		s.handBack(context.Background(), e.sid, handBack)
+	}
 }
 
 // graceOver ends attempt n of e as connection_lost unless a connection
