@@ -346,3 +346,21 @@ func TestGLAIRClient(t *testing.T) {
 		}
 	}
 }
+
+// TestRateLimitSharedAcrossInstances: two servers on one Redis draw from one
+// token bucket per key.
+func TestRateLimitSharedAcrossInstances(t *testing.T) {
+	env := redisEnv(t)
+	env["LIVEGATE_CREATE_RATE"], env["LIVEGATE_CREATE_BURST"] = "0.001", "3"
+	a, b := startServer(t, env), startServer(t, env)
+	body := `{"success_url":"https://a.example/"}`
+	for i, s := range []*server{a, b, a} {
+		if code, obj, _ := s.call(t, "POST", "/face/v1/active-liveness-sessions", body); code != 200 {
+			t.Fatalf("create %d: got %d %v; want 200", i+1, code, obj)
+		}
+	}
+	code, obj, hdr := b.call(t, "POST", "/face/v1/active-liveness-sessions", body)
+	if code != 429 || hdr.Get("Retry-After") == "" || obj["status"] != "failed" {
+		t.Errorf("fourth create on the other instance: got %d %v Retry-After %q; want 429", code, obj, hdr.Get("Retry-After"))
+	}
+}
