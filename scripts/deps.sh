@@ -68,4 +68,8 @@ if [ "$mode" = test ]; then
 	if [ ! -d test/glair/node_modules/@glair/vision ]; then
 		(cd test/glair && npm ci --no-audit --no-fund --loglevel=error)
 	fi
+	# The browser tests inject axe-core for their accessibility scans.
+	if [ ! -f test/a11y/node_modules/axe-core/axe.min.js ]; then
+		(cd test/a11y && npm ci --no-audit --no-fund --loglevel=error)
+	fi
 fi
