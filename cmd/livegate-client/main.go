@@ -37,6 +37,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/livegate/livegate/internal/capture/client"
@@ -220,6 +221,7 @@ type result struct {
 }
 
 func (r *runner) runAll(ctx context.Context, stderr io.Writer) int {
+	cpu0 := cpuTime()
 	before, _ := r.scrape(ctx)
 	var wg sync.WaitGroup
 	results := make([]result, r.o.n)
@@ -263,7 +265,16 @@ func (r *runner) runAll(ctx context.Context, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "livegate-client: /metrics:", err)
 	}
-	return r.summary(results, before, after, peakRSS, wall)
+	return r.summary(results, before, after, peakRSS, wall, cpuTime()-cpu0)
+}
+
+// cpuTime is the process's user and system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // one runs session i.
@@ -428,6 +439,9 @@ type summary struct {
 	// matched message (includes the challenge's hold time, 130 ms at
 	// least by design, and the frame interval).
 	TruthToMatchMS pct `json:"truth_to_match_ms"`
+	// ClientCPUCores is this process's CPU time over the wall time: the
+	// share of the machine the client itself took.
+	ClientCPUCores float64 `json:"client_cpu_cores"`
 	// Server figures, from /metrics before and after the run.
 	Server *serverFigures `json:"server,omitempty"`
 }
@@ -458,8 +472,9 @@ type serverFigures struct {
 	RSSPerSessionMB   float64 `json:"rss_per_session_mb"`
 }
 
-func (r *runner) summary(results []result, before, after map[string]float64, peakRSS float64, wall time.Duration) int {
-	s := summary{Summary: true, Sessions: len(results), Outcomes: map[string]int{}, WallS: round(wall.Seconds())}
+func (r *runner) summary(results []result, before, after map[string]float64, peakRSS float64, wall, cpu time.Duration) int {
+	s := summary{Summary: true, Sessions: len(results), Outcomes: map[string]int{}, WallS: round(wall.Seconds()),
+		ClientCPUCores: round(cpu.Seconds() / wall.Seconds())}
 	var first, delays []float64
 	code := 0
 	for _, res := range results {
@@ -470,7 +485,7 @@ func (r *runner) summary(results []result, before, after map[string]float64, pea
 		delays = append(delays, res.DelaysMS...)
 		switch res.Outcome {
 		case "success":
-		case "failed":
+		case "failed", "attempt_failed":
 			code = max(code, 1)
 		default:
 			code = 2

@@ -387,3 +387,42 @@ func TestRealEngineSessionsAtOnce(t *testing.T) {
 		return r.svc.Live() == 0 && vpx.LiveDecoders() == baseDec && runtime.NumGoroutine() <= baseG
 	})
 }
+
+func TestConnectionTimeLimit(t *testing.T) {
+	r := newRig(t, rigOptions{
+		engines: live.EngineFactoryFunc(func() (live.Engine, error) { return &fakeEngine{openAfter: time.Hour}, nil }),
+		cfg:     func(c *live.Config) { c.ConnectionLimit = 1500 * time.Millisecond },
+	})
+	s := r.session([]string{"HEAD_OPEN_MOUTH"}, 3)
+	out := r.run(r.mustDial(s.ID), client.RunOptions{Clips: []*client.Clip{blankClip(t)}})
+	if out.Result != "closing:time_limit" {
+		t.Fatalf("outcome %q (%v); want closing:time_limit", out.Result, types(out))
+	}
+	// The attempt it cut short is a dropped connection: after the grace
+	// it is counted as lost, the session still PENDING.
+	waitFor(t, 10*time.Second, "connection_lost", func() bool {
+		for _, e := range r.audit(s.ID) {
+			if e.Outcome == "connection_lost" {
+				return true
+			}
+		}
+		return false
+	})
+	if got := r.get(s.ID); got.Status != session.StatusPending || got.AttemptsUsed != 1 {
+		t.Errorf("%s with %d used; want PENDING with 1", got.Status, got.AttemptsUsed)
+	}
+}
+
+func TestHangupEndsTheConnection(t *testing.T) {
+	r := newRig(t, rigOptions{engines: live.EngineFactoryFunc(func() (live.Engine, error) { return &fakeEngine{openAfter: time.Hour}, nil })})
+	s := r.session([]string{"HEAD_OPEN_MOUTH"}, 3)
+	p := r.mustDial(s.ID)
+	r.run(p, client.RunOptions{Clips: []*client.Clip{blankClip(t)}, StopAfter: func(m client.Message) bool { return m.Type == "instruction" }})
+	if err := r.svc.Hangup(context.Background(), s.ID, "sha256:someone-else"); !errors.Is(err, session.ErrClaimed) {
+		t.Errorf("hang-up by another browser: %v; want ErrClaimed", err)
+	}
+	if err := r.svc.Hangup(context.Background(), s.ID, browser); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "no live connection", func() bool { return r.svc.Live() == 0 })
+}
