@@ -289,6 +289,16 @@ func (c *conn) ready(ctx context.Context) {
 		c.log.Warn("live: ready during an attempt: ignored")
 		return
 	}
+	// An attempt that just ended is settled first, so that a ready sent
+	// before its attempt_failed cannot resume it for free.
+	select {
+	case end := <-c.results:
+		c.ended(ctx, end)
+		if c.final {
+			return
+		}
+	default:
+	}
 	s.mu.Lock()
 	n := c.e.attempt
 	s.mu.Unlock()
