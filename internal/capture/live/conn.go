@@ -57,9 +57,10 @@ type conn struct {
 	results chan attemptEnd // capacity 1: one attempt at a time
 	stopC   chan string     // capacity 1: replace, hang-up or shutdown
 
-	mu      sync.Mutex // guards ch, partial
+	mu      sync.Mutex // guards ch, partial, pending
 	ch      *gesture.Challenge
 	partial gesture.Result // the running attempt's result so far
+	pending bool           // an ended attempt is on its way to results
 
 	lastCh *gesture.Challenge // analysis goroutine only
 	final  bool               // control goroutine only: the session is over for this page
@@ -146,7 +147,7 @@ func (c *conn) Frame(img *image.Gray, t time.Time) {
 	c.partial = ch.Result()
 	if ch.Done() {
 		end = &attemptEnd{res: c.partial, timeout: timeout}
-		c.ch = nil
+		c.ch, c.pending = nil, true
 	}
 	c.mu.Unlock()
 
@@ -220,6 +221,9 @@ func (c *conn) run() {
 			}
 			closing = c.final
 		case end := <-c.results:
+			c.mu.Lock()
+			c.pending = false
+			c.mu.Unlock()
 			if !closing {
 				c.ended(ctx, end)
 				closing = c.final
@@ -283,21 +287,23 @@ func (c *conn) hello(ctx context.Context) {
 func (c *conn) ready(ctx context.Context) {
 	s := c.svc
 	c.mu.Lock()
-	running := c.ch != nil
+	running, pending := c.ch != nil, c.pending
 	c.mu.Unlock()
 	if running {
 		c.log.Warn("live: ready during an attempt: ignored")
 		return
 	}
-	// An attempt that just ended is settled first, so that a ready sent
-	// before its attempt_failed cannot resume it for free.
-	select {
-	case end := <-c.results:
+	if pending {
+		// The attempt that just ended is settled first, so that a ready
+		// sent before its attempt_failed cannot resume it for free.
+		end := <-c.results
+		c.mu.Lock()
+		c.pending = false
+		c.mu.Unlock()
 		c.ended(ctx, end)
 		if c.final {
 			return
 		}
-	default:
 	}
 	s.mu.Lock()
 	n := c.e.attempt
