@@ -100,84 +100,145 @@ func run(args []string, stdout, stderr io.Writer) error {
 		quiet    = fs.Bool("quiet", false, "print the summary only")
 		progress = fs.Bool("progress", false, "also print progress events")
 		trace    = fs.Bool("trace", false, "also print every frame's observation")
+		matrix   = fs.Bool("matrix", false, "render the evaluation matrix with facegen (cached) and print one summary table")
+		faces    = fs.String("faces", "", "-matrix: comma-separated photos, names in testdata/faces or paths (default: all of testdata/faces)")
+		conds    = fs.String("conditions", strings.Join(defaultConditions(), ","), "-matrix: conditions to render")
+		attacks  = fs.String("attacks", "flat,still,screen", "-matrix: attack kinds (empty for none)")
+		out      = fs.String("out", "", "-matrix: clip cache directory (default: facegen's user cache)")
+		jobs     = fs.Int("j", 1, "-matrix: clips evaluated at once")
+		clipsF   = fs.Bool("clips", false, "-matrix: also print one JSON line per clip")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *matrix {
+		return runMatrix(matrixOpts{
+			faces: *faces, conditions: *conds, attacks: *attacks, dir: *out, jobs: *jobs,
+			yunet: *yunet, landmarks: *lmPath, timeout: *timeout, clips: *clipsF,
+		}, stdout, stderr)
+	}
 	if *video == "" {
 		fs.Usage()
-		return errors.New("need -video")
+		return errors.New("need -video (or -matrix)")
 	}
 	var truth *facegen.Truth
 	if *truthF != "" {
-		b, err := os.ReadFile(*truthF)
-		if err != nil {
+		var err error
+		if truth, err = readTruth(*truthF); err != nil {
 			return err
 		}
-		truth = new(facegen.Truth)
-		if err := json.Unmarshal(b, truth); err != nil {
-			return fmt.Errorf("truth %s: %w", *truthF, err)
-		}
 	}
-	var ask []session.Gesture
-	if *gestures != "" {
-		for _, s := range strings.Split(*gestures, ",") {
-			g, err := session.ParseGesture(strings.TrimSpace(s))
-			if err != nil {
-				return err
-			}
-			ask = append(ask, g)
-		}
-	} else if truth != nil {
-		for _, iv := range truth.Gestures {
-			g, err := session.ParseGesture(iv.Code)
-			if err != nil {
-				return err
-			}
-			ask = append(ask, g)
-		}
-	}
-	if len(ask) == 0 {
-		return errors.New("need -gestures (or a -truth with scripted gestures)")
-	}
-
-	det, err := vision.NewDetector(*yunet)
+	ask, err := asked(*gestures, truth)
 	if err != nil {
 		return err
 	}
-	defer det.Close()
-	model, err := landmarks.Load(*lmPath)
+	ev, err := newEvaluator(*yunet, *lmPath, nil)
 	if err != nil {
 		return err
 	}
-	pred, err := gesture.NewModelPredictor(model)
-	if err != nil {
-		return err
-	}
-	engine := gesture.NewEngine(gesture.AdaptDetector((*vision.Detector).DetectInto, det), pred)
+	defer ev.close()
 	cfg := gesture.ChallengeConfig{GestureTimeout: *timeout}
+	enc := json.NewEncoder(stdout)
+	p, err := ev.play(*video, ask, cfg, func(l line, o *gesture.Observation) error {
+		if o != nil {
+			if *trace {
+				return enc.Encode(traceLine{TMS: l.TMS, Frame: l.Frame, Trace: true, Obs: *o})
+			}
+			return nil
+		}
+		if *quiet || (l.Event == gesture.EventProgress && !*progress) {
+			return nil
+		}
+		return enc.Encode(l)
+	})
+	if err != nil {
+		return err
+	}
+	s := p.summary(*video)
+	if truth != nil {
+		s.Truth = score(truth, ask, p.matches, cfg)
+	}
+	return enc.Encode(s)
+}
+
+// played is the outcome of one clip through the engine and a challenge.
+type played struct {
+	res        gesture.Result
+	done       bool
+	frames     int
+	busy       time.Duration
+	detections int
+	matches    []line
+}
+
+func (p *played) summary(video string) summary {
+	s := summary{
+		Summary: true, Video: video, Frames: p.frames,
+		Status: p.res.Status, Detected: p.res.Detected, Gestures: p.res.Gestures, Baseline: p.res.Baseline,
+		Detections: p.detections,
+	}
+	if !p.done {
+		s.Status = "" // the clip ended first
+	}
+	if p.frames > 0 {
+		s.MSPerFrame = round(float64(p.busy.Microseconds()) / 1000 / float64(p.frames))
+	}
+	return s
+}
+
+// evaluator holds one detector and one landmark model; not safe for
+// concurrent use (the matrix gives each worker its own).
+type evaluator struct {
+	det   *vision.Detector
+	model *landmarks.Model
+}
+
+// newEvaluator loads YuNet and, unless model is given, the 68-point model.
+func newEvaluator(yunet, lmPath string, model *landmarks.Model) (*evaluator, error) {
+	if model == nil {
+		var err error
+		if model, err = landmarks.Load(lmPath); err != nil {
+			return nil, err
+		}
+	}
+	det, err := vision.NewDetector(yunet)
+	if err != nil {
+		return nil, err
+	}
+	return &evaluator{det: det, model: model}, nil
+}
+
+func (ev *evaluator) close() { ev.det.Close() }
+
+// play runs the clip at video through a fresh engine and challenge. It
+// calls emit with every event line (o nil) and, before them, with every
+// frame's observation (l holding only the time and frame number).
+func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.ChallengeConfig, emit func(l line, o *gesture.Observation) error) (*played, error) {
+	pred, err := gesture.NewModelPredictor(ev.model)
+	if err != nil {
+		return nil, err
+	}
+	engine := gesture.NewEngine(gesture.AdaptDetector((*vision.Detector).DetectInto, ev.det), pred)
 	challenge := gesture.NewChallenge(ask, cfg)
 
-	f, err := os.Open(*video)
+	f, err := os.Open(video)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	rd, err := facegen.NewY4MReader(f)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	h := rd.Header
 	if h.FPSNum <= 0 || h.FPSDen <= 0 {
 		h.FPSNum, h.FPSDen = 15, 1
 	}
-	enc := json.NewEncoder(stdout)
 	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // clip time zero
 	var (
-		frame   *facegen.YUVFrame
-		n       int
-		busy    time.Duration
-		matches []line
+		frame *facegen.YUVFrame
+		n     int
+		p     = &played{}
 	)
 	img := &image.Gray{Rect: image.Rect(0, 0, h.Width, h.Height), Stride: h.Width}
 	for !challenge.Done() {
@@ -186,17 +247,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("frame %d: %w", n, err)
+			return nil, fmt.Errorf("frame %d: %w", n, err)
 		}
 		img.Pix = frame.Y
 		at := start.Add(time.Duration(int64(n) * int64(time.Second) * int64(h.FPSDen) / int64(h.FPSNum)))
 		t0 := time.Now()
 		o := engine.Process(img, at)
 		evs := challenge.Observe(o)
-		busy += time.Since(t0)
-		if *trace {
-			if err := enc.Encode(traceLine{TMS: at.Sub(start).Milliseconds(), Frame: n, Trace: true, Obs: o}); err != nil {
-				return err
+		p.busy += time.Since(t0)
+		if emit != nil {
+			if err := emit(line{TMS: at.Sub(start).Milliseconds(), Frame: n}, &o); err != nil {
+				return nil, err
 			}
 		}
 		for _, e := range evs {
@@ -206,33 +267,61 @@ func run(args []string, stdout, stderr io.Writer) error {
 				Status: e.Status, Reason: e.Reason, Signals: roundSignals(e.Signals),
 			}
 			if e.Type == gesture.EventMatch {
-				matches = append(matches, l)
+				p.matches = append(p.matches, l)
 			}
-			if *quiet || (e.Type == gesture.EventProgress && !*progress) {
-				continue
-			}
-			if err := enc.Encode(l); err != nil {
-				return err
+			if emit != nil {
+				if err := emit(l, nil); err != nil {
+					return nil, err
+				}
 			}
 		}
 		n++
 	}
-	res := challenge.Result()
-	if !challenge.Done() {
-		res.Status = "" // the clip ended first
+	p.res = challenge.Result()
+	p.done = challenge.Done()
+	p.frames = n
+	p.detections = engine.Detections()
+	return p, nil
+}
+
+// readTruth reads a facegen truth file.
+func readTruth(path string) (*facegen.Truth, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
-	s := summary{
-		Summary: true, Video: *video, Frames: n,
-		Status: res.Status, Detected: res.Detected, Gestures: res.Gestures, Baseline: res.Baseline,
-		Detections: engine.Detections(),
+	truth := new(facegen.Truth)
+	if err := json.Unmarshal(b, truth); err != nil {
+		return nil, fmt.Errorf("truth %s: %w", path, err)
 	}
-	if n > 0 {
-		s.MSPerFrame = round(float64(busy.Microseconds()) / 1000 / float64(n))
+	return truth, nil
+}
+
+// asked parses a comma-separated list of gesture codes, or takes the
+// truth's scripted gestures when the list is empty.
+func asked(list string, truth *facegen.Truth) ([]session.Gesture, error) {
+	var ask []session.Gesture
+	if list != "" {
+		for _, s := range strings.Split(list, ",") {
+			g, err := session.ParseGesture(strings.TrimSpace(s))
+			if err != nil {
+				return nil, err
+			}
+			ask = append(ask, g)
+		}
+	} else if truth != nil {
+		for _, iv := range truth.Gestures {
+			g, err := session.ParseGesture(iv.Code)
+			if err != nil {
+				return nil, err
+			}
+			ask = append(ask, g)
+		}
 	}
-	if truth != nil {
-		s.Truth = score(truth, ask, matches, cfg)
+	if len(ask) == 0 {
+		return nil, errors.New("need -gestures (or a -truth with scripted gestures)")
 	}
-	return enc.Encode(s)
+	return ask, nil
 }
 
 // score compares the MATCH events with the truth.

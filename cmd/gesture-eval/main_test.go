@@ -62,3 +62,50 @@ func TestScore(t *testing.T) {
 		t.Errorf("attack clip: %+v", sc)
 	}
 }
+
+func TestMatrixCells(t *testing.T) {
+	cells, err := matrixCells(matrixOpts{faces: "mazie,obama", conditions: "clean,dark,far", attacks: "flat,screen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 faces × (3 conditions × 3 scripts + 2 attacks × 2 scripts).
+	if len(cells) != 2*(3*3+2*2) {
+		t.Fatalf("got %d cells; want 26", len(cells))
+	}
+	c := cells[3] // mazie, dark, script A
+	if c.Face != "mazie" || c.Condition != "dark" || c.Script != "A" || c.Params.Light != "dark" || c.Attack {
+		t.Errorf("cell 3 = %+v; want mazie dark A", c)
+	}
+	if a := cells[9]; !a.Attack || a.Params.Attack != "flat" || a.Condition != "flat" {
+		t.Errorf("cell 9 = %+v; want the flat attack", a)
+	}
+	if _, err := matrixCells(matrixOpts{faces: "nobody"}); err == nil {
+		t.Error("unknown face: no error")
+	}
+	if _, err := matrixCells(matrixOpts{faces: "mazie", conditions: "fog"}); err == nil {
+		t.Error("unknown condition: no error")
+	}
+}
+
+func TestFaceNameAndPercentile(t *testing.T) {
+	for in, want := range map[string]string{
+		"testdata/faces/mazie-hirono.jpg":        "mazie",
+		"testdata/faces/portrait-obama-2012.jpg": "obama",
+		"/x/astronaut.png":                       "astronaut",
+		"testdata/faces/grace-hopper-1984.jpg":   "grace",
+	} {
+		if got := faceName(in); got != want {
+			t.Errorf("faceName(%q) = %q; want %q", in, got, want)
+		}
+	}
+	d := []float64{66, 133, 133, 199, 266}
+	if got := percentile(d, 50); got != 133 {
+		t.Errorf("median %v; want 133", got)
+	}
+	if got := percentile(d, 95); got != 266 {
+		t.Errorf("p95 %v; want 266", got)
+	}
+	if got := percentile([]float64{100, 200}, 50); got != 150 {
+		t.Errorf("even median %v; want 150", got)
+	}
+}

@@ -1,0 +1,410 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/gesture"
+	"github.com/livegate/livegate/internal/gesture/landmarks"
+	"github.com/livegate/livegate/internal/session"
+)
+
+// The matrix's scripts. Together they ask every gesture: A a turn, both
+// eyes and the mouth; B the other three head motions; C each eye alone,
+// both, open again, and the mouth open and closed.
+var matrixScripts = []struct{ Name, Script string }{
+	{"A", "neutral 1s; HEAD_LEFT 30deg 1.5s; neutral 1s; HEAD_00 0.5s; neutral 0.8s; HEAD_OPEN_MOUTH 1s; neutral 0.5s"},
+	{"B", "neutral 1s; HEAD_RIGHT 30deg 1.5s; neutral 1s; HEAD_UP 20deg 1.5s; neutral 1s; HEAD_DOWN 20deg 1.5s; neutral 1s"},
+	{"C", "neutral 1s; HEAD_01 0.6s; neutral 1s; HEAD_10 0.6s; neutral 1s; HEAD_00 0.5s; neutral 0.2s; HEAD_11 0.5s; HEAD_OPEN_MOUTH 1s; HEAD_CLOSE_MOUTH 1s"},
+}
+
+// attackScripts are the scripts played by each attack (a photo "does" the
+// head motions and the eyes and mouth it cannot do).
+var attackScripts = []string{"A", "B"}
+
+// matrixConditions are the capture conditions, each a change to facegen's
+// defaults (640×480, 15 frames/s, face 0.35 of the frame, normal light).
+var matrixConditions = []struct {
+	Name  string
+	Apply func(*facegen.Params)
+}{
+	{"clean", func(*facegen.Params) {}},
+	{"noise", func(p *facegen.Params) { p.Noise = 8 }},
+	{"dark", func(p *facegen.Params) { p.Light = facegen.LightDark }},
+	{"far", func(p *facegen.Params) { p.Scale = 0.2 }},
+	{"near", func(p *facegen.Params) { p.Scale = 0.55 }},
+	{"blur", func(p *facegen.Params) { p.Blur = true }},
+	{"backlit", func(p *facegen.Params) { p.Light = facegen.LightBacklit }},
+}
+
+func defaultConditions() []string {
+	var n []string
+	for _, c := range matrixConditions {
+		n = append(n, c.Name)
+	}
+	return n
+}
+
+type matrixOpts struct {
+	faces, conditions, attacks string
+	dir                        string
+	jobs                       int
+	yunet, landmarks           string
+	timeout                    time.Duration
+	clips                      bool
+}
+
+// matrixClip is one cell of the matrix and, once played, its score.
+type matrixClip struct {
+	Face      string            `json:"face"`
+	Condition string            `json:"condition"` // a condition, or the attack kind
+	Attack    bool              `json:"attack"`
+	Script    string            `json:"script"`
+	Params    facegen.Params    `json:"-"`
+	Score     *truthScore       `json:"score"`
+	Outcomes  map[string]string `json:"outcomes"`
+	Video     string            `json:"video"`
+}
+
+// faceName is a short name for a photo: mazie-hirono.jpg → mazie,
+// portrait-obama-2012.jpg → obama.
+func faceName(path string) string {
+	b := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	parts := strings.Split(b, "-")
+	if len(parts) > 1 && parts[0] == "portrait" {
+		return parts[1]
+	}
+	return parts[0]
+}
+
+// matrixFaces resolves the -faces list: names in testdata/faces (with or
+// without extension) or paths; all of testdata/faces when empty.
+func matrixFaces(list string) ([]string, error) {
+	root, err := facegen.ModuleRoot()
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(root, "testdata", "faces")
+	all, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil {
+		return nil, err
+	}
+	var photos []string
+	for _, p := range all {
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".jpg", ".jpeg", ".png":
+			photos = append(photos, p)
+		}
+	}
+	slices.Sort(photos)
+	if list == "" {
+		if len(photos) == 0 {
+			return nil, fmt.Errorf("no photos in %s", dir)
+		}
+		return photos, nil
+	}
+	var out []string
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if _, err := os.Stat(f); err == nil {
+			out = append(out, f)
+			continue
+		}
+		found := ""
+		for _, p := range photos {
+			if filepath.Base(p) == f || faceName(p) == f || strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)) == f {
+				found = p
+				break
+			}
+		}
+		if found == "" {
+			return nil, fmt.Errorf("face %q: not a file nor a photo in %s", f, dir)
+		}
+		out = append(out, found)
+	}
+	return out, nil
+}
+
+// matrixCells lists the clips of the matrix, live ones first.
+func matrixCells(o matrixOpts) ([]*matrixClip, error) {
+	faces, err := matrixFaces(o.faces)
+	if err != nil {
+		return nil, err
+	}
+	var conds []string
+	if o.conditions != "" {
+		conds = strings.Split(o.conditions, ",")
+	}
+	var attacks []string
+	if o.attacks != "" {
+		attacks = strings.Split(o.attacks, ",")
+	}
+	script := func(name string) string {
+		for _, s := range matrixScripts {
+			if s.Name == name {
+				return s.Script
+			}
+		}
+		return ""
+	}
+	var cells []*matrixClip
+	for _, face := range faces {
+		for _, cn := range conds {
+			i := slices.IndexFunc(matrixConditions, func(c struct {
+				Name  string
+				Apply func(*facegen.Params)
+			}) bool {
+				return c.Name == strings.TrimSpace(cn)
+			})
+			if i < 0 {
+				return nil, fmt.Errorf("unknown condition %q (have %s)", cn, strings.Join(defaultConditions(), ", "))
+			}
+			for _, s := range matrixScripts {
+				p := facegen.Params{Face: face, Script: s.Script, Seed: 1}
+				matrixConditions[i].Apply(&p)
+				cells = append(cells, &matrixClip{Face: faceName(face), Condition: matrixConditions[i].Name, Script: s.Name, Params: p})
+			}
+		}
+		for _, a := range attacks {
+			a = strings.TrimSpace(a)
+			switch a {
+			case facegen.AttackFlat, facegen.AttackStill, facegen.AttackScreen, facegen.AttackLoop:
+			default:
+				return nil, fmt.Errorf("unknown attack %q", a)
+			}
+			for _, s := range attackScripts {
+				p := facegen.Params{Face: face, Script: script(s), Seed: 1, Attack: a}
+				cells = append(cells, &matrixClip{Face: faceName(face), Condition: a, Attack: true, Script: s, Params: p})
+			}
+		}
+	}
+	return cells, nil
+}
+
+// runMatrix renders (or finds in the cache) every clip of the matrix, plays
+// each through the engine and prints the summary tables.
+func runMatrix(o matrixOpts, stdout, stderr io.Writer) error {
+	cells, err := matrixCells(o)
+	if err != nil {
+		return err
+	}
+	if len(cells) == 0 {
+		return errors.New("-matrix: no clips (no conditions and no attacks)")
+	}
+	if o.dir == "" {
+		if o.dir, err = facegen.DefaultCacheDir(); err != nil {
+			return err
+		}
+	}
+	model, err := landmarks.Load(o.landmarks)
+	if err != nil {
+		return err
+	}
+	models := facegen.DefaultModels()
+	models.YuNet, models.Landmarks = o.yunet, o.landmarks
+	jobs := max(1, o.jobs)
+	start := time.Now()
+	var (
+		mu    sync.Mutex
+		next  int
+		first error
+		wg    sync.WaitGroup
+		enc   = json.NewEncoder(stdout)
+	)
+	for w := 0; w < jobs; w++ {
+		ev, err := newEvaluator(o.yunet, o.landmarks, model)
+		if err != nil {
+			return err
+		}
+		r := facegen.NewRenderer(&facegen.LazyLandmarker{Models: models})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer ev.close()
+			for {
+				mu.Lock()
+				if next >= len(cells) || first != nil {
+					mu.Unlock()
+					return
+				}
+				c := cells[next]
+				next++
+				mu.Unlock()
+				err := playCell(r, ev, o, c)
+				mu.Lock()
+				if err != nil && first == nil {
+					first = fmt.Errorf("%s %s %s: %w", c.Face, c.Condition, c.Script, err)
+				}
+				if err == nil && o.clips {
+					err = enc.Encode(c)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	writeTables(stdout, cells)
+	fmt.Fprintf(stdout, "\n%d clips in %v (clips cached in %s)\n", len(cells), time.Since(start).Round(time.Second), o.dir)
+	return nil
+}
+
+func playCell(r *facegen.Renderer, ev *evaluator, o matrixOpts, c *matrixClip) error {
+	cc, err := r.Cached(o.dir, c.Params)
+	if err != nil {
+		return err
+	}
+	tr, err := readTruth(cc.Truth)
+	if err != nil {
+		return err
+	}
+	ask, err := asked("", tr)
+	if err != nil {
+		return err
+	}
+	cfg := gesture.ChallengeConfig{GestureTimeout: o.timeout}
+	p, err := ev.play(cc.Video, ask, cfg, nil)
+	if err != nil {
+		return err
+	}
+	c.Video = cc.Video
+	c.Score = score(tr, ask, p.matches, cfg)
+	c.Outcomes = map[string]string{}
+	for i, g := range p.res.Gestures {
+		c.Outcomes[fmt.Sprintf("%d:%s", i, g.Gesture)] = string(g.Status)
+	}
+	return nil
+}
+
+// tally is one row of a table.
+type tally struct {
+	clips, asked, matched, falseM, attackClips, attackM int
+	delays                                              []float64
+}
+
+func (t *tally) add(c *matrixClip) {
+	t.clips++
+	if c.Attack {
+		t.attackClips++
+		t.attackM += c.Score.FalseMatches
+		return
+	}
+	t.asked += c.Score.Asked
+	t.matched += c.Score.Matched
+	t.falseM += c.Score.FalseMatches
+	t.delays = append(t.delays, c.Score.DelaysMS...)
+}
+
+func (t *tally) row(name string) string {
+	rec, med, p95 := "-", "-", "-"
+	if t.asked > 0 {
+		rec = fmt.Sprintf("%.1f %%", 100*float64(t.matched)/float64(t.asked))
+	}
+	if len(t.delays) > 0 {
+		d := slices.Clone(t.delays)
+		slices.Sort(d)
+		med = fmt.Sprintf("%.0f", percentile(d, 50))
+		p95 = fmt.Sprintf("%.0f", percentile(d, 95))
+	}
+	att := "-"
+	if t.attackClips > 0 {
+		att = fmt.Sprintf("%d / %d clips", t.attackM, t.attackClips)
+	}
+	return fmt.Sprintf("%s\t%d\t%d\t%d\t%s\t%d\t%s\t%s\t%s\t", name, t.clips-t.attackClips, t.asked, t.matched, rec, t.falseM, att, med, p95)
+}
+
+// percentile of sorted values, nearest rank (the median of an even count is
+// the mean of the middle two).
+func percentile(sorted []float64, p float64) float64 {
+	n := len(sorted)
+	if p == 50 && n%2 == 0 {
+		return (sorted[n/2-1] + sorted[n/2]) / 2
+	}
+	i := int(math.Ceil(p/100*float64(n))) - 1
+	return sorted[min(max(i, 0), n-1)]
+}
+
+// writeTables prints the per-condition, per-face and per-gesture tables.
+func writeTables(w io.Writer, cells []*matrixClip) {
+	head := "\tlive clips\tasked\tmatched\trecall\tfalse matches\tattack matches\tmedian delay ms\tp95 delay ms\t"
+	group := func(title string, key func(*matrixClip) string) {
+		var order []string
+		rows := map[string]*tally{}
+		for _, c := range cells {
+			k := key(c)
+			if k == "" {
+				continue
+			}
+			if rows[k] == nil {
+				rows[k] = &tally{}
+				order = append(order, k)
+			}
+			rows[k].add(c)
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, title+head)
+		for _, k := range order {
+			fmt.Fprintln(tw, rows[k].row(k))
+		}
+		tw.Flush()
+		fmt.Fprintln(w)
+	}
+	group("condition", func(c *matrixClip) string { return c.Condition })
+	group("live", func(c *matrixClip) string {
+		switch {
+		case c.Attack:
+			return "attacks"
+		case c.Condition == "clean":
+			return "clean"
+		}
+		return "degraded"
+	})
+	group("face", func(c *matrixClip) string { return c.Face })
+
+	// Per gesture, over live clips: asked and matched from the outcomes.
+	type gt struct{ asked, matched int }
+	var order []string
+	rows := map[string]*gt{}
+	for _, c := range cells {
+		if c.Attack {
+			continue
+		}
+		keys := make([]string, 0, len(c.Outcomes))
+		for k := range c.Outcomes {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			g := k[strings.IndexByte(k, ':')+1:]
+			if rows[g] == nil {
+				rows[g] = &gt{}
+				order = append(order, g)
+			}
+			rows[g].asked++
+			if c.Outcomes[k] == string(session.GestureMatch) {
+				rows[g].matched++
+			}
+		}
+	}
+	slices.Sort(order)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "gesture\tasked\tmatched\trecall\t")
+	for _, g := range order {
+		r := rows[g]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f %%\t\n", g, r.asked, r.matched, 100*float64(r.matched)/float64(r.asked))
+	}
+	tw.Flush()
+}
