@@ -38,6 +38,14 @@ func (p *Predictor) Model() *Model { return p.m }
 // BoxFromDetection); Min is its top-left pixel, Max is exclusive. Pixels outside img
 // read as black, as in dlib. len(out) must be NumLandmarks(); Predict panics otherwise.
 func (p *Predictor) Predict(img *image.Gray, box image.Rectangle, out []Point) {
+	p.PredictGain(img, box, out, 1)
+}
+
+// PredictGain is Predict on the picture's contrast multiplied by gain: the
+// trees compare differences of two pixels with thresholds learnt on
+// well-exposed faces, so a dim, low-contrast face (a dark room) reads
+// better with its differences scaled up. Gain 1 is Predict, bit for bit.
+func (p *Predictor) PredictGain(img *image.Gray, box image.Rectangle, out []Point, gain float32) {
 	m := p.m
 	n := len(m.mean) / 2
 	if len(out) != n {
@@ -70,7 +78,7 @@ func (p *Predictor) Predict(img *image.Gray, box image.Rectangle, out []Point) {
 			x := floor(left64 + float64(u)*bw64)
 			y := floor(top64 + float64(v)*bh64)
 			if x >= r.Min.X && x < r.Max.X && y >= r.Min.Y && y < r.Max.Y {
-				feat[i] = float32(img.Pix[(y-r.Min.Y)*img.Stride+(x-r.Min.X)])
+				feat[i] = float32(img.Pix[(y-r.Min.Y)*img.Stride+(x-r.Min.X)]) * gain
 			} else {
 				feat[i] = 0
 			}
