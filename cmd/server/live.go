@@ -101,7 +101,7 @@ func (l *liveCapture) Shutdown(ctx context.Context) error {
 }
 
 func (l *liveCapture) ICEServers() []web.ICEServer {
-	var out []web.ICEServer
+	out := []web.ICEServer{} // the page's data-ice-servers is "[]", never "null"
 	for _, s := range l.svc.ICEServers() {
 		out = append(out, web.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
