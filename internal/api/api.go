@@ -28,6 +28,7 @@ type Config struct {
 	PublicURL string // base of the end user's page URLs, without a trailing slash
 	Now       func() time.Time
 	Logger    *slog.Logger
+	Still     StillChecker // POST /face/v1/active-liveness; nil answers 503
 }
 
 // Handler is the REST API.
@@ -79,6 +80,7 @@ func New(cfg Config) (*Handler, error) {
 		h.mux.Handle("DELETE "+f.path+"/{sid}", h.auth(h.revoke(f.kind)))
 		h.mux.Handle("GET "+f.path+"/{sid}/audit", h.auth(h.audit(f.kind)))
 	}
+	h.mux.Handle("POST /face/v1/active-liveness", h.auth(activeLiveness(cfg.Still, h.log)))
 	h.mux.HandleFunc("/face/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, session.Errorf(session.ENotFound, "no endpoint for %s %s", r.Method, r.URL.Path))
 	})
