@@ -23,6 +23,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livegate/livegate/internal/api"
+	"github.com/livegate/livegate/internal/gesture"
+	"github.com/livegate/livegate/internal/gesture/vision"
 	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/metrics"
 	"github.com/livegate/livegate/internal/session"
@@ -205,6 +207,7 @@ func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, r
 		Keys:      cfg.Keys,
 		PublicURL: cfg.PublicURL,
 		Logger:    log,
+		Still:     gesture.NewLazyStillChecker(vision.StillModels(cfg.YuNetModel, cfg.LandmarkModel)),
 	})
 	if err != nil {
 		return nil, err
