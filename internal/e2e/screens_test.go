@@ -148,6 +148,15 @@ func TestInAppBrowser(t *testing.T) {
 	shots(t, b, "in-app")
 	axeScan(t, b, "in-app browser")
 	noProblems(t, b)
+
+	// The in-app screen gave the session up, so the real browser the user
+	// pastes the link into claims it instead of seeing "in use".
+	b.MustRun("release the claim",
+		chromedp.Poll[chromedp.Void](`performance.getEntriesByType("resource").some(e => e.name.endsWith("/release") && e.responseStatus === 204)`))
+	real := openBrowser(t, defaultCamera, "")
+	real.MustRun("open the copied link",
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS(id("screen-consent"))))
 }
 
 func TestConnectionFailedOffersRetry(t *testing.T) {

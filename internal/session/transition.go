@@ -229,6 +229,24 @@ func (s *Session) Claim(browser string, now time.Time) error {
 	return nil
 }
 
+// Release gives up browser's claim, so that the next browser to open the
+// page claims the session: the way out of an in-app browser that cannot use
+// the camera, whose user copies the link to a real browser. Only the
+// claiming browser may release; releasing an unclaimed session is a no-op.
+func (s *Session) Release(browser string, now time.Time) error {
+	if err := s.checkPending(now); err != nil {
+		return err
+	}
+	switch s.ClaimedBy {
+	case "":
+		return nil
+	case browser:
+		s.ClaimedBy, s.ClaimedAt = "", time.Time{}
+		return nil
+	}
+	return ErrClaimed
+}
+
 // StartAttempt uses one attempt and returns its number (1-based), or
 // ErrNoAttemptsLeft.
 func (s *Session) StartAttempt(now time.Time) (int, error) {

@@ -256,6 +256,7 @@ var transitions = []struct {
 	do   func(s *session.Session, now time.Time) error
 }{
 	{"Claim", func(s *session.Session, now time.Time) error { return s.Claim("browser-a", now) }},
+	{"Release", func(s *session.Session, now time.Time) error { return s.Release("browser-a", now) }},
 	{"StartAttempt", func(s *session.Session, now time.Time) error { _, err := s.StartAttempt(now); return err }},
 	{"Finish", func(s *session.Session, now time.Time) error { return s.Finish(okResult, now) }},
 	{"Cancel", func(s *session.Session, now time.Time) error { return s.Cancel(now) }},
@@ -364,6 +365,25 @@ func TestClaim(t *testing.T) {
 	}
 	if s.ClaimedBy != "browser-a" || !s.ClaimedAt.Equal(t0.Add(time.Second)) {
 		t.Fatalf("claim: got %q at %v; want browser-a at the first claim %v", s.ClaimedBy, s.ClaimedAt, t0.Add(time.Second))
+	}
+}
+
+func TestRelease(t *testing.T) {
+	s := newSession(t)
+	if err := s.Release("browser-a", t0); err != nil {
+		t.Fatalf("Release of an unclaimed session: %v; want nil", err)
+	}
+	if err := s.Claim("browser-a", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Release("browser-b", t0); !errors.Is(err, session.ErrClaimed) || s.ClaimedBy != "browser-a" {
+		t.Fatalf("Release by another browser: got %v, claimed by %q; want ErrClaimed, browser-a", err, s.ClaimedBy)
+	}
+	if err := s.Release("browser-a", t0); err != nil || s.ClaimedBy != "" || !s.ClaimedAt.IsZero() {
+		t.Fatalf("Release by the claimant: got %v, claimed by %q at %v; want nil, unclaimed", err, s.ClaimedBy, s.ClaimedAt)
+	}
+	if err := s.Claim("browser-b", t0.Add(time.Second)); err != nil || s.ClaimedBy != "browser-b" {
+		t.Fatalf("Claim after release: got %v, %q; want browser-b", err, s.ClaimedBy)
 	}
 }
 

@@ -62,6 +62,7 @@ func (h *Handler) captureStep(w http.ResponseWriter, r *http.Request, c claimed)
 	}
 	v := templates.CaptureView{
 		OfferURL:     "/s/" + c.s.ID + "/offer",
+		ReleaseURL:   "/s/" + c.s.ID + "/release",
 		CSRFToken:    c.browser.CSRFToken,
 		ICEServers:   string(iceJSON),
 		MaxAttempts:  c.s.MaxAttempts,

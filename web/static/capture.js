@@ -86,6 +86,9 @@
       }
     }
     root.dataset.state = name;
+    if (name === "in-app") {
+      releaseClaim();
+    }
     if (cancelBox) {
       cancelBox.hidden = !(shown && shown.hasAttribute("data-cancelable")) || ended;
     }
@@ -93,6 +96,22 @@
     if (heading && focus !== false) {
       heading.focus();
     }
+  }
+
+  // releaseClaim gives the session up on the in-app screen, whose way
+  // forward is to open the link in a real browser: that browser must be
+  // able to claim it. Sent once; a failure leaves the claim as it was.
+  let released = false;
+  function releaseClaim() {
+    if (released || !conf.releaseUrl) {
+      return;
+    }
+    released = true;
+    fetch(conf.releaseUrl, {
+      method: "POST",
+      headers: { "X-CSRF-Token": conf.csrfToken },
+      credentials: "same-origin",
+    }).catch(() => {});
   }
 
   function stopCamera() {

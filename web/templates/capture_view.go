@@ -7,6 +7,7 @@ import "strconv"
 // capture.js reads: the page carries no inline script.
 type CaptureView struct {
 	OfferURL     string // POST target of the SDP offer: /s/{sid}/offer
+	ReleaseURL   string // POST target that gives up this browser's claim: /s/{sid}/release
 	CSRFToken    string // the browser's synchronizer token, sent as X-CSRF-Token
 	ICEServers   string // JSON array for RTCPeerConnection's iceServers
 	MaxAttempts  int
