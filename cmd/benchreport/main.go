@@ -1,6 +1,6 @@
-// Command benchreport runs the API benchmarks and redis-benchmark in one go
-// and prints the Markdown table that the README's performance section
-// quotes. Machines are noisy, so every figure comes with its ratio to a
+// Command benchreport runs the benchmarks the README's performance section
+// quotes (the API next to redis-benchmark, the gesture engine, landmarks,
+// VP8, synthetic footage) and prints them as Markdown tables. Machines are noisy, so every figure comes with its ratio to a
 // baseline measured in the same run: Redis's raw SET/GET rate with one
 // client, the ceiling for a request that does one Redis round trip.
 //
@@ -68,7 +68,110 @@ func run(benchtime string, count, requests int) error {
 		}
 		fmt.Printf("| %s | %.0f | %.0f | %.2f× |\n", n, ops, median(r.allocs), ops/base)
 	}
+	for _, sec := range sections {
+		if err := sec.run(benchtime, count); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// section is one table of the report: the benchmarks matching bench in
+// pkgs, each shown with its ratio to a baseline from the same command.
+type section struct {
+	title, note string
+	pkgs        []string
+	bench       string
+	// baseline names the row a row is compared with, or "" for none;
+	// realTime, when set, compares with a frame period instead.
+	baseline func(name string) string
+	realTime float64 // ns per frame at the clip rate
+}
+
+var sections = []section{
+	{
+		title: "Gesture engine, per frame (YuNet to acquire and every 300 ms, tracking from landmarks between)",
+		note:  "ratio: time per frame against YuNet detection alone on the same frame size, same run",
+		pkgs:  []string{"./internal/gesture"}, bench: "^BenchmarkEngineProcessReal$",
+		baseline: func(n string) string { return n[:strings.LastIndex(n, "/")] + "/yunet-detect-only" },
+	},
+	{
+		title: "Landmarks (pure Go, 68 points) and detection",
+		note:  "ratio: against YuNet detection of a 640×480 frame, same run",
+		pkgs:  []string{"./internal/gesture/landmarks", "./internal/gesture/vision"}, bench: "^(BenchmarkPredict|BenchmarkDetect640x480|BenchmarkDetect1280x720|BenchmarkDetectAndPredict640x480)$",
+		baseline: func(string) string { return "Detect640x480" },
+	},
+	{
+		title: "VP8 (libvpx), 640×480",
+		note:  "ratio: against encoding the same clip, same run",
+		pkgs:  []string{"./internal/codec/vpx"}, bench: "^(BenchmarkDecode640x480|BenchmarkDecode640x480Textured|BenchmarkEncode640x480)$",
+		baseline: func(string) string { return "Encode640x480" },
+	},
+	{
+		title: "Synthetic footage (facegen), 640×480",
+		note:  "ratio: rendering speed against real time at 15 fps",
+		pkgs:  []string{"./internal/facegen"}, bench: "^BenchmarkRenderFrame$",
+		realTime: 1e9 / 15,
+	},
+}
+
+var anyBenchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:.*?\s([\d.]+) allocs/op)?`)
+
+func (s section) run(benchtime string, count int) error {
+	args := append([]string{"test", "-run", "^$", "-bench", s.bench, "-benchmem",
+		"-benchtime", benchtime, "-count", strconv.Itoa(count)}, s.pkgs...)
+	cmd := exec.Command("go", args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	res := map[string]*result{}
+	var names []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		m := anyBenchLine.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		r := res[m[1]]
+		if r == nil {
+			r = &result{}
+			res[m[1]] = r
+			names = append(names, m[1])
+		}
+		ns, _ := strconv.ParseFloat(m[2], 64)
+		allocs, _ := strconv.ParseFloat(m[3], 64)
+		r.nsPerOp = append(r.nsPerOp, ns)
+		r.allocs = append(r.allocs, allocs)
+	}
+	fmt.Printf("\n%s (%s)\n\n", s.title, s.note)
+	fmt.Println("| benchmark | time/op | allocs/op | ratio |")
+	fmt.Println("|---|---:|---:|---:|")
+	for _, n := range names {
+		ns := median(res[n].nsPerOp)
+		ratio := "—"
+		switch {
+		case s.realTime > 0:
+			ratio = fmt.Sprintf("%.1f× real time", s.realTime/ns)
+		case s.baseline != nil:
+			if b := res[s.baseline(n)]; b != nil && s.baseline(n) != n {
+				ratio = fmt.Sprintf("%.2f×", ns/median(b.nsPerOp))
+			}
+		}
+		fmt.Printf("| %s | %s | %.0f | %s |\n", n, fmtNs(ns), median(res[n].allocs), ratio)
+	}
+	return nil
+}
+
+func fmtNs(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.1f µs", ns/1e3)
+	}
+	return fmt.Sprintf("%.0f ns", ns)
 }
 
 var benchLine = regexp.MustCompile(`^BenchmarkAPI/(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+[\d.]+ B/op\s+([\d.]+) allocs/op)?`)
