@@ -335,7 +335,7 @@ func (a *adapted[F, D]) DetectFaces(img *image.Gray, dst []Face) ([]Face, error)
 // eyeContrast is an appearance measure of one eye's openness, independent
 // of where the landmark model put the lids (its shape prior moves both eyes
 // together, so a wink barely changes the lid points). In a box around the
-// eye's corners (0.8 × 0.3 eye widths) it combines two cues, as a geometric
+// eye's corners (0.8 × 0.44 eye widths) it combines two cues, as a geometric
 // mean: the grey levels' variance over their squared mean, and the fraction
 // of pixels darker than 0.55 of the box's 90th percentile. An open eye shows
 // a dark iris and pupil against white sclera; a closed one shows lid skin
@@ -344,7 +344,11 @@ func eyeContrast(img *image.Gray, lm *Landmarks, first int) float64 {
 	a, b := lm[first], lm[first+3]
 	w := math.Abs(float64(b.X - a.X))
 	cx, cy := float64(a.X+b.X)/2, float64(a.Y+b.Y)/2
-	r := image.Rect(int(cx-0.4*w), int(cy-0.15*w), int(cx+0.4*w)+1, int(cy+0.15*w)+1).Intersect(img.Rect)
+	// The box is 0.44 eye widths tall: the landmark model moves the
+	// corners of an open eye up or down by a few pixels when the other eye
+	// closes (its shape prior), and a flatter box (0.3) then slid off the
+	// iris and read an open eye as half closed.
+	r := image.Rect(int(cx-0.4*w), int(cy-0.22*w), int(cx+0.4*w)+1, int(cy+0.22*w)+1).Intersect(img.Rect)
 	if r.Dx() < 3 || r.Dy() < 2 {
 		return 0
 	}
