@@ -107,7 +107,6 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		return nil, bad("LIVEGATE_ADDR", "port %q is not a number from 0 to 65535", port)
 	}
-	_ = host
 
 	// Without LIVEGATE_PUBLIC_URL, run derives http://localhost:PORT from the
 	// port actually bound (which differs from the configured one for :0).
