@@ -14,11 +14,14 @@ import (
 	"github.com/livegate/livegate/internal/session"
 )
 
-// playClip renders (or finds in facegen's cache) the clip p and plays it
-// through a real engine and a challenge asking the script's gestures.
-func playClip(t *testing.T, p facegen.Params, ask []session.Gesture) gesture.Result {
+// playClip renders the clip p into dir and plays it through a real engine
+// and a challenge asking the script's gestures. Tests render into their own
+// directory: facegen's shared cache keeps each photo's landmarks from
+// whichever version of the landmark code first found them, and a clip
+// rendered from other landmarks is another clip.
+func playClip(t *testing.T, dir string, p facegen.Params, ask []session.Gesture) gesture.Result {
 	t.Helper()
-	c, err := facegen.Cached("", p)
+	c, err := facegen.Cached(dir, p)
 	if err != nil {
 		t.Fatalf("facegen: %v; run `make test`", err)
 	}
@@ -54,12 +57,13 @@ func playClip(t *testing.T, p facegen.Params, ask []session.Gesture) gesture.Res
 func TestEyeGesturesOnEveryFace(t *testing.T) {
 	ask := []session.Gesture{session.HeadRightClose, session.HeadLeftClose, session.HeadEyesClosed, session.HeadEyesOpen, session.HeadOpenMouth, session.HeadCloseMouth}
 	script := "neutral 1s; HEAD_01 0.6s; neutral 1s; HEAD_10 0.6s; neutral 1s; HEAD_00 0.5s; neutral 0.2s; HEAD_11 0.5s; HEAD_OPEN_MOUTH 1s; HEAD_CLOSE_MOUTH 1s"
+	dir := t.TempDir()
 	for _, p := range photos(t) {
 		if filepath.Base(p) == "face.jpg" {
 			continue
 		}
 		t.Run(filepath.Base(p), func(t *testing.T) {
-			r := playClip(t, facegen.Params{Face: p, Script: script, Seed: 1}, ask)
+			r := playClip(t, dir, facegen.Params{Face: p, Script: script, Seed: 1}, ask)
 			if r.Status != session.GestureMatch {
 				t.Errorf("status %q (detected %s); want MATCH; gestures %+v", r.Status, r.Detected, r.Gestures)
 			}

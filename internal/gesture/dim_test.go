@@ -18,12 +18,13 @@ import (
 // thresholds learnt on well-exposed faces; read as they are, the dim faces'
 // landmarks lag the turn (obama's peaked at 18°, grace's at 21°).
 func TestDimRoomTurnReadsFully(t *testing.T) {
+	dir := t.TempDir() // see playClip
 	for _, p := range photos(t) {
 		if filepath.Base(p) == "face.jpg" {
 			continue
 		}
 		t.Run(filepath.Base(p), func(t *testing.T) {
-			c, err := facegen.Cached("", facegen.Params{Face: p, Script: "neutral 1s; HEAD_LEFT 30deg 1.5s", Seed: 1, Light: facegen.LightDark})
+			c, err := facegen.Cached(dir, facegen.Params{Face: p, Script: "neutral 1s; HEAD_LEFT 30deg 1.5s", Seed: 1, Light: facegen.LightDark})
 			if err != nil {
 				t.Fatalf("facegen: %v; run `make test`", err)
 			}

@@ -113,15 +113,15 @@ func encodePNG(t *testing.T, img image.Image) []byte {
 	return b.Bytes()
 }
 
-// clipFrame renders (or finds in facegen's cache) a clip of the default
-// face and returns frame i as a PNG.
-func clipFrame(t *testing.T, script string, i int) []byte {
+// clipFrame renders a clip of the default face into dir (see playClip) and
+// returns frame i as a PNG.
+func clipFrame(t *testing.T, dir, script string, i int) []byte {
 	t.Helper()
 	face, err := facegen.TestFace("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := facegen.Cached("", facegen.Params{Face: face, Script: script, Seed: 1, NoSway: true, NoBlinks: true})
+	c, err := facegen.Cached(dir, facegen.Params{Face: face, Script: script, Seed: 1, NoSway: true, NoBlinks: true})
 	if err != nil {
 		t.Fatalf("facegen: %v; run `make test`", err)
 	}
@@ -202,6 +202,7 @@ type stillCase struct {
 
 func TestStillEndpointOnRealPhotos(t *testing.T) {
 	srv := stillServer(t)
+	dir := t.TempDir()
 	var cases []stillCase
 	frontal := []string{"mazie-hirono.jpg", "portrait-obama-2012.jpg", "kamala-harris-2021.jpg", "victor-glover-2020.jpg", "grace-hopper-1984.jpg", "astronaut.png"}
 	for _, p := range frontal {
@@ -215,7 +216,7 @@ func TestStillEndpointOnRealPhotos(t *testing.T) {
 	// facegen: 1 s neutral, then the gesture (full after 0.45 s for the
 	// head, 0.1 s for the lids, 0.25 s for the mouth); frame 25 is 1.67 s.
 	add := func(name, script string, frame int, gesture string, w stillWant) {
-		cases = append(cases, stillCase{name, func(t *testing.T) []byte { return clipFrame(t, script, frame) }, gesture, w})
+		cases = append(cases, stillCase{name, func(t *testing.T) []byte { return clipFrame(t, dir, script, frame) }, gesture, w})
 	}
 	add("facegen turned left", "neutral 1s; HEAD_LEFT 30deg 1.5s", 25, "HEAD_LEFT", stillWant{200, "success", "MATCH", "HEAD_LEFT", ""})
 	add("facegen turned left, asked right", "neutral 1s; HEAD_LEFT 30deg 1.5s", 25, "HEAD_RIGHT", stillWant{200, "success", "NOT_MATCH", "HEAD_LEFT", ""})
