@@ -5,6 +5,15 @@
 // matches and the delay from the truth's threshold crossing to each MATCH.
 //
 //	go run ./cmd/gesture-eval -video clip.y4m -gestures HEAD_LEFT,HEAD_00 [-truth clip.truth.json]
+//
+// With -matrix it renders the evaluation matrix with facegen instead (every
+// photo of testdata/faces, or -faces; seven capture conditions × three
+// scripts that ask every gesture, plus flat-photo, still-photo and
+// screen-replay attacks), plays each clip and prints one table per
+// condition, per face and per gesture: asked, matched, recall, false
+// matches, attack matches, median and 95th-percentile delay.
+//
+//	go run ./cmd/gesture-eval -matrix [-faces mazie,obama] [-conditions clean,dark] [-out DIR] [-j 2]
 package main
 
 import (
@@ -104,7 +113,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		faces    = fs.String("faces", "", "-matrix: comma-separated photos, names in testdata/faces or paths (default: all of testdata/faces)")
 		conds    = fs.String("conditions", strings.Join(defaultConditions(), ","), "-matrix: conditions to render")
 		attacks  = fs.String("attacks", "flat,still,screen", "-matrix: attack kinds (empty for none)")
-		out      = fs.String("out", "", "-matrix: clip cache directory (default: facegen's user cache)")
+		out      = fs.String("out", "", "-matrix: clip cache directory (default: livegate-gesture-eval in the user cache dir; a fresh one renders every clip anew)")
 		jobs     = fs.Int("j", 1, "-matrix: clips evaluated at once")
 		clipsF   = fs.Bool("clips", false, "-matrix: also print one JSON line per clip")
 	)

@@ -203,7 +203,7 @@ func runMatrix(o matrixOpts, stdout, stderr io.Writer) error {
 		return errors.New("-matrix: no clips (no conditions and no attacks)")
 	}
 	if o.dir == "" {
-		if o.dir, err = facegen.DefaultCacheDir(); err != nil {
+		if o.dir, err = defaultMatrixDir(); err != nil {
 			return err
 		}
 	}
@@ -287,6 +287,19 @@ func playCell(r *facegen.Renderer, ev *evaluator, o matrixOpts, c *matrixClip) e
 		c.Outcomes[fmt.Sprintf("%d:%s", i, g.Gesture)] = string(g.Status)
 	}
 	return nil
+}
+
+// defaultMatrixDir is where -matrix keeps its clips: a directory of its own
+// beside facegen's cache. facegen caches each photo's landmarks by the
+// photo's contents alone, so a cache filled by an older landmark model
+// renders other clips; a directory that only the matrix fills is filled by
+// one version of the code. Pass a fresh -out to render everything anew.
+func defaultMatrixDir() (string, error) {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("-matrix: cache dir: %w", err)
+	}
+	return filepath.Join(d, "livegate-gesture-eval"), nil
 }
 
 // tally is one row of a table.
