@@ -23,10 +23,16 @@ import (
 // The matrix's scripts. Together they ask every gesture: A a turn, both
 // eyes and the mouth; B the other three head motions; C each eye alone,
 // both, open again, and the mouth open and closed.
-var matrixScripts = []struct{ Name, Script string }{
-	{"A", "neutral 1s; HEAD_LEFT 30deg 1.5s; neutral 1s; HEAD_00 0.5s; neutral 0.8s; HEAD_OPEN_MOUTH 1s; neutral 0.5s"},
-	{"B", "neutral 1s; HEAD_RIGHT 30deg 1.5s; neutral 1s; HEAD_UP 20deg 1.5s; neutral 1s; HEAD_DOWN 20deg 1.5s; neutral 1s"},
-	{"C", "neutral 1s; HEAD_01 0.6s; neutral 1s; HEAD_10 0.6s; neutral 1s; HEAD_00 0.5s; neutral 0.2s; HEAD_11 0.5s; HEAD_OPEN_MOUTH 1s; HEAD_CLOSE_MOUTH 1s"},
+//
+// Unperformed lists, per script, gestures the script never performs: each
+// live clip is played again once per such gesture, asked alone, and any
+// MATCH counts as an unperformed match (A closes both eyes, which must not
+// pass for a wink; B turns right, which must not pass for left; C winks each
+// eye, which must not pass for both eyes closed).
+var matrixScripts = []struct{ Name, Script, Unperformed string }{
+	{"A", "neutral 1s; HEAD_LEFT 30deg 1.5s; neutral 1s; HEAD_00 0.5s; neutral 0.8s; HEAD_OPEN_MOUTH 1s; neutral 0.5s", "HEAD_01,HEAD_RIGHT"},
+	{"B", "neutral 1s; HEAD_RIGHT 30deg 1.5s; neutral 1s; HEAD_UP 20deg 1.5s; neutral 1s; HEAD_DOWN 20deg 1.5s; neutral 1s", "HEAD_LEFT,HEAD_00"},
+	{"C", "neutral 1s; HEAD_01 0.6s; neutral 1s; HEAD_10 0.6s; neutral 1s; HEAD_00 0.5s; neutral 0.2s; HEAD_11 0.5s; HEAD_OPEN_MOUTH 1s; HEAD_CLOSE_MOUTH 1s", "HEAD_UP,HEAD_LEFT"},
 }
 
 // attackScripts are the scripts played by each attack (a photo "does" the
@@ -74,7 +80,11 @@ type matrixClip struct {
 	Params    facegen.Params    `json:"-"`
 	Score     *truthScore       `json:"score"`
 	Outcomes  map[string]string `json:"outcomes"`
-	Video     string            `json:"video"`
+	// Unperformed are the gestures the script never performs, asked one at
+	// a time; UnperformedMatches counts those that matched anyway.
+	Unperformed        string `json:"unperformed,omitempty"`
+	UnperformedMatches int    `json:"unperformed_matches"`
+	Video              string `json:"video"`
 }
 
 // faceName is a short name for a photo: mazie-hirono.jpg → mazie,
@@ -173,7 +183,7 @@ func matrixCells(o matrixOpts) ([]*matrixClip, error) {
 			for _, s := range matrixScripts {
 				p := facegen.Params{Face: face, Script: s.Script, Seed: 1}
 				matrixConditions[i].Apply(&p)
-				cells = append(cells, &matrixClip{Face: faceName(face), Condition: matrixConditions[i].Name, Script: s.Name, Params: p})
+				cells = append(cells, &matrixClip{Face: faceName(face), Condition: matrixConditions[i].Name, Script: s.Name, Params: p, Unperformed: s.Unperformed})
 			}
 		}
 		for _, a := range attacks {
@@ -282,6 +292,19 @@ func playCell(r *facegen.Renderer, ev *evaluator, o matrixOpts, c *matrixClip) e
 	}
 	c.Video = cc.Video
 	c.Score = score(tr, ask, p.matches, cfg)
+	if c.Unperformed != "" && tr.Live {
+		un, err := asked(c.Unperformed, nil)
+		if err != nil {
+			return err
+		}
+		for _, g := range un {
+			q, err := ev.play(cc.Video, []session.Gesture{g}, cfg, nil)
+			if err != nil {
+				return err
+			}
+			c.UnperformedMatches += len(q.matches)
+		}
+	}
 	c.Outcomes = map[string]string{}
 	for i, g := range p.res.Gestures {
 		c.Outcomes[fmt.Sprintf("%d:%s", i, g.Gesture)] = string(g.Status)
@@ -305,6 +328,7 @@ func defaultMatrixDir() (string, error) {
 // tally is one row of a table.
 type tally struct {
 	clips, asked, matched, falseM, attackClips, attackM int
+	unasked, unmatched                                  int
 	delays                                              []float64
 }
 
@@ -318,6 +342,10 @@ func (t *tally) add(c *matrixClip) {
 	t.asked += c.Score.Asked
 	t.matched += c.Score.Matched
 	t.falseM += c.Score.FalseMatches
+	if c.Unperformed != "" {
+		t.unasked += len(strings.Split(c.Unperformed, ","))
+		t.unmatched += c.UnperformedMatches
+	}
 	t.delays = append(t.delays, c.Score.DelaysMS...)
 }
 
@@ -336,7 +364,11 @@ func (t *tally) row(name string) string {
 	if t.attackClips > 0 {
 		att = fmt.Sprintf("%d / %d clips", t.attackM, t.attackClips)
 	}
-	return fmt.Sprintf("%s\t%d\t%d\t%d\t%s\t%d\t%s\t%s\t%s\t", name, t.clips-t.attackClips, t.asked, t.matched, rec, t.falseM, att, med, p95)
+	un := "-"
+	if t.unasked > 0 {
+		un = fmt.Sprintf("%d / %d", t.unmatched, t.unasked)
+	}
+	return fmt.Sprintf("%s\t%d\t%d\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t", name, t.clips-t.attackClips, t.asked, t.matched, rec, t.falseM, un, att, med, p95)
 }
 
 // percentile of sorted values, nearest rank (the median of an even count is
@@ -352,7 +384,7 @@ func percentile(sorted []float64, p float64) float64 {
 
 // writeTables prints the per-condition, per-face and per-gesture tables.
 func writeTables(w io.Writer, cells []*matrixClip) {
-	head := "\tlive clips\tasked\tmatched\trecall\tfalse matches\tattack matches\tmedian delay ms\tp95 delay ms\t"
+	head := "\tlive clips\tasked\tmatched\trecall\tfalse matches\tunperformed matches\tattack matches\tmedian delay ms\tp95 delay ms\t"
 	group := func(title string, key func(*matrixClip) string) {
 		var order []string
 		rows := map[string]*tally{}

@@ -33,6 +33,11 @@ type ChallengeConfig struct {
 	// 15 frames/s the third frame comes 133 ms after the first.
 	HoldTime   time.Duration
 	HoldFrames int
+	// EyeHoldTime is HoldTime for the eye closures (HEAD_00, HEAD_01,
+	// HEAD_10): longer than the lids stay shut in a natural blink (about
+	// 100–200 ms), so that a blink does not pass for closed eyes. Default
+	// 250 ms.
+	EyeHoldTime time.Duration
 	// WrongHold is how long another gesture must be held before it counts
 	// as a wrong gesture. Default twice HoldTime.
 	WrongHold time.Duration
@@ -99,6 +104,7 @@ func DefaultChallengeConfig() ChallengeConfig {
 		NeutralPitch:      20,
 		HoldTime:          130 * time.Millisecond,
 		HoldFrames:        3,
+		EyeHoldTime:       200 * time.Millisecond,
 		WrongHold:         260 * time.Millisecond,
 		TurnOn:            18,
 		TurnOff:           10,
@@ -146,6 +152,7 @@ func (c ChallengeConfig) withDefaults() ChallengeConfig {
 	setF(&c.NeutralPitch, d.NeutralPitch)
 	setD(&c.HoldTime, d.HoldTime)
 	setI(&c.HoldFrames, d.HoldFrames)
+	setD(&c.EyeHoldTime, d.EyeHoldTime)
 	if c.WrongHold == 0 {
 		c.WrongHold = 2 * c.HoldTime
 	}
@@ -881,7 +888,11 @@ func (c *Challenge) gesture(o *Observation) {
 		c.linesN = 0
 		c.rejected = false
 	}
-	if active[g] && c.holdN[g] >= c.cfg.HoldFrames && held >= c.cfg.HoldTime {
+	holdTime := c.cfg.HoldTime
+	if g.isEye() && g != clsEyes11 {
+		holdTime = c.cfg.EyeHoldTime
+	}
+	if active[g] && c.holdN[g] >= c.cfg.HoldFrames && held >= holdTime {
 		if c.onScreen() {
 			if !c.rejected {
 				c.rejected = true
@@ -924,7 +935,7 @@ func (c *Challenge) gesture(o *Observation) {
 
 	p := 0.7 * clamp01(score)
 	if active[g] {
-		hf := math.Min(float64(c.holdN[g])/float64(c.cfg.HoldFrames), float64(held)/float64(c.cfg.HoldTime))
+		hf := math.Min(float64(c.holdN[g])/float64(c.cfg.HoldFrames), float64(held)/float64(holdTime))
 		p += 0.3 * clamp01(hf)
 	}
 	p = math.Min(p, 0.99)
