@@ -638,3 +638,29 @@ func TestChallengeDisplayReplayNeverMatches(t *testing.T) {
 		}
 	}
 }
+
+// TestChallengeBlinkIsNotEyesClosed: a natural blink shuts the lids for
+// 100–200 ms; it must not pass for HEAD_00, which a deliberate closure of
+// 400 ms does. At 30 frames/s the hold-frames rule alone would not tell
+// them apart: the eye-hold time does.
+func TestChallengeBlinkIsNotEyesClosed(t *testing.T) {
+	closed := state{closeL: 1, closeR: 1, dimL: 0.6, dimR: 0.6}
+	for _, tc := range []struct {
+		shut time.Duration
+		want bool
+	}{{100 * time.Millisecond, false}, {150 * time.Millisecond, false}, {400 * time.Millisecond, true}} {
+		segs := []seg{{dur: time.Second}}
+		for i := 0; i < 3; i++ {
+			segs = append(segs,
+				seg{dur: 33 * time.Millisecond, to: closed},
+				seg{dur: tc.shut, to: closed},
+				seg{dur: 33 * time.Millisecond},
+				seg{dur: 800 * time.Millisecond})
+		}
+		obs := scenario{subject: 3, noise: 0.3, fps: 30, picture: true, segs: segs}.observations()
+		r := play([]session.Gesture{session.HeadEyesClosed}, ChallengeConfig{}, obs)
+		if got := len(r.matched()) == 1; got != tc.want {
+			t.Errorf("lids shut %v: matched %v; want %v", tc.shut, got, tc.want)
+		}
+	}
+}
