@@ -34,8 +34,10 @@ check-generated: generate
 vet:
 	$(GO) vet ./...
 
+# One package at a time: the live media, browser and engine tests run in
+# real time, and on two cores they must not compete with each other.
 gotest:
-	$(GO) test -count=1 -race ./...
+	$(GO) test -p 1 -count=1 -race ./...
 
 ## bench: the benchmarks the README quotes
 bench: redis
