@@ -52,7 +52,7 @@ type ChallengeConfig struct {
 	// observation carries the eyes' picture contrast, the closure score
 	// combines the EAR's and the contrast's (the length of the vector of
 	// their positive parts), the contrast's reaching the threshold at
-	// EyeContrastClosed (default 0.8) of the baseline's: either cue alone can
+	// EyeContrastClosed (default 0.75) of the baseline's: either cue alone can
 	// show a closed eye (the landmark model hides most winks from the EAR;
 	// some eyes keep their contrast when closed), and two weak ones add up.
 	EyeClosedOn, EyeClosedOff float64
@@ -112,7 +112,7 @@ func DefaultChallengeConfig() ChallengeConfig {
 		TiltOff:           7,
 		EyeClosedOn:       0.55,
 		EyeClosedOff:      0.75,
-		EyeContrastClosed: 0.8,
+		EyeContrastClosed: 0.75,
 		MouthOn:           0.18,
 		MouthOff:          0.10,
 		ParallaxMin:       0.04,
