@@ -418,6 +418,16 @@ func writeTables(w io.Writer, cells []*matrixClip) {
 		return "degraded"
 	})
 	group("face", func(c *matrixClip) string { return c.Face })
+	// The acceptance is per face: clean and degraded apart.
+	group("face, light", func(c *matrixClip) string {
+		switch {
+		case c.Attack:
+			return ""
+		case c.Condition == "clean":
+			return c.Face + " clean"
+		}
+		return c.Face + " degraded"
+	})
 
 	// Per gesture, over live clips: asked and matched from the outcomes.
 	type gt struct{ asked, matched int }
