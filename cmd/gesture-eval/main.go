@@ -32,6 +32,7 @@ import (
 	"github.com/livegate/livegate/internal/facegen"
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
+	"github.com/livegate/livegate/internal/gesture/truth"
 	"github.com/livegate/livegate/internal/gesture/vision"
 	"github.com/livegate/livegate/internal/session"
 )
@@ -358,7 +359,7 @@ func score(tr *facegen.Truth, ask []session.Gesture, matches []line, cfg gesture
 		}
 		used[iv] = true
 		sc.Matched++
-		if c, ok := crossing(tr, tr.Gestures[iv], d); ok {
+		if c, ok := truth.Crossing(tr, tr.Gestures[iv], d); ok {
 			ct := float64(tr.Frames[c].Time) * 1000
 			sc.DelaysMS = append(sc.DelaysMS, round(float64(m.TMS)-ct))
 		}
@@ -375,46 +376,6 @@ func score(tr *facegen.Truth, ask []session.Gesture, matches []line, cfg gesture
 		}
 	}
 	return sc
-}
-
-// crossing is the first frame of the interval where the truth passes the
-// engine's threshold for the gesture, relative to the frame before the step.
-func crossing(tr *facegen.Truth, iv facegen.Interval, cfg gesture.ChallengeConfig) (int, bool) {
-	if iv.StartFrame < 0 || iv.StartFrame >= len(tr.Frames) {
-		return 0, false
-	}
-	b := tr.Frames[max(0, iv.StartFrame-1)]
-	for i := iv.StartFrame; i <= iv.EndFrame && i < len(tr.Frames); i++ {
-		f := tr.Frames[i]
-		dy, dp := float64(f.Yaw-b.Yaw), float64(f.Pitch-b.Pitch)
-		var on bool
-		switch session.Gesture(iv.Code) {
-		case session.HeadLeft:
-			on = dy >= cfg.TurnOn
-		case session.HeadRight:
-			on = -dy >= cfg.TurnOn
-		case session.HeadUp:
-			on = dp >= cfg.TiltOn
-		case session.HeadDown:
-			on = -dp >= cfg.TiltOn
-		case session.HeadEyesClosed:
-			on = float64(f.LeftEye) <= cfg.EyeClosedOn && float64(f.RightEye) <= cfg.EyeClosedOn
-		case session.HeadRightClose:
-			on = float64(f.RightEye) <= cfg.EyeClosedOn
-		case session.HeadLeftClose:
-			on = float64(f.LeftEye) <= cfg.EyeClosedOn
-		case session.HeadEyesOpen:
-			on = float64(f.LeftEye) >= cfg.EyeClosedOff && float64(f.RightEye) >= cfg.EyeClosedOff
-		case session.HeadOpenMouth:
-			on = float64(f.Mouth) >= iv.Amount/2
-		case session.HeadCloseMouth:
-			on = float64(f.Mouth) <= 0.1
-		}
-		if on {
-			return i, true
-		}
-	}
-	return 0, false
 }
 
 func round(v float64) float64 { return math.Round(v*10000) / 10000 }

@@ -43,7 +43,7 @@ import (
 	"github.com/livegate/livegate/internal/capture/client"
 	"github.com/livegate/livegate/internal/facegen"
 	"github.com/livegate/livegate/internal/gesture"
-	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/gesture/truth"
 )
 
 func main() {
@@ -378,53 +378,13 @@ func (r *runner) delays(out *client.Outcome) []float64 {
 				continue
 			}
 			used[k] = true
-			if f, ok := crossing(r.truth, iv, cfg); ok {
+			if f, ok := truth.Crossing(r.truth, iv, cfg); ok {
 				ds = append(ds, round(ms(m.ClipTime)-float64(f)*1000/float64(r.truth.FPS)))
 			}
 			break
 		}
 	}
 	return ds
-}
-
-// crossing is the first frame of iv where the truth passes the engine's
-// threshold (as cmd/gesture-eval scores it).
-func crossing(tr *facegen.Truth, iv facegen.Interval, cfg gesture.ChallengeConfig) (int, bool) {
-	if iv.StartFrame < 0 || iv.StartFrame >= len(tr.Frames) {
-		return 0, false
-	}
-	b := tr.Frames[max(0, iv.StartFrame-1)]
-	for i := iv.StartFrame; i <= iv.EndFrame && i < len(tr.Frames); i++ {
-		f := tr.Frames[i]
-		dy, dp := float64(f.Yaw-b.Yaw), float64(f.Pitch-b.Pitch)
-		var on bool
-		switch session.Gesture(iv.Code) {
-		case session.HeadLeft:
-			on = dy >= cfg.TurnOn
-		case session.HeadRight:
-			on = -dy >= cfg.TurnOn
-		case session.HeadUp:
-			on = dp >= cfg.TiltOn
-		case session.HeadDown:
-			on = -dp >= cfg.TiltOn
-		case session.HeadEyesClosed:
-			on = float64(f.LeftEye) <= cfg.EyeClosedOn && float64(f.RightEye) <= cfg.EyeClosedOn
-		case session.HeadRightClose:
-			on = float64(f.RightEye) <= cfg.EyeClosedOn
-		case session.HeadLeftClose:
-			on = float64(f.LeftEye) <= cfg.EyeClosedOn
-		case session.HeadEyesOpen:
-			on = float64(f.LeftEye) >= cfg.EyeClosedOff && float64(f.RightEye) >= cfg.EyeClosedOff
-		case session.HeadOpenMouth:
-			on = float64(f.Mouth) >= iv.Amount/2
-		case session.HeadCloseMouth:
-			on = float64(f.Mouth) <= 0.1
-		}
-		if on {
-			return i, true
-		}
-	}
-	return 0, false
 }
 
 // summary is the last line.
