@@ -48,7 +48,13 @@ func run(benchtime string, count, requests int) error {
 	if err != nil {
 		return fmt.Errorf("go test -bench: %w\n%s", err, out)
 	}
-	results := parseBench(out)
+	all, _ := parseBench(out)
+	results := map[string]*result{}
+	for n, r := range all {
+		if name, ok := strings.CutPrefix(n, "API/"); ok {
+			results[name] = r
+		}
+	}
 
 	fmt.Printf("Machine: %s, %d cores (GOMAXPROCS %d), %s\n\n", cpuName(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 	fmt.Printf("redis-benchmark, 1 client, %d requests: SET %.0f ops/s, GET %.0f ops/s\n\n", requests, redisOps["SET"], redisOps["GET"])
@@ -115,7 +121,7 @@ var sections = []section{
 	},
 }
 
-var anyBenchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:.*?\s([\d.]+) allocs/op)?`)
+var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:.*?\s([\d.]+) allocs/op)?`)
 
 func (s section) run(benchtime string, count int) error {
 	args := append([]string{"test", "-run", "^$", "-bench", s.bench, "-benchmem",
@@ -126,25 +132,7 @@ func (s section) run(benchtime string, count int) error {
 	if err != nil {
 		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
-	res := map[string]*result{}
-	var names []string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		m := anyBenchLine.FindStringSubmatch(sc.Text())
-		if m == nil {
-			continue
-		}
-		r := res[m[1]]
-		if r == nil {
-			r = &result{}
-			res[m[1]] = r
-			names = append(names, m[1])
-		}
-		ns, _ := strconv.ParseFloat(m[2], 64)
-		allocs, _ := strconv.ParseFloat(m[3], 64)
-		r.nsPerOp = append(r.nsPerOp, ns)
-		r.allocs = append(r.allocs, allocs)
-	}
+	res, names := parseBench(out)
 	fmt.Printf("\n%s (%s)\n\n", s.title, s.note)
 	fmt.Println("| benchmark | time/op | allocs/op | ratio |")
 	fmt.Println("|---|---:|---:|---:|")
@@ -174,10 +162,12 @@ func fmtNs(ns float64) string {
 	return fmt.Sprintf("%.0f ns", ns)
 }
 
-var benchLine = regexp.MustCompile(`^BenchmarkAPI/(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+[\d.]+ B/op\s+([\d.]+) allocs/op)?`)
-
-func parseBench(out []byte) map[string]*result {
+// parseBench reads go test -bench output: each benchmark's runs, by name
+// without the Benchmark prefix and the -GOMAXPROCS suffix, in order of first
+// appearance.
+func parseBench(out []byte) (map[string]*result, []string) {
 	res := map[string]*result{}
+	var names []string
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		m := benchLine.FindStringSubmatch(sc.Text())
@@ -188,13 +178,14 @@ func parseBench(out []byte) map[string]*result {
 		if r == nil {
 			r = &result{}
 			res[m[1]] = r
+			names = append(names, m[1])
 		}
 		ns, _ := strconv.ParseFloat(m[2], 64)
 		allocs, _ := strconv.ParseFloat(m[3], 64)
 		r.nsPerOp = append(r.nsPerOp, ns)
 		r.allocs = append(r.allocs, allocs)
 	}
-	return res
+	return res, names
 }
 
 // redisBenchmark measures Redis's raw SET and GET rate with one client, the
