@@ -38,6 +38,8 @@ vet:
 # real time, and on two cores they must not compete with each other.
 gotest:
 	$(GO) test -p 1 -count=1 -race ./...
+	# gocv's Mat profile: no Mat outlives a detector or a session's engine.
+	$(GO) test -p 1 -count=1 -tags matprofile ./internal/gesture/vision ./internal/capture/engine
 
 ## bench: the benchmarks the README quotes
 bench: redis
