@@ -9,10 +9,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -116,12 +116,6 @@ var statusOf = map[string]int{
 	session.EInternal:     http.StatusInternalServerError,
 }
 
-// errorBody is GLAIR's error format.
-type errorBody struct {
-	Status       string `json:"status"`
-	ErrorMessage string `json:"error_message"`
-}
-
 // writeError answers err in the API's error format. Internal errors are
 // logged with their cause and shown as "internal server error".
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
@@ -133,16 +127,12 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if status >= 500 {
 		log.ErrorContext(r.Context(), "api error", "err", err, "path", r.URL.Path)
 	}
-	writeErrorStatus(w, r, log, status, session.ErrorMessage(err))
-}
-
-func writeErrorStatus(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, msg string) {
-	writeJSON(w, r, log, status, errorBody{Status: "failed", ErrorMessage: msg})
+	httpx.WriteError(w, status, session.ErrorMessage(err))
 }
 
 // WritePanic is the response for a handler that panicked, in the API's format.
 func WritePanic(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, r, nil, http.StatusInternalServerError, errorBody{Status: "failed", ErrorMessage: "internal server error"})
+	httpx.WriteError(w, http.StatusInternalServerError, "internal server error")
 }
 
 func writeJSON(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, v any) {
@@ -151,13 +141,8 @@ func writeJSON(w http.ResponseWriter, r *http.Request, log *slog.Logger, status 
 		if log != nil {
 			log.ErrorContext(r.Context(), "api: encode response", "err", err)
 		}
-		status, b = http.StatusInternalServerError, []byte(`{"status":"failed","error_message":"internal server error"}`)
+		httpx.WriteError(w, http.StatusInternalServerError, "internal server error")
+		return
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", "application/json; charset=utf-8")
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	httpx.WriteJSONBytes(w, status, b)
 }

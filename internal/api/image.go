@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -65,7 +66,7 @@ func activeLiveness(still StillChecker, log *slog.Logger) func(http.ResponseWrit
 		st, detected, err := still.CheckStill(r.Context(), img, g)
 		if err != nil {
 			log.ErrorContext(r.Context(), "active liveness: check failed", "err", err)
-			writeErrorStatus(w, r, log, http.StatusInternalServerError, "internal server error")
+			httpx.WriteError(w, http.StatusInternalServerError, "internal server error")
 			return
 		}
 		resp := activeLivenessResponse{Status: "success", Result: glairResult{GestureStatus: st, DetectedGesture: detected}}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -10,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -172,12 +172,5 @@ func (h *Handler) apiError(w http.ResponseWriter, r *http.Request, status int, m
 	if why != nil && status != http.StatusInternalServerError {
 		h.log.InfoContext(r.Context(), "web: live capture request refused", "path", r.URL.Path, "status", status, "err", why)
 	}
-	body, _ := json.Marshal(struct {
-		Status       string `json:"status"`
-		ErrorMessage string `json:"error_message"`
-	}{"failed", message})
-	hd := w.Header()
-	hd.Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	httpx.WriteError(w, status, message)
 }

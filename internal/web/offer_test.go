@@ -81,7 +81,7 @@ func wantAPIError(t *testing.T, name string, r *response, status int) {
 		ErrorMessage string `json:"error_message"`
 	}
 	if r.StatusCode != status || json.Unmarshal([]byte(r.body), &body) != nil || body.Status != "failed" || body.ErrorMessage == "" ||
-		r.Header.Get("Content-Type") != "application/json" {
+		r.Header.Get("Content-Type") != "application/json; charset=utf-8" || r.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("%s: got %d %s %q; want %d with {\"status\":\"failed\",\"error_message\":…}", name, r.StatusCode, r.Header.Get("Content-Type"), r.body, status)
 	}
 }
