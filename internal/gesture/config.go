@@ -1,0 +1,197 @@
+package gesture
+
+import (
+	"math"
+	"time"
+)
+
+// ChallengeConfig holds the rules of a Challenge. Zero fields take the
+// values of DefaultChallengeConfig.
+type ChallengeConfig struct {
+	// GestureTimeout is the time allowed for each gesture, counted from the
+	// end of the previous one (the first one from the first observation,
+	// baseline included). Default 10 s.
+	GestureTimeout time.Duration
+	// AttemptTimeout bounds the whole attempt; 0 means no bound but the
+	// per-gesture one.
+	AttemptTimeout time.Duration
+
+	// BaselineHold and BaselineFrames: how long, and over how many frames,
+	// the user must hold a still, frontal, neutral face first. Default
+	// 400 ms and 4 frames.
+	BaselineHold   time.Duration
+	BaselineFrames int
+	// NeutralYaw and NeutralPitch bound the absolute pose of the baseline,
+	// degrees. Default 15 and 20 (a laptop camera sits below the eyes).
+	NeutralYaw, NeutralPitch float64
+
+	// HoldTime and HoldFrames: a gesture counts only when its condition has
+	// held for both, without a break. Default 130 ms and 3 frames: at
+	// 15 frames/s the third frame comes 133 ms after the first.
+	HoldTime   time.Duration
+	HoldFrames int
+	// EyeHoldTime is HoldTime for the eye closures (HEAD_00, HEAD_01,
+	// HEAD_10): longer than the lids stay shut in a natural blink (about
+	// 100–200 ms), so that a blink does not pass for closed eyes. Default
+	// 250 ms.
+	EyeHoldTime time.Duration
+	// WrongHold is how long another gesture must be held before it counts
+	// as a wrong gesture. Default twice HoldTime.
+	WrongHold time.Duration
+
+	// Thresholds relative to the baseline, each with its release level
+	// (hysteresis): a condition turns on past On and off only below Off.
+	// Turn (yaw) and Tilt (pitch) are degrees, default 18/10 and 12/7.
+	TurnOn, TurnOff float64
+	TiltOn, TiltOff float64
+	// EyeClosedOn and EyeClosedOff are eye aspect ratios relative to the
+	// baseline's: closed below 0.55, open again above 0.75. When the
+	// observation carries the eyes' picture contrast, the closure score
+	// combines the EAR's and the contrast's (the length of the vector of
+	// their positive parts), the contrast's reaching the threshold at
+	// EyeContrastClosed (default 0.75) of the baseline's: either cue alone can
+	// show a closed eye (the landmark model hides most winks from the EAR;
+	// some eyes keep their contrast when closed), and two weak ones add up.
+	EyeClosedOn, EyeClosedOff float64
+	EyeContrastClosed         float64
+	// MouthOn and MouthOff are increases of mouth openness over the
+	// baseline: open above +0.18, closed again below +0.10.
+	MouthOn, MouthOff float64
+
+	// A head turn or tilt counts only if it moved like a 3D head. Two
+	// homography tests against the neutral face decide, each on the median
+	// over the held frames. The nose parallax (NoseParallax) along the asked
+	// direction must reach ParallaxMin, ParallaxPerDegree times the angle
+	// turned, and ParallaxFactor times its baseline noise (defaults 0.04,
+	// 0.003 per degree, 3; a real head gives about 0.006 per degree, a flat
+	// picture only noise in any direction). And the planarity residual
+	// (PlanarResidual) must reach PlanarFactor (default 1.5) times its
+	// baseline noise.
+	ParallaxMin, ParallaxPerDegree, ParallaxFactor float64
+	PlanarFactor                                   float64
+	// MaxAngularSpeed, degrees per second: a faster change of yaw or pitch
+	// between two frames is a jump (a swapped picture or a tracking error),
+	// not a motion; it resets the gesture and the user must come back to
+	// neutral. Default 450.
+	MaxAngularSpeed float64
+	// ScreenLineRatio: when the median Quality.LineRatio of the baseline or
+	// of a held gesture reaches it, the face is taken for a display
+	// replay and nothing matches. Default 2.2; negative disables.
+	ScreenLineRatio float64
+	// MaxWrong is how many wrong gestures end the attempt with NOT_MATCH;
+	// default 3, negative for no limit.
+	MaxWrong int
+
+	// Quality levels below which hints are given.
+	MinFaceWidth  float64 // default 0.12 of the frame width
+	MinBrightness float64 // default 50 grey levels
+	MinSharpness  float64 // default 0: no blur hint
+	// HintRepeat is the least time between two hints of the same kind.
+	// Default 2 s.
+	HintRepeat time.Duration
+}
+
+// DefaultChallengeConfig returns the default rules.
+func DefaultChallengeConfig() ChallengeConfig {
+	return ChallengeConfig{
+		GestureTimeout:    10 * time.Second,
+		BaselineHold:      400 * time.Millisecond,
+		BaselineFrames:    4,
+		NeutralYaw:        15,
+		NeutralPitch:      20,
+		HoldTime:          130 * time.Millisecond,
+		HoldFrames:        3,
+		EyeHoldTime:       200 * time.Millisecond,
+		WrongHold:         260 * time.Millisecond,
+		TurnOn:            18,
+		TurnOff:           10,
+		TiltOn:            12,
+		TiltOff:           7,
+		EyeClosedOn:       0.55,
+		EyeClosedOff:      0.75,
+		EyeContrastClosed: 0.75,
+		MouthOn:           0.18,
+		MouthOff:          0.10,
+		ParallaxMin:       0.04,
+		ParallaxPerDegree: 0.003,
+		ParallaxFactor:    3,
+		PlanarFactor:      1.5,
+		MaxAngularSpeed:   450,
+		MaxWrong:          3,
+		ScreenLineRatio:   2.2,
+		MinFaceWidth:      0.12,
+		MinBrightness:     50,
+		HintRepeat:        2 * time.Second,
+	}
+}
+
+func (c ChallengeConfig) withDefaults() ChallengeConfig {
+	d := DefaultChallengeConfig()
+	setD := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setF := func(v *float64, def float64) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setI := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setD(&c.GestureTimeout, d.GestureTimeout)
+	setD(&c.BaselineHold, d.BaselineHold)
+	setI(&c.BaselineFrames, d.BaselineFrames)
+	setF(&c.NeutralYaw, d.NeutralYaw)
+	setF(&c.NeutralPitch, d.NeutralPitch)
+	setD(&c.HoldTime, d.HoldTime)
+	setI(&c.HoldFrames, d.HoldFrames)
+	setD(&c.EyeHoldTime, d.EyeHoldTime)
+	if c.WrongHold == 0 {
+		c.WrongHold = 2 * c.HoldTime
+	}
+	setF(&c.TurnOn, d.TurnOn)
+	setF(&c.TurnOff, d.TurnOff)
+	setF(&c.TiltOn, d.TiltOn)
+	setF(&c.TiltOff, d.TiltOff)
+	setF(&c.EyeClosedOn, d.EyeClosedOn)
+	setF(&c.EyeClosedOff, d.EyeClosedOff)
+	setF(&c.EyeContrastClosed, d.EyeContrastClosed)
+	setF(&c.MouthOn, d.MouthOn)
+	setF(&c.MouthOff, d.MouthOff)
+	setF(&c.ParallaxMin, d.ParallaxMin)
+	setF(&c.ParallaxPerDegree, d.ParallaxPerDegree)
+	setF(&c.ParallaxFactor, d.ParallaxFactor)
+	setF(&c.PlanarFactor, d.PlanarFactor)
+	setF(&c.MaxAngularSpeed, d.MaxAngularSpeed)
+	setI(&c.MaxWrong, d.MaxWrong)
+	setF(&c.ScreenLineRatio, d.ScreenLineRatio)
+	setF(&c.MinFaceWidth, d.MinFaceWidth)
+	setF(&c.MinBrightness, d.MinBrightness)
+	setD(&c.HintRepeat, d.HintRepeat)
+	return c
+}
+
+// frontal reports whether the absolute pose is within the baseline's
+// neutral bounds.
+func (c *ChallengeConfig) frontal(o *Observation) bool {
+	return math.Abs(o.Yaw) <= c.NeutralYaw && math.Abs(o.Pitch) <= c.NeutralPitch
+}
+
+// openLevel is the closure score below which a closed eye reads open again:
+// EyeClosedOff on the scale where EyeClosedOn is 1.
+func (c *ChallengeConfig) openLevel() float64 {
+	return (1 - c.EyeClosedOff) / (1 - c.EyeClosedOn)
+}
+
+// holdTime is how long the condition of g must hold to count: the eye
+// closures wait out a blink.
+func (c *ChallengeConfig) holdTime(g class) time.Duration {
+	if g.isEye() && g != clsEyes11 {
+		return c.EyeHoldTime
+	}
+	return c.HoldTime
+}
