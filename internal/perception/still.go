@@ -1,4 +1,4 @@
-package vision
+package perception
 
 import (
 	"fmt"
@@ -25,6 +25,6 @@ func StillModels(yunetPath, landmarkPath string) func() (gesture.FaceDetector, g
 		if err != nil {
 			return nil, nil, fmt.Errorf("vision: still models: %w", err)
 		}
-		return gesture.AdaptDetector((*Detector).DetectInto, det), pred, nil
+		return gesture.AdaptDetector((*Detector).DetectFaces, det), pred, nil
 	}
 }

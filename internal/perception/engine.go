@@ -8,7 +8,7 @@
 // capture Scheduler's MaxConcurrent), and an engine borrows one for each
 // detection. No engine owns a Mat, so nothing OpenCV outlives a session;
 // the pool's Mats are freed by Factory.Close.
-package engine
+package perception
 
 import (
 	"errors"
@@ -21,7 +21,7 @@ import (
 	"github.com/livegate/livegate/internal/capture/live"
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
-	"github.com/livegate/livegate/internal/gesture/vision"
+	"github.com/livegate/livegate/internal/perception"
 )
 
 // DefaultYuNetPaths are tried in order when no YuNet path is given: the
@@ -197,7 +197,7 @@ type pooled struct {
 func (p *pooled) DetectFaces(img *image.Gray, dst []gesture.Face) ([]gesture.Face, error) {
 	d := <-p.f.pool
 	var err error
-	p.buf, err = d.DetectInto(img, p.buf[:0])
+	p.buf, err = d.DetectFaces(img, p.buf[:0])
 	p.f.pool <- d
 	dst = dst[:0]
 	for _, v := range p.buf {

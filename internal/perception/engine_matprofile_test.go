@@ -1,6 +1,6 @@
 //go:build matprofile
 
-package engine_test
+package perception_test
 
 import (
 	"image"

@@ -1,6 +1,6 @@
 //go:build dlibref
 
-package vision_test
+package perception_test
 
 import (
 	"bufio"
