@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
 	"github.com/livegate/livegate/internal/perception"
 )

@@ -10,6 +10,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/perception"
 )
 

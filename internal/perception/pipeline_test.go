@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
-	"github.com/livegate/livegate/internal/perception"
 )
 
 type fpt struct{ x, y float64 }
