@@ -15,7 +15,7 @@ import (
 // frame returns a w×h grey frame with the Obama portrait scaled to the frame's height
 // and centred, a webcam-like head-and-shoulders shot.
 func frame(t testing.TB, w, h int) *image.Gray {
-	src := loadGray(t, filepath.Join("..", "..", "..", "testdata", "faces", "portrait-obama-2012.jpg"))
+	src := loadGray(t, filepath.Join("..", "..", "testdata", "faces", "portrait-obama-2012.jpg"))
 	photo := scaleGray(src, float64(h)/float64(src.Rect.Dy()))
 	f := image.NewGray(image.Rect(0, 0, w, h))
 	for i := range f.Pix {

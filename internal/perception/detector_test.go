@@ -67,7 +67,7 @@ func TestDetectPhotos(t *testing.T) {
 // and of the face within it, mapping boxes back to input pixels.
 func TestDetectScales(t *testing.T) {
 	d := newDetector(t)
-	src := loadGray(t, filepath.Join("..", "..", "..", "testdata", "faces", "portrait-obama-2012.jpg"))
+	src := loadGray(t, filepath.Join("..", "..", "testdata", "faces", "portrait-obama-2012.jpg"))
 	ref, err := d.Detect(fitWidth(src, 640))
 	if err != nil || len(ref) != 1 {
 		t.Fatalf("reference: %v faces, err %v", len(ref), err)
@@ -156,7 +156,7 @@ func TestDetectNoFace(t *testing.T) {
 // the origin and whose stride differs from its width.
 func TestDetectSubImage(t *testing.T) {
 	d := newDetector(t)
-	img := fitWidth(loadGray(t, filepath.Join("..", "..", "..", "testdata", "faces", "mazie-hirono.jpg")), 640)
+	img := fitWidth(loadGray(t, filepath.Join("..", "..", "testdata", "faces", "mazie-hirono.jpg")), 640)
 	whole, err := d.Detect(img)
 	if err != nil || len(whole) != 1 {
 		t.Fatalf("whole image: %d faces, err %v", len(whole), err)

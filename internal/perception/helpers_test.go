@@ -17,13 +17,13 @@ import (
 )
 
 // yunetModel is the YuNet model committed in the repository, relative to this package.
-var yunetModel = filepath.Join("..", "..", "..", "models", "yunet", "face_detection_yunet_2022mar.onnx")
+var yunetModel = filepath.Join("..", "..", "models", "yunet", "face_detection_yunet_2022mar.onnx")
 
 // photos are the real face photos of testdata/faces (one face each) plus gocv's
 // images/face.jpg.
 func photos(t testing.TB) []string {
 	t.Helper()
-	ps, err := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "faces", "*.*g"))
+	ps, err := filepath.Glob(filepath.Join("..", "..", "testdata", "faces", "*.*g"))
 	if err != nil {
 		t.Fatal(err)
 	}

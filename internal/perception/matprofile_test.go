@@ -23,7 +23,7 @@ func TestNoMatLeak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	face := loadGray(t, filepath.Join("..", "..", "..", "testdata", "faces", "grace-hopper-1984.jpg"))
+	face := loadGray(t, filepath.Join("..", "..", "testdata", "faces", "grace-hopper-1984.jpg"))
 	frames := []*image.Gray{
 		face, fitWidth(face, 320), fitWidth(face, 200),
 		image.NewGray(image.Rect(0, 0, 1280, 720)), image.NewGray(image.Rect(0, 0, 640, 480)),

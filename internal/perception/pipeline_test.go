@@ -242,7 +242,7 @@ func TestTrackWithBoxFromShape(t *testing.T) {
 	d := newDetector(t)
 	p := landmarks.NewPredictor(m)
 	out := make([]landmarks.Point, m.NumLandmarks())
-	src := fitWidth(loadGray(t, filepath.Join("..", "..", "..", "testdata", "faces", "mazie-hirono.jpg")), 480)
+	src := fitWidth(loadGray(t, filepath.Join("..", "..", "testdata", "faces", "mazie-hirono.jpg")), 480)
 	shift := func(dx, dy int) *image.Gray {
 		g := image.NewGray(image.Rect(0, 0, 640, 640))
 		for y := 0; y < src.Rect.Dy(); y++ {
