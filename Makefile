@@ -39,7 +39,7 @@ vet:
 gotest:
 	$(GO) test -p 1 -count=1 -race ./...
 	# gocv's Mat profile: no Mat outlives a detector or a session's engine.
-	$(GO) test -p 1 -count=1 -tags matprofile ./internal/gesture/vision ./internal/capture/engine
+	$(GO) test -p 1 -count=1 -tags matprofile ./internal/perception
 
 ## bench: the benchmarks the README quotes
 bench: redis

@@ -104,7 +104,7 @@ var sections = []section{
 	{
 		title: "Landmarks (pure Go, 68 points) and detection",
 		note:  "ratio: against YuNet detection of a 640×480 frame, same run",
-		pkgs:  []string{"./internal/gesture/landmarks", "./internal/gesture/vision"}, bench: "^(BenchmarkPredict|BenchmarkDetect640x480|BenchmarkDetect1280x720|BenchmarkDetectAndPredict640x480)$",
+		pkgs:  []string{"./internal/gesture/landmarks", "./internal/perception"}, bench: "^(BenchmarkPredict|BenchmarkDetect640x480|BenchmarkDetect1280x720|BenchmarkDetectAndPredict640x480)$",
 		baseline: func(string) string { return "Detect640x480" },
 	},
 	{

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/perception"
 )
 
 // DefaultScript is the script used when -script is not given.
@@ -43,7 +44,7 @@ func run(args []string, stderr io.Writer) error {
 		tiles  = fs.Int("sheet-frames", 12, "frames on the contact sheet")
 		seed   = fs.Uint64("seed", 1, "seed of sway, blinks and noise")
 		cache  = fs.String("cache", "", "directory for the photos' landmarks (default: the user's cache dir)")
-		models = facegen.DefaultModels()
+		models = perception.FootageConfig()
 	)
 	fs.StringVar(&p.Face, "face", "", "frontal face photo, JPEG or PNG (default: testdata/faces/mazie-hirono.jpg)")
 	fs.StringVar(&p.Script, "script", DefaultScript, "gesture script, e.g. \"neutral 1s; HEAD_LEFT 30deg 1.5s; HEAD_00 0.4s\"")
@@ -88,7 +89,7 @@ func run(args []string, stderr io.Writer) error {
 		}
 		p.Face = f
 	}
-	r := facegen.NewRenderer(&facegen.LazyLandmarker{Models: models})
+	r := facegen.NewRenderer(facegen.EngineLandmarks(perception.LazyPhotoLandmarks(models)))
 	r.CacheDir = *cache
 	if r.CacheDir == "" {
 		d, err := facegen.DefaultCacheDir()

@@ -30,10 +30,10 @@ import (
 	"time"
 
 	"github.com/livegate/livegate/internal/facegen"
+	facescore "github.com/livegate/livegate/internal/facegen/score"
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
-	"github.com/livegate/livegate/internal/gesture/truth"
-	"github.com/livegate/livegate/internal/gesture/vision"
+	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -199,7 +199,7 @@ func (p *played) summary(video string) summary {
 // evaluator holds one detector and one landmark model; not safe for
 // concurrent use (the matrix gives each worker its own).
 type evaluator struct {
-	det   *vision.Detector
+	det   *perception.Detector
 	model *landmarks.Model
 }
 
@@ -211,7 +211,7 @@ func newEvaluator(yunet, lmPath string, model *landmarks.Model) (*evaluator, err
 			return nil, err
 		}
 	}
-	det, err := vision.NewDetector(yunet)
+	det, err := perception.NewDetector(yunet)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +228,7 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 	if err != nil {
 		return nil, err
 	}
-	engine := gesture.NewEngine(gesture.AdaptDetector((*vision.Detector).DetectInto, ev.det), pred)
+	engine := gesture.NewEngine(ev.det, pred)
 	challenge := gesture.NewChallenge(ask, cfg)
 
 	f, err := os.Open(video)
@@ -359,7 +359,7 @@ func score(tr *facegen.Truth, ask []session.Gesture, matches []line, cfg gesture
 		}
 		used[iv] = true
 		sc.Matched++
-		if c, ok := truth.Crossing(tr, tr.Gestures[iv], d); ok {
+		if c, ok := facescore.Crossing(tr, tr.Gestures[iv], d); ok {
 			ct := float64(tr.Frames[c].Time) * 1000
 			sc.DelaysMS = append(sc.DelaysMS, round(float64(m.TMS)-ct))
 		}

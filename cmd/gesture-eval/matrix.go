@@ -17,6 +17,7 @@ import (
 	"github.com/livegate/livegate/internal/facegen"
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
+	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -221,8 +222,9 @@ func runMatrix(o matrixOpts, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	models := facegen.DefaultModels()
-	models.YuNet, models.Landmarks = o.yunet, o.landmarks
+	// Every worker's renderer shares one photo landmarker, loaded only when
+	// a photo's landmarks are not cached.
+	photo := facegen.EngineLandmarks(perception.LazyPhotoLandmarks(perception.Config{YuNet: o.yunet, Landmarks: o.landmarks}))
 	jobs := max(1, o.jobs)
 	start := time.Now()
 	var (
@@ -237,7 +239,7 @@ func runMatrix(o matrixOpts, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		r := facegen.NewRenderer(&facegen.LazyLandmarker{Models: models})
+		r := facegen.NewRenderer(photo)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

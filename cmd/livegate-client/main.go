@@ -42,8 +42,8 @@ import (
 
 	"github.com/livegate/livegate/internal/capture/client"
 	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/facegen/score"
 	"github.com/livegate/livegate/internal/gesture"
-	"github.com/livegate/livegate/internal/gesture/truth"
 )
 
 func main() {
@@ -378,7 +378,7 @@ func (r *runner) delays(out *client.Outcome) []float64 {
 				continue
 			}
 			used[k] = true
-			if f, ok := truth.Crossing(r.truth, iv, cfg); ok {
+			if f, ok := score.Crossing(r.truth, iv, cfg); ok {
 				ds = append(ds, round(ms(m.ClipTime)-float64(f)*1000/float64(r.truth.FPS)))
 			}
 			break

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/livegate/livegate/internal/api"
-	"github.com/livegate/livegate/internal/capture/engine"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
+	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/web"
 )
@@ -255,8 +255,8 @@ func loadLiveConfig(c *config, get func(name, def string) string, bad func(name 
 	if _, err := os.Stat(c.LandmarkModel); err != nil {
 		return bad("LIVEGATE_LANDMARK_MODEL", "cannot read %s (install libdlib-data or point it at the model): %v", c.LandmarkModel, errors.Unwrap(err))
 	}
-	if c.YuNetModel, err = engine.FindYuNet(get("LIVEGATE_YUNET_MODEL", "")); err != nil {
-		return bad("LIVEGATE_YUNET_MODEL", "no YuNet model in %s; set it to face_detection_yunet_2022mar.onnx", strings.Join(engine.DefaultYuNetPaths, " or "))
+	if c.YuNetModel, err = perception.FindYuNet(get("LIVEGATE_YUNET_MODEL", "")); err != nil {
+		return bad("LIVEGATE_YUNET_MODEL", "no YuNet model in %s; set it to face_detection_yunet_2022mar.onnx", strings.Join(perception.DefaultYuNetPaths, " or "))
 	}
 	if _, err := os.Stat(c.YuNetModel); err != nil {
 		return bad("LIVEGATE_YUNET_MODEL", "cannot read %s: %v", c.YuNetModel, errors.Unwrap(err))

@@ -119,7 +119,7 @@ func TestGLAIRClientActiveLiveness(t *testing.T) {
 // returns frame i's luma.
 func facegenFrame(t *testing.T, face, script string, i int) *image.Gray {
 	t.Helper()
-	c, err := facegen.Cached("", facegen.Params{Face: face, Script: script, Seed: 1, NoSway: true, NoBlinks: true})
+	c, err := facegen.Cached("", facegen.Params{Face: face, Script: script, Seed: 1, NoSway: true, NoBlinks: true}, photoLandmarks)
 	if err != nil {
 		t.Fatalf("facegen: %v", err)
 	}

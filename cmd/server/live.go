@@ -10,8 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/livegate/livegate/internal/capture"
-	"github.com/livegate/livegate/internal/capture/engine"
 	"github.com/livegate/livegate/internal/capture/live"
+	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/web"
 )
@@ -21,7 +21,7 @@ import (
 // web.Signaller.
 type liveCapture struct {
 	api     *capture.API
-	engines *engine.Async
+	engines *perception.Async
 	svc     *live.Service
 }
 
@@ -65,7 +65,9 @@ func openLive(cfg *config, store session.Store, reg prometheus.Registerer, log *
 	}
 	// The models load in the background; the first offer waits for them,
 	// and a model that fails to load is logged and fails every offer.
-	engines := engine.NewAsync(cfg.YuNetModel, cfg.LandmarkModel, cores)
+	// One YuNet detector per core: the Scheduler runs at most that many
+	// analyses at once.
+	engines := perception.LoadAsync(perception.Config{YuNet: cfg.YuNetModel, Landmarks: cfg.LandmarkModel, Detectors: cores})
 	go func() {
 		if err := engines.Wait(); err != nil {
 			log.Error("live capture: loading the models failed; offers will fail", "err", err)
@@ -74,7 +76,7 @@ func openLive(cfg *config, store session.Store, reg prometheus.Registerer, log *
 	svc, err := live.New(live.Config{
 		Store:           store,
 		API:             api,
-		Engines:         engines,
+		Engines:         engineFactory(engines),
 		MaxLive:         cfg.MaxLive,
 		ConnectionLimit: cfg.ConnectionLimit,
 		Logger:          log,
@@ -86,6 +88,19 @@ func openLive(cfg *config, store session.Store, reg prometheus.Registerer, log *
 		return nil, err
 	}
 	return &liveCapture{api: api, engines: engines, svc: svc}, nil
+}
+
+// engineFactory adapts perception's models to live.EngineFactory here, at
+// the wiring site, so that perception (the producer of engines) need not
+// import live (their consumer).
+func engineFactory(a *perception.Async) live.EngineFactory {
+	return live.EngineFactoryFunc(func() (live.Engine, error) {
+		e, err := a.NewEngine()
+		if err != nil {
+			return nil, err // not a nil *gesture.Engine in a non-nil live.Engine
+		}
+		return e, nil
+	})
 }
 
 // Shutdown closes every live connection (handing back attempts in

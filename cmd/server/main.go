@@ -24,9 +24,9 @@ import (
 
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/gesture"
-	"github.com/livegate/livegate/internal/gesture/vision"
 	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/metrics"
+	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/session/memstore"
 	"github.com/livegate/livegate/internal/session/redisstore"
@@ -207,7 +207,7 @@ func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, r
 		Keys:      cfg.Keys,
 		PublicURL: cfg.PublicURL,
 		Logger:    log,
-		Still:     gesture.NewLazyStillChecker(vision.StillModels(cfg.YuNetModel, cfg.LandmarkModel)),
+		Still:     gesture.NewLazyStillChecker(perception.StillModels(perception.Config{YuNet: cfg.YuNetModel, Landmarks: cfg.LandmarkModel})),
 	})
 	if err != nil {
 		return nil, err

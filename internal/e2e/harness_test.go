@@ -26,12 +26,17 @@ import (
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/browsertest"
 	"github.com/livegate/livegate/internal/capture"
-	"github.com/livegate/livegate/internal/capture/engine"
 	"github.com/livegate/livegate/internal/capture/live"
 	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session/memstore"
 	"github.com/livegate/livegate/internal/web"
 )
+
+// photoLandmarks finds a test photo's landmarks with the engine's models
+// (through perception, so facegen stays free of OpenCV), loaded only when
+// facegen's cache lacks them.
+var photoLandmarks = facegen.EngineLandmarks(perception.LazyPhotoLandmarks(perception.FootageConfig()))
 
 const apiKey = "e2e_0123456789abcdef0123"
 
@@ -80,21 +85,28 @@ type stackOptions struct {
 
 var (
 	enginesOnce sync.Once
-	engines     *engine.Factory
+	engines     *perception.Models
 	enginesErr  error
 )
 
 // sharedEngines loads the models once for the whole package.
-func sharedEngines(t *testing.T) *engine.Factory {
+func sharedEngines(t *testing.T) live.EngineFactory {
 	t.Helper()
 	enginesOnce.Do(func() {
-		m := facegen.DefaultModels()
-		engines, enginesErr = engine.New(m.YuNet, m.Landmarks, runtime.GOMAXPROCS(0))
+		cfg := perception.FootageConfig()
+		cfg.Detectors = runtime.GOMAXPROCS(0)
+		engines, enginesErr = perception.Load(cfg)
 	})
 	if enginesErr != nil {
 		t.Fatalf("gesture engine models: %v", enginesErr)
 	}
-	return engines
+	return live.EngineFactoryFunc(func() (live.Engine, error) {
+		e, err := engines.NewEngine()
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	})
 }
 
 func TestMain(m *testing.M) {
@@ -446,7 +458,7 @@ func facegenClip(t *testing.T, script string, light ...string) string {
 	if len(light) > 0 {
 		p.Light = light[0]
 	}
-	c, err := facegen.Cached("", p)
+	c, err := facegen.Cached("", p, photoLandmarks)
 	if err != nil {
 		t.Fatalf("facegen %q: %v", script, err)
 	}

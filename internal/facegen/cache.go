@@ -5,10 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"image"
 	"os"
 	"path/filepath"
-	"sync"
 )
 
 // CachedClip names the files of a clip in a cache directory.
@@ -126,31 +124,14 @@ func ReadTruth(path string) (*Truth, error) {
 	return &t, nil
 }
 
-// LazyLandmarker loads the engine's models only when a photo's landmarks
-// are not cached yet.
-type LazyLandmarker struct {
-	Models Models
-
-	once sync.Once
-	ml   *ModelLandmarker
-	err  error
-}
-
-// Landmarks loads the models on first use and finds the landmarks of img.
-func (l *LazyLandmarker) Landmarks(img image.Image) (Landmarks, error) {
-	l.once.Do(func() { l.ml, l.err = NewModelLandmarker(l.Models) })
-	if l.err != nil {
-		return Landmarks{}, l.err
-	}
-	return l.ml.Landmarks(img)
-}
-
-// Cached renders p into dir (see Renderer.Cached) with the engine's default
-// models, loaded only when a photo's landmarks are not in dir yet. It is the
-// entry point for tests that need footage: render once per script, reuse.
-func Cached(dir string, p Params) (CachedClip, error) {
-	r := NewRenderer(&LazyLandmarker{Models: DefaultModels()})
-	return r.Cached(dir, p)
+// Cached renders p into dir (see Renderer.Cached), finding a photo's
+// landmarks with lm only when they are not in dir yet. It is the entry
+// point for tests that need footage: render once per script, reuse. Pass
+// the engine's landmarking, loaded lazily:
+//
+//	facegen.EngineLandmarks(perception.LazyPhotoLandmarks(perception.FootageConfig()))
+func Cached(dir string, p Params, lm Landmarker) (CachedClip, error) {
+	return NewRenderer(lm).Cached(dir, p)
 }
 
 // DefaultFaceName is the photo in testdata/faces used when none is given:

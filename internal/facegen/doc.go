@@ -3,7 +3,9 @@
 // run without a person in front of a camera.
 //
 // A clip is rendered from one real, roughly frontal photo. The photo's 68
-// landmarks (found once by the engine's own detector and landmark model) get
+// landmarks (found once by the engine's own detector and landmark model,
+// passed in as a Landmarker: see EngineLandmarks; this package is pure Go
+// and imports no OpenCV) get
 // depths from a generic 3D face model; the head is rotated in 3D, projected
 // with a pinhole camera and the photo is warped triangle by triangle, so the
 // nose moves against the cheeks as in a real head turn. Eyes close by

@@ -118,3 +118,27 @@ var landmarkDepth = [68]float64{
 
 // LandmarkDepth is the model depth (mm, ≤ 0) of iBUG landmark i.
 func LandmarkDepth(i int) float64 { return landmarkDepth[i] }
+
+// faceAxes returns the face's unit x axis (toward the user's left, image
+// right) and y axis (down the face).
+func faceAxes(L Landmarks) (ex, ey Pt) {
+	ex = unit2(sub(L[16], L[0]))
+	ey = Pt{-ex.Y, ex.X}
+	return
+}
+
+func add(a, b Pt) Pt           { return Pt{a.X + b.X, a.Y + b.Y} }
+func sub(a, b Pt) Pt           { return Pt{a.X - b.X, a.Y - b.Y} }
+func scale(a Pt, k float64) Pt { return Pt{a.X * k, a.Y * k} }
+func mid(a, b Pt) Pt           { return Pt{(a.X + b.X) / 2, (a.Y + b.Y) / 2} }
+func dist(a, b Pt) float64     { return math.Hypot(a.X-b.X, a.Y-b.Y) }
+func unit2(a Pt) Pt            { return scale(a, 1/math.Hypot(a.X, a.Y)) }
+func dot(a, b Vec3) float64    { return a.X*b.X + a.Y*b.Y + a.Z*b.Z }
+func cross(a, b Vec3) Vec3     { return Vec3{a.Y*b.Z - a.Z*b.Y, a.Z*b.X - a.X*b.Z, a.X*b.Y - a.Y*b.X} }
+func unit(a Vec3) Vec3 {
+	l := math.Sqrt(dot(a, a))
+	if l == 0 {
+		return Vec3{0, 0, -1}
+	}
+	return Vec3{a.X / l, a.Y / l, a.Z / l}
+}

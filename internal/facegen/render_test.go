@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
-	"github.com/livegate/livegate/internal/gesture/vision"
+	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session"
-	"gocv.io/x/gocv"
 )
 
 // The default face of the tests and of the committed contact sheet.
@@ -22,7 +22,8 @@ const defaultFace = "mazie-hirono.jpg"
 var (
 	testOnce     sync.Once
 	testRenderer *Renderer
-	testModels   *ModelLandmarker
+	testModels   *perception.PhotoLandmarker
+	testLM       *landmarks.Model
 	testErr      error
 )
 
@@ -31,8 +32,19 @@ var (
 func testRender(t testing.TB) *Renderer {
 	t.Helper()
 	testOnce.Do(func() {
-		testModels, testErr = NewModelLandmarker(DefaultModels())
-		testRenderer = NewRenderer(testModels)
+		// The engine's models through perception: the facegen package itself
+		// stays free of OpenCV, its tests measure with the real detector.
+		cfg := perception.FootageConfig()
+		if testModels, testErr = perception.NewPhotoLandmarker(cfg); testErr != nil {
+			return
+		}
+		if cfg.Landmarks == "" {
+			cfg.Landmarks = landmarks.DefaultModelPath
+		}
+		if testLM, testErr = landmarks.Load(cfg.Landmarks); testErr != nil {
+			return
+		}
+		testRenderer = NewRenderer(EngineLandmarks(testModels.Landmarks))
 	})
 	if testErr != nil {
 		t.Fatalf("models: %v", testErr)
@@ -51,9 +63,13 @@ func facePath(t testing.TB, name string) string {
 
 func grayOf(f *YUVFrame) *image.Gray { return f.Gray() }
 
-func newDetector(t testing.TB) *vision.Detector {
+func newDetector(t testing.TB) *perception.Detector {
 	t.Helper()
-	d, err := vision.NewDetector(DefaultModels().YuNet)
+	yunet, err := perception.FindYuNet(perception.FootageConfig().YuNet)
+	if err != nil {
+		t.Fatalf("detector: %v", err)
+	}
+	d, err := perception.NewDetector(yunet)
 	if err != nil {
 		t.Fatalf("detector: %v", err)
 	}
@@ -68,7 +84,7 @@ type measures struct {
 	noseX, noseY, rightEAR, leftEAR, mouth float64
 }
 
-func measure(t testing.TB, det *vision.Detector, f *YUVFrame) (measures, bool) {
+func measure(t testing.TB, det *perception.Detector, f *YUVFrame) (measures, bool) {
 	t.Helper()
 	g := grayOf(f)
 	faces, err := det.Detect(g)
@@ -80,7 +96,7 @@ func measure(t testing.TB, det *vision.Detector, f *YUVFrame) (measures, bool) {
 	}
 	testRender(t)
 	pts := make([]landmarks.Point, 68)
-	testModels.lm.Predict(g, landmarks.BoxFromDetection(faces[0].Box, faces[0].Keypoints), pts)
+	testLM.Predict(g, landmarks.BoxFromDetection(faces[0].Box, faces[0].Keypoints), pts)
 	P := func(i int) Pt { return Pt{float64(pts[i].X), float64(pts[i].Y)} }
 	eyes := mid(P(36), P(45))
 	ed := dist(P(36), P(45))
@@ -228,9 +244,9 @@ func TestYawSignConvention(t *testing.T) {
 		if err != nil || len(f1) != 1 {
 			t.Fatalf("%s: detect last frame: %v %d", tt.code, err, len(f1))
 		}
-		rel := func(f vision.Face) float64 {
-			eyes := (f.Keypoints[vision.RightEye].X + f.Keypoints[vision.LeftEye].X) / 2
-			return float64(f.Keypoints[vision.NoseTip].X - eyes)
+		rel := func(f gesture.Face) float64 {
+			eyes := (f.Keypoints[gesture.RightEye].X + f.Keypoints[gesture.LeftEye].X) / 2
+			return float64(f.Keypoints[gesture.NoseTip].X - eyes)
 		}
 		if d := rel(f1[0]) - rel(f0[0]); d*tt.sign < 3 {
 			t.Errorf("%s: YuNet's nose keypoint moved %.0f px against the eyes; want the %s", tt.code, d, map[float64]string{1: "image's right", -1: "image's left"}[tt.sign])
@@ -259,29 +275,27 @@ func TestFlatIsHomographyLiveIsNot(t *testing.T) {
 	}
 }
 
-// homographyRMS fits a homography from a to b (least squares, OpenCV) and
-// returns the RMS distance of the mapped points.
+// homographyRMS fits a homography from a to b (least squares over all
+// points, gesture.FitHomography) and returns the RMS distance of the mapped
+// points.
 func homographyRMS(a, b [][2]R1) float64 {
-	src := gocv.NewMatWithSize(len(a), 2, gocv.MatTypeCV32F)
-	dst := gocv.NewMatWithSize(len(b), 2, gocv.MatTypeCV32F)
-	defer src.Close()
-	defer dst.Close()
-	for i := range a {
-		src.SetFloatAt(i, 0, float32(a[i][0]))
-		src.SetFloatAt(i, 1, float32(a[i][1]))
-		dst.SetFloatAt(i, 0, float32(b[i][0]))
-		dst.SetFloatAt(i, 1, float32(b[i][1]))
+	if len(a) != gesture.NumLandmarks || len(b) != gesture.NumLandmarks {
+		panic(fmt.Sprintf("homographyRMS: %d and %d points; want %d", len(a), len(b), gesture.NumLandmarks))
 	}
-	mask := gocv.NewMat()
-	defer mask.Close()
-	h := gocv.FindHomography(src, &dst, gocv.HomograpyMethodAllPoints, 3, &mask, 2000, 0.995)
-	defer h.Close()
+	var src, dst gesture.Landmarks
+	idx := make([]int, gesture.NumLandmarks)
+	for i := range a {
+		src[i] = gesture.Point{X: float32(a[i][0]), Y: float32(a[i][1])}
+		dst[i] = gesture.Point{X: float32(b[i][0]), Y: float32(b[i][1])}
+		idx[i] = i
+	}
+	h := gesture.FitHomography(&src, &dst, idx)
 	var sum float64
 	for i := range a {
 		x, y := float64(a[i][0]), float64(a[i][1])
-		w := h.GetDoubleAt(2, 0)*x + h.GetDoubleAt(2, 1)*y + h.GetDoubleAt(2, 2)
-		u := (h.GetDoubleAt(0, 0)*x + h.GetDoubleAt(0, 1)*y + h.GetDoubleAt(0, 2)) / w
-		v := (h.GetDoubleAt(1, 0)*x + h.GetDoubleAt(1, 1)*y + h.GetDoubleAt(1, 2)) / w
+		w := h[6]*x + h[7]*y + h[8]
+		u := (h[0]*x + h[1]*y + h[2]) / w
+		v := (h[3]*x + h[4]*y + h[5]) / w
 		sum += (u-float64(b[i][0]))*(u-float64(b[i][0])) + (v-float64(b[i][1]))*(v-float64(b[i][1]))
 	}
 	return math.Sqrt(sum / float64(len(a)))
@@ -479,14 +493,15 @@ func TestOptions(t *testing.T) {
 func TestCached(t *testing.T) {
 	dir := t.TempDir()
 	p := Params{Face: facePath(t, defaultFace), Script: "neutral 0.5s; HEAD_UP 0.5s", Seed: 1}
+	lm := EngineLandmarks(perception.LazyPhotoLandmarks(perception.FootageConfig()))
 	start := time.Now()
-	c1, err := Cached(dir, p)
+	c1, err := Cached(dir, p, lm)
 	if err != nil {
 		t.Fatal(err)
 	}
 	first := time.Since(start)
 	start = time.Now()
-	c2, err := Cached(dir, p)
+	c2, err := Cached(dir, p, lm)
 	if err != nil {
 		t.Fatal(err)
 	}

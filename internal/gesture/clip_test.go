@@ -11,8 +11,14 @@ import (
 
 	"github.com/livegate/livegate/internal/facegen"
 	"github.com/livegate/livegate/internal/gesture"
+	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session"
 )
+
+// photoLandmarks finds a test photo's landmarks with the engine's models
+// (through perception, so facegen stays free of OpenCV), loaded only when
+// facegen's cache lacks them.
+var photoLandmarks = facegen.EngineLandmarks(perception.LazyPhotoLandmarks(perception.FootageConfig()))
 
 // playClip renders the clip p into dir and plays it through a real engine
 // and a challenge asking the script's gestures. Tests render into their own
@@ -21,7 +27,7 @@ import (
 // rendered from other landmarks is another clip.
 func playClip(t *testing.T, dir string, p facegen.Params, ask []session.Gesture) gesture.Result {
 	t.Helper()
-	c, err := facegen.Cached(dir, p)
+	c, err := facegen.Cached(dir, p, photoLandmarks)
 	if err != nil {
 		t.Fatalf("facegen: %v; run `make test`", err)
 	}

@@ -24,7 +24,7 @@ func TestDimRoomTurnReadsFully(t *testing.T) {
 			continue
 		}
 		t.Run(filepath.Base(p), func(t *testing.T) {
-			c, err := facegen.Cached(dir, facegen.Params{Face: p, Script: "neutral 1s; HEAD_LEFT 30deg 1.5s", Seed: 1, Light: facegen.LightDark})
+			c, err := facegen.Cached(dir, facegen.Params{Face: p, Script: "neutral 1s; HEAD_LEFT 30deg 1.5s", Seed: 1, Light: facegen.LightDark}, photoLandmarks)
 			if err != nil {
 				t.Fatalf("facegen: %v; run `make test`", err)
 			}

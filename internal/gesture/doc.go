@@ -5,9 +5,9 @@
 // wrong or timed-out gestures) and a GLAIR gesture status.
 //
 // Face detection and landmark prediction come in through the FaceDetector
-// and LandmarkPredictor interfaces; the OpenCV detector lives in the vision
-// subpackage and the 68-point model in landmarks, so this package and its
-// tests build without cgo.
+// and LandmarkPredictor interfaces; the OpenCV detector lives in
+// internal/perception (which returns this package's Face) and the 68-point
+// model in landmarks, so this package and its tests build without cgo.
 //
 // Conventions: image x grows to the right and y down, in the NON-mirrored
 // camera picture the server receives. Head directions follow the user's own

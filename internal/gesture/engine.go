@@ -6,20 +6,34 @@ import (
 	"time"
 )
 
-// Face is a face found by a FaceDetector.
+// Face is a face found by a FaceDetector (perception's YuNet detector
+// returns this type directly).
 type Face struct {
-	// Box is the detector's face box in the frame's pixels.
-	Box   image.Rectangle
+	// Box is the detector's face box in the frame's pixels (clipped to the
+	// frame).
+	Box image.Rectangle
+	// Score is the detector's confidence in [0, 1].
 	Score float32
-	// Keypoints in YuNet's order: the user's right eye (image left), left
-	// eye, nose tip, right mouth corner, left mouth corner.
+	// Keypoints are, in YuNet's order and as seen in the camera image: the
+	// user's right eye, left eye, nose tip, right mouth corner, left mouth
+	// corner. "Right" is the subject's right, which is on the image's left
+	// for a frontal face.
 	Keypoints [5]image.Point
 }
+
+// Keypoint indices into Face.Keypoints.
+const (
+	RightEye = iota
+	LeftEye
+	NoseTip
+	RightMouth
+	LeftMouth
+)
 
 // FaceDetector finds faces in a grey frame. DetectFaces appends them, best
 // first, to dst[:0] and returns it, so a caller that reuses dst detects
 // without allocating. A detector is expected to downscale the frame itself
-// (vision.Detector detects at 320 pixels wide).
+// (perception.Detector detects at 320 pixels wide).
 type FaceDetector interface {
 	DetectFaces(img *image.Gray, dst []Face) ([]Face, error)
 }
@@ -293,43 +307,6 @@ func lineRatio(img *image.Gray, r image.Rectangle) float64 {
 		return 0
 	}
 	return rowsHF / colsHF
-}
-
-// DetectorFace is any face type with Face's fields, such as vision.Face.
-type DetectorFace interface {
-	~struct {
-		Box       image.Rectangle
-		Score     float32
-		Keypoints [5]image.Point
-	}
-}
-
-// AdaptDetector turns a detector with its own face type (same fields as
-// Face) into a FaceDetector without this package importing it, so gesture
-// stays free of cgo for the packages that use it without a camera:
-//
-//	det := gesture.AdaptDetector((*vision.Detector).DetectInto, yunet)
-//
-// It keeps one buffer of F: not safe for concurrent use.
-func AdaptDetector[F DetectorFace, D any](detectInto func(D, *image.Gray, []F) ([]F, error), d D) FaceDetector {
-	a := &adapted[F, D]{detect: detectInto, d: d}
-	return a
-}
-
-type adapted[F DetectorFace, D any] struct {
-	detect func(D, *image.Gray, []F) ([]F, error)
-	d      D
-	buf    []F
-}
-
-func (a *adapted[F, D]) DetectFaces(img *image.Gray, dst []Face) ([]Face, error) {
-	var err error
-	a.buf, err = a.detect(a.d, img, a.buf[:0])
-	dst = dst[:0]
-	for _, f := range a.buf {
-		dst = append(dst, Face(f))
-	}
-	return dst, err
 }
 
 // eyeContrast is an appearance measure of one eye's openness, independent

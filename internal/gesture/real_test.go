@@ -1,9 +1,9 @@
 package gesture_test
 
-// End-to-end tests of the Engine with the real YuNet detector (vision, cgo)
-// and the pure-Go 68-point model (landmarks) on real photos. They live in
-// the external test package so that package gesture itself never imports
-// vision.
+// End-to-end tests of the Engine with the real YuNet detector (perception,
+// cgo) and the pure-Go 68-point model (landmarks) on real photos. They live
+// in the external test package so that package gesture itself never
+// imports perception.
 
 import (
 	"fmt"
@@ -21,7 +21,7 @@ import (
 
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
-	"github.com/livegate/livegate/internal/gesture/vision"
+	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -42,7 +42,7 @@ func realEngine(t testing.TB) *gesture.Engine {
 	if lmErr != nil {
 		t.Fatalf("landmark model: %v; run `make test` (installs Debian's libdlib-data) or set LIVEGATE_LANDMARK_MODEL", lmErr)
 	}
-	det, err := vision.NewDetector(yunetModel)
+	det, err := perception.NewDetector(yunetModel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func realEngine(t testing.TB) *gesture.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return gesture.NewEngine(gesture.AdaptDetector((*vision.Detector).DetectInto, det), pred)
+	return gesture.NewEngine(det, pred)
 }
 
 // frame puts the photo, scaled to fill the frame's height (face about a
@@ -240,15 +240,15 @@ func BenchmarkEngineProcessReal(b *testing.B) {
 			}
 		})
 		b.Run(name+"/yunet-detect-only", func(b *testing.B) {
-			det, err := vision.NewDetector(yunetModel)
+			det, err := perception.NewDetector(yunetModel)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer det.Close()
-			var buf []vision.Face
+			var buf []gesture.Face
 			b.ReportAllocs()
 			for b.Loop() {
-				buf, _ = det.DetectInto(img, buf[:0])
+				buf, _ = det.DetectFaces(img, buf[:0])
 			}
 		})
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/livegate/livegate/internal/facegen"
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
-	"github.com/livegate/livegate/internal/gesture/vision"
+	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/session/memstore"
 )
@@ -36,7 +36,7 @@ func stillServer(t *testing.T) *httptest.Server {
 	if lmErr != nil {
 		t.Fatalf("landmark model: %v; run `make test` (installs Debian's libdlib-data)", lmErr)
 	}
-	det, err := vision.NewDetector(yunetModel)
+	det, err := perception.NewDetector(yunetModel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func stillServer(t *testing.T) *httptest.Server {
 	h, err := api.New(api.Config{
 		Store: st, Keys: []api.Key{{Secret: "still-key-0123456789"}}, PublicURL: "https://live.example.com",
 		Logger: slog.New(slog.DiscardHandler),
-		Still:  gesture.NewStillChecker(gesture.AdaptDetector((*vision.Detector).DetectInto, det), pred),
+		Still:  gesture.NewStillChecker(det, pred),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +121,7 @@ func clipFrame(t *testing.T, dir, script string, i int) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := facegen.Cached(dir, facegen.Params{Face: face, Script: script, Seed: 1, NoSway: true, NoBlinks: true})
+	c, err := facegen.Cached(dir, facegen.Params{Face: face, Script: script, Seed: 1, NoSway: true, NoBlinks: true}, photoLandmarks)
 	if err != nil {
 		t.Fatalf("facegen: %v; run `make test`", err)
 	}
@@ -258,7 +258,7 @@ func TestStillCheckerMeasuresAFrontalPhoto(t *testing.T) {
 	if lmErr != nil {
 		t.Fatalf("landmark model: %v; run `make test`", lmErr)
 	}
-	det, err := vision.NewDetector(yunetModel)
+	det, err := perception.NewDetector(yunetModel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestStillCheckerMeasuresAFrontalPhoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := gesture.NewStillChecker(gesture.AdaptDetector((*vision.Detector).DetectInto, det), pred)
+	c := gesture.NewStillChecker(det, pred)
 	m, err := c.Measure(context.Background(), decodePhoto(t, "mazie-hirono.jpg"))
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 )
 
 // TestImports keeps the session service free of OpenCV (the real engines
-// come in through EngineFactory, from package engine) and of the HTTP
+// come in through EngineFactory, from package perception) and of the HTTP
 // surfaces that call it.
 func TestImports(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "github.com/livegate/livegate/internal/capture/live").Output()
@@ -15,7 +15,7 @@ func TestImports(t *testing.T) {
 		t.Fatalf("go list: %v", err)
 	}
 	for _, dep := range strings.Fields(string(out)) {
-		for _, banned := range []string{"gocv.io/", "/internal/gesture/vision", "/internal/api", "/internal/web", "/internal/facegen"} {
+		for _, banned := range []string{"gocv.io/", "/internal/perception", "/internal/api", "/internal/web", "/internal/facegen"} {
 			if strings.Contains(dep, banned) {
 				t.Errorf("live imports %s", dep)
 			}

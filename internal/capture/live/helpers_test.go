@@ -15,14 +15,18 @@ import (
 
 	"github.com/livegate/livegate/internal/capture"
 	"github.com/livegate/livegate/internal/capture/client"
-	"github.com/livegate/livegate/internal/capture/engine"
 	"github.com/livegate/livegate/internal/capture/live"
 	"github.com/livegate/livegate/internal/facegen"
 	"github.com/livegate/livegate/internal/gesture"
-	"github.com/livegate/livegate/internal/gesture/landmarks"
+	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/session/memstore"
 )
+
+// photoLandmarks finds a test photo's landmarks with the engine's models
+// (through perception, so facegen stays free of OpenCV), loaded only when
+// facegen's cache lacks them.
+var photoLandmarks = facegen.EngineLandmarks(perception.LazyPhotoLandmarks(perception.FootageConfig()))
 
 const browser = "sha256:browser-under-test"
 
@@ -244,7 +248,7 @@ func blankClip(t testing.TB) *client.Clip {
 
 var (
 	factoryOnce sync.Once
-	factory     *engine.Factory
+	factory     *perception.Models
 	factoryErr  error
 )
 
@@ -253,15 +257,18 @@ var (
 func realEngines(t testing.TB) live.EngineFactory {
 	t.Helper()
 	factoryOnce.Do(func() {
-		var yunet string
-		if yunet, factoryErr = engine.FindYuNet(""); factoryErr == nil {
-			factory, factoryErr = engine.New(yunet, landmarks.DefaultModelPath, runtime.GOMAXPROCS(0))
-		}
+		factory, factoryErr = perception.Load(perception.Config{Detectors: runtime.GOMAXPROCS(0)})
 	})
 	if factoryErr != nil {
 		t.Fatalf("real engine: %v", factoryErr)
 	}
-	return factory
+	return live.EngineFactoryFunc(func() (live.Engine, error) {
+		e, err := factory.NewEngine()
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	})
 }
 
 var clipCache sync.Map // params → *client.Clip
@@ -275,7 +282,7 @@ func facegenClip(t testing.TB, script, attack string) (*client.Clip, *facegen.Tr
 		t.Fatal(err)
 	}
 	p := facegen.Params{Face: face, Script: script, Width: 640, Height: 480, FPS: 15, Attack: attack, Seed: 3, NoBlinks: true}
-	cc, err := facegen.Cached("", p)
+	cc, err := facegen.Cached("", p, photoLandmarks)
 	if err != nil {
 		t.Fatalf("facegen: %v", err)
 	}

@@ -27,7 +27,7 @@ type Engine interface {
 }
 
 // EngineFactory makes one Engine per connection. The real one shares the
-// immutable models between engines (see package engine); tests inject
+// immutable models between engines (see package perception); tests inject
 // cheap fakes.
 type EngineFactory interface {
 	NewEngine() (Engine, error)

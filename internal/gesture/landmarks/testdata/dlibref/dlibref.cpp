@@ -1,6 +1,6 @@
 // dlibref runs dlib's own shape_predictor, the reference for livegate's pure-Go reader
 // and evaluator (internal/gesture/landmarks). Used by the dlibref-tagged test in
-// internal/gesture/vision; see README.md here.
+// internal/perception; see README.md here.
 //
 // Usage: dlibref MODEL [-bench N] < requests
 // Each request line is "IMAGE LEFT TOP RIGHT BOTTOM" (dlib's inclusive rectangle); the

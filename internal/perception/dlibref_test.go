@@ -1,6 +1,6 @@
 //go:build dlibref
 
-package vision_test
+package perception_test
 
 import (
 	"bufio"
@@ -24,7 +24,7 @@ func TestDlibAgreement(t *testing.T) {
 	m := landmarkModel(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "dlibref")
-	src := filepath.Join("..", "landmarks", "testdata", "dlibref", "dlibref.cpp")
+	src := filepath.Join("..", "gesture", "landmarks", "testdata", "dlibref", "dlibref.cpp")
 	build := exec.Command("g++", "-O3", "-march=native", "-o", bin, src,
 		"-ldlib", "-lpthread", "-lpng", "-ljpeg", "-lz", "-l:libblas.so.3", "-l:liblapack.so.3")
 	if out, err := build.CombinedOutput(); err != nil {

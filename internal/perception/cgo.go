@@ -1,4 +1,4 @@
-package vision
+package perception
 
 // All cgo of this package lives in this file and in yunet_shim.{h,cpp}: the flags match
 // gocv's (pkg-config opencv4), so the shim links against the same OpenCV as gocv.

@@ -1,4 +1,4 @@
-package vision_test
+package perception_test
 
 import (
 	"errors"
@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
-	"github.com/livegate/livegate/internal/gesture/vision"
+	"github.com/livegate/livegate/internal/perception"
 )
 
 func dist(a, b image.Point) float64 {
@@ -16,7 +17,7 @@ func dist(a, b image.Point) float64 {
 }
 
 // checkFace asserts the geometry every upright frontal face must have.
-func checkFace(t *testing.T, name string, img *image.Gray, f vision.Face) {
+func checkFace(t *testing.T, name string, img *image.Gray, f gesture.Face) {
 	t.Helper()
 	if !f.Box.In(img.Rect) || f.Box.Empty() {
 		t.Errorf("%s: box %v not inside image %v", name, f.Box, img.Rect)
@@ -31,12 +32,12 @@ func checkFace(t *testing.T, name string, img *image.Gray, f vision.Face) {
 		}
 	}
 	// Right eye and right mouth corner on the image's left; eyes above nose above mouth.
-	if k[vision.RightEye].X >= k[vision.LeftEye].X || k[vision.RightMouth].X >= k[vision.LeftMouth].X {
+	if k[gesture.RightEye].X >= k[gesture.LeftEye].X || k[gesture.RightMouth].X >= k[gesture.LeftMouth].X {
 		t.Errorf("%s: right/left keypoints not mirrored as in a camera image: %v", name, k)
 	}
 	eyeY := (k[0].Y + k[1].Y) / 2
 	mouthY := (k[3].Y + k[4].Y) / 2
-	if !(eyeY < k[vision.NoseTip].Y && k[vision.NoseTip].Y < mouthY) {
+	if !(eyeY < k[gesture.NoseTip].Y && k[gesture.NoseTip].Y < mouthY) {
 		t.Errorf("%s: eyes, nose, mouth not top to bottom: %v", name, k)
 	}
 	iod := dist(k[0], k[1])
@@ -66,7 +67,7 @@ func TestDetectPhotos(t *testing.T) {
 // and of the face within it, mapping boxes back to input pixels.
 func TestDetectScales(t *testing.T) {
 	d := newDetector(t)
-	src := loadGray(t, filepath.Join("..", "..", "..", "testdata", "faces", "portrait-obama-2012.jpg"))
+	src := loadGray(t, filepath.Join("..", "..", "testdata", "faces", "portrait-obama-2012.jpg"))
 	ref, err := d.Detect(fitWidth(src, 640))
 	if err != nil || len(ref) != 1 {
 		t.Fatalf("reference: %v faces, err %v", len(ref), err)
@@ -155,7 +156,7 @@ func TestDetectNoFace(t *testing.T) {
 // the origin and whose stride differs from its width.
 func TestDetectSubImage(t *testing.T) {
 	d := newDetector(t)
-	img := fitWidth(loadGray(t, filepath.Join("..", "..", "..", "testdata", "faces", "mazie-hirono.jpg")), 640)
+	img := fitWidth(loadGray(t, filepath.Join("..", "..", "testdata", "faces", "mazie-hirono.jpg")), 640)
 	whole, err := d.Detect(img)
 	if err != nil || len(whole) != 1 {
 		t.Fatalf("whole image: %d faces, err %v", len(whole), err)
@@ -177,13 +178,13 @@ func TestDetectSubImage(t *testing.T) {
 }
 
 func TestDetectorErrors(t *testing.T) {
-	if _, err := vision.NewDetector("no/such/model.onnx"); err == nil {
+	if _, err := perception.NewDetector("no/such/model.onnx"); err == nil {
 		t.Error("NewDetector with a missing model: no error")
 	}
-	if _, err := vision.NewDetector(yunetModel, vision.WithScoreThreshold(2)); err == nil {
+	if _, err := perception.NewDetector(yunetModel, perception.WithScoreThreshold(2)); err == nil {
 		t.Error("NewDetector with score threshold 2: no error")
 	}
-	d, err := vision.NewDetector(yunetModel)
+	d, err := perception.NewDetector(yunetModel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,17 +205,17 @@ func TestDetectorErrors(t *testing.T) {
 	if err := d.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if _, err := d.Detect(image.NewGray(image.Rect(0, 0, 64, 64))); !errors.Is(err, vision.ErrClosed) {
+	if _, err := d.Detect(image.NewGray(image.Rect(0, 0, 64, 64))); !errors.Is(err, perception.ErrClosed) {
 		t.Errorf("Detect after Close: %v, want ErrClosed", err)
 	}
 }
 
 func TestBoxFromYuNet(t *testing.T) {
-	f := vision.Face{
+	f := gesture.Face{
 		Box:       image.Rect(90, 60, 290, 300),
 		Keypoints: [5]image.Point{{159, 163}, {241, 163}, {200, 209}, {163, 250}, {237, 250}},
 	}
-	got := vision.BoxFromYuNet(f)
+	got := perception.BoxFromYuNet(f)
 	if want := landmarks.BoxFromDetection(f.Box, f.Keypoints); got != want {
 		t.Errorf("BoxFromYuNet = %v; landmarks.BoxFromDetection gives %v", got, want)
 	}

@@ -1,9 +1,4 @@
-// Package vision holds the engine's OpenCV work: YuNet face detection on grey frames.
-//
-// It is the only package of livegate that imports gocv (and OpenCV through a small cgo
-// shim around cv::FaceDetectorYN, which gocv v0.32 lacks). Everything above it sees
-// plain Go values: image.Gray in, []Face out.
-package vision
+package perception
 
 import (
 	"errors"
@@ -16,32 +11,14 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
 )
 
-// Face is one face found by the detector.
-type Face struct {
-	// Box is the face box in the input image's pixels (clipped to the image).
-	Box image.Rectangle
-	// Score is YuNet's confidence in [0, 1].
-	Score float32
-	// Keypoints are, in YuNet's order and as seen in the camera image: right eye,
-	// left eye, nose tip, right mouth corner, left mouth corner. "Right" is the
-	// subject's right, which is on the image's left for a frontal face.
-	Keypoints [5]image.Point
-}
-
-// Keypoint indices into Face.Keypoints.
-const (
-	RightEye = iota
-	LeftEye
-	NoseTip
-	RightMouth
-	LeftMouth
-)
+var _ gesture.FaceDetector = (*Detector)(nil)
 
 // ErrClosed is returned by Detect after Close.
-var ErrClosed = errors.New("vision: detector closed")
+var ErrClosed = errors.New("perception: detector closed")
 
 // Option configures a Detector.
 type Option func(*config)
@@ -102,23 +79,23 @@ func NewDetector(modelPath string, opts ...Option) (*Detector, error) {
 	}
 	switch {
 	case cfg.score < 0 || cfg.score > 1:
-		return nil, fmt.Errorf("vision: score threshold %v outside [0,1]", cfg.score)
+		return nil, fmt.Errorf("perception: score threshold %v outside [0,1]", cfg.score)
 	case cfg.nms <= 0 || cfg.nms > 1:
-		return nil, fmt.Errorf("vision: NMS threshold %v outside (0,1]", cfg.nms)
+		return nil, fmt.Errorf("perception: NMS threshold %v outside (0,1]", cfg.nms)
 	case cfg.topK < 1:
-		return nil, fmt.Errorf("vision: top-k %d < 1", cfg.topK)
+		return nil, fmt.Errorf("perception: top-k %d < 1", cfg.topK)
 	case cfg.maxWidth < minInput:
-		return nil, fmt.Errorf("vision: max input width %d < %d", cfg.maxWidth, minInput)
+		return nil, fmt.Errorf("perception: max input width %d < %d", cfg.maxWidth, minInput)
 	case cfg.maxFaces < 1:
-		return nil, fmt.Errorf("vision: max faces %d < 1", cfg.maxFaces)
+		return nil, fmt.Errorf("perception: max faces %d < 1", cfg.maxFaces)
 	}
 	// OpenCV's own error for a missing file is an assertion dump; say it plainly.
 	if _, err := os.Stat(modelPath); err != nil {
-		return nil, fmt.Errorf("vision: YuNet model: %w", err)
+		return nil, fmt.Errorf("perception: YuNet model: %w", err)
 	}
 	yn, err := newYuNet(modelPath, cfg.score, cfg.nms, cfg.topK)
 	if err != nil {
-		return nil, fmt.Errorf("vision: load YuNet model %s: %v", modelPath, err)
+		return nil, fmt.Errorf("perception: load YuNet model %s: %v", modelPath, err)
 	}
 	return &Detector{
 		cfg:    cfg,
@@ -150,20 +127,20 @@ func (d *Detector) Close() error {
 // Detect finds the faces in img, best score first. The frame is downscaled to the
 // configured width for detection, and boxes and keypoints are mapped back to img's
 // coordinates (img.Rect.Min included). It returns nil when there is no face.
-func (d *Detector) Detect(img *image.Gray) ([]Face, error) {
-	return d.DetectInto(img, nil)
+func (d *Detector) Detect(img *image.Gray) ([]gesture.Face, error) {
+	return d.DetectFaces(img, nil)
 }
 
-// DetectInto is Detect appending to dst[:0], so a caller that reuses dst detects
-// without allocating in steady state.
-func (d *Detector) DetectInto(img *image.Gray, dst []Face) ([]Face, error) {
+// DetectFaces is Detect appending to dst[:0], so a caller that reuses dst detects
+// without allocating in steady state. It makes a Detector a gesture.FaceDetector.
+func (d *Detector) DetectFaces(img *image.Gray, dst []gesture.Face) ([]gesture.Face, error) {
 	dst = dst[:0]
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	if w <= 0 || h <= 0 {
-		return dst, fmt.Errorf("vision: empty image %v", img.Rect)
+		return dst, fmt.Errorf("perception: empty image %v", img.Rect)
 	}
 	if w > MaxInputSize.X || h > MaxInputSize.Y {
-		return dst, fmt.Errorf("vision: image %dx%d larger than %dx%d", w, h, MaxInputSize.X, MaxInputSize.Y)
+		return dst, fmt.Errorf("perception: image %dx%d larger than %dx%d", w, h, MaxInputSize.X, MaxInputSize.Y)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -191,7 +168,7 @@ func (d *Detector) DetectInto(img *image.Gray, dst []Face) ([]Face, error) {
 	}
 	n, err := d.yn.detect(in, d.rows)
 	if err != nil {
-		return dst, fmt.Errorf("vision: YuNet: %v", err)
+		return dst, fmt.Errorf("perception: YuNet: %v", err)
 	}
 	n = min(n, d.cfg.maxFaces)
 	sx, sy := float32(w)/float32(sw), float32(h)/float32(sh)
@@ -206,7 +183,7 @@ func (d *Detector) DetectInto(img *image.Gray, dst []Face) ([]Face, error) {
 	}
 	for i := 0; i < n; i++ {
 		r := d.rows[15*i : 15*i+15]
-		f := Face{
+		f := gesture.Face{
 			Box:   image.Rectangle{Min: edge(r[0], r[1]), Max: edge(r[0]+r[2], r[1]+r[3])}.Intersect(img.Rect),
 			Score: r[14],
 		}
@@ -230,7 +207,7 @@ func (d *Detector) load(img *image.Gray) error {
 	}
 	buf, err := d.gray.DataPtrUint8()
 	if err != nil {
-		return fmt.Errorf("vision: %v", err)
+		return fmt.Errorf("perception: %v", err)
 	}
 	off := img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y)
 	if img.Stride == w {
@@ -247,6 +224,6 @@ func (d *Detector) load(img *image.Gray) error {
 // (landmarks.Predictor.Predict) of a face found by this detector: the box dlib's
 // face detector, on whose boxes that model was trained, would have drawn. See
 // landmarks.BoxFromDetection for how it is derived.
-func BoxFromYuNet(f Face) image.Rectangle {
+func BoxFromYuNet(f gesture.Face) image.Rectangle {
 	return landmarks.BoxFromDetection(f.Box, f.Keypoints)
 }

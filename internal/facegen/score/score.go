@@ -1,8 +1,8 @@
-// Package truth scores the gesture engine against facegen's ground truth:
+// Package score scores the gesture engine against facegen's ground truth:
 // the tools that play facegen clips (cmd/gesture-eval, cmd/livegate-client)
 // measure the delay from the truth crossing a threshold to the engine's
 // match in the same way.
-package truth
+package score
 
 import (
 	"github.com/livegate/livegate/internal/facegen"

@@ -1,11 +1,11 @@
-package truth_test
+package score_test
 
 import (
 	"testing"
 
 	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/facegen/score"
 	"github.com/livegate/livegate/internal/gesture"
-	"github.com/livegate/livegate/internal/gesture/truth"
 )
 
 func TestCrossing(t *testing.T) {
@@ -41,12 +41,12 @@ func TestCrossing(t *testing.T) {
 		{"HEAD_OPEN_MOUTH", 0, false},
 	}
 	for _, tt := range tests {
-		got, ok := truth.Crossing(tr, facegen.Interval{Code: tt.code, Amount: 1, StartFrame: 1, EndFrame: 11}, cfg)
+		got, ok := score.Crossing(tr, facegen.Interval{Code: tt.code, Amount: 1, StartFrame: 1, EndFrame: 11}, cfg)
 		if ok != tt.ok || ok && got != tt.frame {
 			t.Errorf("Crossing(%s) = %d, %v; want %d, %v", tt.code, got, ok, tt.frame, tt.ok)
 		}
 	}
-	if _, ok := truth.Crossing(tr, facegen.Interval{Code: "HEAD_LEFT", StartFrame: 40, EndFrame: 50}, cfg); ok {
+	if _, ok := score.Crossing(tr, facegen.Interval{Code: "HEAD_LEFT", StartFrame: 40, EndFrame: 50}, cfg); ok {
 		t.Errorf("an interval past the clip crossed")
 	}
 }

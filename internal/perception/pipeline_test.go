@@ -1,4 +1,4 @@
-package vision_test
+package perception_test
 
 // Tests of the engine's per-frame pipeline on real photos: YuNet finds the face, the
 // 68-point model places its landmarks. They live here rather than in package landmarks,
@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
-	"github.com/livegate/livegate/internal/gesture/vision"
 )
 
 type fpt struct{ x, y float64 }
@@ -47,7 +47,7 @@ var keypointNames = [5]string{"right eye", "left eye", "nose tip", "right mouth 
 
 // agreement returns, for each of the five points, the distance between the landmark
 // model's point and YuNet's keypoint in units of YuNet's inter-ocular distance.
-func agreement(f vision.Face, pts []landmarks.Point) [5]float64 {
+func agreement(f gesture.Face, pts []landmarks.Point) [5]float64 {
 	five := fivePoints(pts)
 	iod := fromImage(f.Keypoints[0]).dist(fromImage(f.Keypoints[1]))
 	var e [5]float64
@@ -242,7 +242,7 @@ func TestTrackWithBoxFromShape(t *testing.T) {
 	d := newDetector(t)
 	p := landmarks.NewPredictor(m)
 	out := make([]landmarks.Point, m.NumLandmarks())
-	src := fitWidth(loadGray(t, filepath.Join("..", "..", "..", "testdata", "faces", "mazie-hirono.jpg")), 480)
+	src := fitWidth(loadGray(t, filepath.Join("..", "..", "testdata", "faces", "mazie-hirono.jpg")), 480)
 	shift := func(dx, dy int) *image.Gray {
 		g := image.NewGray(image.Rect(0, 0, 640, 640))
 		for y := 0; y < src.Rect.Dy(); y++ {

@@ -1,6 +1,6 @@
 //go:build matprofile
 
-package vision_test
+package perception_test
 
 import (
 	"bytes"
@@ -10,7 +10,8 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/livegate/livegate/internal/gesture/vision"
+	"github.com/livegate/livegate/internal/gesture"
+	"github.com/livegate/livegate/internal/perception"
 )
 
 // TestNoMatLeak proves, with gocv's MatProfile (go test -tags matprofile), that Detect
@@ -18,25 +19,25 @@ import (
 // including across frame-size changes and downscaling on and off.
 func TestNoMatLeak(t *testing.T) {
 	before := gocv.MatProfile.Count()
-	d, err := vision.NewDetector(yunetModel)
+	d, err := perception.NewDetector(yunetModel)
 	if err != nil {
 		t.Fatal(err)
 	}
-	face := loadGray(t, filepath.Join("..", "..", "..", "testdata", "faces", "grace-hopper-1984.jpg"))
+	face := loadGray(t, filepath.Join("..", "..", "testdata", "faces", "grace-hopper-1984.jpg"))
 	frames := []*image.Gray{
 		face, fitWidth(face, 320), fitWidth(face, 200),
 		image.NewGray(image.Rect(0, 0, 1280, 720)), image.NewGray(image.Rect(0, 0, 640, 480)),
 		image.NewGray(image.Rect(0, 0, 40, 30)), // padded to YuNet's minimum
 	}
-	var faces []vision.Face
+	var faces []gesture.Face
 	for _, f := range frames {
-		if faces, err = d.DetectInto(f, faces); err != nil {
+		if faces, err = d.DetectFaces(f, faces); err != nil {
 			t.Fatal(err)
 		}
 	}
 	steady := gocv.MatProfile.Count()
 	for i := 0; i < 200; i++ {
-		if faces, err = d.DetectInto(frames[i%2], faces); err != nil {
+		if faces, err = d.DetectFaces(frames[i%2], faces); err != nil {
 			t.Fatal(err)
 		}
 	}

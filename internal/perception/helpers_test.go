@@ -1,4 +1,4 @@
-package vision_test
+package perception_test
 
 import (
 	"image"
@@ -13,17 +13,17 @@ import (
 	"testing"
 
 	"github.com/livegate/livegate/internal/gesture/landmarks"
-	"github.com/livegate/livegate/internal/gesture/vision"
+	"github.com/livegate/livegate/internal/perception"
 )
 
 // yunetModel is the YuNet model committed in the repository, relative to this package.
-var yunetModel = filepath.Join("..", "..", "..", "models", "yunet", "face_detection_yunet_2022mar.onnx")
+var yunetModel = filepath.Join("..", "..", "models", "yunet", "face_detection_yunet_2022mar.onnx")
 
 // photos are the real face photos of testdata/faces (one face each) plus gocv's
 // images/face.jpg.
 func photos(t testing.TB) []string {
 	t.Helper()
-	ps, err := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "faces", "*.*g"))
+	ps, err := filepath.Glob(filepath.Join("..", "..", "testdata", "faces", "*.*g"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,9 +113,9 @@ func scaleGray(g *image.Gray, f float64) *image.Gray {
 	return out
 }
 
-func newDetector(t testing.TB, opts ...vision.Option) *vision.Detector {
+func newDetector(t testing.TB, opts ...perception.Option) *perception.Detector {
 	t.Helper()
-	d, err := vision.NewDetector(yunetModel, opts...)
+	d, err := perception.NewDetector(yunetModel, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

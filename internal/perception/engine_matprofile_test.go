@@ -1,6 +1,6 @@
 //go:build matprofile
 
-package engine_test
+package perception_test
 
 import (
 	"image"
@@ -10,22 +10,17 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/livegate/livegate/internal/capture/engine"
 	"github.com/livegate/livegate/internal/facegen"
-	"github.com/livegate/livegate/internal/gesture/landmarks"
+	"github.com/livegate/livegate/internal/perception"
 )
 
 // TestNoMatPerSession proves, with gocv's MatProfile (go test -tags
-// matprofile ./internal/capture/engine), that engines own no Mat: the
-// Factory's detectors make them all, many sessions' engines add none, and
+// matprofile ./internal/perception), that engines own no Mat: the
+// Models' pooled detectors make them all, many sessions' engines add none, and
 // Close frees every one.
 func TestNoMatPerSession(t *testing.T) {
 	before := gocv.MatProfile.Count()
-	yunet, err := engine.FindYuNet("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := engine.New(yunet, landmarks.DefaultModelPath, 2)
+	f, err := perception.Load(perception.Config{Detectors: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +55,7 @@ func testFrame(t *testing.T) *image.Gray {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc, err := facegen.Cached("", facegen.Params{Face: face, Script: "neutral 0.2s", Width: 640, Height: 480, FPS: 15, NoBlinks: true})
+	cc, err := facegen.Cached("", facegen.Params{Face: face, Script: "neutral 0.2s", Width: 640, Height: 480, FPS: 15, NoBlinks: true}, facegen.EngineLandmarks(perception.LazyPhotoLandmarks(perception.FootageConfig())))
 	if err != nil {
 		t.Fatal(err)
 	}

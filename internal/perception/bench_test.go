@@ -1,4 +1,4 @@
-package vision_test
+package perception_test
 
 import (
 	"image"
@@ -7,14 +7,15 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
-	"github.com/livegate/livegate/internal/gesture/vision"
+	"github.com/livegate/livegate/internal/perception"
 )
 
 // frame returns a w×h grey frame with the Obama portrait scaled to the frame's height
 // and centred, a webcam-like head-and-shoulders shot.
 func frame(t testing.TB, w, h int) *image.Gray {
-	src := loadGray(t, filepath.Join("..", "..", "..", "testdata", "faces", "portrait-obama-2012.jpg"))
+	src := loadGray(t, filepath.Join("..", "..", "testdata", "faces", "portrait-obama-2012.jpg"))
 	photo := scaleGray(src, float64(h)/float64(src.Rect.Dy()))
 	f := image.NewGray(image.Rect(0, 0, w, h))
 	for i := range f.Pix {
@@ -27,28 +28,28 @@ func frame(t testing.TB, w, h int) *image.Gray {
 	return f
 }
 
-func TestDetectIntoNoAllocs(t *testing.T) {
+func TestDetectFacesNoAllocs(t *testing.T) {
 	d := newDetector(t)
 	img := frame(t, 640, 480)
-	faces, err := d.DetectInto(img, nil)
+	faces, err := d.DetectFaces(img, nil)
 	if err != nil || len(faces) != 1 {
 		t.Fatalf("%d faces, err %v", len(faces), err)
 	}
-	if a := testing.AllocsPerRun(5, func() { faces, _ = d.DetectInto(img, faces) }); a != 0 {
-		t.Errorf("DetectInto allocates %v times per call in steady state; want 0", a)
+	if a := testing.AllocsPerRun(5, func() { faces, _ = d.DetectFaces(img, faces) }); a != 0 {
+		t.Errorf("DetectFaces allocates %v times per call in steady state; want 0", a)
 	}
 }
 
-func benchDetect(b *testing.B, w, h int, opts ...vision.Option) {
+func benchDetect(b *testing.B, w, h int, opts ...perception.Option) {
 	d := newDetector(b, opts...)
 	img := frame(b, w, h)
-	faces, err := d.DetectInto(img, nil)
+	faces, err := d.DetectFaces(img, nil)
 	if err != nil || len(faces) != 1 {
 		b.Fatalf("%d faces, err %v", len(faces), err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		faces, _ = d.DetectInto(img, faces)
+		faces, _ = d.DetectFaces(img, faces)
 	}
 }
 
@@ -57,7 +58,7 @@ func BenchmarkDetect1280x720(b *testing.B) { benchDetect(b, 1280, 720) }
 
 // BenchmarkDetect640x480Full detects without downscaling, for comparison.
 func BenchmarkDetect640x480Full(b *testing.B) {
-	benchDetect(b, 640, 480, vision.WithMaxInputWidth(640))
+	benchDetect(b, 640, 480, perception.WithMaxInputWidth(640))
 }
 
 // BenchmarkDNNForward320x240 is the alternative to the FaceDetectorYN shim: gocv's dnn
@@ -100,10 +101,10 @@ func BenchmarkDetectAndPredict640x480(b *testing.B) {
 	p := landmarks.NewPredictor(m)
 	img := frame(b, 640, 480)
 	out := make([]landmarks.Point, m.NumLandmarks())
-	var faces []vision.Face
+	var faces []gesture.Face
 	b.ReportAllocs()
 	for b.Loop() {
-		faces, _ = d.DetectInto(img, faces)
+		faces, _ = d.DetectFaces(img, faces)
 		for _, f := range faces {
 			p.Predict(img, landmarks.BoxFromDetection(f.Box, f.Keypoints), out)
 		}
