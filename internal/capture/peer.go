@@ -24,7 +24,8 @@ const DataChannelLabel = "livegate"
 // until the packets behind it waited reorderMaxDelay or the stream is
 // reorderMaxLate packets past it.
 // reorderMaxLate must exceed the packets of the largest key frame (an 86 KB
-// key frame is ≈ 73 packets; see pitfalls.md).
+// key frame is ≈ 73 packets of ≈ 1.2 KB), or a key frame would be given up
+// while its own packets still arrive.
 const (
 	reorderMaxLate  = 512
 	reorderMaxDelay = 300 * time.Millisecond

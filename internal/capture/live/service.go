@@ -52,7 +52,7 @@ type Config struct {
 	Challenge gesture.ChallengeConfig
 
 	// MaxLive caps the live connections of the process (default 8 per
-	// core); an offer past it gets ErrFull.
+	// core); an offer past it gets a *FullError.
 	MaxLive int
 	// ConnectionLimit is the absolute lifetime of one connection (default
 	// 5 min); the page is then sent closing/time_limit.
@@ -63,7 +63,8 @@ type Config struct {
 	// PollInterval is how often a live connection re-reads its session to
 	// notice a revocation or the expiry (default 1 s).
 	PollInterval time.Duration
-	// RetryAfter is what ErrFull tells the client to wait (default 5 s).
+	// RetryAfter is what the *FullError tells the client to wait (default
+	// 5 s).
 	RetryAfter time.Duration
 
 	// Now is the clock of the store transitions (default time.Now).
