@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/pion/ice/v4"
@@ -19,6 +20,12 @@ type API struct {
 	ice    []webrtc.ICEServer
 	udpMux ice.UDPMux
 	tcpMux ice.TCPMux
+
+	// teardowns are the peers' teardown goroutines, which Close waits
+	// for; mu orders their Add before Close's Wait.
+	mu        sync.Mutex
+	closed    bool
+	teardowns sync.WaitGroup
 }
 
 // NewAPI builds the shared pion API: VP8 as the only (receive) codec, NACK
@@ -121,9 +128,26 @@ func (a *API) ICEServers() []ICEServer {
 // Scheduler returns the scheduler shared by this API's peers.
 func (a *API) Scheduler() *Scheduler { return a.cfg.Scheduler }
 
-// Close releases the shared UDP port and ICE-TCP listener. Close peers
-// first.
+// trackTeardown counts a peer's teardown goroutine, which is to call the
+// returned func when it ends. A peer closed after the API is not counted:
+// its owner still waits on Peer.Done.
+func (a *API) trackTeardown() (done func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return func() {}
+	}
+	a.teardowns.Add(1)
+	return a.teardowns.Done
+}
+
+// Close waits for the teardowns of the peers already closing, then
+// releases the shared UDP port and ICE-TCP listener. Close peers first.
 func (a *API) Close() error {
+	a.mu.Lock()
+	a.closed = true
+	a.mu.Unlock()
+	a.teardowns.Wait()
 	var errs []error
 	if a.udpMux != nil {
 		errs = append(errs, a.udpMux.Close())

@@ -52,7 +52,7 @@ type Config struct {
 	// Accept (default 30 s).
 	ConnectTimeout time.Duration
 	// TimeLimit closes a peer this long after Accept, connected or not
-	// (default 0: no limit). Accept's WithTimeLimit overrides it per peer.
+	// (default 0: no limit). Accept's WithPeerTimeLimit overrides it per peer.
 	TimeLimit time.Duration
 	// DisconnectedTimeout and FailedTimeout are ICE's timeouts (pion's
 	// defaults 5 s and 25 s when 0). A failed connection closes the peer.

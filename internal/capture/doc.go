@@ -35,6 +35,7 @@
 // timestamps) anchored at the first frame's arrival, so a clip sent faster
 // than real time in a test keeps its own timeline.
 //
-// Capture knows nothing of sessions, HTTP or landmarks: the lead wires a
-// FrameSink to the engine and the data channel to the challenge.
+// Capture knows nothing of sessions, HTTP or landmarks: package
+// capture/live wires a FrameSink to the engine and the data channel to the
+// session's gesture challenge.
 package capture

@@ -6,29 +6,16 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/livegate/livegate/internal/codec/vpx"
-	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 )
 
 // DataChannelLabel is the label of the data channel the page opens in its
 // offer; channels with other labels are closed.
 const DataChannelLabel = "livegate"
-
-// Reassembly limits: a missing packet is waited for (NACK retransmission)
-// until the packets behind it waited reorderMaxDelay or the stream is
-// reorderMaxLate packets past it.
-// reorderMaxLate must exceed the packets of the largest key frame (an 86 KB
-// key frame is ≈ 73 packets; see pitfalls.md).
-const (
-	reorderMaxLate  = 512
-	reorderMaxDelay = 300 * time.Millisecond
-)
 
 // FrameSink receives a peer's frames, one call at a time, from the peer's
 // analysis goroutine.
@@ -49,24 +36,6 @@ type FrameSinkFunc func(img *image.Gray, t time.Time)
 
 // Frame calls f.
 func (f FrameSinkFunc) Frame(img *image.Gray, t time.Time) { f(img, t) }
-
-// Stats are a peer's frame counters.
-type Stats struct {
-	FramesReceived uint64 // VP8 frames assembled from RTP
-	FramesDecoded  uint64 // decoded into a grey frame
-	FramesAnalysed uint64 // handed to the sink
-	// FramesDropped counts frames replaced by a newer one while the sink
-	// was busy or waiting for a core: overload.
-	FramesDropped uint64
-	// FramesRateLimited counts frames replaced by a newer one while the
-	// peer waited for its next analysis slot (Scheduler FPS): by design.
-	FramesRateLimited uint64
-	FramesSkipped     uint64 // not decoded while waiting for a key frame
-	DecodeErrors      uint64 // corrupt or undecodable frames
-	PLIsSent          uint64 // key frame requests sent
-	// DecodeTime is the wall time spent decoding, for the mean per frame.
-	DecodeTime time.Duration
-}
 
 // AcceptOption changes one peer's settings.
 type AcceptOption func(*acceptOptions)
@@ -95,6 +64,7 @@ func WithPeerLogger(l *slog.Logger) AcceptOption {
 
 // Peer is one browser's connection.
 type Peer struct {
+	api   *API
 	cfg   *Config
 	log   *slog.Logger
 	pc    *webrtc.PeerConnection
@@ -106,28 +76,20 @@ type Peer struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // our goroutines, including pion's OnTrack one
 
-	mu         sync.Mutex
-	closing    bool
-	haveTrack  bool
-	dc         *webrtc.DataChannel
-	timers     []*time.Timer
-	closeOnce  sync.Once
-	reason     error
-	done       chan struct{}
-	connected  chan struct{}
-	connOnce   sync.Once
-	chanOpen   chan struct{}
-	openOnce   sync.Once
-	onMessage  atomic.Pointer[func([]byte)]
-	received   atomic.Uint64
-	decoded    atomic.Uint64
-	analysed   atomic.Uint64
-	dropped    atomic.Uint64
-	rateLim    atomic.Uint64
-	skipped    atomic.Uint64
-	decodeErrs atomic.Uint64
-	plis       atomic.Uint64
-	decodeNs   atomic.Int64
+	mu        sync.Mutex
+	closing   bool
+	haveTrack bool
+	dc        *webrtc.DataChannel
+	timers    []*time.Timer
+	closeOnce sync.Once
+	reason    error
+	done      chan struct{}
+	connected chan struct{}
+	connOnce  sync.Once
+	chanOpen  chan struct{}
+	openOnce  sync.Once
+	onMessage atomic.Pointer[func([]byte)]
+	n         counters
 
 	// Owned by the receive goroutine.
 	waitKey bool
@@ -160,6 +122,7 @@ func (a *API) Accept(ctx context.Context, offer string, sink FrameSink, opts ...
 		return "", nil, fmt.Errorf("capture: new peer connection: %w", err)
 	}
 	p := &Peer{
+		api:       a,
 		cfg:       &a.cfg,
 		log:       o.logger,
 		pc:        pc,
@@ -263,177 +226,6 @@ func (p *Peer) onDataChannel(dc *webrtc.DataChannel) {
 	})
 }
 
-func (p *Peer) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
-	if track.Kind() != webrtc.RTPCodecTypeVideo || !strings.EqualFold(track.Codec().MimeType, webrtc.MimeTypeVP8) {
-		p.log.Warn("capture: ignoring track", "kind", track.Kind().String(), "codec", track.Codec().MimeType)
-		return
-	}
-	p.mu.Lock()
-	if p.closing || p.haveTrack {
-		p.mu.Unlock()
-		return
-	}
-	p.haveTrack = true
-	p.wg.Add(2)
-	p.mu.Unlock()
-	// Read RTCP (sender reports) so the interceptors see it.
-	go func() {
-		defer p.wg.Done()
-		buf := make([]byte, 1500)
-		for {
-			if _, _, err := recv.Read(buf); err != nil {
-				return
-			}
-		}
-	}()
-	defer p.wg.Done()
-	p.receive(track)
-}
-
-// receive runs on pion's OnTrack goroutine: RTP → assembler → decoder →
-// mailbox, for every frame, until the track ends.
-func (p *Peer) receive(track *webrtc.TrackRemote) {
-	dec, err := vpx.NewDecoder(vpx.WithMaxSize(p.cfg.MaxWidth, p.cfg.MaxHeight))
-	if err != nil {
-		p.Close(fmt.Errorf("capture: %w", err))
-		return
-	}
-	defer dec.Close()
-	ssrc := uint32(track.SSRC())
-	asm := newAssembler(reorderMaxLate, reorderMaxDelay)
-	var fatal error
-	emit := func(frame []byte, ts uint32, lost bool) {
-		if fatal == nil {
-			fatal = p.frame(dec, frame, ts, lost, ssrc)
-		}
-	}
-	for {
-		pkt, _, err := track.ReadRTP()
-		if err != nil {
-			return
-		}
-		asm.push(pkt, p.cfg.Now(), emit)
-		if fatal != nil {
-			p.Close(fatal)
-			return
-		}
-	}
-}
-
-// frame decodes one assembled VP8 frame; lost reports that packets before
-// it were lost. It returns an error only when the peer must end.
-func (p *Peer) frame(dec *vpx.Decoder, data []byte, ts uint32, lost bool, ssrc uint32) error {
-	p.received.Add(1)
-	key := vpx.IsKeyframe(data)
-	if lost && !key {
-		// Later frames refer to what was lost.
-		p.waitKey = true
-	}
-	if p.waitKey && !key {
-		p.skipped.Add(1)
-		p.requestKeyframe(ssrc)
-		return nil
-	}
-	start := time.Now()
-	replaced, pacing, err := p.mb.decode(dec, data, p.frameTime(ts))
-	p.decodeNs.Add(int64(time.Since(start)))
-	switch {
-	case err == nil:
-		p.waitKey = false
-		p.decoded.Add(1)
-		switch {
-		case replaced && pacing:
-			p.rateLim.Add(1)
-		case replaced:
-			p.dropped.Add(1)
-		}
-	case errors.Is(err, vpx.ErrTooLarge):
-		p.decodeErrs.Add(1)
-		return fmt.Errorf("%w: %v", ErrFrameTooLarge, err)
-	case errors.Is(err, vpx.ErrNoFrame):
-	default:
-		p.decodeErrs.Add(1)
-		p.waitKey = true
-		p.log.Debug("capture: decode", "err", err)
-		p.requestKeyframe(ssrc)
-	}
-	return nil
-}
-
-// frameTime maps an RTP timestamp to the capture time (see FrameSink).
-func (p *Peer) frameTime(ts uint32) time.Time {
-	if p.t0.IsZero() {
-		p.t0, p.ts0, p.tsLast = p.cfg.Now(), ts, ts
-		return p.t0
-	}
-	p.tsAcc += int64(int32(ts - p.tsLast))
-	p.tsLast = ts
-	return p.t0.Add(time.Duration(p.tsAcc) * time.Second / 90000)
-}
-
-// requestKeyframe sends a PLI, at most one per PLIInterval.
-func (p *Peer) requestKeyframe(ssrc uint32) {
-	now := p.cfg.Now()
-	if !p.lastPLI.IsZero() && now.Sub(p.lastPLI) < p.cfg.PLIInterval {
-		return
-	}
-	p.lastPLI = now
-	if err := p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}); err != nil {
-		p.log.Debug("capture: send PLI", "err", err)
-		return
-	}
-	p.plis.Add(1)
-}
-
-// analyse is the peer's analysis goroutine: it paces, takes the newest
-// frame and calls the sink, holding a slot of the global semaphore.
-func (p *Peer) analyse() {
-	defer p.wg.Done()
-	pc := pacer{interval: p.sched.interval()}
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	var img image.Gray // swapped with the mailbox slot
-	for {
-		if d := pc.delay(p.cfg.Now()); d > 0 {
-			p.mb.setPacing(true)
-			err := sleep(p.ctx, timer, d)
-			p.mb.setPacing(false)
-			if err != nil {
-				return
-			}
-		}
-		select {
-		case <-p.mb.ready:
-		case <-p.ctx.Done():
-			return
-		}
-		if err := p.sched.acquire(p.ctx); err != nil {
-			return
-		}
-		if t, ok := p.mb.take(&img); ok {
-			pc.started(p.cfg.Now())
-			p.analysed.Add(1)
-			p.sink.Frame(&img, t)
-		}
-		p.sched.release()
-	}
-}
-
-// Stats returns the peer's counters.
-func (p *Peer) Stats() Stats {
-	return Stats{
-		FramesReceived:    p.received.Load(),
-		FramesDecoded:     p.decoded.Load(),
-		FramesAnalysed:    p.analysed.Load(),
-		FramesDropped:     p.dropped.Load(),
-		FramesRateLimited: p.rateLim.Load(),
-		FramesSkipped:     p.skipped.Load(),
-		DecodeErrors:      p.decodeErrs.Load(),
-		PLIsSent:          p.plis.Load(),
-		DecodeTime:        time.Duration(p.decodeNs.Load()),
-	}
-}
-
 // OnMessage sets the handler of data channel messages (text or binary).
 // It is called on pion's goroutine, one message at a time; msg is the
 // handler's to keep.
@@ -480,17 +272,26 @@ func (p *Peer) Err() error {
 	}
 }
 
-// Close ends the peer with reason (nil: ErrClosed). It returns at once;
-// the teardown runs on its own goroutine and Done is closed when it is
-// complete. Messages sent just before are flushed first (best effort, up to
-// 250 ms). Only the first call's reason is kept.
+// flushTimeout bounds the wait for messages sent just before Close to
+// leave the data channel.
+const flushTimeout = 250 * time.Millisecond
+
+// Close ends the peer with reason (nil: ErrClosed). It returns at once, as
+// it is called from pion's callbacks and the sink: the teardown runs on its
+// own goroutine, which the API owns (API.Close waits for it), and Done is
+// closed when it is complete. Messages sent just before are flushed first
+// (best effort, up to 250 ms). Only the first call's reason is kept.
 func (p *Peer) Close(reason error) {
 	if reason == nil {
 		reason = ErrClosed
 	}
 	p.closeOnce.Do(func() {
 		p.reason = reason
-		go p.teardown()
+		done := p.api.trackTeardown()
+		go func() {
+			defer done()
+			p.teardown()
+		}()
 	})
 }
 
@@ -503,18 +304,40 @@ func (p *Peer) teardown() {
 	dc := p.dc
 	p.mu.Unlock()
 	p.cancel()
-	if dc != nil && dc.ReadyState() == webrtc.DataChannelStateOpen {
-		deadline := time.Now().Add(250 * time.Millisecond)
-		for dc.BufferedAmount() > 0 && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
-		}
+	if dc != nil {
+		flush(dc, flushTimeout)
 	}
 	if err := p.pc.GracefulClose(); err != nil {
 		p.log.Debug("capture: close peer connection", "err", err)
 	}
 	p.wg.Wait()
+	st := p.n.snapshot()
 	p.log.Info("capture: peer closed", "reason", p.reason.Error(),
-		"received", p.received.Load(), "decoded", p.decoded.Load(),
-		"analysed", p.analysed.Load(), "dropped", p.dropped.Load(), "decode_errors", p.decodeErrs.Load())
+		"received", st.FramesReceived, "decoded", st.FramesDecoded,
+		"analysed", st.FramesAnalysed, "dropped", st.FramesDropped, "decode_errors", st.DecodeErrors)
 	close(p.done)
+}
+
+// flush waits until dc has sent what is buffered, or d passes, or dc is
+// not open. pion signals the drain with its bufferedamountlow event: with
+// the threshold at 0 it fires when the buffer empties.
+func flush(dc *webrtc.DataChannel, d time.Duration) {
+	if dc.ReadyState() != webrtc.DataChannelStateOpen {
+		return
+	}
+	low := make(chan struct{})
+	var once sync.Once
+	dc.OnBufferedAmountLow(func() { once.Do(func() { close(low) }) })
+	dc.SetBufferedAmountLowThreshold(0)
+	// Checked after the handler is set, so a drain in between is not
+	// missed.
+	if dc.BufferedAmount() == 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-low:
+	case <-t.C:
+	}
 }

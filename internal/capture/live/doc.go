@@ -18,6 +18,16 @@
 // the control goroutine, which writes the result (Store.Update with
 // Session.Finish, exactly once) before it sends done.
 //
+// Files: conn.go is a connection and its control goroutine, protocol.go
+// the data-channel messages (decoding the page's, encoding and sending the
+// server's), attempt.go what the messages and an attempt's end do to the
+// session, store.go the store calls.
+//
+// Store calls: every one has a deadline (Config.StoreTimeout, default 5 s).
+// Those of the Service's own goroutines derive from a context the Service
+// owns, which ends when Shutdown's context does, so a hung store delays
+// neither a connection for long nor the process's exit.
+//
 // Revocation and expiry: each control goroutine reads its session every
 // PollInterval (default 1 s): one Store.Get per live connection per second,
 // a memory read or one Redis GET. When the session is no longer PENDING the

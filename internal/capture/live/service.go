@@ -52,7 +52,7 @@ type Config struct {
 	Challenge gesture.ChallengeConfig
 
 	// MaxLive caps the live connections of the process (default 8 per
-	// core); an offer past it gets ErrFull.
+	// core); an offer past it gets a *FullError.
 	MaxLive int
 	// ConnectionLimit is the absolute lifetime of one connection (default
 	// 5 min); the page is then sent closing/time_limit.
@@ -63,7 +63,12 @@ type Config struct {
 	// PollInterval is how often a live connection re-reads its session to
 	// notice a revocation or the expiry (default 1 s).
 	PollInterval time.Duration
-	// RetryAfter is what ErrFull tells the client to wait (default 5 s).
+	// StoreTimeout bounds every store call of the Service (default 5 s):
+	// a session read, a transition or an audit entry that takes longer
+	// fails as the store being down would.
+	StoreTimeout time.Duration
+	// RetryAfter is what the *FullError tells the client to wait (default
+	// 5 s).
 	RetryAfter time.Duration
 
 	// Now is the clock of the store transitions (default time.Now).
@@ -111,6 +116,12 @@ type Service struct {
 	log *slog.Logger
 	m   *metrics
 
+	// ctx is the parent of the store calls the Service makes on its own
+	// (not for a request); cancel ends it when a Shutdown runs out of
+	// time or completes.
+	ctx    context.Context
+	cancel context.CancelFunc
+
 	mu       sync.Mutex
 	entries  map[string]*entry
 	conns    map[*conn]struct{} // running connections, replaced ones included
@@ -147,6 +158,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = time.Second
 	}
+	if cfg.StoreTimeout <= 0 {
+		cfg.StoreTimeout = 5 * time.Second
+	}
 	if cfg.RetryAfter <= 0 {
 		cfg.RetryAfter = 5 * time.Second
 	}
@@ -165,9 +179,11 @@ func New(cfg Config) (*Service, error) {
 		entries: map[string]*entry{},
 		conns:   map[*conn]struct{}{},
 	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.m = newMetrics(s)
 	if cfg.Registerer != nil {
 		if err := s.m.register(cfg.Registerer); err != nil {
+			s.cancel()
 			return nil, fmt.Errorf("live: metrics: %w", err)
 		}
 	}
@@ -189,7 +205,7 @@ func (s *Service) Live() int {
 // ErrNoAttemptsLeft), ErrExpired, EInvalid for an unusable offer and
 // EUnavailable (*FullError, ErrShuttingDown).
 func (s *Service) Offer(ctx context.Context, req OfferRequest) (string, error) {
-	sess, err := s.cfg.Store.Get(ctx, req.SID)
+	sess, err := s.get(ctx, req.SID)
 	if err != nil {
 		return "", err
 	}
@@ -309,7 +325,7 @@ func offerMessage(err error) string {
 // returns session.ErrClaimed when browser is not the session's claimant
 // and nil when there is no connection.
 func (s *Service) Hangup(ctx context.Context, sid, browser string) error {
-	sess, err := s.cfg.Store.Get(ctx, sid)
+	sess, err := s.get(ctx, sid)
 	if err != nil {
 		return err
 	}
@@ -331,7 +347,12 @@ func (s *Service) Hangup(ctx context.Context, sid, browser string) error {
 // Shutdown sends closing/shutdown to every connection, hands back the
 // attempts in progress (Session.RefundAttempt) and waits, until ctx ends,
 // for every connection to be released. Offers are refused from the start.
+// When ctx ends first, the store calls still running are canceled.
 func (s *Service) Shutdown(ctx context.Context) error {
+	// Once ctx ends, so do the store calls of the Service; the hand-backs
+	// get until then.
+	stop := context.AfterFunc(ctx, s.cancel)
+	defer stop()
 	s.mu.Lock()
 	s.closed = true
 	var conns []*conn
@@ -363,26 +384,18 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		s.handBack(ctx, e.sid, n)
 		s.wg.Done()
 	}
+	// The waiter outlives a Shutdown that gave up only until the last
+	// connection is released, which the canceled store calls hasten.
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		s.cancel() // nothing runs any more
 		return nil
 	case <-ctx.Done():
+		s.cancel()
 		return fmt.Errorf("live: shutdown: %w", ctx.Err())
 	}
-}
-
-// handBack refunds attempt n of sid, which the shutdown cut short.
-func (s *Service) handBack(ctx context.Context, sid string, n int) {
-	ctx = context.WithoutCancel(ctx)
-	_, err := s.cfg.Store.Update(ctx, sid, func(x *session.Session) error { return x.RefundAttempt(s.cfg.Now()) })
-	if err != nil {
-		s.log.WarnContext(ctx, "live: hand back the attempt", "sid", sid, "attempt", n, "err", err)
-		return
-	}
-	s.m.attempts.WithLabelValues(outcomeHandedBack).Inc()
-	s.audit(ctx, sid, session.AuditEntry{Attempt: n, Event: "attempt_ended", Outcome: outcomeHandedBack})
 }
 
 // connEnded is called by a connection's control goroutine once its peer is
@@ -420,7 +433,7 @@ func (s *Service) connEnded(c *conn) {
 	s.mu.Unlock()
 	s.m.connections.Dec()
 	if handBack != 0 {
-		s.handBack(context.Background(), e.sid, handBack)
+		s.handBack(s.ctx, e.sid, handBack)
 	}
 }
 
@@ -438,11 +451,11 @@ func (s *Service) graceOver(e *entry, n int) {
 	lost, ev := e.lost, e.evidence
 	s.mu.Unlock()
 
-	ctx := context.Background()
+	ctx := s.ctx
 	s.m.attempts.WithLabelValues(outcomeConnectionLost).Inc()
 	s.audit(ctx, e.sid, session.AuditEntry{Attempt: n, Event: "attempt_ended", Outcome: outcomeConnectionLost})
 	s.log.Info("live: attempt ended: connection lost", "sid", e.sid, "attempt", n)
-	sess, err := s.cfg.Store.Get(ctx, e.sid)
+	sess, err := s.get(ctx, e.sid)
 	if err != nil || sess.StatusAt(s.cfg.Now()) != session.StatusPending || sess.AttemptsLeft() > 0 {
 		return
 	}
@@ -451,36 +464,5 @@ func (s *Service) graceOver(e *entry, n int) {
 	lost.Status = session.GestureNotMatch
 	if _, err := s.finish(ctx, e.sid, lost, ev); err != nil {
 		s.log.Warn("live: finish after the last attempt was lost", "sid", e.sid, "err", err)
-	}
-}
-
-// finish writes the session's result: the only place that calls
-// Session.Finish.
-func (s *Service) finish(ctx context.Context, sid string, r gesture.Result, ev evidence) (*session.Session, error) {
-	res := session.Result{
-		Status:          "failed",
-		GestureStatus:   r.Status,
-		DetectedGesture: r.Detected,
-		Gestures:        r.Outcomes(),
-	}
-	if r.Status == session.GestureMatch {
-		res.Status = "success"
-	}
-	res.LivenessScore, res.AttackType = ev.score()
-	now := s.cfg.Now()
-	sess, err := s.cfg.Store.Update(ctx, sid, func(x *session.Session) error { return x.Finish(res, now) })
-	if err != nil {
-		return nil, err
-	}
-	s.log.InfoContext(ctx, "live: session finished", "sid", sid, "status", res.Status, "gesture_status", res.GestureStatus)
-	return sess, nil
-}
-
-func (s *Service) audit(ctx context.Context, sid string, e session.AuditEntry) {
-	if e.Time.IsZero() {
-		e.Time = s.cfg.Now()
-	}
-	if err := s.cfg.Store.AppendAudit(ctx, sid, e); err != nil {
-		s.log.WarnContext(ctx, "live: append audit entry", "sid", sid, "event", e.Event, "err", err)
 	}
 }

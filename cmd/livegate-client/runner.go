@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/livegate/livegate/internal/capture/client"
+	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/facegen/score"
+	"github.com/livegate/livegate/internal/gesture"
+)
+
+type runner struct {
+	o     options
+	clips []*client.Clip
+	truth *facegen.Truth
+	http  *http.Client
+
+	mu  sync.Mutex
+	out *json.Encoder
+}
+
+func (r *runner) print(v any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_ = r.out.Encode(v)
+}
+
+// line is one printed message.
+type line struct {
+	Session int    `json:"session"`
+	SID     string `json:"sid"`
+	TMS     int64  `json:"t_ms"`
+	ClipMS  int64  `json:"clip_ms"`
+	client.Message
+}
+
+// result is one session's end.
+type result struct {
+	Session          int       `json:"session"`
+	SID              string    `json:"sid"`
+	Outcome          string    `json:"outcome"`
+	Error            string    `json:"error,omitempty"`
+	Redirect         string    `json:"redirect,omitempty"`
+	Attempts         int       `json:"attempts"`
+	FirstInstruction float64   `json:"first_instruction_ms"`
+	DelaysMS         []float64 `json:"truth_to_match_ms,omitempty"`
+}
+
+func (r *runner) runAll(ctx context.Context, stderr io.Writer) int {
+	cpu0 := cpuTime()
+	before, _ := r.scrape(ctx)
+	var wg sync.WaitGroup
+	results := make([]result, r.o.n)
+	peakRSS := 0.0
+	stopSampling := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stopSampling:
+				return
+			case <-t.C:
+				if m, err := r.scrape(ctx); err == nil {
+					peakRSS = max(peakRSS, m["process_resident_memory_bytes"])
+				}
+			}
+		}
+	}()
+	start := time.Now()
+	for i := range r.o.n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = r.one(ctx, i)
+		}()
+		if i+1 < r.o.n {
+			select {
+			case <-time.After(r.o.stagger):
+			case <-ctx.Done():
+			}
+		}
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	close(stopSampling)
+	<-sampled
+	after, err := r.scrape(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "livegate-client: /metrics:", err)
+	}
+	return r.summary(results, before, after, peakRSS, wall, cpuTime()-cpu0)
+}
+
+// cpuTime is the process's user and system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// one runs session i.
+func (r *runner) one(ctx context.Context, i int) result {
+	res := result{Session: i}
+	ctx, cancel := context.WithTimeout(ctx, r.o.timeout)
+	defer cancel()
+	page := r.o.page
+	if page == "" {
+		var err error
+		if page, err = r.create(ctx); err != nil {
+			res.Outcome, res.Error = "error", err.Error()
+			r.print(res)
+			return res
+		}
+	}
+	p, err := client.OpenPage(ctx, page)
+	if err != nil {
+		res.Outcome, res.Error = "error", err.Error()
+		r.print(res)
+		return res
+	}
+	res.SID = p.SID
+	msgs, on := client.Messages(512)
+	c, err := client.Dial(ctx, client.Options{Width: r.clips[0].W, Height: r.clips[0].H, FPS: r.clips[0].FPS,
+		IncludeLoopback: r.o.loopback, OnMessage: on}, p.Signal())
+	if err != nil {
+		res.Outcome, res.Error = "error", err.Error()
+		r.print(res)
+		return res
+	}
+	defer c.Close()
+	out, err := client.Run(ctx, c, msgs, client.RunOptions{Clips: r.clips, Retry: r.o.retry, OnMessage: func(m client.Message) {
+		if !r.o.quiet {
+			r.print(line{Session: i, SID: p.SID, TMS: m.At.Milliseconds(), ClipMS: m.ClipTime.Milliseconds(), Message: m})
+		}
+	}})
+	if err != nil {
+		res.Outcome, res.Error = "error", err.Error()
+	} else {
+		res.Outcome, res.Redirect, res.Attempts = out.Result, out.Redirect, out.Attempts
+		res.FirstInstruction = ms(out.FirstInstruction)
+		res.DelaysMS = r.delays(out)
+	}
+	if !r.o.quiet {
+		r.print(res)
+	}
+	return res
+}
+
+// create makes a session through the API and returns its page URL.
+func (r *runner) create(ctx context.Context) (string, error) {
+	body := map[string]any{"success_url": "https://client.example/done", "cancel_url": "https://client.example/back"}
+	if len(r.o.gestures) > 0 {
+		body["gestures"] = r.o.gestures
+	}
+	b, _ := json.Marshal(body)
+	req, err := http.NewRequestWithContext(ctx, "POST", r.o.server+"/face/v1/active-liveness-sessions", bytes.NewReader(b))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-api-key", r.o.apiKey)
+	if r.o.user != "" {
+		req.SetBasicAuth(r.o.user, r.o.pass)
+	}
+	resp, err := r.http.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var obj struct {
+		SID          string `json:"sid"`
+		ErrorMessage string `json:"error_message"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&obj)
+	if resp.StatusCode != http.StatusOK || obj.SID == "" {
+		return "", fmt.Errorf("create session: %d %s", resp.StatusCode, obj.ErrorMessage)
+	}
+	// The page on the server we talk to (the session's url carries the
+	// public URL, which may name another host).
+	return r.o.server + "/s/" + obj.SID, nil
+}
+
+// delays are, per matched message, the time from the truth's threshold
+// crossing of its gesture (in the attempt's clip) to the message.
+func (r *runner) delays(out *client.Outcome) []float64 {
+	if r.truth == nil || r.truth.FPS <= 0 {
+		return nil
+	}
+	cfg := gesture.DefaultChallengeConfig()
+	used := make([]bool, len(r.truth.Gestures))
+	var ds []float64
+	for _, m := range out.Messages {
+		// Only the attempts that played the truth's clip.
+		if m.Type != "matched" || m.Attempt < len(r.clips) {
+			continue
+		}
+		for k, iv := range r.truth.Gestures {
+			if used[k] || iv.Code != m.Gesture {
+				continue
+			}
+			used[k] = true
+			if f, ok := score.Crossing(r.truth, iv, cfg); ok {
+				ds = append(ds, round(ms(m.ClipTime)-float64(f)*1000/float64(r.truth.FPS)))
+			}
+			break
+		}
+	}
+	return ds
+}

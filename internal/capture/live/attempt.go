@@ -1,0 +1,251 @@
+package live
+
+import (
+	"context"
+	"errors"
+
+	"github.com/livegate/livegate/internal/gesture"
+	"github.com/livegate/livegate/internal/session"
+)
+
+// This file is the attempt: what the control goroutine does on the page's
+// messages and on an attempt's end (start, resume, end, cancel, hand back)
+// and the store transitions behind them. Every store call goes through the
+// Service's helpers (store.go), which give it a deadline.
+
+// Attempt outcomes in the audit trail and the attempts metric, beside the
+// session's gesture statuses (session.GestureMatch, …).
+const (
+	outcomeTimeout        = "timeout"
+	outcomeConnectionLost = "connection_lost"
+	outcomeCanceled       = "canceled"
+	outcomeHandedBack     = "handed_back"
+)
+
+// attemptEnd is a finished challenge, from the analysis goroutine to the
+// control goroutine.
+type attemptEnd struct {
+	res     gesture.Result
+	timeout bool // ended by a timeout event
+}
+
+func (c *conn) hello(ctx context.Context) {
+	sess, err := c.svc.get(ctx, c.sid)
+	if err != nil {
+		c.log.Warn("live: read session", "err", err)
+		c.peer.Close(err)
+		return
+	}
+	left := sess.AttemptsLeft()
+	c.send(encode(msg{Type: "hello", Gestures: c.gestures, AttemptsLeft: &left}))
+}
+
+// ready starts an attempt, or resumes the open one after a reconnection.
+func (c *conn) ready(ctx context.Context) {
+	s := c.svc
+	c.mu.Lock()
+	running, pending := c.ch != nil, c.pending
+	c.mu.Unlock()
+	if running {
+		c.log.Warn("live: ready during an attempt: ignored")
+		return
+	}
+	if pending {
+		// The attempt that just ended is settled first, so that a ready
+		// sent before its attempt_failed cannot resume it for free.
+		end := <-c.results
+		c.mu.Lock()
+		c.pending = false
+		c.mu.Unlock()
+		c.ended(ctx, end)
+		if c.final {
+			return
+		}
+	}
+	s.mu.Lock()
+	n := c.e.attempt
+	s.mu.Unlock()
+	if n != 0 {
+		s.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "attempt_resumed", ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
+	} else {
+		now := s.cfg.Now()
+		_, err := s.update(ctx, c.sid, func(x *session.Session) error {
+			var err error
+			n, err = x.StartAttempt(now)
+			return err
+		})
+		if err != nil {
+			c.storeRefused(ctx, err)
+			return
+		}
+		s.mu.Lock()
+		c.e.attempt = n
+		s.mu.Unlock()
+		s.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "attempt_started", ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
+	}
+	c.log.Info("live: attempt started", "attempt", n)
+	c.mu.Lock()
+	c.ch = gesture.NewChallenge(c.gestures, s.cfg.Challenge)
+	c.partial = gesture.Result{}
+	c.mu.Unlock()
+}
+
+// storeRefused handles a transition refused because the session changed.
+func (c *conn) storeRefused(ctx context.Context, err error) {
+	switch {
+	case errors.Is(err, session.ErrExpired):
+		c.endSession(reasonExpired)
+	case errors.Is(err, session.ErrFinal):
+		c.endSession(reasonRevoked)
+	case errors.Is(err, session.ErrNoAttemptsLeft):
+		c.log.Warn("live: ready with no attempts left")
+		c.endSession(reasonRevoked)
+	default:
+		c.log.Error("live: store", "err", err)
+		c.final = true
+		c.peer.Close(err)
+	}
+}
+
+// endSession closes the page for a session that is over without this
+// connection's doing.
+func (c *conn) endSession(reason string) {
+	s := c.svc
+	c.mu.Lock()
+	c.ch = nil
+	c.mu.Unlock()
+	s.mu.Lock()
+	c.e.attempt = 0
+	s.mu.Unlock()
+	c.final = true
+	c.close(reason)
+}
+
+// check closes the connection when the session was revoked or expired.
+func (c *conn) check(ctx context.Context) {
+	sess, err := c.svc.get(ctx, c.sid)
+	if err != nil {
+		if errors.Is(err, session.ErrNotFound) {
+			c.endSession(reasonRevoked)
+		}
+		return
+	}
+	switch sess.StatusAt(c.svc.cfg.Now()) {
+	case session.StatusPending:
+	case session.StatusExpired:
+		c.endSession(reasonExpired)
+	default:
+		c.endSession(reasonRevoked)
+	}
+}
+
+// ended handles the end of an attempt.
+func (c *conn) ended(ctx context.Context, end attemptEnd) {
+	s := c.svc
+	s.mu.Lock()
+	n := c.e.attempt
+	c.e.attempt = 0
+	c.e.evidence.add(end.res)
+	ev := c.e.evidence
+	s.mu.Unlock()
+	st := end.res.Status
+	outcome := string(st)
+	if end.timeout && st == session.GestureNotMatch {
+		outcome = outcomeTimeout
+	}
+	s.m.attempts.WithLabelValues(outcome).Inc()
+	s.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "attempt_ended", Outcome: outcome, ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
+	c.log.Info("live: attempt ended", "attempt", n, "outcome", outcome)
+
+	if st == session.GestureMatch {
+		sess, err := s.finish(ctx, c.sid, end.res, ev)
+		if err != nil {
+			c.storeRefused(ctx, err)
+			return
+		}
+		c.done("success", sess)
+		return
+	}
+	sess, err := s.get(ctx, c.sid)
+	if err != nil {
+		c.storeRefused(ctx, err)
+		return
+	}
+	left := sess.AttemptsLeft()
+	if sess.StatusAt(s.cfg.Now()) != session.StatusPending {
+		c.storeRefused(ctx, session.ErrFinal)
+		return
+	}
+	c.send(encode(msg{Type: "attempt_failed", Reason: outcome, AttemptsLeft: &left}))
+	if left > 0 {
+		return
+	}
+	sess, err = s.finish(ctx, c.sid, end.res, ev)
+	if err != nil {
+		c.storeRefused(ctx, err)
+		return
+	}
+	c.done("failed", sess)
+}
+
+// done sends the final message and closes.
+func (c *conn) done(outcome string, sess *session.Session) {
+	var redirect string
+	var err error
+	if outcome == "canceled" {
+		redirect, err = sess.CancelRedirect()
+		if redirect == "" {
+			redirect = "/s/" + sess.ID // the page's own canceled screen
+		}
+	} else {
+		redirect, err = sess.SuccessRedirect()
+	}
+	if err != nil {
+		c.log.Error("live: redirect", "err", err)
+	}
+	c.final = true
+	c.send(encode(msg{Type: "done", Outcome: outcome, Redirect: redirect}))
+	c.peer.Close(nil)
+}
+
+// cancel is the page's cancel: the session is canceled as by the page's
+// cancel form.
+func (c *conn) cancel(ctx context.Context) {
+	s := c.svc
+	c.mu.Lock()
+	c.ch = nil
+	c.mu.Unlock()
+	now := s.cfg.Now()
+	sess, err := s.update(ctx, c.sid, func(x *session.Session) error { return x.Cancel(now) })
+	if err != nil {
+		c.storeRefused(ctx, err)
+		return
+	}
+	s.mu.Lock()
+	n := c.e.attempt
+	c.e.attempt = 0
+	s.mu.Unlock()
+	if n != 0 {
+		s.m.attempts.WithLabelValues(outcomeCanceled).Inc()
+		s.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "attempt_ended", Outcome: outcomeCanceled, ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
+	}
+	s.audit(ctx, c.sid, session.AuditEntry{Event: "canceled", ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
+	c.log.Info("live: session canceled by the end user")
+	c.done("canceled", sess)
+}
+
+// handBack refunds the open attempt on shutdown.
+func (c *conn) handBack(ctx context.Context) {
+	s := c.svc
+	c.mu.Lock()
+	c.ch = nil
+	c.mu.Unlock()
+	s.mu.Lock()
+	n := c.e.attempt
+	c.e.attempt = 0
+	s.mu.Unlock()
+	c.final = true
+	if n != 0 {
+		s.handBack(ctx, c.sid, n)
+	}
+}
