@@ -42,7 +42,7 @@ func run(benchtime string, count, requests int) error {
 		return err
 	}
 	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "^BenchmarkAPI$", "-benchmem",
-		"-benchtime", benchtime, "-count", strconv.Itoa(count), "./cmd/server")
+		"-benchtime", benchtime, "-count", strconv.Itoa(count), "./internal/server")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {

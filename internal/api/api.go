@@ -104,30 +104,14 @@ func (h *Handler) auth(next func(w http.ResponseWriter, r *http.Request, owner s
 	})
 }
 
-// statusOf maps error codes to HTTP statuses: the one table.
-var statusOf = map[string]int{
-	session.EInvalid:      http.StatusBadRequest,
-	session.EUnauthorized: http.StatusUnauthorized,
-	session.ENotFound:     http.StatusNotFound,
-	session.EConflict:     http.StatusConflict,
-	session.ETooLarge:     http.StatusRequestEntityTooLarge,
-	session.ERateLimited:  http.StatusTooManyRequests,
-	session.EUnavailable:  http.StatusServiceUnavailable,
-	session.EInternal:     http.StatusInternalServerError,
-}
-
-// writeError answers err in the API's error format. Internal errors are
-// logged with their cause and shown as "internal server error".
+// writeError answers err in the API's error format, with its status from
+// httpx's one table. Internal errors are logged with their cause and shown
+// as "internal server error".
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	code := session.ErrorCode(err)
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	if status >= 500 {
+	if status := httpx.Status(err); status >= 500 {
 		log.ErrorContext(r.Context(), "api error", "err", err, "path", r.URL.Path)
 	}
-	httpx.WriteError(w, status, session.ErrorMessage(err))
+	httpx.WriteDomainError(w, err)
 }
 
 // WritePanic is the response for a handler that panicked, in the API's format.

@@ -1,7 +1,8 @@
 // Package e2e holds the end user's flows tested in a real headless
-// Chromium against the real server stack assembled in process (REST API,
-// pages, live capture over WebRTC on loopback, gesture engine), with
-// facegen clips played as the browser's fake camera.
+// Chromium against the server cmd/server runs, started in process through
+// internal/server's Run (REST API, pages, demo switch, middleware, live
+// capture over WebRTC on loopback, gesture engine), with facegen clips
+// played as the browser's fake camera.
 //
 // Everything is in the tests; this file only documents the package. Run:
 //

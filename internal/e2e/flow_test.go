@@ -349,7 +349,7 @@ func TestFlowShutdown(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.svc.Shutdown(ctx); err != nil {
+	if err := s.drainLive(ctx); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
 	waitScreen(t, b, "screen-shutdown", 10*time.Second)

@@ -6,14 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,20 +19,12 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/browsertest"
-	"github.com/livegate/livegate/internal/capture"
-	"github.com/livegate/livegate/internal/capture/live"
 	"github.com/livegate/livegate/internal/facegen"
 	"github.com/livegate/livegate/internal/perception"
-	"github.com/livegate/livegate/internal/session/memstore"
+	"github.com/livegate/livegate/internal/server"
 	"github.com/livegate/livegate/internal/web"
 )
-
-// photoLandmarks finds a test photo's landmarks with the engine's models
-// (through perception, so facegen stays free of OpenCV), loaded only when
-// facegen's cache lacks them.
-var photoLandmarks = facegen.EngineLandmarks(perception.LazyPhotoLandmarks(perception.FootageConfig()))
 
 const apiKey = "e2e_0123456789abcdef0123"
 
@@ -62,127 +50,72 @@ func (c *clock) Advance(d time.Duration) {
 	c.offset += d
 }
 
-// stack is one livegate (API, pages, live capture) on 127.0.0.1 and an
-// integrator's site on localhost: two origins, as in production.
+// stack is one livegate, started through internal/server's Run as
+// cmd/server starts it (configured by environment, memory store, listening
+// on 127.0.0.1:0, public URL http://localhost:PORT), and an integrator's
+// site on 127.0.0.1: two sites, as in production.
 type stack struct {
 	t     *testing.T
-	base  string // livegate: http://127.0.0.1:PORT
-	shop  string // the integrator: http://localhost:PORT
+	base  string // livegate: http://localhost:PORT
+	shop  string // the integrator: http://127.0.0.1:PORT
 	clock *clock
-	svc   *live.Service // nil when the stack has no real live capture
+	// drainLive ends the live connections while the rest keeps serving,
+	// as the first step of a shutdown does.
+	drainLive func(context.Context) error
 }
 
-// stackOptions choose the live capture behind the pages: the real one
+// stackOptions choose the live capture behind the pages: the server's own
 // (models, pion on loopback), or a stand-in for tests of screens that
 // never reach the server's media.
 type stackOptions struct {
 	real bool
-	// fake is used when real is false: the pages' Config.Live.
+	// fake is used when real is false: server.Options.Live.
 	fake web.Live
-	// grace is the live service's reconnect grace (default 5 s).
-	grace time.Duration
-}
-
-var (
-	enginesOnce sync.Once
-	engines     *perception.Models
-	enginesErr  error
-)
-
-// sharedEngines loads the models once for the whole package.
-func sharedEngines(t *testing.T) live.EngineFactory {
-	t.Helper()
-	enginesOnce.Do(func() {
-		cfg := perception.FootageConfig()
-		cfg.Detectors = runtime.GOMAXPROCS(0)
-		engines, enginesErr = perception.Load(cfg)
-	})
-	if enginesErr != nil {
-		t.Fatalf("gesture engine models: %v", enginesErr)
-	}
-	return live.EngineFactoryFunc(func() (live.Engine, error) {
-		e, err := engines.NewEngine()
-		if err != nil {
-			return nil, err
-		}
-		return e, nil
-	})
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if engines != nil {
-		_ = engines.Close()
-	}
-	os.Exit(code)
 }
 
 func newStack(t *testing.T, o stackOptions) *stack {
 	t.Helper()
-	log := slog.New(slog.DiscardHandler)
+	models := perception.FootageConfig()
+	env := map[string]string{
+		"LIVEGATE_ADDR":           "127.0.0.1:0",
+		"LIVEGATE_API_KEYS":       apiKey,
+		"LIVEGATE_SESSION_SECRET": "e2e-cookie-secret-0123456789abcdef",
+		"LIVEGATE_YUNET_MODEL":    models.YuNet,
+		"LIVEGATE_LANDMARK_MODEL": models.Landmarks,
+	}
+	var logs io.Writer = io.Discard
 	if os.Getenv("E2E_LOG") != "" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		env["LIVEGATE_LOG_LEVEL"] = "debug"
+		logs = os.Stderr
 	}
 	clk := &clock{}
-	store := memstore.New(memstore.WithClock(clk.Now), memstore.WithSweepInterval(0))
-	t.Cleanup(func() { _ = store.Close() })
-
-	srv := httptest.NewUnstartedServer(nil)
-	base := "http://127.0.0.1:" + strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
-	s := &stack{t: t, base: base, clock: clk}
-
-	var pagesLive web.Live = o.fake
-	if o.real {
-		capi, err := capture.NewAPI(capture.NewConfig(capture.WithLoopback(true), capture.WithLogger(log)))
-		if err != nil {
-			t.Fatal(err)
+	started := make(chan server.Started, 1)
+	opts := server.Options{
+		Getenv: func(k string) string { return env[k] },
+		Stderr: logs,
+		Ready:  func(st server.Started) { started <- st },
+		Now:    clk.Now,
+	}
+	if !o.real {
+		opts.Live = o.fake
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Run(ctx, opts) }()
+	s := &stack{t: t, clock: clk}
+	select {
+	case st := <-started:
+		s.base, s.drainLive = st.PublicURL, st.DrainLive
+	case err := <-done:
+		cancel()
+		t.Fatalf("livegate did not start: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("livegate stopped with %v", err)
 		}
-		svc, err := live.New(live.Config{
-			Store:   store,
-			API:     capi,
-			Engines: sharedEngines(t),
-			Grace:   o.grace,
-			Now:     clk.Now,
-			Logger:  log,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := svc.Shutdown(ctx); err != nil {
-				t.Errorf("live capture shutdown: %v", err)
-			}
-			_ = capi.Close()
-		})
-		s.svc = svc
-		pagesLive = liveCapture{svc}
-	}
-
-	apiHandler, err := api.New(api.Config{
-		Store: store, Keys: []api.Key{{Secret: apiKey}}, PublicURL: base, Now: clk.Now, Logger: log,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := web.DeriveCookieKeys("e2e-cookie-secret-0123456789abcdef")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pages, err := web.New(web.Config{
-		Store: store, Now: clk.Now, Logger: log, CookieKeys: keys, PublicURL: base, Live: pagesLive,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/face/", apiHandler)
-	mux.Handle("/s/", pages)
-	mux.Handle("/static/", pages)
-	srv.Config.Handler = mux
-	srv.Start()
-	t.Cleanup(srv.Close)
 
 	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -190,35 +123,8 @@ func newStack(t *testing.T, o stackOptions) *stack {
 			strings.Trim(r.URL.Path, "/"))
 	}))
 	t.Cleanup(shop.Close)
-	s.shop = strings.Replace(shop.URL, "127.0.0.1", "localhost", 1)
+	s.shop = shop.URL
 	return s
-}
-
-// liveCapture is the real live capture as the pages see it, as
-// cmd/server wires it.
-type liveCapture struct{ svc *live.Service }
-
-var (
-	_ web.Live      = liveCapture{}
-	_ web.Signaller = liveCapture{}
-)
-
-func (l liveCapture) ICEServers() []web.ICEServer {
-	var out []web.ICEServer
-	for _, s := range l.svc.ICEServers() {
-		out = append(out, web.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
-	}
-	return out
-}
-
-func (l liveCapture) Offer(ctx context.Context, r web.OfferRequest) (string, error) {
-	return l.svc.Offer(ctx, live.OfferRequest{
-		SID: r.SID, Browser: r.BrowserDigest, SDP: r.SDP, ClientIP: r.ClientIP, UserAgent: r.UserAgent,
-	})
-}
-
-func (l liveCapture) Hangup(ctx context.Context, sid, browser string) error {
-	return l.svc.Hangup(ctx, sid, browser)
 }
 
 // apiCall sends one request to the REST API and decodes the JSON answer.
@@ -447,6 +353,10 @@ next:
 
 // facegenClip renders (once, cached) a clip of script for the fake camera;
 // light is "" (normal) or a facegen light.
+// photoLandmarks finds the landmarks of the clips' photos with the
+// engine's own models, loaded on first use.
+var photoLandmarks = facegen.EngineLandmarks(perception.LazyPhotoLandmarks(perception.FootageConfig()))
+
 func facegenClip(t *testing.T, script string, light ...string) string {
 	t.Helper()
 	face, err := facegen.TestFace("")

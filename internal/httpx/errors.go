@@ -2,8 +2,12 @@ package httpx
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
+	"time"
+
+	"github.com/livegate/livegate/internal/session"
 )
 
 // ErrorBody is GLAIR's error format, which every livegate JSON endpoint
@@ -11,6 +15,51 @@ import (
 type ErrorBody struct {
 	Status       string `json:"status"`
 	ErrorMessage string `json:"error_message"`
+}
+
+// statusOf is the one table from domain error codes (internal/session's
+// Error codes) to HTTP statuses, for the REST API and the pages'
+// signalling alike. GLAIR's clients decide the API's rows (400, 401, 404,
+// 413, 429, 500; docs: product "Errors"); the rest follow HTTP's meaning.
+var statusOf = map[string]int{
+	session.EInvalid:      http.StatusBadRequest,
+	session.EUnauthorized: http.StatusUnauthorized,
+	session.ENotFound:     http.StatusNotFound,
+	session.EConflict:     http.StatusConflict,
+	session.ETooLarge:     http.StatusRequestEntityTooLarge,
+	session.ERateLimited:  http.StatusTooManyRequests,
+	session.EUnavailable:  http.StatusServiceUnavailable,
+	session.EInternal:     http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status of err: the row of its code
+// (session.ErrorCode, so 500 for an error without one). The one refinement:
+// an expired session, a conflict in the domain, is 410 Gone, which tells
+// the capture page to end on its expired screen rather than reload
+// (docs/protocol.md); the API never refuses a request for expiry alone.
+func Status(err error) int {
+	if errors.Is(err, session.ErrExpired) {
+		return http.StatusGone
+	}
+	if status, ok := statusOf[session.ErrorCode(err)]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}
+
+// WriteDomainError answers err with Status(err) in GLAIR's error format,
+// with the client-safe message (session.ErrorMessage) and never the cause.
+// An error with a RetryAfter() time.Duration method (a live capture at its
+// cap) adds Retry-After in whole seconds, at least 1. It returns the
+// status, for the caller's log.
+func WriteDomainError(w http.ResponseWriter, err error) int {
+	status := Status(err)
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int((ra.RetryAfter()+time.Second-1)/time.Second))))
+	}
+	WriteError(w, status, session.ErrorMessage(err))
+	return status
 }
 
 // WriteError answers status with {"status":"failed","error_message":msg}.

@@ -1,6 +1,8 @@
 // Package httpx holds the HTTP plumbing every livegate route shares: request
 // ids carried in the context, structured access logs, Prometheus request
-// metrics and panic recovery. It knows nothing of sessions or pages.
+// metrics, panic recovery, and GLAIR's error format with the one table from
+// domain error codes to statuses (errors.go). It knows sessions only by
+// their error codes, and nothing of pages.
 package httpx
 
 import (

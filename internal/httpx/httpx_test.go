@@ -3,15 +3,19 @@ package httpx_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/livegate/livegate/internal/httpx"
+	"github.com/livegate/livegate/internal/session"
 )
 
 func TestMiddleware(t *testing.T) {
@@ -113,4 +117,51 @@ func testMetrics(t *testing.T, reg *prometheus.Registry) string {
 		b.WriteString(mf.String())
 	}
 	return b.String()
+}
+
+// TestStatus: the one table from domain error codes to statuses, as the
+// API (GLAIR's statuses) and the pages' signalling (docs/protocol.md) answer.
+func TestStatus(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want int
+	}{
+		{session.Errorf(session.EInvalid, "bad"), 400},
+		{session.Errorf(session.EUnauthorized, "no key"), 401},
+		{session.ErrNotFound, 404},
+		{session.ErrFinal, 409},
+		{session.ErrClaimed, 409},
+		{fmt.Errorf("store: %w", session.ErrExpired), 410},
+		{session.Errorf(session.ETooLarge, "big"), 413},
+		{session.Errorf(session.ERateLimited, "slow down"), 429},
+		{session.Errorf(session.EUnavailable, "full"), 503},
+		{errors.New("boom"), 500},
+		{&session.Error{Code: "unknown", Message: "?"}, 500},
+	} {
+		if got := httpx.Status(tt.err); got != tt.want {
+			t.Errorf("Status(%v) = %d; want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+// fullErr is a live capture at its cap: a domain error that says when to
+// retry.
+type fullErr struct{ err *session.Error }
+
+func (e fullErr) Error() string           { return e.err.Error() }
+func (e fullErr) Unwrap() error           { return e.err }
+func (fullErr) RetryAfter() time.Duration { return 1500 * time.Millisecond }
+
+func TestWriteDomainError(t *testing.T) {
+	rec := httptest.NewRecorder()
+	err := fmt.Errorf("live: %w", fullErr{err: &session.Error{Code: session.EUnavailable, Message: "too many live connections", Err: errors.New("secret cause")}})
+	if got := httpx.WriteDomainError(rec, err); got != 503 {
+		t.Errorf("returned %d; want 503", got)
+	}
+	if rec.Code != 503 || rec.Header().Get("Retry-After") != "2" {
+		t.Errorf("got %d Retry-After %q; want 503 and 2 (seconds, rounded up)", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if body := rec.Body.String(); body != `{"status":"failed","error_message":"too many live connections"}`+"\n" {
+		t.Errorf("body %q; want the client-safe message only", body)
+	}
 }

@@ -5,7 +5,8 @@ import (
 	"fmt"
 )
 
-// Error codes. The API maps each to one HTTP status in one table.
+// Error codes. internal/httpx maps each to one HTTP status in one table,
+// used by the API and the pages' signalling alike.
 const (
 	EInvalid      = "invalid"      // bad input (400)
 	EUnauthorized = "unauthorized" // no or bad credentials (401)

@@ -1,7 +1,7 @@
 package web
 
 // Live is what the capture screen needs from the live capture service
-// (internal/capture, wired by cmd/server). The pages never import pion: the
+// (internal/capture, wired by internal/server). The pages never import pion: the
 // service is reached through this interface, and the offer handlers
 // (offer.go) add the signalling methods they call.
 type Live interface {

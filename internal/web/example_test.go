@@ -10,7 +10,7 @@ import (
 	"github.com/livegate/livegate/internal/web"
 )
 
-// How cmd/server mounts the end user's pages and, when enabled, the demo.
+// How internal/server mounts the end user's pages and, when enabled, the demo.
 func ExampleNew() {
 	store := memstore.New()
 	defer store.Close()

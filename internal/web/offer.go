@@ -2,12 +2,9 @@ package web
 
 import (
 	"context"
-	"errors"
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/session"
@@ -46,16 +43,18 @@ func (h *Handler) serveOffer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/sdp" {
-		h.apiError(w, r, http.StatusBadRequest, "Content-Type must be application/sdp", nil)
+		h.liveError(w, r, sid, session.Errorf(session.EInvalid, "Content-Type must be application/sdp"))
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxOfferBytes+1))
 	if err != nil {
-		h.apiError(w, r, http.StatusBadRequest, "cannot read the SDP offer", err)
+		h.liveError(w, r, sid, &session.Error{Code: session.EInvalid, Message: "cannot read the SDP offer", Err: err})
 		return
 	}
 	if len(body) > MaxOfferBytes {
-		h.apiError(w, r, http.StatusBadRequest, "SDP offer larger than 64 KiB", nil)
+		// Invalid, not too large: the page treats 400 as an offer this
+		// browser cannot make (docs/protocol.md: "malformed or oversized").
+		h.liveError(w, r, sid, session.Errorf(session.EInvalid, "SDP offer larger than 64 KiB"))
 		return
 	}
 	answer, err := h.signaller.Offer(ctx, OfferRequest{
@@ -96,7 +95,7 @@ func (h *Handler) serveHangup(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) liveRequest(w http.ResponseWriter, r *http.Request) (string, Browser, bool) {
 	sid := r.PathValue("sid")
 	if !session.ValidID(sid) {
-		h.apiError(w, r, http.StatusNotFound, session.ErrNotFound.Message, nil)
+		h.liveError(w, r, sid, session.ErrNotFound)
 		return "", Browser{}, false
 	}
 	if err := h.origins.Check(r); err != nil {
@@ -134,40 +133,24 @@ func (h *Handler) liveRequest(w http.ResponseWriter, r *http.Request) (string, B
 	return sid, b, true
 }
 
-// liveError maps a live-capture or store error to the API's error format:
-// not found 404, expired 410, other conflicts 409, invalid 400, unavailable
-// 503 (with Retry-After when the error says), anything else 500.
+// liveError answers a live-capture, store or request error in the API's
+// format, with its status from httpx's one table (docs/protocol.md: not
+// found 404, expired 410, other conflicts 409, invalid 400, unavailable 503
+// with Retry-After when the error says, anything else 500). Refusals are
+// logged with their cause, internal errors as errors.
 func (h *Handler) liveError(w http.ResponseWriter, r *http.Request, sid string, err error) {
-	status := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, session.ErrExpired):
-		status = http.StatusGone
-	default:
-		switch session.ErrorCode(err) {
-		case session.ENotFound:
-			status = http.StatusNotFound
-		case session.EConflict:
-			status = http.StatusConflict
-		case session.EInvalid:
-			status = http.StatusBadRequest
-		case session.ETooLarge:
-			status = http.StatusBadRequest
-		case session.EUnavailable:
-			status = http.StatusServiceUnavailable
-			var ra interface{ RetryAfter() time.Duration }
-			if errors.As(err, &ra) {
-				w.Header().Set("Retry-After", strconv.Itoa(max(1, int((ra.RetryAfter()+time.Second-1)/time.Second))))
-			}
-		}
-	}
-	if status == http.StatusInternalServerError {
+	if status := httpx.Status(err); status >= 500 {
 		h.log.ErrorContext(r.Context(), "web: live capture", "sid", sid, "err", err)
+	} else {
+		h.log.InfoContext(r.Context(), "web: live capture request refused", "path", r.URL.Path, "status", status, "err", err)
 	}
-	h.apiError(w, r, status, session.ErrorMessage(err), err)
+	httpx.WriteDomainError(w, err)
 }
 
 // apiError writes {"status":"failed","error_message":…}, the API's error
-// format; why (when not nil) is logged, never sent.
+// format, for the pages' own refusals that have no domain code (403: the
+// origin, the CSRF token, a browser that has not opened the page); why
+// (when not nil) is logged, never sent. Domain errors go through liveError.
 func (h *Handler) apiError(w http.ResponseWriter, r *http.Request, status int, message string, why error) {
 	if why != nil && status != http.StatusInternalServerError {
 		h.log.InfoContext(r.Context(), "web: live capture request refused", "path", r.URL.Path, "status", status, "err", why)

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"crypto/rand"
@@ -21,9 +21,9 @@ import (
 	"github.com/livegate/livegate/internal/web"
 )
 
-// config is everything the server reads from its environment. Each field is
-// documented, with its default, in the README's configuration table; the
-// table and envVars below are kept in the same order.
+// config is everything the server reads from its environment. Each
+// variable is documented, with its default, in the README's configuration
+// table, which TestREADMEConfigTable checks against what loadConfig reads.
 type config struct {
 	Addr            string
 	PublicURL       string
@@ -53,37 +53,6 @@ type config struct {
 	LandmarkModel   string
 	YuNetModel      string
 	ConnectionLimit time.Duration
-}
-
-// envVar describes one setting for the README table and for errors.
-type envVar struct {
-	name, def, doc string
-}
-
-var envVars = []envVar{
-	{"LIVEGATE_ADDR", ":8080", "listen address (host:port)"},
-	{"LIVEGATE_PUBLIC_URL", "http://localhost:<port>", "public base URL of the server; session `url`s are `PUBLIC_URL/s/{sid}`; cookies are Secure unless its host is localhost"},
-	{"LIVEGATE_API_KEYS", "(empty: a random development key is printed)", "comma-separated `key` or `key:username:password`; with a username, HTTP Basic must match too; keys are at least 16 characters"},
-	{"REDIS_URL", "(empty: in-memory store)", "Redis URL, e.g. `redis://127.0.0.1:6379/0`; several instances share one Redis"},
-	{"LIVEGATE_REDIS_PREFIX", "livegate:", "key prefix in Redis"},
-	{"LIVEGATE_SESSION_SECRET", "(empty: random per process)", "secret for the end user's cookies, at least 32 characters; comma-separated to rotate (first signs, all verify); set it when running several instances"},
-	{"LIVEGATE_LOG_LEVEL", "info", "debug, info, warn or error (JSON logs on stderr)"},
-	{"LIVEGATE_DEMO", "true when no API key is configured, else false", "serve the try-it demo at `/demo`"},
-	{"LIVEGATE_FRAME_ANCESTORS", "'none'", "CSP frame-ancestors of the end user's pages (origins allowed to embed them)"},
-	{"LIVEGATE_RETENTION", "168h", "how long sessions and results are kept after they end or expire"},
-	{"LIVEGATE_CREATE_RATE", "5", "sessions each API key may create per second (token bucket refill)"},
-	{"LIVEGATE_CREATE_BURST", "50", "token bucket size for session creation per API key"},
-	{"LIVEGATE_SHUTDOWN_TIMEOUT", "30s", "how long a SIGTERM waits for requests and live sessions to finish"},
-	{"LIVEGATE_ICE_SERVERS", "(empty: host candidates only)", "comma-separated STUN/TURN servers for the server and the page: `stun:host:port`, `turn:user:pass@host:port[?transport=tcp]`, `turns:…`; percent-encode `:`, `@` or `,` in the user or password"},
-	{"LIVEGATE_UDP_PORT", "(empty: one ephemeral port per peer)", "one UDP port shared by every WebRTC peer (ICE UDP mux); the easiest to open in a firewall"},
-	{"LIVEGATE_UDP_PORTS", "(empty: any)", "UDP port range `min-max` for WebRTC peers when LIVEGATE_UDP_PORT is not set"},
-	{"LIVEGATE_NAT_1TO1_IPS", "(empty)", "comma-separated public IPs announced instead of the host's (server behind 1:1 NAT or in a container)"},
-	{"LIVEGATE_ICE_TCP_PORT", "(empty: no ICE over TCP)", "TCP port for ICE over TCP, a fallback for networks that block UDP"},
-	{"LIVEGATE_MAX_LIVE", "8 × cores", "most live capture connections at once; past it an offer gets 503 with Retry-After"},
-	{"LIVEGATE_ANALYSIS_FPS", "15", "frames analysed per second per connection (the others are decoded and skipped)"},
-	{"LIVEGATE_LANDMARK_MODEL", "/usr/share/dlib/shape_predictor_68_face_landmarks.dat", "dlib 68-point landmark model (Debian's libdlib-data)"},
-	{"LIVEGATE_YUNET_MODEL", "models/yunet/face_detection_yunet_2022mar.onnx, else /usr/share/livegate/models/yunet/…", "YuNet face detector (2022mar ONNX); the default is looked for relative to the working directory, then where the Docker image puts it"},
-	{"LIVEGATE_CONNECTION_LIMIT", "5m", "absolute time limit of one live capture connection (the page is told `time_limit`)"},
 }
 
 // loadConfig reads the environment. Errors name the variable at fault.

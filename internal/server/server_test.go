@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 
 const testKey = "test-key-0123456789abcdef"
 
-// server is a livegate started through run, as main starts it.
+// server is a livegate started through Run, as cmd/server starts it.
 type server struct {
 	url    string
 	stdout *syncBuffer
@@ -56,7 +56,12 @@ func startServer(t *testing.T, env map[string]string) *server {
 	done := make(chan error, 1)
 	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	go func() {
-		done <- run(ctx, func(k string) string { return env[k] }, s.stdout, s.stderr, ready)
+		done <- Run(ctx, Options{
+			Getenv: func(k string) string { return env[k] },
+			Stdout: s.stdout,
+			Stderr: s.stderr,
+			Ready:  func(st Started) { ready <- st.Addr },
+		})
 	}()
 	select {
 	case addr := <-ready:
@@ -217,7 +222,7 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
-		err := run(context.Background(), func(k string) string { return tt.env[k] }, io.Discard, &stderr, nil)
+		err := Run(context.Background(), Options{Getenv: func(k string) string { return tt.env[k] }, Stdout: io.Discard, Stderr: &stderr})
 		if err == nil || !strings.HasPrefix(err.Error(), tt.want+":") || strings.Contains(err.Error(), "\n") {
 			t.Errorf("env %v: got error %v; want one line starting with %s:", tt.env, err, tt.want)
 		}

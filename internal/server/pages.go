@@ -1,8 +1,9 @@
-package main
+package server
 
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/livegate/livegate/internal/demo"
 	"github.com/livegate/livegate/internal/session"
@@ -10,10 +11,12 @@ import (
 )
 
 // mountPages adds the end user's pages and, when enabled, the demo, which
-// calls the API in process with the first configured key.
-func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler http.Handler, log *slog.Logger, lc web.Live) error {
+// calls the API in process with the first configured key. now is nil for
+// time.Now.
+func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler http.Handler, log *slog.Logger, lc web.Live, now func() time.Time) error {
 	pages, err := web.New(web.Config{
 		Store:          store,
+		Now:            now,
 		Logger:         log,
 		CookieKeys:     cfg.CookieKeys,
 		PublicURL:      cfg.PublicURL,

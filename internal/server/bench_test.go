@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -29,14 +29,14 @@ func benchHandler(b *testing.B, kind string) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
-	store, limiter, closeStore, err := openStore(context.Background(), cfg)
+	store, limiter, closeStore, err := openStore(context.Background(), cfg, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(closeStore)
 	log := slog.New(slog.DiscardHandler)
 	reg := prometheus.NewRegistry()
-	h, err := newHandler(cfg, metrics.InstrumentStore(store, reg), limiter, reg, log, nil)
+	h, err := newHandler(cfg, metrics.InstrumentStore(store, reg), limiter, reg, log, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,17 +1,17 @@
-package main
+package server
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/livegate/livegate/internal/capture"
 	"github.com/livegate/livegate/internal/capture/live"
-	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/web"
 )
@@ -21,8 +21,12 @@ import (
 // web.Signaller.
 type liveCapture struct {
 	api     *capture.API
-	engines *perception.Async
+	engines engineFactory
 	svc     *live.Service
+	// loaded is closed when the goroutine that waits for the models (to
+	// log a failed load) has returned; Shutdown waits for it.
+	loaded  chan struct{}
+	release sync.Once
 }
 
 var (
@@ -30,9 +34,9 @@ var (
 	_ web.Signaller = (*liveCapture)(nil)
 )
 
-// openLive loads the models and opens the UDP/TCP ports of the live
-// capture.
-func openLive(cfg *config, store session.Store, reg prometheus.Registerer, log *slog.Logger) (*liveCapture, error) {
+// openLive opens the UDP/TCP ports of the live capture over engines, whose
+// models may still be loading. now is nil for time.Now.
+func openLive(cfg *config, engines engineFactory, store session.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*liveCapture, error) {
 	cores := runtime.GOMAXPROCS(0)
 	opts := []capture.Option{
 		capture.WithScheduler(capture.NewScheduler(cores, cfg.AnalysisFPS)),
@@ -61,58 +65,64 @@ func openLive(cfg *config, store session.Store, reg prometheus.Registerer, log *
 	}
 	api, err := capture.NewAPI(capture.NewConfig(opts...))
 	if err != nil {
+		_ = closeWhenLoaded(engines)
 		return nil, fmt.Errorf("live capture: %w", err)
 	}
-	// The models load in the background; the first offer waits for them,
-	// and a model that fails to load is logged and fails every offer.
-	// One YuNet detector per core: the Scheduler runs at most that many
-	// analyses at once.
-	engines := perception.LoadAsync(perception.Config{YuNet: cfg.YuNetModel, Landmarks: cfg.LandmarkModel, Detectors: cores})
-	go func() {
-		if err := engines.Wait(); err != nil {
-			log.Error("live capture: loading the models failed; offers will fail", "err", err)
-		}
-	}()
 	svc, err := live.New(live.Config{
 		Store:           store,
 		API:             api,
-		Engines:         engineFactory(engines),
+		Engines:         engines,
 		MaxLive:         cfg.MaxLive,
 		ConnectionLimit: cfg.ConnectionLimit,
+		Now:             now,
 		Logger:          log,
 		Registerer:      reg,
 	})
 	if err != nil {
-		engines.Close()
+		_ = closeWhenLoaded(engines)
 		api.Close()
 		return nil, err
 	}
-	return &liveCapture{api: api, engines: engines, svc: svc}, nil
+	// The models load in the background; the first offer waits for them,
+	// and a model that fails to load is logged here and fails every offer.
+	l := &liveCapture{api: api, engines: engines, svc: svc, loaded: make(chan struct{})}
+	go func() {
+		defer close(l.loaded)
+		if err := engines.Wait(); err != nil {
+			log.Error("live capture: loading the models failed; offers will fail", "err", err)
+		}
+	}()
+	return l, nil
 }
 
-// engineFactory adapts perception's models to live.EngineFactory here, at
-// the wiring site, so that perception (the producer of engines) need not
-// import live (their consumer).
-func engineFactory(a *perception.Async) live.EngineFactory {
-	return live.EngineFactoryFunc(func() (live.Engine, error) {
-		e, err := a.NewEngine()
-		if err != nil {
-			return nil, err // not a nil *gesture.Engine in a non-nil live.Engine
-		}
-		return e, nil
-	})
+// closeWhenLoaded closes engines after their load has ended, so that no
+// load outlives the caller.
+func closeWhenLoaded(engines engineFactory) error {
+	_ = engines.Wait()
+	return engines.Close()
 }
 
 // Shutdown closes every live connection (handing back attempts in
-// progress) and then the ports and models.
+// progress), waits for the models' load to end, and then releases the
+// ports and the models. It may be called again; later calls return at
+// once when nothing is left to stop.
 func (l *liveCapture) Shutdown(ctx context.Context) error {
-	err := l.svc.Shutdown(ctx)
-	if err == nil {
-		// Engines and ports are released only when every peer is gone.
+	if err := l.svc.Shutdown(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-l.loaded:
+	case <-ctx.Done():
+		return fmt.Errorf("live capture: waiting for the models to load: %w", ctx.Err())
+	}
+	// Engines and ports are released only when every peer is gone and the
+	// load has ended, so that Close frees the detectors itself rather than
+	// leaving that to a goroutine of the engine's.
+	l.release.Do(func() {
 		l.engines.Close()
 		l.api.Close()
-	}
-	return err
+	})
+	return nil
 }
 
 func (l *liveCapture) ICEServers() []web.ICEServer {

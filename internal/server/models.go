@@ -1,0 +1,51 @@
+package server
+
+import (
+	"runtime"
+
+	"github.com/livegate/livegate/internal/api"
+	"github.com/livegate/livegate/internal/capture/live"
+	"github.com/livegate/livegate/internal/gesture"
+	"github.com/livegate/livegate/internal/perception"
+)
+
+// This file is the one place that names the perception implementation:
+// the live capture's engines and the still-image checker of
+// POST /face/v1/active-liveness.
+
+// engineFactory is the gesture engines as the live capture uses them:
+// loaded in the background, waited for, closed once every peer is gone.
+type engineFactory interface {
+	live.EngineFactory
+	// Wait blocks until the models are loaded and returns the load's error.
+	Wait() error
+	Close() error
+}
+
+// newEngineFactory starts loading the models the live capture's engines
+// share: one YuNet detector per core, since the capture Scheduler runs at
+// most that many analyses at once.
+func newEngineFactory(cfg *config) engineFactory {
+	return asyncEngines{perception.LoadAsync(perception.Config{
+		YuNet: cfg.YuNetModel, Landmarks: cfg.LandmarkModel, Detectors: runtime.GOMAXPROCS(0),
+	})}
+}
+
+// asyncEngines adapts perception's models to live.EngineFactory here, at
+// the wiring site, so that perception (the producer of engines) need not
+// import live (their consumer).
+type asyncEngines struct{ *perception.Async }
+
+func (a asyncEngines) NewEngine() (live.Engine, error) {
+	e, err := a.Async.NewEngine()
+	if err != nil {
+		return nil, err // not a nil *gesture.Engine in a non-nil live.Engine
+	}
+	return e, nil
+}
+
+// newStillChecker returns the checker of single images, which loads its
+// models on first use.
+func newStillChecker(cfg *config) api.StillChecker {
+	return gesture.NewLazyStillChecker(perception.StillModels(perception.Config{YuNet: cfg.YuNetModel, Landmarks: cfg.LandmarkModel}))
+}

@@ -1,0 +1,280 @@
+// Package server is livegate's wiring: it reads the configuration from the
+// environment (see the README), builds the store, the live capture, the API,
+// the pages and the demo, serves them behind the shared middleware, and
+// shuts them down in order. cmd/server is a few lines around Run; the
+// browser tests in internal/e2e start the same server through Run, so they
+// test what ships.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/livegate/livegate/internal/api"
+	"github.com/livegate/livegate/internal/httpx"
+	"github.com/livegate/livegate/internal/metrics"
+	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/session/memstore"
+	"github.com/livegate/livegate/internal/session/redisstore"
+	"github.com/livegate/livegate/internal/web"
+)
+
+// Options are what Run needs from its caller. Getenv is required; the
+// rest are for tests, which must not reach into the server otherwise.
+type Options struct {
+	// Getenv reads the configuration (os.Getenv in production).
+	Getenv func(string) string
+	// Stdout gets the human greeting, Stderr the JSON logs; nil discards.
+	Stdout, Stderr io.Writer
+	// Ready, when not nil, is called once the server listens.
+	Ready func(Started)
+	// Now replaces time.Now for the store, the API, the pages and the live
+	// capture, so that a test can let a session expire without waiting.
+	Now func() time.Time
+	// Live, when not nil, stands in for the live capture behind the pages:
+	// no models are loaded and no WebRTC ports opened. For tests of the
+	// pages' screens that never reach the server's media.
+	Live web.Live
+}
+
+// Started describes a server that listens.
+type Started struct {
+	Addr      string // the bound address, host:port
+	PublicURL string // the configured or derived public base URL
+	// DrainLive ends every live capture connection (each page is told
+	// "shutdown" and its attempt handed back) and refuses new offers with
+	// 503, while the API and the pages keep serving: the first step of the
+	// shutdown, which a test can take alone. Run's own shutdown still
+	// takes it (again) when ctx is done.
+	DrainLive func(context.Context) error
+}
+
+// Run starts the server and blocks until ctx is done, then shuts down
+// gracefully: live connections first, then HTTP, then the store.
+func Run(ctx context.Context, o Options) error {
+	if o.Getenv == nil {
+		return errors.New("server: Options.Getenv is required")
+	}
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	cfg, err := loadConfig(o.Getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(httpx.LogHandler{Handler: slog.NewJSONHandler(o.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})})
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	store, limiter, closeStore, err := openStore(ctx, cfg, o.Now)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	istore := metrics.InstrumentStore(store, reg)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("LIVEGATE_ADDR: listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	}
+
+	var lc web.Live = o.Live
+	drain := func(context.Context) error { return nil }
+	if lc == nil {
+		real, err := openLive(cfg, newEngineFactory(cfg), istore, reg, log, o.Now)
+		if err != nil {
+			return err
+		}
+		// Whatever happens below, the live capture (its ports, its models
+		// and the goroutine that waits for them) is shut down before Run
+		// returns; on the normal path this is the second, immediate call.
+		defer func() {
+			if err := real.Shutdown(context.WithoutCancel(ctx)); err != nil {
+				log.Warn("live capture did not stop", "err", err)
+			}
+		}()
+		lc, drain = real, real.Shutdown
+	}
+
+	handler, err := newHandler(cfg, istore, limiter, reg, log, lc, o.Now)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	greet(o.Stdout, cfg, ln.Addr().String())
+	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
+		"store", storeName(cfg), "demo", cfg.Demo)
+	if cfg.EphemeralSecret {
+		log.Warn("LIVEGATE_SESSION_SECRET is not set: using a random one; end users' cookies will not survive a restart or work across instances")
+	}
+	if o.Ready != nil {
+		o.Ready(Started{Addr: ln.Addr().String(), PublicURL: cfg.PublicURL, DrainLive: drain})
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	// Live connections first: their pages are told "shutdown" and their
+	// attempts handed back while the store is still open.
+	if err := drain(sctx); err != nil {
+		log.Warn("live capture did not stop in time", "err", err)
+	}
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// Healthcheck asks the local server's /healthz, for container
+// HEALTHCHECKs (the runtime image has no curl).
+func Healthcheck(ctx context.Context, getenv func(string) string) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	_, port, _ := net.SplitHostPort(cfg.Addr)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://127.0.0.1:"+port+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/healthz answered %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func storeName(cfg *config) string {
+	if cfg.RedisURL != "" {
+		return "redis"
+	}
+	return "memory"
+}
+
+// openStore builds the session store and the creation rate limiter: Redis
+// when REDIS_URL is set (shared by every instance), else memory.
+func openStore(ctx context.Context, cfg *config, now func() time.Time) (session.Store, session.RateLimiter, func(), error) {
+	if cfg.RedisURL == "" {
+		opts := []memstore.Option{memstore.WithRetention(cfg.Retention)}
+		if now != nil {
+			opts = append(opts, memstore.WithClock(now))
+		}
+		st := memstore.New(opts...)
+		return st, memstore.NewRateLimiter(cfg.CreateRate), func() { _ = st.Close() }, nil
+	}
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("REDIS_URL: %v", err)
+	}
+	client := redis.NewClient(opts)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := client.Ping(pctx).Err(); err != nil {
+		_ = client.Close()
+		return nil, nil, nil, fmt.Errorf("REDIS_URL: cannot reach Redis at %s: %v", opts.Addr, err)
+	}
+	stOpts := []redisstore.Option{redisstore.WithPrefix(cfg.RedisPrefix), redisstore.WithRetention(cfg.Retention)}
+	if now != nil {
+		stOpts = append(stOpts, redisstore.WithClock(now))
+	}
+	st := redisstore.New(client, stOpts...)
+	lim := redisstore.NewRateLimiter(client, cfg.CreateRate, redisstore.WithPrefix(cfg.RedisPrefix))
+	return st, lim, func() { _ = st.Close(); _ = client.Close() }, nil
+}
+
+// newHandler wires every surface onto one mux behind the shared middleware.
+// now is nil for time.Now.
+func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, reg *prometheus.Registry, log *slog.Logger, lc web.Live, now func() time.Time) (http.Handler, error) {
+	apiHandler, err := api.New(api.Config{
+		Store:     store,
+		Limiter:   limiter,
+		Keys:      cfg.Keys,
+		PublicURL: cfg.PublicURL,
+		Now:       now,
+		Logger:    log,
+		Still:     newStillChecker(cfg),
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/face/", apiHandler)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := store.Ping(ctx); err != nil {
+			log.WarnContext(r.Context(), "not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "store unavailable\n")
+			return
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if err := mountPages(mux, cfg, store, apiHandler, log, lc, now); err != nil {
+		return nil, err
+	}
+	return httpx.Middleware(mux, log, httpx.NewMetrics(reg), api.WritePanic), nil
+}
+
+func greet(w io.Writer, cfg *config, addr string) {
+	fmt.Fprintf(w, "livegate listening on %s (public URL %s, %s store)\n", addr, cfg.PublicURL, storeName(cfg))
+	if cfg.DevKey {
+		fmt.Fprintf(w, "development API key: %s\n", cfg.Keys[0].Secret)
+	}
+	if cfg.Demo {
+		fmt.Fprintf(w, "try it: %s/demo\n", cfg.PublicURL)
+	}
+}
