@@ -81,7 +81,8 @@ type Report struct {
 	At       Point        `json:"at"` // at the given pass mark
 	Sweep    []SweepPoint `json:"sweep"`
 	// EER is the error rate where APCER_AP and BPCER meet (their mean at the
-	// candidate pass mark where they are closest), EERPassMark that mark.
+	// candidate pass mark where they are closest, the lower mean between
+	// equally close marks), EERPassMark that mark.
 	EER         float64 `json:"eer"`
 	EERPassMark float64 `json:"eer_pass_mark"`
 }
@@ -129,8 +130,11 @@ func Evaluate(samples []Sample, passMark float64) (Report, error) {
 	best := math.Inf(1)
 	for _, c := range cands {
 		p := at(bona, attacks, c)
-		if d := math.Abs(p.APCERAP - p.BPCER); d < best {
-			best, r.EER, r.EERPassMark = d, (p.APCERAP+p.BPCER)/2, c
+		// Closest crossing first; between equally close marks (few
+		// samples make steps), the lower error.
+		d, e := math.Abs(p.APCERAP-p.BPCER), (p.APCERAP+p.BPCER)/2
+		if d < best || d == best && e < r.EER {
+			best, r.EER, r.EERPassMark = d, e, c
 		}
 	}
 	return r, nil

@@ -99,6 +99,18 @@ func TestEER(t *testing.T) {
 	}
 }
 
+func TestEERTie(t *testing.T) {
+	// At 60: BPCER 1/2, APCER 1; at 80: BPCER 1/2, APCER 0. Equally far
+	// apart; the lower error (25 %) is reported.
+	r, err := pad.Evaluate(append(samples("", 80, 40), samples("photo", 60)...), 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(r.EER, 0.25) || r.EERPassMark != 80 {
+		t.Errorf("tie: got EER %v at %v; want 0.25 at 80", r.EER, r.EERPassMark)
+	}
+}
+
 func TestEvaluateRefuses(t *testing.T) {
 	if _, err := pad.Evaluate(samples("", 1, 2), 50); err == nil {
 		t.Error("no attacks: got no error")
