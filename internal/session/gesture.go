@@ -33,9 +33,26 @@ var Gestures = []Gesture{
 // RandomPool is the set drawn from when an integrator gives only a number of
 // gestures: actions a user performs from a neutral face. HEAD_11 and
 // HEAD_CLOSE_MOUTH are a neutral face already and would prove nothing alone.
+// A drawn set always holds at least one HeadMove (see New).
 var RandomPool = []Gesture{
 	HeadLeft, HeadRight, HeadUp, HeadDown, HeadEyesClosed, HeadOpenMouth,
 }
+
+// HeadMove reports whether g is a head turn or tilt (HEAD_LEFT, HEAD_RIGHT,
+// HEAD_UP, HEAD_DOWN): the gestures whose 3D parallax the engine measures,
+// and so the ones that tell a head from a flat picture of one.
+func (g Gesture) HeadMove() bool {
+	switch g {
+	case HeadLeft, HeadRight, HeadUp, HeadDown:
+		return true
+	}
+	return false
+}
+
+// StillPerformable reports whether a still picture of a neutral face already
+// shows g (HEAD_11: eyes open; HEAD_CLOSE_MOUTH: mouth closed), so matching
+// it proves nothing about liveness on its own.
+func (g Gesture) StillPerformable() bool { return g == HeadEyesOpen || g == HeadCloseMouth }
 
 // ParseGesture checks that s is a known gesture code.
 func ParseGesture(s string) (Gesture, error) {

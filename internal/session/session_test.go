@@ -214,6 +214,35 @@ func TestParseGesture(t *testing.T) {
 	}
 }
 
+func TestGestureKinds(t *testing.T) {
+	tests := []struct {
+		g           session.Gesture
+		head, still bool
+	}{
+		{session.HeadLeft, true, false},
+		{session.HeadRight, true, false},
+		{session.HeadUp, true, false},
+		{session.HeadDown, true, false},
+		{session.HeadEyesClosed, false, false},
+		{session.HeadRightClose, false, false},
+		{session.HeadLeftClose, false, false},
+		{session.HeadEyesOpen, false, true},
+		{session.HeadOpenMouth, false, false},
+		{session.HeadCloseMouth, false, true},
+	}
+	if len(tests) != len(session.Gestures) {
+		t.Fatalf("table covers %d gestures; want all %d", len(tests), len(session.Gestures))
+	}
+	for _, tt := range tests {
+		if got := tt.g.HeadMove(); got != tt.head {
+			t.Errorf("%s.HeadMove(): got %v; want %v", tt.g, got, tt.head)
+		}
+		if got := tt.g.StillPerformable(); got != tt.still {
+			t.Errorf("%s.StillPerformable(): got %v; want %v", tt.g, got, tt.still)
+		}
+	}
+}
+
 func TestErrors(t *testing.T) {
 	wrapped := fmt.Errorf("store: get x: %w", session.ErrNotFound)
 	tests := []struct {

@@ -113,6 +113,10 @@ func New(p Params, now time.Time) (*Session, error) {
 			}
 			s.Gestures = append(s.Gestures, g)
 		}
+		if stillOnly(s.Gestures) {
+			return nil, Errorf(EInvalid, "gestures: a still photo can perform every one of %s; "+
+				"include a head turn, tilt, eye or mouth gesture", strings.Join(p.Gestures, ", "))
+		}
 	default:
 		n := p.NumberOfGestures
 		if n == 0 {
@@ -123,19 +127,43 @@ func New(p Params, now time.Time) (*Session, error) {
 	return s, nil
 }
 
+// stillOnly reports whether every gesture of gs is one a still picture of a
+// neutral face already performs (product.md, "Abuse controls": a session
+// always asks at least one gesture a still picture cannot perform). A list
+// that mixes them with a real action stays valid: the action is the proof.
+func stillOnly(gs []Gesture) bool {
+	for _, g := range gs {
+		if !g.StillPerformable() {
+			return false
+		}
+	}
+	return true
+}
+
 // randomGestures draws n gestures from RandomPool with crypto/rand, never the
 // same one twice in a row, so that a replayed recording cannot predict them.
+// A draw without a head turn or tilt is thrown away and drawn again, so every
+// drawn set gives the 3D parallax test something to measure; redrawing the
+// whole sequence (rather than patching one slot) keeps every allowed
+// sequence equally likely.
 func randomGestures(n int) []Gesture {
 	out := make([]Gesture, 0, n)
-	for len(out) < n {
-		i, _ := rand.Int(rand.Reader, big.NewInt(int64(len(RandomPool))))
-		g := RandomPool[i.Int64()]
-		if len(out) > 0 && out[len(out)-1] == g {
-			continue
+	for {
+		out = out[:0]
+		head := false
+		for len(out) < n {
+			i, _ := rand.Int(rand.Reader, big.NewInt(int64(len(RandomPool))))
+			g := RandomPool[i.Int64()]
+			if len(out) > 0 && out[len(out)-1] == g {
+				continue
+			}
+			out = append(out, g)
+			head = head || g.HeadMove()
 		}
-		out = append(out, g)
+		if head {
+			return out
+		}
 	}
-	return out
 }
 
 func validLocale(l string) bool {

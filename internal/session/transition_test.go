@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,15 @@ func TestNew(t *testing.T) {
 		{"gestures 6", func(p *session.Params) {
 			p.Gestures = strings.Split("HEAD_LEFT,HEAD_RIGHT,HEAD_UP,HEAD_DOWN,HEAD_00,HEAD_OPEN_MOUTH", ",")
 		}, "at most 5"},
+		{"gestures HEAD_11 alone", func(p *session.Params) { p.Gestures = []string{"HEAD_11"} }, "a still photo can perform every one of HEAD_11;"},
+		{"gestures HEAD_CLOSE_MOUTH alone", func(p *session.Params) { p.Gestures = []string{"HEAD_CLOSE_MOUTH"} }, "include a head turn, tilt, eye or mouth gesture"},
+		{"gestures only still ones", func(p *session.Params) { p.Gestures = []string{"HEAD_CLOSE_MOUTH", "HEAD_11"} }, "still photo"},
+		{"gestures only still ones repeated", func(p *session.Params) {
+			p.Gestures = []string{"HEAD_11", "HEAD_CLOSE_MOUTH", "HEAD_11"}
+		}, "HEAD_11, HEAD_CLOSE_MOUTH, HEAD_11"},
+		{"gestures still with an eye gesture", func(p *session.Params) { p.Gestures = []string{"HEAD_11", "HEAD_00"} }, ""},
+		{"gestures still with a mouth gesture", func(p *session.Params) { p.Gestures = []string{"HEAD_OPEN_MOUTH", "HEAD_CLOSE_MOUTH"} }, ""},
+		{"gestures one eye gesture", func(p *session.Params) { p.Gestures = []string{"HEAD_01"} }, ""},
 		{"gestures with matching number", func(p *session.Params) { p.Gestures, p.NumberOfGestures = []string{"HEAD_LEFT", "HEAD_UP"}, 2 }, ""},
 		{"gestures with another number", func(p *session.Params) { p.Gestures, p.NumberOfGestures = []string{"HEAD_LEFT", "HEAD_UP"}, 3 }, "does not match"},
 
@@ -193,8 +203,9 @@ func TestNewDefaultsAndFields(t *testing.T) {
 }
 
 // TestNewRandomGestures checks the gestures drawn when only a number is
-// given: that many, from RandomPool, never the same twice in a row, and not
-// always the same sequence.
+// given: that many, from RandomPool, never the same twice in a row, always
+// with a head turn or tilt (the gestures the 3D test covers), and not always
+// the same sequence.
 func TestNewRandomGestures(t *testing.T) {
 	pool := map[session.Gesture]bool{}
 	for _, g := range session.RandomPool {
@@ -219,6 +230,9 @@ func TestNewRandomGestures(t *testing.T) {
 				if i > 0 && s.Gestures[i-1] == g {
 					t.Fatalf("number_of_gestures %d: got %v; want no gesture twice in a row", n, s.Gestures)
 				}
+			}
+			if !slices.ContainsFunc(s.Gestures, session.Gesture.HeadMove) {
+				t.Fatalf("number_of_gestures %d: got %v; want at least one head turn or tilt", n, s.Gestures)
 			}
 			seen[strings.Join(gestureStrings(s.Gestures), ",")] = true
 		}
