@@ -3,14 +3,17 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: run test build deps test-deps redis generate check-generated vet gotest bench
+.PHONY: run test build deps test-deps redis generate check-generated lint vet gotest bench
+
+# staticcheck is pinned here and fetched through the Go module proxy.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 ## run: install what is missing, build, and start the server on the in-memory store
 run: deps build
 	./bin/livegate
 
 ## test: install what the tests need, start Redis if none answers, run every test
-test: test-deps redis check-generated vet gotest
+test: test-deps redis check-generated lint gotest
 
 build:
 	$(GO) build -o bin/livegate ./cmd/server
@@ -27,9 +30,17 @@ redis:
 generate:
 	$(GO) tool templ generate
 
-# The generated templ files are committed; CI proves they match their sources.
+# The generated templ files are committed; CI proves they match their
+# sources. git status (not git diff) so that a new, uncommitted output fails too.
 check-generated: generate
-	@git diff --exit-code -- '*_templ.go' || { echo "templ output is stale: run 'make generate' and commit"; exit 1; }
+	@out=$$(git status --porcelain -- '*_templ.go'); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "templ output is stale or uncommitted: run 'make generate' and commit"; exit 1; fi
+
+## lint: gofmt, go vet and staticcheck, each with no findings
+lint: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt -l:"; echo "$$out"; exit 1; fi
+	$(GO) run $(STATICCHECK) ./...
 
 vet:
 	$(GO) vet ./...

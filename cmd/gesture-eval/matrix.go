@@ -259,7 +259,9 @@ func runMatrix(o matrixOpts, stdout, stderr io.Writer) error {
 					first = fmt.Errorf("%s %s %s: %w", c.Face, c.Condition, c.Script, err)
 				}
 				if err == nil && o.clips {
-					err = enc.Encode(c)
+					if err := enc.Encode(c); err != nil && first == nil {
+						first = fmt.Errorf("write clip line: %w", err)
+					}
 				}
 				mu.Unlock()
 			}
