@@ -33,7 +33,7 @@ type ChallengeConfig struct {
 	// EyeHoldTime is HoldTime for the eye closures (HEAD_00, HEAD_01,
 	// HEAD_10): longer than the lids stay shut in a natural blink (about
 	// 100–200 ms), so that a blink does not pass for closed eyes. Default
-	// 250 ms.
+	// 200 ms.
 	EyeHoldTime time.Duration
 	// WrongHold is how long another gesture must be held before it counts
 	// as a wrong gesture. Default twice HoldTime.

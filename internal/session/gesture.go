@@ -7,7 +7,7 @@ import "fmt"
 type Gesture string
 
 // Gesture codes, spelled as GLAIR spells them. The HEAD_xy codes are about
-// the eyes, as product.md defines them: HEAD_00 both closed, HEAD_01 the
+// the eyes, as GLAIR defines them: HEAD_00 both closed, HEAD_01 the
 // user's right eye closed, HEAD_10 the user's left eye closed, HEAD_11 both
 // open.
 const (

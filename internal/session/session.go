@@ -43,7 +43,7 @@ const (
 // Final reports whether s can no longer change.
 func (s Status) Final() bool { return s != StatusPending }
 
-// Limits and defaults of the session API (product.md, "Session API").
+// Limits and defaults of the session API (the README's "Using the API").
 const (
 	DefaultNumberOfGestures = 1
 	MaxNumberOfGestures     = 5

@@ -128,7 +128,7 @@ func New(p Params, now time.Time) (*Session, error) {
 }
 
 // stillOnly reports whether every gesture of gs is one a still picture of a
-// neutral face already performs (product.md, "Abuse controls": a session
+// neutral face already performs (a session
 // always asks at least one gesture a still picture cannot perform). A list
 // that mixes them with a real action stays valid: the action is the proof.
 func stillOnly(gs []Gesture) bool {

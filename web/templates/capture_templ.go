@@ -16,7 +16,7 @@ import templruntime "github.com/a-h/templ/runtime"
 //
 // Left and right. The preview is mirrored (CSS scaleX(-1)), so it behaves
 // like a bathroom mirror: when the user turns to their own left (HEAD_LEFT,
-// product.md), their nose moves toward the left edge of the screen as they
+// as the API defines it), their nose moves toward the left edge of the screen as they
 // see it, and their left eye is the one on the screen's left. The camera's
 // own picture is the other way round (facegen: HEAD_LEFT moves the nose to
 // larger x), which is why the preview must be mirrored for the words to
