@@ -22,6 +22,7 @@ import (
 	"github.com/livegate/livegate/internal/browsertest"
 	"github.com/livegate/livegate/internal/facegen"
 	"github.com/livegate/livegate/internal/perception"
+	"github.com/livegate/livegate/internal/perception/footage"
 	"github.com/livegate/livegate/internal/server"
 	"github.com/livegate/livegate/internal/web"
 )
@@ -353,10 +354,6 @@ next:
 
 // facegenClip renders (once, cached) a clip of script for the fake camera;
 // light is "" (normal) or a facegen light.
-// photoLandmarks finds the landmarks of the clips' photos with the
-// engine's own models, loaded on first use.
-var photoLandmarks = facegen.EngineLandmarks(perception.LazyPhotoLandmarks(perception.FootageConfig()))
-
 func facegenClip(t *testing.T, script string, light ...string) string {
 	t.Helper()
 	face, err := facegen.TestFace("")
@@ -368,9 +365,5 @@ func facegenClip(t *testing.T, script string, light ...string) string {
 	if len(light) > 0 {
 		p.Light = light[0]
 	}
-	c, err := facegen.Cached("", p, photoLandmarks)
-	if err != nil {
-		t.Fatalf("facegen %q: %v", script, err)
-	}
-	return c.Video
+	return footage.Render(t, "", p).Video
 }

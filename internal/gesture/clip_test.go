@@ -1,24 +1,16 @@
 package gesture_test
 
 import (
-	"errors"
 	"image"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/livegate/livegate/internal/facegen"
 	"github.com/livegate/livegate/internal/gesture"
-	"github.com/livegate/livegate/internal/perception"
+	"github.com/livegate/livegate/internal/perception/footage"
 	"github.com/livegate/livegate/internal/session"
 )
-
-// photoLandmarks finds a test photo's landmarks with the engine's models
-// (through perception, so facegen stays free of OpenCV), loaded only when
-// facegen's cache lacks them.
-var photoLandmarks = facegen.EngineLandmarks(perception.LazyPhotoLandmarks(perception.FootageConfig()))
 
 // playClip renders the clip p into dir and plays it through a real engine
 // and a challenge asking the script's gestures. Tests render into their own
@@ -27,32 +19,13 @@ var photoLandmarks = facegen.EngineLandmarks(perception.LazyPhotoLandmarks(perce
 // rendered from other landmarks is another clip.
 func playClip(t *testing.T, dir string, p facegen.Params, ask []session.Gesture) gesture.Result {
 	t.Helper()
-	c, err := facegen.Cached(dir, p, photoLandmarks)
-	if err != nil {
-		t.Fatalf("facegen: %v; run `make test`", err)
-	}
-	f, err := os.Open(c.Video)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rd, err := facegen.NewY4MReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := footage.Render(t, dir, p)
 	e := realEngine(t)
 	ch := gesture.NewChallenge(ask, gesture.ChallengeConfig{})
-	img := &image.Gray{Stride: rd.Header.Width, Rect: image.Rect(0, 0, rd.Header.Width, rd.Header.Height)}
-	var fr *facegen.YUVFrame
-	for n := 0; !ch.Done(); n++ {
-		if fr, err = rd.ReadFrame(fr); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		img.Pix = fr.Y
+	footage.Play(t, c.Video, func(n int, img *image.Gray) bool {
 		ch.Observe(e.Process(img, time.Unix(0, 0).Add(time.Duration(n)*time.Second/15)))
-	}
+		return !ch.Done()
+	})
 	return ch.Result()
 }
 

@@ -1,15 +1,13 @@
 package gesture_test
 
 import (
-	"errors"
 	"image"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/perception/footage"
 )
 
 // TestDimRoomTurnReadsFully: a 30° turn filmed in a dim room (facegen's
@@ -24,30 +22,10 @@ func TestDimRoomTurnReadsFully(t *testing.T) {
 			continue
 		}
 		t.Run(filepath.Base(p), func(t *testing.T) {
-			c, err := facegen.Cached(dir, facegen.Params{Face: p, Script: "neutral 1s; HEAD_LEFT 30deg 1.5s", Seed: 1, Light: facegen.LightDark}, photoLandmarks)
-			if err != nil {
-				t.Fatalf("facegen: %v; run `make test`", err)
-			}
-			f, err := os.Open(c.Video)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			rd, err := facegen.NewY4MReader(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := footage.Render(t, dir, facegen.Params{Face: p, Script: "neutral 1s; HEAD_LEFT 30deg 1.5s", Seed: 1, Light: facegen.LightDark})
 			e := realEngine(t)
-			img := &image.Gray{Stride: rd.Header.Width, Rect: image.Rect(0, 0, rd.Header.Width, rd.Header.Height)}
-			var fr *facegen.YUVFrame
 			var base, peak float64
-			for n := 0; ; n++ {
-				if fr, err = rd.ReadFrame(fr); errors.Is(err, io.EOF) {
-					break
-				} else if err != nil {
-					t.Fatal(err)
-				}
-				img.Pix = fr.Y
+			footage.Play(t, c.Video, func(n int, img *image.Gray) bool {
 				o := e.Process(img, time.Unix(0, 0).Add(time.Duration(n)*time.Second/15))
 				switch {
 				case n < 12:
@@ -55,7 +33,8 @@ func TestDimRoomTurnReadsFully(t *testing.T) {
 				case n >= 22:
 					peak = max(peak, o.Yaw-base)
 				}
-			}
+				return true
+			})
 			if peak < 22 {
 				t.Errorf("peak yaw change %.1f° over the held 30° turn; want at least 22°", peak)
 			}

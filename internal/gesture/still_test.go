@@ -20,6 +20,7 @@ import (
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
 	"github.com/livegate/livegate/internal/perception"
+	"github.com/livegate/livegate/internal/perception/footage"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/session/memstore"
 )
@@ -121,28 +122,8 @@ func clipFrame(t *testing.T, dir, script string, i int) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := facegen.Cached(dir, facegen.Params{Face: face, Script: script, Seed: 1, NoSway: true, NoBlinks: true}, photoLandmarks)
-	if err != nil {
-		t.Fatalf("facegen: %v; run `make test`", err)
-	}
-	f, err := os.Open(c.Video)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rd, err := facegen.NewY4MReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fr *facegen.YUVFrame
-	for n := 0; n <= i; n++ {
-		if fr, err = rd.ReadFrame(fr); err != nil {
-			t.Fatalf("frame %d: %v", n, err)
-		}
-	}
-	w, h := rd.Header.Width, rd.Header.Height
-	g := &image.Gray{Pix: fr.Y, Stride: w, Rect: image.Rect(0, 0, w, h)}
-	return encodePNG(t, g)
+	c := footage.Render(t, dir, facegen.Params{Face: face, Script: script, Seed: 1, NoSway: true, NoBlinks: true})
+	return encodePNG(t, footage.Frame(t, c.Video, i))
 }
 
 func readPhoto(t *testing.T, name string) []byte {

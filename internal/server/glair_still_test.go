@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/perception/footage"
 )
 
 // TestGLAIRClientActiveLiveness: the official client's
@@ -119,24 +120,6 @@ func TestGLAIRClientActiveLiveness(t *testing.T) {
 // returns frame i's luma.
 func facegenFrame(t *testing.T, face, script string, i int) *image.Gray {
 	t.Helper()
-	c, err := facegen.Cached("", facegen.Params{Face: face, Script: script, Seed: 1, NoSway: true, NoBlinks: true}, photoLandmarks)
-	if err != nil {
-		t.Fatalf("facegen: %v", err)
-	}
-	f, err := os.Open(c.Video)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rd, err := facegen.NewY4MReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fr *facegen.YUVFrame
-	for n := 0; n <= i; n++ {
-		if fr, err = rd.ReadFrame(fr); err != nil {
-			t.Fatalf("frame %d: %v", n, err)
-		}
-	}
-	return &image.Gray{Pix: fr.Y, Stride: rd.Header.Width, Rect: image.Rect(0, 0, rd.Header.Width, rd.Header.Height)}
+	c := footage.Render(t, "", facegen.Params{Face: face, Script: script, Seed: 1, NoSway: true, NoBlinks: true})
+	return footage.Frame(t, c.Video, i)
 }

@@ -12,13 +12,8 @@ import (
 
 	"github.com/livegate/livegate/internal/capture/client"
 	"github.com/livegate/livegate/internal/facegen"
-	"github.com/livegate/livegate/internal/perception"
+	"github.com/livegate/livegate/internal/perception/footage"
 )
-
-// photoLandmarks finds a test photo's landmarks with the engine's models
-// (through perception, so facegen stays free of OpenCV), loaded only when
-// facegen's cache lacks them.
-var photoLandmarks = facegen.EngineLandmarks(perception.LazyPhotoLandmarks(perception.FootageConfig()))
 
 // clip renders (cached by facegen) and encodes a 640×480 clip of script.
 func clip(t *testing.T, script string) *client.Clip {
@@ -27,7 +22,7 @@ func clip(t *testing.T, script string) *client.Clip {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc, err := facegen.Cached("", facegen.Params{Face: face, Script: script, Width: 640, Height: 480, FPS: 15, Seed: 3, NoBlinks: true}, photoLandmarks)
+	cc, err := facegen.Cached("", facegen.Params{Face: face, Script: script, Width: 640, Height: 480, FPS: 15, Seed: 3, NoBlinks: true}, footage.Landmarks)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,14 +19,10 @@ import (
 	"github.com/livegate/livegate/internal/facegen"
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/perception"
+	"github.com/livegate/livegate/internal/perception/footage"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/session/memstore"
 )
-
-// photoLandmarks finds a test photo's landmarks with the engine's models
-// (through perception, so facegen stays free of OpenCV), loaded only when
-// facegen's cache lacks them.
-var photoLandmarks = facegen.EngineLandmarks(perception.LazyPhotoLandmarks(perception.FootageConfig()))
 
 const browser = "sha256:browser-under-test"
 
@@ -282,7 +278,7 @@ func facegenClip(t testing.TB, script, attack string) (*client.Clip, *facegen.Tr
 		t.Fatal(err)
 	}
 	p := facegen.Params{Face: face, Script: script, Width: 640, Height: 480, FPS: 15, Attack: attack, Seed: 3, NoBlinks: true}
-	cc, err := facegen.Cached("", p, photoLandmarks)
+	cc, err := facegen.Cached("", p, footage.Landmarks)
 	if err != nil {
 		t.Fatalf("facegen: %v", err)
 	}
