@@ -66,22 +66,65 @@ func FindYuNet(path string) (string, error) {
 	if path != "" {
 		return path, nil
 	}
+	if p, ok := findDefault(DefaultYuNetPaths); ok {
+		return p, nil
+	}
+	return "", fmt.Errorf("perception: YuNet model not found in %v", DefaultYuNetPaths)
+}
+
+// DefaultMiniFASNetPaths are tried in order, as DefaultYuNetPaths are, when
+// no MiniFASNet path is given: V2 is the model of crop scale 2.7, V1SE the
+// one of crop scale 4.0.
+var DefaultMiniFASNetPaths = struct{ V2, V1SE []string }{
+	V2: []string{
+		"models/minifasnet/2.7_80x80_MiniFASNetV2.onnx",
+		"/usr/share/livegate/models/minifasnet/2.7_80x80_MiniFASNetV2.onnx",
+	},
+	V1SE: []string{
+		"models/minifasnet/4_0_0_80x80_MiniFASNetV1SE.onnx",
+		"/usr/share/livegate/models/minifasnet/4_0_0_80x80_MiniFASNetV1SE.onnx",
+	},
+}
+
+// FindMiniFASNet returns the paths of the two MiniFASNet models: each one
+// given, else the first of its DefaultMiniFASNetPaths that exists, looked
+// for as FindYuNet does.
+func FindMiniFASNet(v2, v1se string) (string, string, error) {
+	for _, m := range []struct {
+		path     *string
+		defaults []string
+	}{{&v2, DefaultMiniFASNetPaths.V2}, {&v1se, DefaultMiniFASNetPaths.V1SE}} {
+		if *m.path != "" {
+			continue
+		}
+		p, ok := findDefault(m.defaults)
+		if !ok {
+			return "", "", fmt.Errorf("perception: MiniFASNet model not found in %v", m.defaults)
+		}
+		*m.path = p
+	}
+	return v2, v1se, nil
+}
+
+// findDefault returns the first of paths that exists; a relative one is
+// also looked for in the working directory's parents.
+func findDefault(paths []string) (string, bool) {
 	wd, _ := os.Getwd()
-	for _, p := range DefaultYuNetPaths {
+	for _, p := range paths {
 		if filepath.IsAbs(p) || wd == "" {
 			if _, err := os.Stat(p); err == nil {
-				return p, nil
+				return p, true
 			}
 			continue
 		}
 		for dir := wd; ; dir = filepath.Dir(dir) {
 			if _, err := os.Stat(filepath.Join(dir, p)); err == nil {
-				return filepath.Join(dir, p), nil
+				return filepath.Join(dir, p), true
 			}
 			if filepath.Dir(dir) == dir {
 				break
 			}
 		}
 	}
-	return "", fmt.Errorf("perception: YuNet model not found in %v", DefaultYuNetPaths)
+	return "", false
 }
