@@ -51,3 +51,40 @@ func TestNoMatLeak(t *testing.T) {
 		t.Errorf("%d Mats left after Close (%d before NewDetector):\n%s", got, before, b.String())
 	}
 }
+
+// TestAntiSpoofNoMatLeak proves that Score creates no lasting Mat (each
+// network output is closed) and that Close frees the models' blob.
+func TestAntiSpoofNoMatLeak(t *testing.T) {
+	before := gocv.MatProfile.Count()
+	v2, v1se, err := perception.FindMiniFASNet("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := perception.NewAntiSpoof(v2, v1se)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	faces := []gesture.Face{{Box: image.Rect(120, 80, 200, 180)}, {Box: image.Rect(0, 0, 40, 50)}, {Box: image.Rect(300, 200, 400, 300)}}
+	if _, err := a.Score(img, faces[0]); err != nil {
+		t.Fatal(err)
+	}
+	steady := gocv.MatProfile.Count()
+	if steady <= before {
+		t.Fatalf("MatProfile counts %d Mats with the models open (%d before): is it on?", steady, before)
+	}
+	for i := range 60 {
+		if _, err := a.Score(img, faces[i%len(faces)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := gocv.MatProfile.Count(); got != steady {
+		t.Errorf("Mat count grew from %d to %d over 60 Score calls", steady, got)
+	}
+	a.Close()
+	if got := gocv.MatProfile.Count(); got != before {
+		var b bytes.Buffer
+		gocv.MatProfile.WriteTo(&b, 1)
+		t.Errorf("%d Mats left after Close (%d before NewAntiSpoof):\n%s", got, before, b.String())
+	}
+}
