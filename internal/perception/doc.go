@@ -4,11 +4,13 @@
 // what it needs from here as plain values: image.Gray in, gesture.Face and
 // gesture.Landmarks out.
 //
-// Its shape, for each model added later (anti-spoofing, embeddings):
+// Its shape, for each model added later (embeddings):
 //
 //   - one file per model: detector.go is YuNet face detection through a
 //     small cgo shim around cv::FaceDetectorYN (cgo.go, yunet_shim.{h,cpp};
-//     gocv v0.32 lacks it);
+//     gocv v0.32 lacks it); antispoof.go is MiniFASNet presentation-attack
+//     scoring through gocv's dnn module (colour image and gesture.Face in,
+//     a probability of "real" out), not yet used by the server;
 //   - one loader, Load (models.go): every model is read once per process;
 //     what is immutable (the pure-Go 68-point landmark model) is shared,
 //     what holds OpenCV state (a Detector's Mats) is pooled, one per
