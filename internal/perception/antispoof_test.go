@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/livegate/livegate/internal/gesture"
@@ -187,6 +188,32 @@ func TestAntiSpoofRecaptureSimulation(t *testing.T) {
 		t.Log(line)
 	}
 	t.Logf("simulated recaptures scoring lower than the clean photo, of %d: %v", len(ps), lower)
+}
+
+// TestAntiSpoofConcurrent scores from several goroutines at once: the
+// mutex serialises the shared blob, so each gets the score a lone call gets.
+func TestAntiSpoofConcurrent(t *testing.T) {
+	a := newAntiSpoof(t)
+	d := newDetector(t)
+	p := filepath.Join("..", "..", "testdata", "faces", "grace-hopper-1984.jpg")
+	img := decodeColour(t, p)
+	face := bestFace(t, d, loadGray(t, p))
+	want, err := a.Score(img, face)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 5 {
+				if got, err := a.Score(img, face); err != nil || got != want {
+					t.Errorf("concurrent Score = %v, %v; want %v", got, err, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // TestAntiSpoofErrors checks the inputs Score refuses and what NewAntiSpoof
