@@ -24,9 +24,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -146,31 +144,12 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // loadClip reads and encodes a y4m clip.
 func loadClip(path string, hold time.Duration) (*client.Clip, error) {
-	f, err := os.Open(path)
+	frames, fps, err := facegen.ReadY4M(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	rd, err := facegen.NewY4MReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	h := rd.Header
-	fps := 15
-	if h.FPSNum > 0 && h.FPSDen > 0 {
-		fps = max(1, int(math.Round(float64(h.FPSNum)/float64(h.FPSDen))))
-	}
-	var frames []*image.YCbCr
-	for {
-		fr, err := rd.ReadFrame(nil)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		frames = append(frames, &image.YCbCr{Y: fr.Y, Cb: fr.U, Cr: fr.V, YStride: fr.W, CStride: fr.W / 2,
-			SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: image.Rect(0, 0, fr.W, fr.H)})
+	if fps == 0 {
+		fps = 15
 	}
 	return client.EncodeClip(frames, fps, int(hold.Seconds()*float64(fps)))
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -152,4 +154,40 @@ func (y *Y4MReader) ReadFrame(f *YUVFrame) (*YUVFrame, error) {
 // which is what the gesture engine reads.
 func (f *YUVFrame) Gray() *image.Gray {
 	return &image.Gray{Pix: f.Y, Stride: f.W, Rect: image.Rect(0, 0, f.W, f.H)}
+}
+
+// YCbCr returns the frame as a 4:2:0 colour image (sharing its memory),
+// which is what a VP8 encoder takes.
+func (f *YUVFrame) YCbCr() *image.YCbCr {
+	return &image.YCbCr{Y: f.Y, Cb: f.U, Cr: f.V, YStride: f.W, CStride: f.W / 2,
+		SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: image.Rect(0, 0, f.W, f.H)}
+}
+
+// ReadY4M reads every frame of the y4m file at path, and its frame rate
+// (rounded; 0 when the header names none).
+func ReadY4M(path string) ([]*image.YCbCr, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	rd, err := NewY4MReader(f)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	fps := 0
+	if h := rd.Header; h.FPSNum > 0 && h.FPSDen > 0 {
+		fps = max(1, int(math.Round(float64(h.FPSNum)/float64(h.FPSDen))))
+	}
+	var out []*image.YCbCr
+	for {
+		fr, err := rd.ReadFrame(nil)
+		if errors.Is(err, io.EOF) {
+			return out, fps, nil
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s frame %d: %w", path, len(out), err)
+		}
+		out = append(out, fr.YCbCr())
+	}
 }

@@ -2,7 +2,10 @@ package facegen
 
 import (
 	"bytes"
+	"image"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -66,5 +69,46 @@ func TestY4MWriteRead(t *testing.T) {
 	}
 	if _, err := NewY4MReader(strings.NewReader("YUV4MPEG2 W64 H48 F15:1 C444\n")); err == nil {
 		t.Error("4:4:4 accepted")
+	}
+}
+
+func TestReadY4M(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "clip.y4m")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := NewY4MWriter(f, 32, 16, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		fr := NewYUVFrame(32, 16)
+		fr.Y[3], fr.U[1], fr.V[2] = byte(10+i), byte(20+i), byte(30+i)
+		if err := w.WriteFrame(fr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	frames, fps, err := ReadY4M(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) != 2 || fps != 7 {
+		t.Fatalf("got %d frames at %d fps; want 2 at 7", len(frames), fps)
+	}
+	for i, im := range frames {
+		if im.Rect != image.Rect(0, 0, 32, 16) || im.SubsampleRatio != image.YCbCrSubsampleRatio420 || im.CStride != 16 {
+			t.Errorf("frame %d: got %v, ratio %v, chroma stride %d; want 32×16 4:2:0, stride 16", i, im.Rect, im.SubsampleRatio, im.CStride)
+		}
+		if im.Y[3] != byte(10+i) || im.Cb[1] != byte(20+i) || im.Cr[2] != byte(30+i) {
+			t.Errorf("frame %d: planes not read back", i)
+		}
+	}
+	if _, _, err := ReadY4M(filepath.Join(t.TempDir(), "missing.y4m")); err == nil {
+		t.Error("a missing file: got no error")
 	}
 }

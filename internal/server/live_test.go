@@ -3,9 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"image"
-	"io"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,30 +19,10 @@ func clip(t *testing.T, script string) *client.Clip {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc, err := facegen.Cached("", facegen.Params{Face: face, Script: script, Width: 640, Height: 480, FPS: 15, Seed: 3, NoBlinks: true}, footage.Landmarks)
+	cc := footage.Render(t, "", facegen.Params{Face: face, Script: script, Width: 640, Height: 480, FPS: 15, Seed: 3, NoBlinks: true})
+	frames, _, err := facegen.ReadY4M(cc.Video)
 	if err != nil {
 		t.Fatal(err)
-	}
-	f, err := os.Open(cc.Video)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rd, err := facegen.NewY4MReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var frames []*image.YCbCr
-	for {
-		fr, err := rd.ReadFrame(nil)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		frames = append(frames, &image.YCbCr{Y: fr.Y, Cb: fr.U, Cr: fr.V, YStride: fr.W, CStride: fr.W / 2,
-			SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: image.Rect(0, 0, fr.W, fr.H)})
 	}
 	c, err := client.EncodeClip(frames, 15, 15*6)
 	if err != nil {

@@ -2,10 +2,7 @@ package live_test
 
 import (
 	"context"
-	"errors"
 	"image"
-	"io"
-	"os"
 	"runtime"
 	"sync"
 	"testing"
@@ -289,7 +286,7 @@ func facegenClip(t testing.TB, script, attack string) (*client.Clip, *facegen.Tr
 	if v, ok := clipCache.Load(cc.Video); ok {
 		return v.(*client.Clip), truth
 	}
-	frames, err := readY4M(cc.Video)
+	frames, _, err := facegen.ReadY4M(cc.Video)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,30 +296,6 @@ func facegenClip(t testing.TB, script, attack string) (*client.Clip, *facegen.Tr
 	}
 	clipCache.Store(cc.Video, clip)
 	return clip, truth
-}
-
-func readY4M(path string) ([]*image.YCbCr, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rd, err := facegen.NewY4MReader(f)
-	if err != nil {
-		return nil, err
-	}
-	var out []*image.YCbCr
-	for {
-		fr, err := rd.ReadFrame(nil)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, &image.YCbCr{Y: fr.Y, Cb: fr.U, Cr: fr.V, YStride: fr.W, CStride: fr.W / 2,
-			SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: image.Rect(0, 0, fr.W, fr.H)})
-	}
 }
 
 // metric returns the value of the sample of name with a label of value
