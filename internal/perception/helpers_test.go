@@ -69,15 +69,7 @@ func loadGray(t testing.TB, path string) *image.Gray {
 
 func decodeGray(t testing.TB, path string) *image.Gray {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatalf("decode %s: %v", path, err)
-	}
+	img := decodeColour(t, path)
 	g := image.NewGray(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
 	draw.Draw(g, g.Rect, img, img.Bounds().Min, draw.Src)
 	return g
