@@ -7,12 +7,14 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/livegate/livegate/internal/httpx"
+	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -29,6 +31,15 @@ type Config struct {
 	Now       func() time.Time
 	Logger    *slog.Logger
 	Still     StillChecker // POST /face/v1/active-liveness; nil answers 503
+	// Passive judges POST /face/v1/passive-liveness; nil answers 503.
+	Passive PassiveChecker
+	// SpoofBands cut spoof_percentage into HIGH, MODERATE and LOW; the zero
+	// value means DefaultSpoofBands.
+	SpoofBands SpoofBands
+	// Liveness fuses the single image's model score into liveness_score and
+	// attack_type (its ModelThreshold and PassMark); the zero value means
+	// liveness.DefaultConfig.
+	Liveness liveness.Config
 }
 
 // Handler is the REST API.
@@ -81,6 +92,14 @@ func New(cfg Config) (*Handler, error) {
 		h.mux.Handle("GET "+f.path+"/{sid}/audit", h.auth(h.audit(f.kind)))
 	}
 	h.mux.Handle("POST /face/v1/active-liveness", h.auth(activeLiveness(cfg.Still, h.log)))
+	bands := cfg.SpoofBands
+	if bands == (SpoofBands{}) {
+		bands = DefaultSpoofBands
+	}
+	if err := bands.Validate(); err != nil {
+		return nil, fmt.Errorf("api: spoof bands: %w", err)
+	}
+	h.mux.Handle("POST /face/v1/passive-liveness", h.auth(passiveLiveness(cfg.Passive, bands, cfg.Liveness, h.log)))
 	h.mux.HandleFunc("/face/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, session.Errorf(session.ENotFound, "no endpoint for %s %s", r.Method, r.URL.Path))
 	})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/color"
 	_ "image/jpeg" // the endpoint takes JPEG and PNG
 	_ "image/png"
 	"io"
@@ -17,13 +18,22 @@ import (
 	"github.com/livegate/livegate/internal/session"
 )
 
-// MaxImageBytes bounds the image of POST /face/v1/active-liveness (GLAIR:
+// MaxImageBytes bounds the image of the single-image endpoints (GLAIR:
 // 5 MB).
 const MaxImageBytes = 5 << 20
 
-// maxImagePixels bounds the decoded size, so that a small, highly
-// compressed file cannot claim gigabytes of memory.
-const maxImagePixels = 40_000_000
+// MaxImageSide is the widest and tallest image the single-image endpoints
+// take: the face detector's limit (perception.MaxInputSize, which
+// internal/server's tests hold equal to it), so that what the engine would
+// refuse is refused as bad input before it is decoded.
+const MaxImageSide = 4096
+
+// MaxDecodedBytes bounds the memory a decoded image may take. A small,
+// highly compressed file can declare a picture of hundreds of megabytes
+// (a 300 KB PNG of 6300×6300 16-bit RGBA decodes into 318 MB), so the
+// header's size times the bytes per pixel of its colour model is checked
+// before anything is decoded.
+const MaxDecodedBytes = 64 << 20
 
 // StillChecker judges one still image for a gesture, with absolute
 // thresholds (there is no neutral face to compare with). It answers GLAIR's
@@ -48,7 +58,7 @@ func activeLiveness(still StillChecker, log *slog.Logger) func(http.ResponseWrit
 			writeError(w, r, log, session.Errorf(session.EUnavailable, "the single-image check is not available on this server"))
 			return
 		}
-		data, code, err := readImageForm(w, r)
+		data, code, err := readImageForm(w, r, true)
 		if err != nil {
 			writeError(w, r, log, err)
 			return
@@ -78,17 +88,22 @@ func activeLiveness(still StillChecker, log *slog.Logger) func(http.ResponseWrit
 }
 
 // readImageForm reads the multipart form's image (at most MaxImageBytes)
-// and gesture-code, in any order; other parts are skipped.
-func readImageForm(w http.ResponseWriter, r *http.Request) ([]byte, string, error) {
+// and, when withCode, its gesture-code, in any order; other parts are
+// skipped.
+func readImageForm(w http.ResponseWriter, r *http.Request, withCode bool) ([]byte, string, error) {
+	fields := "image"
+	if withCode {
+		fields = "image and gesture-code"
+	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
-		return nil, "", session.Errorf(session.EInvalid, "the body must be multipart/form-data with image and gesture-code")
+		return nil, "", session.Errorf(session.EInvalid, "the body must be multipart/form-data with %s", fields)
 	}
 	// The image plus the form's other fields and boundaries.
 	r.Body = http.MaxBytesReader(w, r.Body, MaxImageBytes+MaxBodyBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, "", session.Errorf(session.EInvalid, "the body must be multipart/form-data with image and gesture-code")
+		return nil, "", session.Errorf(session.EInvalid, "the body must be multipart/form-data with %s", fields)
 	}
 	var (
 		data     []byte
@@ -118,6 +133,12 @@ func readImageForm(w http.ResponseWriter, r *http.Request) ([]byte, string, erro
 			}
 			haveImg = true
 		case "gesture-code":
+			if !withCode {
+				if _, err := io.Copy(io.Discard, p); err != nil {
+					return nil, "", formError(err)
+				}
+				continue
+			}
 			b, err := io.ReadAll(io.LimitReader(p, 65))
 			if err != nil {
 				return nil, "", formError(err)
@@ -134,7 +155,7 @@ func readImageForm(w http.ResponseWriter, r *http.Request) ([]byte, string, erro
 		return nil, "", session.Errorf(session.EInvalid, "image is required")
 	case len(data) == 0:
 		return nil, "", session.Errorf(session.EInvalid, "image is empty")
-	case !haveCode || code == "":
+	case withCode && (!haveCode || code == ""):
 		return nil, "", session.Errorf(session.EInvalid, "gesture-code is required")
 	}
 	return data, code, nil
@@ -148,6 +169,38 @@ func formError(err error) error {
 	return session.Errorf(session.EInvalid, "malformed multipart body: %v", err)
 }
 
+// checkImageConfig refuses, from the header alone, an image whose decoding
+// would exceed MaxImageSide or MaxDecodedBytes.
+func checkImageConfig(cfg image.Config) error {
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide {
+		return session.Errorf(session.EInvalid, "image is %d×%d pixels; it must be at most %d×%d", cfg.Width, cfg.Height, MaxImageSide, MaxImageSide)
+	}
+	if n := int64(cfg.Width) * int64(cfg.Height) * int64(bytesPerPixel(cfg.ColorModel)); n > MaxDecodedBytes {
+		return session.Errorf(session.EInvalid, "image is %d×%d pixels of %d bytes each; it must decode into at most %d MB (send 8-bit colour or a smaller picture)",
+			cfg.Width, cfg.Height, bytesPerPixel(cfg.ColorModel), MaxDecodedBytes>>20)
+	}
+	return nil
+}
+
+// bytesPerPixel is what the standard decoders allocate per pixel for a
+// colour model (JPEG's YCbCr is counted as 4:4:4, its largest layout).
+func bytesPerPixel(m color.Model) int {
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.YCbCrModel:
+		return 3
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 4 // RGBA, NRGBA, CMYK
+}
+
 // decodeImage decodes a JPEG or PNG, after checking its declared size.
 func decodeImage(data []byte) (image.Image, error) {
 	switch http.DetectContentType(data) {
@@ -159,8 +212,8 @@ func decodeImage(data []byte) (image.Image, error) {
 	if err != nil {
 		return nil, session.Errorf(session.EInvalid, "image cannot be decoded: %v", err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxImagePixels {
-		return nil, session.Errorf(session.EInvalid, "image must have at most %d pixels", maxImagePixels)
+	if err := checkImageConfig(cfg); err != nil {
+		return nil, err
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {

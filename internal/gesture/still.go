@@ -133,7 +133,7 @@ func (s *StillChecker) Measure(ctx context.Context, img image.Image) (StillMeasu
 	if err := ctx.Err(); err != nil {
 		return StillMeasure{}, err
 	}
-	gray := toGray(img)
+	gray := ToGray(img)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	faces, err := s.det.DetectFaces(gray, s.faces[:0])
@@ -235,9 +235,9 @@ func (s *StillChecker) detected(o *Observation, closedL, closedR bool) []session
 	return d
 }
 
-// toGray returns img's luma as an *image.Gray: the Y plane of a JPEG's
+// ToGray returns img's luma as an *image.Gray: the Y plane of a JPEG's
 // YCbCr picture as it is, any other image through the grey colour model.
-func toGray(img image.Image) *image.Gray {
+func ToGray(img image.Image) *image.Gray {
 	b := img.Bounds()
 	out := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
 	switch m := img.(type) {
