@@ -53,6 +53,9 @@ type config struct {
 	LandmarkModel   string
 	YuNetModel      string
 	ConnectionLimit time.Duration
+
+	// SpoofBands cut POST /face/v1/passive-liveness's spoof_percentage.
+	SpoofBands api.SpoofBands
 }
 
 // loadConfig reads the environment. Errors name the variable at fault.
@@ -157,10 +160,37 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, bad("LIVEGATE_CREATE_BURST", "want a whole number from 1 to 1000000")
 	}
 	c.CreateRate = session.RateLimit{PerSecond: rate, Burst: burst}
+	if c.SpoofBands, err = loadSpoofBands(get, bad); err != nil {
+		return nil, err
+	}
 	if err := loadLiveConfig(c, get, bad, host); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// loadSpoofBands reads the cut points of spoof_percentage, each a number
+// from 0 to 1, MODERATE's at most HIGH's.
+func loadSpoofBands(get func(name, def string) string, bad func(name string, format string, args ...any) error) (api.SpoofBands, error) {
+	var b api.SpoofBands
+	for _, v := range []struct {
+		name string
+		def  float64
+		dst  *float64
+	}{
+		{"LIVEGATE_SPOOF_HIGH", api.DefaultSpoofBands.High, &b.High},
+		{"LIVEGATE_SPOOF_MODERATE", api.DefaultSpoofBands.Moderate, &b.Moderate},
+	} {
+		x, err := strconv.ParseFloat(get(v.name, strconv.FormatFloat(v.def, 'f', -1, 64)), 64)
+		if err != nil || x < 0 || x >= 1 {
+			return b, bad(v.name, "want a spoof_percentage from 0 to below 1, e.g. %v", v.def)
+		}
+		*v.dst = x
+	}
+	if err := b.Validate(); err != nil {
+		return b, bad("LIVEGATE_SPOOF_MODERATE", "must not exceed LIVEGATE_SPOOF_HIGH (%v > %v)", b.Moderate, b.High)
+	}
+	return b, nil
 }
 
 // loadLiveConfig reads the live capture settings.

@@ -10,8 +10,9 @@ import (
 )
 
 // This file is the one place that names the perception implementation:
-// the live capture's engines and the still-image checker of
-// POST /face/v1/active-liveness.
+// the live capture's engines, the still-image checker of
+// POST /face/v1/active-liveness and the anti-spoofing checker of
+// POST /face/v1/passive-liveness.
 
 // engineFactory is the gesture engines as the live capture uses them:
 // loaded in the background, waited for, closed once every peer is gone.
@@ -48,4 +49,12 @@ func (a asyncEngines) NewEngine() (live.Engine, error) {
 // models on first use.
 func newStillChecker(cfg *config) api.StillChecker {
 	return gesture.NewLazyStillChecker(perception.StillModels(perception.Config{YuNet: cfg.YuNetModel, Landmarks: cfg.LandmarkModel}))
+}
+
+// newPassiveChecker returns the checker of POST /face/v1/passive-liveness
+// (YuNet, then MiniFASNet on the one face), which loads its models on first
+// use and, like the still checker's, keeps them for the process's life.
+// The MiniFASNet models are the repository's (perception.FindMiniFASNet).
+func newPassiveChecker(cfg *config) api.PassiveChecker {
+	return perception.NewPassive(perception.PassiveConfig{YuNet: cfg.YuNetModel})
 }

@@ -233,13 +233,15 @@ func openStore(ctx context.Context, cfg *config, now func() time.Time) (session.
 // now is nil for time.Now.
 func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, reg *prometheus.Registry, log *slog.Logger, lc web.Live, now func() time.Time) (http.Handler, error) {
 	apiHandler, err := api.New(api.Config{
-		Store:     store,
-		Limiter:   limiter,
-		Keys:      cfg.Keys,
-		PublicURL: cfg.PublicURL,
-		Now:       now,
-		Logger:    log,
-		Still:     newStillChecker(cfg),
+		Store:      store,
+		Limiter:    limiter,
+		Keys:       cfg.Keys,
+		PublicURL:  cfg.PublicURL,
+		Now:        now,
+		Logger:     log,
+		Still:      newStillChecker(cfg),
+		Passive:    newPassiveChecker(cfg),
+		SpoofBands: cfg.SpoofBands,
 	})
 	if err != nil {
 		return nil, err
