@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/livegate/livegate/internal/facegen"
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/perception"
 )
@@ -100,58 +101,8 @@ func TestAntiSpoofPhotos(t *testing.T) {
 	}
 }
 
-// recapture is a SIMULATION of a photo re-displayed on a screen and filmed
-// again, not a real attack: the image is shown on a grid of cell×cell screen
-// pixels (each the colour of its top-left source pixel, its last row and
-// column darkened as the gaps between a panel's pixels are), overlaid with a
-// slanted grating of period 1.55 cells (the moiré of that grid beating
-// against the camera's sensor), given a display gamma and a cool cast, and
-// blurred. Real recaptures differ; the test only reports what the model
-// makes of it.
-func recapture(src image.Image, cell int) *image.RGBA {
-	b := src.Bounds()
-	w, h := b.Dx(), b.Dy()
-	in := toRGBA(src)
-	out := image.NewRGBA(b)
-	period := 1.55 * float64(cell)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			i := in.PixOffset(b.Min.X+x-x%cell, b.Min.Y+y-y%cell)
-			grating := 1 + 0.12*math.Sin(2*math.Pi*(float64(y)+0.15*float64(x))/period)
-			if x%cell == cell-1 || y%cell == cell-1 {
-				grating *= 0.55
-			}
-			for c, cast := range [3]float64{0.94, 1.0, 1.08} {
-				v := float64(in.Pix[i+c]) / 255
-				v = math.Pow(v, 0.8) * grating * cast
-				out.Pix[out.PixOffset(b.Min.X+x, b.Min.Y+y)+c] = uint8(max(0, min(255, v*255)))
-			}
-			out.Pix[out.PixOffset(b.Min.X+x, b.Min.Y+y)+3] = 255
-		}
-	}
-	// 3×3 box blur.
-	blur := image.NewRGBA(out.Rect)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			for c := range 4 {
-				s, n := 0, 0
-				for dy := -1; dy <= 1; dy++ {
-					for dx := -1; dx <= 1; dx++ {
-						if xx, yy := x+dx, y+dy; xx >= 0 && yy >= 0 && xx < w && yy < h {
-							s += int(out.Pix[out.PixOffset(b.Min.X+xx, b.Min.Y+yy)+c])
-							n++
-						}
-					}
-				}
-				blur.Pix[blur.PixOffset(b.Min.X+x, b.Min.Y+y)+c] = uint8(s / n)
-			}
-		}
-	}
-	return blur
-}
-
 // TestAntiSpoofRecaptureSimulation reports the scores of the simulated
-// recapture (see recapture) beside the clean photos'. It asserts only that
+// recapture (see facegen.SimulateRecapture) beside the clean photos'. It asserts only that
 // scoring works on it and gives a probability: whether a simulation fools
 // the model says little about real screens and prints.
 func TestAntiSpoofRecaptureSimulation(t *testing.T) {
@@ -173,7 +124,7 @@ func TestAntiSpoofRecaptureSimulation(t *testing.T) {
 			name string
 			cell int
 		}{{"fine", 2}, {"face/20", max(2, face.Box.Dx()/20)}} {
-			sim, err := a.Score(recapture(img, v.cell), face)
+			sim, err := a.Score(facegen.SimulateRecapture(img, v.cell), face)
 			if err != nil {
 				t.Fatal(err)
 			}
