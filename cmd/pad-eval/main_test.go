@@ -107,7 +107,9 @@ func TestRunErrors(t *testing.T) {
 		want string
 	}{
 		{"no folders", []string{"-scores", sc}, "required"},
-		{"no scorer", []string{"-bonafide", bf, "-attack", at}, "-scores is required"},
+		{"no attack folder", []string{"-bonafide", bf, "-scores", sc}, "-attack (or -simulate) are required"},
+		{"missing attack folder", []string{"-bonafide", bf, "-attack", at + "-nope", "-scores", sc}, "no such file"},
+		{"simulate with scores", []string{"-bonafide", bf, "-simulate", "-scores", sc}, "-simulate needs the model"},
 		{"media outside a species folder", []string{"-bonafide", bf, "-attack", loose, "-scores", sc}, "species"},
 		{"unscored medium", []string{"-bonafide", filepath.Join(unscored, "bonafide"), "-attack", filepath.Join(unscored, "attack"),
 			"-scores", filepath.Join(unscored, "scores.csv")}, "no score"},
