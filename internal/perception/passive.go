@@ -22,15 +22,18 @@ type PassiveConfig struct {
 var passiveMinFaceRatio = gesture.DefaultStillThresholds().MinFaceRatio
 
 // Passive judges one still image for POST /face/v1/passive-liveness: YuNet
-// finds the faces on the image's luma (at up to 640 pixels wide, as
-// photos' faces may be small), and when there is exactly one, MiniFASNet
-// scores it on the colour image. It loads its models at the first check, so
+// finds the faces on the image's luma, and when there is exactly one,
+// MiniFASNet scores it on the colour image. YuNet runs at 320 pixels wide,
+// as the live engine runs it (so the boxes the model is calibrated on are
+// the same), and only when that finds no face again at 640 (a photo's face
+// may be small): at 640 it costs about ten times as much. It loads its models at the first check, so
 // a server starts at once; a failed load fails every check. It is safe for
 // concurrent use (the detector and the model each serialise their calls).
 type Passive struct {
 	cfg  PassiveConfig
 	once sync.Once
-	det  *Detector
+	det  *Detector // at 320 wide
+	wide *Detector // at 640 wide, when det finds nothing
 	as   *AntiSpoof
 	err  error
 }
@@ -50,18 +53,25 @@ func (p *Passive) load() error {
 			p.err = err
 			return
 		}
-		det, err := NewDetector(yn, WithMaxInputWidth(640))
+		det, err := NewDetector(yn)
 		if err != nil {
+			p.err = err
+			return
+		}
+		wide, err := NewDetector(yn, WithMaxInputWidth(640))
+		if err != nil {
+			det.Close()
 			p.err = err
 			return
 		}
 		as, err := NewAntiSpoof(v2, v1se)
 		if err != nil {
 			det.Close()
+			wide.Close()
 			p.err = err
 			return
 		}
-		p.det, p.as = det, as
+		p.det, p.wide, p.as = det, wide, as
 	})
 	return p.err
 }
@@ -100,6 +110,9 @@ func (p *Passive) Check(img image.Image) (PassiveResult, error) {
 	}
 	gray := gesture.ToGray(img)
 	faces, err := p.det.Detect(gray)
+	if err == nil && len(faces) == 0 && gray.Rect.Dx() > 320 {
+		faces, err = p.wide.Detect(gray)
+	}
 	if err != nil {
 		return PassiveResult{}, err
 	}
@@ -145,6 +158,7 @@ func (p *Passive) Close() error {
 	p.once.Do(func() { p.err = ErrClosed }) // never load after Close
 	if p.det != nil {
 		p.det.Close()
+		p.wide.Close()
 		p.as.Close()
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/perception"
 )
 
@@ -58,6 +59,32 @@ func TestPassiveNoFaceAndTwoFaces(t *testing.T) {
 	if err != nil || faces != 2 || real != 0 {
 		t.Errorf("two portraits: %d faces, real %v, err %v; want 2, 0, nil", faces, real, err)
 	}
+}
+
+// TestPassiveSmallFace: a face too small for YuNet at 320 pixels wide (a
+// portrait shrunk into a corner of a large picture) is found by the second
+// look at 640, and scored.
+func TestPassiveSmallFace(t *testing.T) {
+	p := newPassive(t)
+	src := decodeColour(t, filepath.Join("..", "..", "testdata", "faces", "mazie-hirono.jpg")) // 800×1000
+	small := image.NewRGBA(image.Rect(0, 0, 2000, 1500))
+	draw.Draw(small, small.Rect, &image.Uniform{color.RGBA{90, 100, 110, 255}}, image.Point{}, draw.Src)
+	const w, h = 160, 200 // the face about 90 px wide: 14 px at 320, 29 at 640
+	sb := src.Bounds()
+	for y := range h {
+		for x := range w {
+			small.Set(100+x, 100+y, src.At(sb.Min.X+x*sb.Dx()/w, sb.Min.Y+y*sb.Dy()/h))
+		}
+	}
+	d := newDetector(t)
+	if faces, err := d.Detect(gesture.ToGray(small)); err != nil || len(faces) != 0 {
+		t.Fatalf("at 320 wide: %d faces, %v; the test needs a face YuNet misses there", len(faces), err)
+	}
+	r, err := p.Check(small)
+	if err != nil || r.Faces != 1 || r.Real <= 0 || !r.Face.Box.In(image.Rect(100, 100, 100+w, 100+h).Inset(-20)) {
+		t.Errorf("small face: %+v, %v; want one face in the corner, scored", r, err)
+	}
+	t.Logf("small face: box %v real %.3f", r.Face.Box, r.Real)
 }
 
 // TestPassiveGreyAndOffsetImages: a grey photo is scored (as colour

@@ -1,18 +1,27 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	xdraw "golang.org/x/image/draw"
 
+	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/metrics"
+	"github.com/livegate/livegate/internal/perception"
 )
 
 // benchHandler builds the whole HTTP stack of the server (middleware, API,
@@ -87,4 +96,75 @@ func BenchmarkAPI(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkPassiveLiveness is one POST /face/v1/passive-liveness through
+// the whole handler stack with a 640×480 JPEG portrait (multipart parsing,
+// header check, decoding, grey copy, YuNet at up to 640 wide, MiniFASNet,
+// fusion, JSON), next to its baseline in the same run: one YuNet detection
+// of the same frame as the live engine runs it (downscaled to 320 wide).
+func BenchmarkPassiveLiveness(b *testing.B) {
+	p, err := facegen.TestFace("portrait-obama-2012.jpg")
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	src, _, err := image.Decode(f)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	sb := src.Bounds()
+	w := sb.Dx() * 480 / sb.Dy()
+	xdraw.BiLinear.Scale(frame, image.Rect((640-w)/2, 0, (640+w)/2, 480), src, sb, xdraw.Src, nil)
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, frame, &jpeg.Options{Quality: 90}); err != nil {
+		b.Fatal(err)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("image", "face.jpg")
+	fw.Write(jpg.Bytes())
+	mw.Close()
+
+	b.Run("endpoint", func(b *testing.B) {
+		h := benchHandler(b, "memory")
+		post := func() {
+			req := httptest.NewRequest("POST", "/face/v1/passive-liveness", bytes.NewReader(body.Bytes()))
+			req.Header.Set("x-api-key", testKey)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"status":"success"`) {
+				b.Fatalf("passive liveness: %d %s", rec.Code, rec.Body)
+			}
+		}
+		post() // loads the models
+		b.ReportAllocs()
+		for b.Loop() {
+			post()
+		}
+	})
+	b.Run("yunet-baseline", func(b *testing.B) {
+		yn, err := perception.FindYuNet("")
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := perception.NewDetector(yn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer d.Close()
+		g := gesture.ToGray(frame)
+		b.ReportAllocs()
+		for b.Loop() {
+			if faces, err := d.Detect(g); err != nil || len(faces) != 1 {
+				b.Fatalf("%d faces, %v", len(faces), err)
+			}
+		}
+	})
 }

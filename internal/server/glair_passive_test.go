@@ -125,8 +125,8 @@ func TestGLAIRClientPassiveLiveness(t *testing.T) {
 		maxSpoof       float64 // -1: no result
 		message        string
 	}{
-		"jpeg":     {true, "success", "LOW", 0.2, ""},
-		"png":      {true, "success", "LOW", 0.2, ""},
+		"jpeg":     {true, "success", "LOW", api.DefaultSpoofBands.Moderate, ""},
+		"png":      {true, "success", "LOW", api.DefaultSpoofBands.Moderate, ""},
 		"twoFaces": {true, "failed", "too many faces detected", 1, ""},
 		"blank":    {true, "failed", "face not detected", 1, ""},
 		"notImage": {false, "failed", "", -1, "image must be a JPEG or PNG picture"},
