@@ -38,9 +38,10 @@ type SpoofBands struct {
 // DefaultSpoofBands are the documented defaults (README, "Presentation-
 // attack evaluation"): MODERATE starts where the model's real-probability
 // falls under the fusion's default threshold (liveness.Config.ModelThreshold
-// 0.5), so that LOW is exactly a passing liveness_score;
-// HIGH is where every simulated recapture and none of the real faces of the
-// evaluation lie.
+// 0.5), so that LOW is exactly a passing liveness_score; HIGH (a
+// real-probability under 0.2) holds the real recaptured frames measured so
+// far (0.001–0.06) and none of the evaluation's real bona fide media (0.646
+// and up).
 var DefaultSpoofBands = SpoofBands{High: 0.8, Moderate: 0.5}
 
 // Validate reports bands that are out of order or outside [0, 1).
