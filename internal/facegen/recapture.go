@@ -59,4 +59,3 @@ func SimulateRecapture(src image.Image, cell int) *image.RGBA {
 	}
 	return blur
 }
-
