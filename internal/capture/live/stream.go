@@ -1,0 +1,106 @@
+package live
+
+import (
+	"sync"
+	"time"
+
+	"github.com/livegate/livegate/internal/capture"
+	"github.com/livegate/livegate/internal/liveness"
+)
+
+// streamCues measures, for one attempt, the cues an injected or virtual
+// camera leaves in the stream itself: frame timing (RTP intervals), the RTP
+// clock against arrival, size and rate changes, and repeated, looped or
+// frozen pictures (16×16 thumbnails of the luma). It is fed every decoded
+// frame from the peer's receive goroutine (capture.StreamWatcher), so it
+// sees the stream as sent, not as paced for the analysis; per frame it
+// costs one thumbnail (a quarter of the luma's pixels read once) and the
+// Repeats comparison, and it allocates nothing.
+type streamCues struct {
+	mu     sync.Mutex
+	iv     liveness.Intervals
+	drift  liveness.ClockDrift
+	rep    liveness.Repeats
+	th     liveness.Thumb
+	t0     time.Time // capture time of the first frame
+	w, h   int
+	resize int // resolution changes
+	rate   rateWatch
+}
+
+// add records one decoded frame.
+func (s *streamCues) add(f *capture.StreamFrame) {
+	s.th.SetGray(f.Y, f.Width, f.Height, f.Stride)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.t0.IsZero() {
+		s.t0 = f.Capture
+	} else if f.Width != s.w || f.Height != s.h {
+		s.resize++
+	}
+	s.w, s.h = f.Width, f.Height
+	s.iv.Add(f.RTP)
+	s.drift.Add(f.RTP, float64(f.Arrival.UnixNano())/1e9)
+	s.rate.add(f.RTP)
+	s.rep.Add(f.Capture.Sub(s.t0), &s.th)
+}
+
+// evidence returns what was measured.
+func (s *streamCues) evidence() (liveness.FrameStats, liveness.StreamStats) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rep.Stats(), liveness.StreamStats{
+		Intervals:         s.iv.Stats(),
+		RTPRate:           s.drift.Rate(),
+		ResolutionChanges: s.resize,
+		FrameRateChanges:  s.rate.changes,
+	}
+}
+
+// rateWatch counts frame-rate changes: the frames of each whole second of
+// RTP time are counted, and a second whose count differs from the one
+// before by more than rateChange (and by at least rateMinFrames frames) is
+// a change. A camera's rate wobbles by a frame or two; a switch from 30 to
+// 15 fps (a different source, or an injector's pacing) is far beyond.
+type rateWatch struct {
+	sec     int // the second being counted
+	n       int // frames in it
+	prev    int // frames of the last whole second; 0 before one
+	started bool
+	partial bool // the second being counted began mid-way (the first one)
+	changes int
+}
+
+const (
+	rateChange    = 0.4
+	rateMinFrames = 4
+)
+
+func (r *rateWatch) add(t float64) {
+	sec := int(t)
+	if !r.started {
+		r.started, r.sec, r.partial = true, sec, true
+	}
+	if sec == r.sec {
+		r.n++
+		return
+	}
+	switch {
+	case sec == r.sec+1 && r.partial:
+		r.partial = false
+	case sec == r.sec+1: // a whole second ended; a gap of more is no rate
+		if r.prev > 0 {
+			d := r.n - r.prev
+			if d < 0 {
+				d = -d
+			}
+			if d >= rateMinFrames && float64(d) > rateChange*float64(r.prev) {
+				r.changes++
+			}
+		}
+		r.prev = r.n
+	default:
+		r.prev = 0
+	}
+	r.sec, r.n = sec, 1
+}
