@@ -88,7 +88,7 @@ func (c *conn) ready(ctx context.Context) {
 	c.mu.Lock()
 	c.ch = gesture.NewChallenge(c.gestures, s.cfg.Challenge)
 	c.partial = gesture.Result{}
-	c.smp, c.cues = newSampler(s.cfg.Samples), &streamCues{}
+	c.smp, c.cues = newSampler(s.cfg.Samples), newStreamCues()
 	c.mu.Unlock()
 }
 

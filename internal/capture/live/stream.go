@@ -21,35 +21,79 @@ type streamCues struct {
 	iv     liveness.Intervals
 	drift  liveness.ClockDrift
 	rep    liveness.Repeats
-	th     liveness.Thumb
-	t0     time.Time // capture time of the first frame
+	th     [2]liveness.Thumb // this frame's and the last one's
+	cur    int               // index of this frame's in th
+	t0     time.Time         // capture time of the first frame
 	w, h   int
 	resize int // resolution changes
 	rate   rateWatch
+	// The frozen run, measured here rather than by Repeats (see
+	// frozenDistance).
+	stillSince time.Duration
+	frozen     time.Duration
+}
+
+// Thresholds on the distance between 16×16 thumbnails (mean absolute
+// difference of the cells, grey levels), measured on VP8-decoded frames at
+// 640×480 (real webcam footage of shared/footage and facegen clips):
+//   - consecutive frames of a real person holding still: 0.02–0.25, with
+//     one over 0.07 every few frames (sensor noise and micro-motion survive
+//     the codec); of one picture sent again and again: 0–0.055. A run
+//     under frozenDistance for FrozenMin (2 s) is a frozen picture.
+//   - consecutive frames of a moving head: over 0.2 (movingDistance); only
+//     those can start or extend a loop.
+//   - a looped frame against its first showing, after VP8 re-encoding:
+//     0.02–0.12 (loopDistance); a live head against any of its frames of
+//     the last 17 s: 0.11 at the very least, and 0.5 or more for the
+//     moving frames a loop is made of.
+//
+// Repeats' own defaults (1 grey level) are far above all of these: with
+// them every real person holding still for 2 s would be "frozen" and no
+// loop of ordinary head motion would be found.
+const (
+	frozenDistance = 0.07
+	movingDistance = 0.2
+	loopDistance   = 0.12
+)
+
+func newStreamCues() *streamCues {
+	return &streamCues{rep: liveness.Repeats{FrozenDistance: movingDistance, LoopDistance: loopDistance}}
 }
 
 // add records one decoded frame.
 func (s *streamCues) add(f *capture.StreamFrame) {
-	s.th.SetGray(f.Y, f.Width, f.Height, f.Stride)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	th, prev := &s.th[s.cur], &s.th[1-s.cur]
+	th.SetGray(f.Y, f.Width, f.Height, f.Stride)
+	t := f.Capture.Sub(s.t0)
 	if s.t0.IsZero() {
-		s.t0 = f.Capture
-	} else if f.Width != s.w || f.Height != s.h {
-		s.resize++
+		s.t0, t = f.Capture, 0
+		s.stillSince = 0
+	} else {
+		if f.Width != s.w || f.Height != s.h {
+			s.resize++
+		}
+		if th.Distance(prev) > frozenDistance {
+			s.stillSince = t
+		}
+		s.frozen = max(s.frozen, t-s.stillSince)
 	}
+	s.cur = 1 - s.cur
 	s.w, s.h = f.Width, f.Height
 	s.iv.Add(f.RTP)
 	s.drift.Add(f.RTP, float64(f.Arrival.UnixNano())/1e9)
 	s.rate.add(f.RTP)
-	s.rep.Add(f.Capture.Sub(s.t0), &s.th)
+	s.rep.Add(t, th)
 }
 
 // evidence returns what was measured.
 func (s *streamCues) evidence() (liveness.FrameStats, liveness.StreamStats) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.rep.Stats(), liveness.StreamStats{
+	fs := s.rep.Stats()
+	fs.LongestFrozen = s.frozen.Seconds()
+	return fs, liveness.StreamStats{
 		Intervals:         s.iv.Stats(),
 		RTPRate:           s.drift.Rate(),
 		ResolutionChanges: s.resize,
