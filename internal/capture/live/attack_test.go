@@ -228,3 +228,34 @@ func TestPhotoFailsAsPresentation(t *testing.T) {
 		t.Errorf("the photo's turn matched")
 	}
 }
+
+// The camera label the page reports reaches the evidence: a virtual
+// camera's label fails an otherwise bona fide session as injection, and an
+// ordinary label changes nothing.
+func TestVirtualCameraLabelFailsAsInjection(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	for _, c := range []struct {
+		label   string
+		outcome string
+	}{
+		{"OBS Virtual Camera", "failed"},
+		{"Integrated Camera (04f2:b6d9)", "success"},
+	} {
+		s := r.session([]string{"HEAD_OPEN_MOUTH"}, 1)
+		ready, _ := json.Marshal(map[string]any{"v": 1, "type": "ready", "camera_label": c.label})
+		out := r.run(r.mustDial(s.ID), client.RunOptions{Clips: []*client.Clip{blankClip(t)}, Ready: string(ready)})
+		got := r.get(s.ID)
+		t.Logf("%s: verdict %s", c.label, breakdown(got.Result))
+		if out.Result != c.outcome || got.Result == nil || got.Result.Status != c.outcome {
+			t.Fatalf("%s: outcome %q, stored %+v; want %s", c.label, out.Result, got.Result, c.outcome)
+		}
+		v := signal(t, got.Result, "virtual_camera")
+		if c.outcome == "failed" {
+			if v.Score == nil || *v.Score >= 50 || got.Result.AttackType == nil || *got.Result.AttackType != "injection" {
+				t.Errorf("%s: virtual_camera %+v attack %v; want < 50 and injection", c.label, v, got.Result.AttackType)
+			}
+		} else if v.Score != nil {
+			t.Errorf("%s: virtual_camera %+v; want no score", c.label, v)
+		}
+	}
+}

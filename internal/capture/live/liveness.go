@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"image"
-	"math"
 	"slices"
 	"unicode/utf8"
 
@@ -32,15 +31,18 @@ type attemptEvidence struct {
 }
 
 // sessionEvidence is what the attempts of a session on this instance
-// showed, judged by liveness.Config.Fuse when the session finishes. Every
-// attempt counts, failed ones too: an attack tried once is evidence about
-// the session, not only about its attempt.
+// showed, judged by liveness.Config.Fuse when the session finishes.
+//
+// The gesture evidence (parallax, flat turns, display holds) adds up over
+// the attempts, as it always has: a print turned in one attempt is
+// evidence about the session. The model's scores and the stream cues are
+// those of the last attempt only, the one whose gestures decide the
+// session: an earlier attempt that timed out while the page kept sending
+// an unchanging picture, or that a user spent half out of the frame, must
+// not sink a clean attempt that follows.
 type sessionEvidence struct {
 	ev         liveness.Evidence
-	lineRatios []float64
-	ivN        int     // intervals pooled over attempts
-	ivMean     float64 // their mean
-	ivM2       float64 // and sum of squared deviations
+	lineRatios []float64 // of the last attempt's sampled frames
 }
 
 // addResult records an attempt's gesture outcomes: the nose parallax of
@@ -55,9 +57,13 @@ func (s *sessionEvidence) addResult(r gesture.Result) {
 	}
 }
 
-// addAttempt records an attempt's model scores and stream cues.
+// addAttempt records an attempt's model scores and stream cues in place of
+// the previous attempt's.
 func (s *sessionEvidence) addAttempt(a attemptEvidence, scores []float64) {
-	s.ev.ModelScores = append(s.ev.ModelScores, scores...)
+	s.ev.ModelScores = slices.Clone(scores)
+	s.lineRatios = s.lineRatios[:0]
+	s.ev.Frames = liveness.FrameStats{}
+	s.ev.Stream = liveness.StreamStats{CameraLabel: s.ev.Stream.CameraLabel}
 	if a.samples != nil {
 		for _, smp := range a.samples.kept {
 			if smp.lineRatio > 0 {
@@ -69,26 +75,8 @@ func (s *sessionEvidence) addAttempt(a attemptEvidence, scores []float64) {
 		return
 	}
 	fs, st := a.cues.evidence()
-	f := &s.ev.Frames
-	f.Frames += fs.Frames
-	f.ExactRepeats += fs.ExactRepeats
-	f.Loops += fs.Loops
-	f.LongestFrozen = max(f.LongestFrozen, fs.LongestFrozen)
-	// Pool the interval statistics (Chan et al.'s parallel variance).
-	if iv := st.Intervals; iv.N > 0 {
-		n := s.ivN + iv.N
-		d := iv.Mean - s.ivMean
-		m2 := float64(iv.N-1) * iv.StdDev * iv.StdDev
-		s.ivM2 += m2 + d*d*float64(s.ivN)*float64(iv.N)/float64(n)
-		s.ivMean += d * float64(iv.N) / float64(n)
-		s.ivN = n
-	}
-	// The attempt whose RTP clock strays furthest from real time counts.
-	if st.RTPRate > 0 && (s.ev.Stream.RTPRate == 0 || math.Abs(st.RTPRate-1) > math.Abs(s.ev.Stream.RTPRate-1)) {
-		s.ev.Stream.RTPRate = st.RTPRate
-	}
-	s.ev.Stream.ResolutionChanges += st.ResolutionChanges
-	s.ev.Stream.FrameRateChanges += st.FrameRateChanges
+	st.CameraLabel = s.ev.Stream.CameraLabel
+	s.ev.Frames, s.ev.Stream = fs, st
 }
 
 // evidence returns the evidence to fuse.
@@ -100,10 +88,6 @@ func (s *sessionEvidence) evidence() liveness.Evidence {
 		lr := slices.Clone(s.lineRatios)
 		slices.Sort(lr)
 		ev.LineRatio = lr[len(lr)/2]
-	}
-	ev.Stream.Intervals = liveness.IntervalStats{N: s.ivN, Mean: s.ivMean}
-	if s.ivN > 1 {
-		ev.Stream.Intervals.StdDev = math.Sqrt(s.ivM2 / float64(s.ivN-1))
 	}
 	return ev
 }
