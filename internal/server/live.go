@@ -12,6 +12,7 @@ import (
 
 	"github.com/livegate/livegate/internal/capture"
 	"github.com/livegate/livegate/internal/capture/live"
+	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/web"
 )
@@ -72,6 +73,8 @@ func openLive(cfg *config, engines engineFactory, store session.Store, reg prome
 		Store:           store,
 		API:             api,
 		Engines:         engines,
+		AntiSpoof:       newLiveAntiSpoof(log),
+		Liveness:        liveness.Config{PassMark: cfg.PassMark},
 		MaxLive:         cfg.MaxLive,
 		ConnectionLimit: cfg.ConnectionLimit,
 		Now:             now,

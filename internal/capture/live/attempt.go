@@ -89,6 +89,7 @@ func (c *conn) ready(ctx context.Context) {
 	c.ch = gesture.NewChallenge(c.gestures, s.cfg.Challenge)
 	c.partial = gesture.Result{}
 	c.smp, c.cues = newSampler(s.cfg.Samples), newStreamCues()
+	c.cues.peerStart = c.peer.Stats()
 	c.mu.Unlock()
 }
 
@@ -156,6 +157,10 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 	c.e.evidence.addResult(end.res)
 	c.e.evidence.addAttempt(end.ev, scores)
 	c.e.evidence.ev.Stream.CameraLabel = label
+	if end.ev.cues != nil && end.ev.cues.lagged(c.peer.Stats()) {
+		c.e.evidence.ev.Stream.RTPRate = 0
+		c.log.Warn("live: the server fell behind during the attempt; RTP drift not judged")
+	}
 	ev := c.e.evidence.evidence()
 	s.mu.Unlock()
 	st := end.res.Status

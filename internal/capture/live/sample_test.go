@@ -204,3 +204,14 @@ func TestSessionEvidenceAcrossAttempts(t *testing.T) {
 		t.Errorf("frozen %.1f s, scores %v; want the last attempt's: 0 s, [0.9]", ev.Frames.LongestFrozen, ev.ModelScores)
 	}
 }
+
+func TestLaggedWhenTheServerDropsFrames(t *testing.T) {
+	s := newStreamCues()
+	s.peerStart = capture.Stats{FramesDecoded: 100, FramesDropped: 5}
+	if s.lagged(capture.Stats{FramesDecoded: 160, FramesDropped: 10}) {
+		t.Error("5 drops in 60 frames: lagged; want not")
+	}
+	if !s.lagged(capture.Stats{FramesDecoded: 160, FramesDropped: 12}) {
+		t.Error("7 drops in 60 frames: not lagged; want lagged")
+	}
+}

@@ -31,6 +31,19 @@ type streamCues struct {
 	// frozenDistance).
 	stillSince time.Duration
 	frozen     time.Duration
+	// peerStart is the peer's counters when the attempt started (see
+	// lagged).
+	peerStart capture.Stats
+}
+
+// lagged reports whether the server itself fell behind during the attempt:
+// more than a tenth of the decoded frames dropped for overload. Arrival
+// times then carry the server's own lateness, which reads as an RTP clock
+// running slow, so the drift is not judged.
+func (s *streamCues) lagged(now capture.Stats) bool {
+	dec := now.FramesDecoded - s.peerStart.FramesDecoded
+	drop := now.FramesDropped - s.peerStart.FramesDropped
+	return drop*10 > dec
 }
 
 // Thresholds on the distance between 16×16 thumbnails (mean absolute
