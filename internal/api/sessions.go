@@ -316,7 +316,9 @@ type resultView struct {
 	Gestures      []session.GestureOutcome `json:"gestures,omitempty"`
 	LivenessScore *float64                 `json:"liveness_score"`
 	AttackType    *string                  `json:"attack_type"`
-	Attempts      int                      `json:"attempts"`
+	// Liveness is the per-signal breakdown of liveness_score.
+	Liveness *session.LivenessDetail `json:"liveness,omitempty"`
+	Attempts int                     `json:"attempts"`
 }
 
 type glairResult struct {
@@ -355,6 +357,7 @@ func (h *Handler) view(s *session.Session, now time.Time, created bool) sessionV
 				Gestures:      r.Gestures,
 				LivenessScore: r.LivenessScore,
 				AttackType:    r.AttackType,
+				Liveness:      r.Liveness,
 				Attempts:      r.Attempts,
 			}
 		}

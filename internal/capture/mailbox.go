@@ -13,31 +13,47 @@ import (
 // consumer takes the frame by swapping the slot's buffer with its own, so
 // neither side ever touches a buffer the other is using and, once the two
 // buffers have grown to the frame size, nothing is allocated.
+//
+// The slot is a colour image; without colour only its Y plane is written
+// (the decoder's grey path, no chroma copied).
 type mailbox struct {
-	mu   sync.Mutex
-	slot image.Gray
-	t    time.Time
-	full bool
+	colour bool // decode the chroma planes too (a ColourSink)
+	mu     sync.Mutex
+	slot   image.YCbCr
+	t      time.Time
+	full   bool
 	// pacing: the consumer is waiting for its next analysis slot, so a
 	// frame replaced now is skipped by the rate limit, not by overload.
 	pacing bool
 	ready  chan struct{} // capacity 1: "the slot may be full"
 }
 
-func newMailbox() *mailbox {
-	return &mailbox{ready: make(chan struct{}, 1)}
+func newMailbox(colour bool) *mailbox {
+	return &mailbox{colour: colour, ready: make(chan struct{}, 1)}
 }
 
 // decode decodes frame into the slot. replaced reports that a frame the
 // consumer had not taken was overwritten, and pacing whether the consumer
 // was then waiting for the rate limit. On error the slot is unchanged.
-func (m *mailbox) decode(dec *vpx.Decoder, frame []byte, t time.Time) (replaced, pacing bool, err error) {
+// watch, when not nil, sees the decoded frame before the consumer can take
+// it.
+func (m *mailbox) decode(dec *vpx.Decoder, frame []byte, t time.Time, watch func(*image.YCbCr)) (replaced, pacing bool, err error) {
 	m.mu.Lock()
-	_, err = dec.DecodeGray(frame, &m.slot)
+	if m.colour {
+		_, err = dec.DecodeYCbCr(frame, &m.slot)
+	} else {
+		g := GrayView(&m.slot)
+		if _, err = dec.DecodeGray(frame, &g); err == nil {
+			m.slot.Y, m.slot.YStride, m.slot.Rect = g.Pix, g.Stride, g.Rect
+		}
+	}
 	if err == nil {
 		replaced, pacing = m.full, m.pacing
 		m.full = true
 		m.t = t
+		if watch != nil {
+			watch(&m.slot)
+		}
 	}
 	m.mu.Unlock()
 	if err == nil {
@@ -57,7 +73,7 @@ func (m *mailbox) setPacing(p bool) {
 
 // take swaps the slot's frame into dst and reports its time, or ok=false
 // when the slot is empty.
-func (m *mailbox) take(dst *image.Gray) (t time.Time, ok bool) {
+func (m *mailbox) take(dst *image.YCbCr) (t time.Time, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.full {

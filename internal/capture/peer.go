@@ -94,7 +94,10 @@ type Peer struct {
 	// Owned by the receive goroutine.
 	waitKey bool
 	lastPLI time.Time
-	t0      time.Time // arrival time of the first frame
+	watch   StreamWatcher      // the sink's, or nil
+	watchFn func(*image.YCbCr) // p.watchFrame when watch is set
+	sf      StreamFrame        // the frame being watched
+	t0      time.Time          // arrival time of the first frame
 	ts0     uint32
 	tsLast  uint32
 	tsAcc   int64 // unwrapped RTP time since ts0
@@ -127,12 +130,15 @@ func (a *API) Accept(ctx context.Context, offer string, sink FrameSink, opts ...
 		log:       o.logger,
 		pc:        pc,
 		sink:      sink,
-		mb:        newMailbox(),
+		mb:        newMailbox(isColour(sink)),
 		sched:     a.cfg.Scheduler,
 		done:      make(chan struct{}),
 		connected: make(chan struct{}),
 		chanOpen:  make(chan struct{}),
 		waitKey:   true,
+	}
+	if w, ok := sink.(StreamWatcher); ok {
+		p.watch, p.watchFn = w, p.watchFrame
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	if o.onMessage != nil {

@@ -102,7 +102,11 @@ func (p *Peer) frame(dec *vpx.Decoder, data []byte, ts uint32, lost bool, ssrc u
 		return nil
 	}
 	start := time.Now()
-	replaced, pacing, err := p.mb.decode(dec, data, p.frameTime(ts))
+	capt := p.frameTime(ts)
+	if p.watchFn != nil {
+		p.sf = StreamFrame{Capture: capt, Arrival: p.cfg.Now(), RTP: float64(p.tsAcc) / 90000}
+	}
+	replaced, pacing, err := p.mb.decode(dec, data, capt, p.watchFn)
 	p.n.decodeNs.Add(int64(time.Since(start)))
 	switch {
 	case err == nil:
@@ -125,6 +129,15 @@ func (p *Peer) frame(dec *vpx.Decoder, data []byte, ts uint32, lost bool, ssrc u
 		p.requestKeyframe(ssrc)
 	}
 	return nil
+}
+
+// watchFrame hands the StreamWatcher the frame just decoded into the
+// mailbox (p.sf holds its times); bound once to p.watchFn so that the
+// per-frame call allocates nothing.
+func (p *Peer) watchFrame(img *image.YCbCr) {
+	p.sf.Y, p.sf.Width, p.sf.Height, p.sf.Stride = img.Y, img.Rect.Dx(), img.Rect.Dy(), img.YStride
+	p.watch.StreamFrame(&p.sf)
+	p.sf.Y = nil
 }
 
 // frameTime maps an RTP timestamp to the capture time (see FrameSink).
@@ -159,7 +172,8 @@ func (p *Peer) analyse() {
 	pc := pacer{interval: p.sched.interval()}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	var img image.Gray // swapped with the mailbox slot
+	var img image.YCbCr // swapped with the mailbox slot
+	colour, _ := p.sink.(ColourSink)
 	for {
 		if d := pc.delay(p.cfg.Now()); d > 0 {
 			p.mb.setPacing(true)
@@ -180,7 +194,12 @@ func (p *Peer) analyse() {
 		if t, ok := p.mb.take(&img); ok {
 			pc.started(p.cfg.Now())
 			p.n.analysed.Add(1)
-			p.sink.Frame(&img, t)
+			if colour != nil {
+				colour.FrameColour(&img, t)
+			} else {
+				g := GrayView(&img)
+				p.sink.Frame(&g, t)
+			}
 		}
 		p.sched.release()
 	}

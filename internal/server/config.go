@@ -56,6 +56,9 @@ type config struct {
 
 	// SpoofBands cut POST /face/v1/passive-liveness's spoof_percentage.
 	SpoofBands api.SpoofBands
+	// PassMark is the liveness score from which a live session whose
+	// gestures all matched succeeds.
+	PassMark float64
 }
 
 // loadConfig reads the environment. Errors name the variable at fault.
@@ -262,6 +265,9 @@ func loadLiveConfig(c *config, get func(name, def string) string, bad func(name 
 	}
 	if c.ConnectionLimit, err = duration(get("LIVEGATE_CONNECTION_LIMIT", "5m"), 10*time.Second, 24*time.Hour); err != nil {
 		return bad("LIVEGATE_CONNECTION_LIMIT", "%v", err)
+	}
+	if c.PassMark, err = strconv.ParseFloat(get("LIVEGATE_PASS_MARK", "50"), 64); err != nil || !(c.PassMark > 0 && c.PassMark <= 100) {
+		return bad("LIVEGATE_PASS_MARK", "want a liveness score above 0 and at most 100, e.g. 50")
 	}
 	return nil
 }

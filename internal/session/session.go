@@ -129,7 +129,45 @@ type Result struct {
 	Gestures      []GestureOutcome `json:"gestures,omitempty"`
 	LivenessScore *float64         `json:"liveness_score,omitempty"`
 	AttackType    *string          `json:"attack_type,omitempty"`
-	Attempts      int              `json:"attempts"`
+	// Liveness is the breakdown behind LivenessScore: every signal's
+	// sub-score and what it saw.
+	Liveness *LivenessDetail `json:"liveness,omitempty"`
+	Attempts int             `json:"attempts"`
+}
+
+// LivenessDetail is the per-signal breakdown of a liveness score.
+type LivenessDetail struct {
+	// PassMark is the score from which the session could succeed.
+	PassMark float64 `json:"pass_mark"`
+	// Decisive names the signal that capped the score; empty when none did.
+	Decisive string           `json:"decisive,omitempty"`
+	Signals  []LivenessSignal `json:"signals"`
+}
+
+// LivenessSignal is one signal of the breakdown.
+type LivenessSignal struct {
+	Name string `json:"name"`
+	// Score is the sub-score 0–100, nil when the signal had no data.
+	Score *float64 `json:"score"`
+	// Attack is the attack type the signal points at, when below 50.
+	Attack string `json:"attack,omitempty"`
+	Reason string `json:"reason"`
+}
+
+func (d *LivenessDetail) clone() *LivenessDetail {
+	if d == nil {
+		return nil
+	}
+	c := *d
+	c.Signals = make([]LivenessSignal, len(d.Signals))
+	for i, s := range d.Signals {
+		if s.Score != nil {
+			v := *s.Score
+			s.Score = &v
+		}
+		c.Signals[i] = s
+	}
+	return &c
 }
 
 func (r Result) clone() Result {
@@ -143,6 +181,7 @@ func (r Result) clone() Result {
 		v := *r.AttackType
 		c.AttackType = &v
 	}
+	c.Liveness = r.Liveness.clone()
 	return c
 }
 

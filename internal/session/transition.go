@@ -317,6 +317,15 @@ func (s *Session) Finish(r Result, now time.Time) error {
 	if !r.GestureStatus.Valid() {
 		return Errorf(EInvalid, "unknown gesture_status %q", r.GestureStatus)
 	}
+	// A success needs every gesture matched and, where liveness was
+	// judged, a score at or over the pass mark: an attack caught by the
+	// evidence must never finish as a success, whatever the caller says.
+	if r.Status == "success" && r.GestureStatus != GestureMatch {
+		return Errorf(EInvalid, "a success needs gesture_status MATCH, not %q", r.GestureStatus)
+	}
+	if r.Status == "success" && r.Liveness != nil && (r.LivenessScore == nil || *r.LivenessScore < r.Liveness.PassMark) {
+		return Errorf(EInvalid, "a success needs a liveness score at or over the pass mark %g", r.Liveness.PassMark)
+	}
 	r.Attempts = s.AttemptsUsed
 	s.Status, s.EndedAt, s.Result = StatusFinished, now, &r
 	return nil

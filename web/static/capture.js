@@ -141,7 +141,16 @@
 
   function send(type) {
     if (channel && channel.readyState === "open") {
-      channel.send(JSON.stringify({ v: 1, type: type }));
+      const m = { v: 1, type: type };
+      if (type === "ready") {
+        // The camera's label is stream evidence for the server (a virtual
+        // camera names itself); labels are empty without camera permission.
+        const t = stream && stream.getVideoTracks()[0];
+        if (t && t.label) {
+          m.camera_label = t.label.slice(0, 200);
+        }
+      }
+      channel.send(JSON.stringify(m));
       return true;
     }
     return false;

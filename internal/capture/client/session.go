@@ -211,6 +211,9 @@ type RunOptions struct {
 	Clips []*Clip
 	// Retry sends ready again after attempt_failed while attempts remain.
 	Retry bool
+	// Ready is the ready message sent (default {"v":1,"type":"ready"}): a
+	// test sends the page's optional fields (camera_label) through it.
+	Ready string
 	// OnMessage, when set, sees every message as it arrives.
 	OnMessage func(Message)
 	// StopAfter, when set, ends the run (without hanging up) once it
@@ -261,7 +264,11 @@ func Run(ctx context.Context, c *Client, msgs <-chan []byte, opts RunOptions) (*
 		stopPlay()
 		attempts++
 		clip := opts.Clips[min(attempts, len(opts.Clips))-1]
-		if err := c.Send([]byte(`{"v":1,"type":"ready"}`)); err != nil {
+		readyMsg := opts.Ready
+		if readyMsg == "" {
+			readyMsg = `{"v":1,"type":"ready"}`
+		}
+		if err := c.Send([]byte(readyMsg)); err != nil {
 			return err
 		}
 		if readyAt.IsZero() {

@@ -26,7 +26,8 @@ const (
 // control goroutine.
 type attemptEnd struct {
 	res     gesture.Result
-	timeout bool // ended by a timeout event
+	timeout bool            // ended by a timeout event
+	ev      attemptEvidence // the model's frames and the stream cues
 }
 
 func (c *conn) hello(ctx context.Context) {
@@ -87,6 +88,8 @@ func (c *conn) ready(ctx context.Context) {
 	c.mu.Lock()
 	c.ch = gesture.NewChallenge(c.gestures, s.cfg.Challenge)
 	c.partial = gesture.Result{}
+	c.smp, c.cues = newSampler(s.cfg.Samples), newStreamCues()
+	c.cues.peerStart = c.peer.Stats()
 	c.mu.Unlock()
 }
 
@@ -112,7 +115,7 @@ func (c *conn) storeRefused(ctx context.Context, err error) {
 func (c *conn) endSession(reason string) {
 	s := c.svc
 	c.mu.Lock()
-	c.ch = nil
+	c.ch, c.smp, c.cues = nil, nil, nil
 	c.mu.Unlock()
 	s.mu.Lock()
 	c.e.attempt = 0
@@ -142,11 +145,23 @@ func (c *conn) check(ctx context.Context) {
 // ended handles the end of an attempt.
 func (c *conn) ended(ctx context.Context, end attemptEnd) {
 	s := c.svc
+	// The model runs here, on the control goroutine, once per attempt: a
+	// few frames, off the analysis's per-frame path.
+	scores := s.scoreSamples(ctx, end.ev.samples)
+	c.mu.Lock()
+	label := c.label
+	c.mu.Unlock()
 	s.mu.Lock()
 	n := c.e.attempt
 	c.e.attempt = 0
-	c.e.evidence.add(end.res)
-	ev := c.e.evidence
+	c.e.evidence.addResult(end.res)
+	c.e.evidence.addAttempt(end.ev, scores)
+	c.e.evidence.ev.Stream.CameraLabel = label
+	if end.ev.cues != nil && end.ev.cues.lagged(c.peer.Stats()) {
+		c.e.evidence.ev.Stream.RTPRate = 0
+		c.log.Warn("live: the server fell behind during the attempt; RTP drift not judged")
+	}
+	ev := c.e.evidence.evidence()
 	s.mu.Unlock()
 	st := end.res.Status
 	outcome := string(st)
@@ -161,6 +176,18 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 		sess, err := s.finish(ctx, c.sid, end.res, ev)
 		if err != nil {
 			c.storeRefused(ctx, err)
+			return
+		}
+		if sess.Result.Status != "success" {
+			// Every gesture matched, but the evidence says attack: the
+			// page is sent away as for any failure.
+			attack := ""
+			if sess.Result.AttackType != nil {
+				attack = *sess.Result.AttackType
+			}
+			s.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "liveness_failed", Outcome: attack, ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
+			c.log.Info("live: gestures matched but liveness failed", "attempt", n, "attack_type", attack, "liveness_score", *sess.Result.LivenessScore)
+			c.done("failed", sess)
 			return
 		}
 		c.done("success", sess)
@@ -213,7 +240,7 @@ func (c *conn) done(outcome string, sess *session.Session) {
 func (c *conn) cancel(ctx context.Context) {
 	s := c.svc
 	c.mu.Lock()
-	c.ch = nil
+	c.ch, c.smp, c.cues = nil, nil, nil
 	c.mu.Unlock()
 	now := s.cfg.Now()
 	sess, err := s.update(ctx, c.sid, func(x *session.Session) error { return x.Cancel(now) })

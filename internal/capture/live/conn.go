@@ -27,10 +27,13 @@ type conn struct {
 	results chan attemptEnd // capacity 1: one attempt at a time
 	stopC   chan string     // capacity 1: replace, hang-up or shutdown
 
-	mu      sync.Mutex // guards ch, partial, pending
+	mu      sync.Mutex // guards ch, partial, pending, smp, cues, label
 	ch      *gesture.Challenge
 	partial gesture.Result // the running attempt's result so far
 	pending bool           // an ended attempt is on its way to results
+	smp     *sampler       // the running attempt's frames for the model
+	cues    *streamCues    // the running attempt's stream cues
+	label   string         // the camera label the page reported
 
 	lastCh *gesture.Challenge // analysis goroutine only
 	final  bool               // control goroutine only: the session is over for this page
@@ -64,11 +67,22 @@ func (c *conn) stop(reason string) {
 	}
 }
 
-// Frame is the capture.FrameSink: it runs on the peer's analysis
-// goroutine, only while an attempt runs.
-func (c *conn) Frame(img *image.Gray, t time.Time) {
+// Frame is the capture.FrameSink. The peer calls FrameColour instead (conn
+// is a capture.ColourSink); Frame serves a grey source all the same, with
+// no frames for the model.
+func (c *conn) Frame(img *image.Gray, t time.Time) { c.frame(img, nil, t) }
+
+// FrameColour is the capture.ColourSink: the engine gets the luma plane
+// (no copy), the attempt's sampler the colour frame.
+func (c *conn) FrameColour(img *image.YCbCr, t time.Time) {
+	g := capture.GrayView(img)
+	c.frame(&g, img, t)
+}
+
+// frame runs on the peer's analysis goroutine, only while an attempt runs.
+func (c *conn) frame(img *image.Gray, colour *image.YCbCr, t time.Time) {
 	c.mu.Lock()
-	ch := c.ch
+	ch, smp := c.ch, c.smp
 	c.mu.Unlock()
 	if ch == nil {
 		return
@@ -79,6 +93,9 @@ func (c *conn) Frame(img *image.Gray, t time.Time) {
 		c.lastCh = ch
 	}
 	o := c.engine.Process(img, t)
+	if smp != nil {
+		smp.offer(colour, &o)
+	}
 
 	c.mu.Lock()
 	if c.ch != ch {
@@ -99,8 +116,8 @@ func (c *conn) Frame(img *image.Gray, t time.Time) {
 	}
 	c.partial = ch.Result()
 	if ch.Done() {
-		end = &attemptEnd{res: c.partial, timeout: timeout}
-		c.ch, c.pending = nil, true
+		end = &attemptEnd{res: c.partial, timeout: timeout, ev: attemptEvidence{samples: c.smp, cues: c.cues}}
+		c.ch, c.pending, c.smp, c.cues = nil, true, nil, nil
 	}
 	c.mu.Unlock()
 

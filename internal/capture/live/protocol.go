@@ -50,6 +50,13 @@ func (c *conn) onMessage(raw []byte) {
 		c.log.Warn("live: ignoring a page message", "v", v, "type", typ, "bytes", len(raw))
 		return
 	}
+	if typ == pageReady {
+		if l := cameraLabel(raw); l != "" {
+			c.mu.Lock()
+			c.label = l
+			c.mu.Unlock()
+		}
+	}
 	select {
 	case c.msgs <- typ:
 	default:

@@ -15,6 +15,7 @@ import (
 
 	"github.com/livegate/livegate/internal/capture"
 	"github.com/livegate/livegate/internal/gesture"
+	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -50,6 +51,16 @@ type Config struct {
 	Engines EngineFactory
 	// Challenge are the gesture rules of every attempt.
 	Challenge gesture.ChallengeConfig
+	// AntiSpoof, when set, scores the best frontal frames of each attempt
+	// (Samples of them, default 4) once the attempt has ended; its scores
+	// join the session's liveness evidence. Without it the model's signal
+	// is listed as not run.
+	AntiSpoof AntiSpoof
+	Samples   int
+	// Liveness fuses the evidence into liveness_score and attack_type; its
+	// PassMark (default 50) decides whether a session whose gestures all
+	// matched succeeds.
+	Liveness liveness.Config
 
 	// MaxLive caps the live connections of the process (default 8 per
 	// core); an offer past it gets a *FullError.
@@ -138,7 +149,7 @@ type entry struct {
 	attempt  int // open attempt number; 0 when none
 	lost     gesture.Result
 	grace    Timer
-	evidence evidence
+	evidence sessionEvidence
 }
 
 // New checks cfg and returns the Service.
@@ -448,7 +459,7 @@ func (s *Service) graceOver(e *entry, n int) {
 	}
 	e.attempt, e.grace = 0, nil
 	delete(s.entries, e.sid)
-	lost, ev := e.lost, e.evidence
+	lost, ev := e.lost, e.evidence.evidence()
 	s.mu.Unlock()
 
 	ctx := s.ctx

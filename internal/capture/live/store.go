@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/livegate/livegate/internal/gesture"
+	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -45,24 +46,27 @@ func (s *Service) handBack(ctx context.Context, sid string, n int) {
 }
 
 // finish writes the session's result: the only place that calls
-// Session.Finish.
-func (s *Service) finish(ctx context.Context, sid string, r gesture.Result, ev evidence) (*session.Session, error) {
+// Session.Finish. The result is a success only when every gesture matched
+// and the fused liveness evidence passes the pass mark.
+func (s *Service) finish(ctx context.Context, sid string, r gesture.Result, ev liveness.Evidence) (*session.Session, error) {
 	res := session.Result{
 		Status:          "failed",
 		GestureStatus:   r.Status,
 		DetectedGesture: r.Detected,
 		Gestures:        r.Outcomes(),
 	}
-	if r.Status == session.GestureMatch {
+	v, detail := s.verdict(ev)
+	if r.Status == session.GestureMatch && v.Pass {
 		res.Status = "success"
 	}
-	res.LivenessScore, res.AttackType = ev.score()
+	res.LivenessScore, res.AttackType, res.Liveness = &v.Score, v.AttackType, detail
 	now := s.cfg.Now()
 	sess, err := s.update(ctx, sid, func(x *session.Session) error { return x.Finish(res, now) })
 	if err != nil {
 		return nil, err
 	}
-	s.log.InfoContext(ctx, "live: session finished", "sid", sid, "status", res.Status, "gesture_status", res.GestureStatus)
+	s.log.InfoContext(ctx, "live: session finished", "sid", sid, "status", res.Status, "gesture_status", res.GestureStatus,
+		"liveness_score", v.Score, "decisive", v.Decisive)
 	return sess, nil
 }
 

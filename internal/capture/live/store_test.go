@@ -8,6 +8,7 @@ import (
 
 	"github.com/livegate/livegate/internal/capture"
 	"github.com/livegate/livegate/internal/gesture"
+	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -89,7 +90,7 @@ func TestBlockedStoreCallEndsByItsDeadline(t *testing.T) {
 			_, err := s.update(s.ctx, "sid", func(*session.Session) error { return nil })
 			return err
 		}},
-		{"finish", func() error { _, err := s.finish(s.ctx, "sid", gesture.Result{}, evidence{}); return err }},
+		{"finish", func() error { _, err := s.finish(s.ctx, "sid", gesture.Result{}, liveness.Evidence{}); return err }},
 	} {
 		start := time.Now()
 		done := make(chan error, 1)

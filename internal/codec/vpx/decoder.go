@@ -59,7 +59,7 @@ func WithMaxSize(width, height int) DecoderOption {
 	}
 }
 
-// Decoder decodes a VP8 stream into grey (luma) frames.
+// Decoder decodes a VP8 stream into grey (luma) or 4:2:0 colour frames.
 //
 // A Decoder is safe for use by several goroutines (calls are serialised),
 // but a stream is decoded by one: frames must arrive in order.
@@ -106,46 +106,76 @@ func (d *Decoder) DecodeGray(frame []byte, dst *image.Gray) (*image.Gray, error)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	fw, fh, err := d.decode(frame)
+	if err != nil {
+		return dst, err
+	}
+	resizeGray(dst, fw, fh)
+	C.lg_dec_copy_y(d.c, (*C.uint8_t)(unsafe.Pointer(&dst.Pix[0])), C.int(dst.Stride))
+	return dst, nil
+}
+
+// DecodeYCbCr is DecodeGray in colour: it writes the frame's three planes
+// into dst as 4:2:0 (VP8's own layout, so the chroma is copied, not
+// converted). It costs one more copy of half the luma's bytes; a receiver
+// keeps the chroma only when something downstream needs colour (the
+// anti-spoofing model). dst's buffers are reused as DecodeGray's are.
+func (d *Decoder) DecodeYCbCr(frame []byte, dst *image.YCbCr) (*image.YCbCr, error) {
+	if dst == nil {
+		dst = new(image.YCbCr)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	fw, fh, err := d.decode(frame)
+	if err != nil {
+		return dst, err
+	}
+	resizeYCbCr(dst, fw, fh)
+	C.lg_dec_copy_y(d.c, (*C.uint8_t)(unsafe.Pointer(&dst.Y[0])), C.int(dst.YStride))
+	C.lg_dec_copy_uv(d.c, (*C.uint8_t)(unsafe.Pointer(&dst.Cb[0])), (*C.uint8_t)(unsafe.Pointer(&dst.Cr[0])), C.int(dst.CStride))
+	return dst, nil
+}
+
+// decode runs libvpx on frame (d.mu held) and returns the decoded size.
+func (d *Decoder) decode(frame []byte) (w, h int, err error) {
 	if d.c == nil {
-		return dst, ErrClosed
+		return 0, 0, ErrClosed
 	}
 	if len(frame) == 0 {
-		return dst, fmt.Errorf("%w: empty", ErrCorrupt)
+		return 0, 0, fmt.Errorf("%w: empty", ErrCorrupt)
 	}
-	key, w, h, ok := parseHeader(frame)
+	key, kw, kh, ok := parseHeader(frame)
 	if !ok {
 		d.needKey = true
-		return dst, fmt.Errorf("%w: bad frame header", ErrCorrupt)
+		return 0, 0, fmt.Errorf("%w: bad frame header", ErrCorrupt)
 	}
 	if key {
-		if w > d.maxW || h > d.maxH {
+		if kw > d.maxW || kh > d.maxH {
 			d.needKey = true
-			return dst, fmt.Errorf("%w: %d×%d > %d×%d", ErrTooLarge, w, h, d.maxW, d.maxH)
+			return 0, 0, fmt.Errorf("%w: %d×%d > %d×%d", ErrTooLarge, kw, kh, d.maxW, d.maxH)
 		}
 	} else if d.needKey {
-		return dst, ErrNeedKeyframe
+		return 0, 0, ErrNeedKeyframe
 	}
 
 	switch r := C.lg_dec_decode(d.c, (*C.uint8_t)(unsafe.Pointer(&frame[0])), C.size_t(len(frame))); r {
 	case C.LG_DEC_FRAME:
 	case C.LG_DEC_NOFRAME:
-		return dst, ErrNoFrame
+		return 0, 0, ErrNoFrame
 	case C.LG_DEC_CORRUPT:
 		d.needKey = true
-		return dst, fmt.Errorf("%w: flagged corrupt by libvpx", ErrCorrupt)
+		return 0, 0, fmt.Errorf("%w: flagged corrupt by libvpx", ErrCorrupt)
 	default:
 		d.needKey = true
-		return dst, fmt.Errorf("%w: %s", ErrCorrupt, C.GoString(C.lg_dec_error(d.c)))
+		return 0, 0, fmt.Errorf("%w: %s", ErrCorrupt, C.GoString(C.lg_dec_error(d.c)))
 	}
 	fw, fh := int(d.c.w), int(d.c.h)
 	if fw > d.maxW || fh > d.maxH || fw <= 0 || fh <= 0 {
 		d.needKey = true
-		return dst, fmt.Errorf("%w: decoded %d×%d", ErrTooLarge, fw, fh)
+		return 0, 0, fmt.Errorf("%w: decoded %d×%d", ErrTooLarge, fw, fh)
 	}
 	d.needKey = false
-	resizeGray(dst, fw, fh)
-	C.lg_dec_copy_y(d.c, (*C.uint8_t)(unsafe.Pointer(&dst.Pix[0])), C.int(dst.Stride))
-	return dst, nil
+	return fw, fh, nil
 }
 
 // Close frees the libvpx context. It is safe to call more than once.
@@ -170,6 +200,22 @@ func resizeGray(g *image.Gray, w, h int) {
 	g.Pix = g.Pix[:n]
 	g.Stride = w
 	g.Rect = image.Rect(0, 0, w, h)
+}
+
+// resizeYCbCr makes m a w×h 4:2:0 image, reusing its planes when they have
+// the capacity.
+func resizeYCbCr(m *image.YCbCr, w, h int) {
+	cw, ch := (w+1)/2, (h+1)/2
+	grow := func(b []byte, n int) []byte {
+		if cap(b) < n {
+			return make([]byte, n)
+		}
+		return b[:n]
+	}
+	m.Y, m.Cb, m.Cr = grow(m.Y, w*h), grow(m.Cb, cw*ch), grow(m.Cr, cw*ch)
+	m.YStride, m.CStride = w, cw
+	m.SubsampleRatio = image.YCbCrSubsampleRatio420
+	m.Rect = image.Rect(0, 0, w, h)
 }
 
 // parseHeader reads the VP8 frame tag (RFC 6386 §9.1): whether the frame is

@@ -60,6 +60,16 @@ void lg_dec_copy_y(const lg_decoder *d, uint8_t *dst, int stride) {
 	}
 }
 
+void lg_dec_copy_uv(const lg_decoder *d, uint8_t *u, uint8_t *v, int stride) {
+	const vpx_image_t *img = d->img;
+	// I420: the chroma planes are half the size, rounded up.
+	unsigned cw = (img->d_w + 1) / 2, ch = (img->d_h + 1) / 2;
+	for (unsigned y = 0; y < ch; y++) {
+		memcpy(u + (size_t)y * stride, img->planes[VPX_PLANE_U] + (size_t)y * img->stride[VPX_PLANE_U], cw);
+		memcpy(v + (size_t)y * stride, img->planes[VPX_PLANE_V] + (size_t)y * img->stride[VPX_PLANE_V], cw);
+	}
+}
+
 const char *lg_dec_error(lg_decoder *d) {
 	const char *detail = vpx_codec_error_detail(&d->ctx);
 	if (detail != NULL && detail[0] != '\0') {

@@ -27,6 +27,8 @@ typedef struct {
 lg_decoder *lg_dec_new(int *err);
 int lg_dec_decode(lg_decoder *d, const uint8_t *data, size_t n);
 void lg_dec_copy_y(const lg_decoder *d, uint8_t *dst, int stride);
+// Copies the U and V planes (I420: half width and height, rounded up).
+void lg_dec_copy_uv(const lg_decoder *d, uint8_t *u, uint8_t *v, int stride);
 const char *lg_dec_error(lg_decoder *d);
 void lg_dec_free(lg_decoder *d);
 

@@ -165,7 +165,7 @@ func update(t *testing.T, st session.Store, id string, fn func(*session.Session)
 }
 
 func success(clock *Clock) session.Result {
-	score, attack := 93.5, "presentation"
+	score, attack, model := 93.5, "presentation", 97.25
 	return session.Result{
 		Status:          "success",
 		GestureStatus:   session.GestureMatch,
@@ -176,6 +176,10 @@ func success(clock *Clock) session.Result {
 		},
 		LivenessScore: &score,
 		AttackType:    &attack,
+		Liveness: &session.LivenessDetail{PassMark: 50, Decisive: "parallax", Signals: []session.LivenessSignal{
+			{Name: "model", Score: &model, Reason: "median real-probability 0.97 of 4 frames"},
+			{Name: "loop", Reason: "none"},
+		}},
 	}
 }
 
@@ -282,6 +286,8 @@ func testCopies(t *testing.T, st session.Store, clock *Clock) {
 	want = u.Clone()
 	u.Result.GestureStatus = session.GestureNotMatch
 	*u.Result.LivenessScore = 1
+	*u.Result.Liveness.Signals[0].Score = 1
+	u.Result.Liveness.Signals[1].Reason = "changed"
 	u.Result.Gestures[0].Status = session.GestureNoFace
 	kept.Status = session.StatusPending
 	kept.Result.Status = "failed"

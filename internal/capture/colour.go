@@ -1,0 +1,54 @@
+package capture
+
+import (
+	"image"
+	"time"
+)
+
+// ColourSink is a FrameSink that takes its frames in colour. When the sink
+// given to Accept implements it, the peer decodes the chroma planes too
+// (one extra copy of half the luma's bytes per frame, see
+// vpx.Decoder.DecodeYCbCr) and calls FrameColour instead of Frame, with the
+// same ownership rule: img is the peer's until FrameColour returns. Its Y
+// plane is what Frame would have been given, so a sink can hand the grey
+// engine a view of it (GrayView) without a copy.
+type ColourSink interface {
+	FrameSink
+	FrameColour(img *image.YCbCr, t time.Time)
+}
+
+// GrayView is the luma plane of img as a grey image sharing its pixels.
+func GrayView(img *image.YCbCr) image.Gray {
+	return image.Gray{Pix: img.Y, Stride: img.YStride, Rect: img.Rect}
+}
+
+// StreamFrame is what a StreamWatcher is told of one decoded frame.
+type StreamFrame struct {
+	// Capture is the frame's capture time, as FrameSink's t (from the RTP
+	// timestamp); Arrival is when its last packet was reassembled, on the
+	// API's clock.
+	Capture, Arrival time.Time
+	// RTP is the frame's RTP timestamp, unwrapped, in seconds since the
+	// stream's first frame.
+	RTP float64
+	// Y is the luma plane, Width×Height with Stride: valid only during the
+	// call.
+	Y             []byte
+	Width, Height int
+	Stride        int
+}
+
+// StreamWatcher is an optional interface of the sink given to Accept: the
+// peer calls StreamFrame for every decoded frame, on its receive goroutine,
+// before the analysis's pacing drops any. It sees what the analysis may
+// skip (the stream's true timing, every picture), so stream cues (frame
+// timing, repeated or frozen pictures) are measured there. It holds up the
+// stream while it runs and must be quick: a few tens of microseconds.
+type StreamWatcher interface {
+	StreamFrame(f *StreamFrame)
+}
+
+func isColour(sink FrameSink) bool {
+	_, ok := sink.(ColourSink)
+	return ok
+}
