@@ -438,3 +438,44 @@ func TestUnknownEndpointsUseErrorFormat(t *testing.T) {
 		}
 	}
 }
+
+// A session whose gestures matched but whose liveness failed shows GLAIR's
+// failed/MATCH with livegate's score, attack type and breakdown.
+func TestFinishedResultLivenessBreakdown(t *testing.T) {
+	f := newFixture(t, nil)
+	sid := f.create(keyA, `{"success_url":"https://a.example/","gestures":["HEAD_LEFT"]}`).obj["sid"].(string)
+	score, loop, attack := 10.0, 10.0, "injection"
+	_, err := f.store.Update(context.Background(), sid, func(s *session.Session) error {
+		if _, err := s.StartAttempt(f.clock.Now()); err != nil {
+			return err
+		}
+		return s.Finish(session.Result{Status: "failed", GestureStatus: session.GestureMatch,
+			DetectedGesture: session.HeadLeft, LivenessScore: &score, AttackType: &attack,
+			Liveness: &session.LivenessDetail{PassMark: 50, Decisive: "loop", Signals: []session.LivenessSignal{
+				{Name: "loop", Score: &loop, Attack: attack, Reason: "2 looped runs of frames"},
+				{Name: "model", Reason: "model not run"},
+			}}}, f.clock.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.do("GET", sessions+"/"+sid, keyA, "")
+	res, _ := r.obj["result"].(map[string]any)
+	inner, _ := res["result"].(map[string]any)
+	if res["status"] != "failed" || inner["gesture_status"] != "MATCH" || res["liveness_score"] != 10.0 || res["attack_type"] != "injection" {
+		t.Fatalf("got %s; want failed, MATCH, 10, injection", r.body)
+	}
+	l, _ := res["liveness"].(map[string]any)
+	sigs, _ := l["signals"].([]any)
+	if l["pass_mark"] != 50.0 || l["decisive"] != "loop" || len(sigs) != 2 {
+		t.Fatalf("liveness breakdown %v; want pass mark 50, decisive loop, 2 signals", res["liveness"])
+	}
+	first, _ := sigs[0].(map[string]any)
+	second, _ := sigs[1].(map[string]any)
+	if first["name"] != "loop" || first["score"] != 10.0 || first["attack"] != "injection" || second["score"] != nil {
+		t.Errorf("signals %v; want loop 10 injection, then model with a null score", sigs)
+	}
+	if _, ok := second["score"]; !ok {
+		t.Errorf("a signal without data omits score; want \"score\":null")
+	}
+}

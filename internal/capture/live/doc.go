@@ -21,7 +21,9 @@
 // Files: conn.go is a connection and its control goroutine, protocol.go
 // the data-channel messages (decoding the page's, encoding and sending the
 // server's), attempt.go what the messages and an attempt's end do to the
-// session, store.go the store calls.
+// session, store.go the store calls; liveness.go the session's liveness
+// evidence and its fusion, sample.go the frames kept for the
+// anti-spoofing model, stream.go the stream cues of every decoded frame.
 //
 // Store calls: every one has a deadline (Config.StoreTimeout, default 5 s).
 // Those of the Service's own goroutines derive from a context the Service
@@ -33,6 +35,12 @@
 // a memory read or one Redis GET. When the session is no longer PENDING the
 // page is sent closing (revoked or expired) and the connection is closed.
 //
-// Liveness evidence (Result.LivenessScore, Result.AttackType) comes from
-// the head turns of the session's attempts on this instance; see evidence.
+// Liveness (Result.LivenessScore, AttackType and the Liveness breakdown)
+// is internal/liveness's fusion of the session's evidence on this
+// instance: the turns' parallax and flat or display rejections of every
+// attempt, and the deciding attempt's anti-spoofing scores (Config.AntiSpoof
+// on its best frontal frames, run when the attempt has ended) and stream
+// cues (loops, repeats, frozen runs, RTP timing and drift, size and rate
+// changes, the page's camera label). A session whose gestures all matched
+// finishes failed when the score is under Config.Liveness.PassMark.
 package live

@@ -24,7 +24,7 @@ const (
 	sampleMaxAngle   = 15.0 // degrees of yaw or pitch
 	sampleMinWidth   = 0.12 // face width over frame width
 	sampleMinSharp   = 4.0  // gesture.Quality.Sharpness
-	sampleImproveBy  = 1.05 // a kept frame is replaced only by a clearly better one
+	sampleImproveBy  = 1.15 // a kept frame is replaced only by a clearly better one
 	sampleSharpScale = 20.0 // sharpness from which more does not count
 )
 
