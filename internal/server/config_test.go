@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/livegate/livegate/internal/api"
 )
 
 // TestREADMEConfigTable: the README's configuration table names exactly
@@ -49,6 +51,26 @@ func TestREADMEConfigTable(t *testing.T) {
 	for _, name := range documented {
 		if !slices.Contains(read, name) {
 			t.Errorf("the README's configuration table documents %s; loadConfig never reads it", name)
+		}
+	}
+}
+
+// TestSpoofBandsConfig: the bands default to api.DefaultSpoofBands and
+// are read from the environment.
+func TestSpoofBandsConfig(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want api.SpoofBands
+	}{
+		{nil, api.DefaultSpoofBands},
+		{map[string]string{"LIVEGATE_SPOOF_HIGH": "0.95", "LIVEGATE_SPOOF_MODERATE": "0.4"}, api.SpoofBands{High: 0.95, Moderate: 0.4}},
+	} {
+		c, err := loadConfig(func(k string) string { return tc.env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.SpoofBands != tc.want {
+			t.Errorf("env %v: bands %+v; want %+v", tc.env, c.SpoofBands, tc.want)
 		}
 	}
 }
