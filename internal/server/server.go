@@ -24,6 +24,7 @@ import (
 
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/httpx"
+	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/metrics"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/session/memstore"
@@ -242,6 +243,7 @@ func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, r
 		Still:      newStillChecker(cfg),
 		Passive:    newPassiveChecker(cfg),
 		SpoofBands: cfg.SpoofBands,
+		Liveness:   liveness.Config{PassMark: cfg.PassMark},
 	})
 	if err != nil {
 		return nil, err
