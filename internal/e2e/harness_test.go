@@ -21,6 +21,7 @@ import (
 
 	"github.com/livegate/livegate/internal/browsertest"
 	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/perception/footage"
 	"github.com/livegate/livegate/internal/server"
@@ -83,6 +84,9 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		"LIVEGATE_SESSION_SECRET": "e2e-cookie-secret-0123456789abcdef",
 		"LIVEGATE_YUNET_MODEL":    models.YuNet,
 		"LIVEGATE_LANDMARK_MODEL": models.Landmarks,
+		// Chromium's fake capture device ("fake_device_0") is these
+		// tests' camera: every virtual camera but that one is refused.
+		"LIVEGATE_VIRTUAL_CAMERAS": browserVirtualCameras(),
 	}
 	var logs io.Writer = io.Discard
 	if os.Getenv("E2E_LOG") != "" {
@@ -366,4 +370,16 @@ func facegenClip(t *testing.T, script string, light ...string) string {
 		p.Light = light[0]
 	}
 	return footage.Render(t, "", p).Video
+}
+
+// browserVirtualCameras is liveness's list of virtual-camera label
+// fragments without "fake", comma-separated for LIVEGATE_VIRTUAL_CAMERAS.
+func browserVirtualCameras() string {
+	var out []string
+	for _, v := range liveness.DefaultVirtualCameras {
+		if v != "fake" {
+			out = append(out, v)
+		}
+	}
+	return strings.Join(out, ",")
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
+	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/web"
@@ -59,6 +60,9 @@ type config struct {
 	// PassMark is the liveness score from which a live session whose
 	// gestures all matched succeeds.
 	PassMark float64
+	// VirtualCameras are the camera-label fragments taken for a virtual
+	// camera (an injection), lower case.
+	VirtualCameras []string
 }
 
 // loadConfig reads the environment. Errors name the variable at fault.
@@ -268,6 +272,15 @@ func loadLiveConfig(c *config, get func(name, def string) string, bad func(name 
 	}
 	if c.PassMark, err = strconv.ParseFloat(get("LIVEGATE_PASS_MARK", "50"), 64); err != nil || !(c.PassMark > 0 && c.PassMark <= 100) {
 		return bad("LIVEGATE_PASS_MARK", "want a liveness score above 0 and at most 100, e.g. 50")
+	}
+	c.VirtualCameras = liveness.DefaultVirtualCameras
+	if v := get("LIVEGATE_VIRTUAL_CAMERAS", ""); v != "" {
+		c.VirtualCameras = nil
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.ToLower(strings.TrimSpace(f)); f != "" {
+				c.VirtualCameras = append(c.VirtualCameras, f)
+			}
+		}
 	}
 	return nil
 }

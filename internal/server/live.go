@@ -74,7 +74,7 @@ func openLive(cfg *config, engines engineFactory, store session.Store, reg prome
 		API:             api,
 		Engines:         engines,
 		AntiSpoof:       newLiveAntiSpoof(log),
-		Liveness:        liveness.Config{PassMark: cfg.PassMark, VirtualCameras: virtualCameras()},
+		Liveness:        liveness.Config{PassMark: cfg.PassMark, VirtualCameras: cfg.VirtualCameras},
 		MaxLive:         cfg.MaxLive,
 		ConnectionLimit: cfg.ConnectionLimit,
 		Now:             now,
@@ -144,19 +144,4 @@ func (l *liveCapture) Offer(ctx context.Context, r web.OfferRequest) (string, er
 
 func (l *liveCapture) Hangup(ctx context.Context, sid, browserDigest string) error {
 	return l.svc.Hangup(ctx, sid, browserDigest)
-}
-
-// virtualCameras are the camera-label fragments that mark an injection:
-// liveness's list without "fake", which would catch Chromium's own fake
-// capture device ("fake_device_0"), the camera of every browser test. A
-// browser started with that flag is an injection tool too, but its label
-// is not what catches a clip played into it: the stream cues are.
-func virtualCameras() []string {
-	var out []string
-	for _, v := range liveness.DefaultVirtualCameras {
-		if v != "fake" {
-			out = append(out, v)
-		}
-	}
-	return out
 }
