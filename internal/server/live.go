@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -24,6 +25,7 @@ type liveCapture struct {
 	api     *capture.API
 	engines engineFactory
 	svc     *live.Service
+	spoof   io.Closer // the anti-spoofing model
 	// loaded is closed when the goroutine that waits for the models (to
 	// log a failed load) has returned; Shutdown waits for it.
 	loaded  chan struct{}
@@ -64,16 +66,22 @@ func openLive(cfg *config, engines engineFactory, store session.Store, reg prome
 	if cfg.ICETCPPort != 0 {
 		opts = append(opts, capture.WithICETCPPort(cfg.ICETCPPort))
 	}
+	spoof, err := newLiveAntiSpoof()
+	if err != nil {
+		_ = closeWhenLoaded(engines)
+		return nil, fmt.Errorf("live capture: anti-spoofing model: %w", err)
+	}
 	api, err := capture.NewAPI(capture.NewConfig(opts...))
 	if err != nil {
 		_ = closeWhenLoaded(engines)
+		spoof.Close()
 		return nil, fmt.Errorf("live capture: %w", err)
 	}
 	svc, err := live.New(live.Config{
 		Store:           store,
 		API:             api,
 		Engines:         engines,
-		AntiSpoof:       newLiveAntiSpoof(log),
+		AntiSpoof:       spoof,
 		Liveness:        liveness.Config{PassMark: cfg.PassMark, VirtualCameras: cfg.VirtualCameras},
 		MaxLive:         cfg.MaxLive,
 		ConnectionLimit: cfg.ConnectionLimit,
@@ -84,11 +92,12 @@ func openLive(cfg *config, engines engineFactory, store session.Store, reg prome
 	if err != nil {
 		_ = closeWhenLoaded(engines)
 		api.Close()
+		spoof.Close()
 		return nil, err
 	}
 	// The models load in the background; the first offer waits for them,
 	// and a model that fails to load is logged here and fails every offer.
-	l := &liveCapture{api: api, engines: engines, svc: svc, loaded: make(chan struct{})}
+	l := &liveCapture{api: api, engines: engines, svc: svc, spoof: spoof, loaded: make(chan struct{})}
 	go func() {
 		defer close(l.loaded)
 		if err := engines.Wait(); err != nil {
@@ -124,6 +133,7 @@ func (l *liveCapture) Shutdown(ctx context.Context) error {
 	l.release.Do(func() {
 		l.engines.Close()
 		l.api.Close()
+		l.spoof.Close()
 	})
 	return nil
 }

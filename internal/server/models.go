@@ -1,10 +1,7 @@
 package server
 
 import (
-	"image"
-	"log/slog"
 	"runtime"
-	"sync"
 
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/capture/live"
@@ -62,30 +59,14 @@ func newPassiveChecker(cfg *config) api.PassiveChecker {
 	return perception.NewPassive(perception.PassiveConfig{YuNet: cfg.YuNetModel})
 }
 
-// newLiveAntiSpoof returns the anti-spoofing model of the live sessions
-// (MiniFASNet, the repository's copies found by perception.FindMiniFASNet),
-// loaded on the first attempt that needs it and kept for the process's
-// life. A model that cannot be loaded is logged once; the sessions then
-// fuse their evidence without it (the breakdown says "model not run").
-func newLiveAntiSpoof(log *slog.Logger) live.AntiSpoof {
-	var (
-		once sync.Once
-		as   *perception.AntiSpoof
-		err  error
-	)
-	return live.AntiSpoofFunc(func(img image.Image, face gesture.Face) (float64, error) {
-		once.Do(func() {
-			var v2, v1se string
-			if v2, v1se, err = perception.FindMiniFASNet("", ""); err == nil {
-				as, err = perception.NewAntiSpoof(v2, v1se)
-			}
-			if err != nil {
-				log.Error("live capture: anti-spoofing model not loaded; sessions are judged without it", "err", err)
-			}
-		})
-		if err != nil {
-			return 0, err
-		}
-		return as.Score(img, face)
-	})
+// newLiveAntiSpoof loads the anti-spoofing model of the live sessions
+// (MiniFASNet, the repository's copies found by perception.FindMiniFASNet)
+// at start-up. A server that cannot load it does not start: sessions
+// judged without the model would pass what it is there to catch.
+func newLiveAntiSpoof() (*perception.AntiSpoof, error) {
+	v2, v1se, err := perception.FindMiniFASNet("", "")
+	if err != nil {
+		return nil, err
+	}
+	return perception.NewAntiSpoof(v2, v1se)
 }
