@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -271,7 +272,22 @@ func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, r
 	if err := mountPages(mux, cfg, store, apiHandler, log, lc, now); err != nil {
 		return nil, err
 	}
-	return httpx.Middleware(mux, log, httpx.NewMetrics(reg), api.WritePanic), nil
+	var h http.Handler = mux
+	if strings.HasPrefix(cfg.PublicURL, "https://") {
+		h = hsts(mux)
+	}
+	return httpx.Middleware(h, log, httpx.NewMetrics(reg), api.WritePanic), nil
+}
+
+// hsts tells browsers to reach the service over https only, for a year,
+// when its public URL is https (TLS may end at a proxy in front: what
+// counts is the URL the browser uses). Subdomains are not included: they
+// may be other services.
+func hsts(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // mountInternal adds the operator's endpoints: readiness (the store
