@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 const fuzzOfferMax = 16 << 10
@@ -19,8 +20,9 @@ const seedOffer = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt
 	"m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=sctp-port:5000\r\n"
 
 // FuzzCheckOffer: any text as an SDP offer. checkOffer must not panic,
-// must refuse with one of its four errors, and accepts only an offer
-// within the limit that names VP8.
+// must return promptly (an offer that hangs the parser would hold a
+// request goroutine and a core), must refuse with one of its four errors,
+// and accepts only an offer within the limit that names VP8.
 func FuzzCheckOffer(f *testing.F) {
 	f.Add(seedOffer)
 	f.Add(strings.Replace(seedOffer, "VP8", "H264", 1))
@@ -30,7 +32,14 @@ func FuzzCheckOffer(f *testing.F) {
 	f.Add("")
 	f.Add("v=0\r\no=- 0 0 IN IP4 0\r\ns=-\r\nt=0 0\r\nm=video 9 RTP/AVP 96\r\na=rtpmap:96 vp8\r\n")
 	f.Fuzz(func(t *testing.T, offer string) {
-		err := checkOffer(offer, fuzzOfferMax)
+		done := make(chan error, 1)
+		go func() { done <- checkOffer(offer, fuzzOfferMax) }()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(2 * time.Second):
+			t.Fatalf("checkOffer did not return within 2 s for %q", offer)
+		}
 		switch {
 		case err == nil:
 			if len(offer) > fuzzOfferMax || !strings.Contains(strings.ToLower(offer), "vp8") {
