@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: run test build deps test-deps redis generate check-generated lint vet gotest bench
+.PHONY: run test build deps test-deps redis generate check-generated lint vet gotest bench fuzz
 
 # staticcheck is pinned here and fetched through the Go module proxy.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -51,6 +51,34 @@ gotest:
 	$(GO) test -p 1 -count=1 -race ./...
 	# gocv's Mat profile: no Mat outlives a detector or a session's engine.
 	$(GO) test -p 1 -count=1 -tags matprofile ./internal/perception
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s FUZZ_TARGETS="$(FUZZ_QUICK)" FUZZ_RACE=
+
+# The Go fuzz targets, package:Target. Their seed corpora (f.Add and
+# testdata/fuzz/) run with every `go test`; `make fuzz` explores beyond
+# them, one target after the other (the fuzzer takes every core), each for
+# FUZZTIME. The VP8 target runs again under the race detector: libvpx is cgo.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./internal/api:FuzzDecodeBody ./internal/session:FuzzRedirect \
+	./internal/capture:FuzzCheckOffer ./internal/capture/live:FuzzDecodePageMessage \
+	./internal/capture:FuzzAssembleVP8
+# The pure-Go targets, 5 s each, are part of `make test`; the others need
+# a fuzz-instrumented build of pion, libvpx's wrapper and (for live) gocv,
+# minutes on a cold cache, so CI runs them only through `make fuzz`.
+FUZZ_QUICK := ./internal/api:FuzzDecodeBody ./internal/session:FuzzRedirect
+FUZZ_RACE := ./internal/capture:FuzzAssembleVP8
+
+## fuzz: run each fuzz target for FUZZTIME (default 10s); a crash fails and is saved under testdata/fuzz
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg), $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+	@set -e; for t in $(FUZZ_RACE); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg) under -race, $(FUZZTIME)"; \
+		$(GO) test -race -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 ## bench: the benchmarks the README quotes
 bench: redis

@@ -116,6 +116,11 @@ func (h *Handler) auth(next func(w http.ResponseWriter, r *http.Request, owner s
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		owner := h.keys.authenticate(r)
 		if owner == "" {
+			// RFC 9110 §11.6.1: a 401 names how to authenticate.
+			w.Header().Add("WWW-Authenticate", `APIKey realm="livegate", header="x-api-key"`)
+			if h.keys.basic {
+				w.Header().Add("WWW-Authenticate", `Basic realm="livegate", charset="UTF-8"`)
+			}
 			writeError(w, r, h.log, session.Errorf(session.EUnauthorized, "missing or invalid API key or credentials"))
 			return
 		}

@@ -61,7 +61,8 @@ func ParseKeys(s string) ([]Key, error) {
 // keyring checks credentials in constant time: every key is compared, by
 // digest so that lengths leak nothing, whatever matches first.
 type keyring struct {
-	keys []hashedKey
+	keys  []hashedKey
+	basic bool // some key also wants HTTP Basic credentials
 }
 
 type hashedKey struct {
@@ -81,6 +82,7 @@ func newKeyring(keys []Key) *keyring {
 			username: sha256.Sum256([]byte(k.Username)),
 			passwd:   sha256.Sum256([]byte(k.Password)),
 		})
+		kr.basic = kr.basic || k.Username != ""
 	}
 	return kr
 }

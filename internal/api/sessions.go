@@ -1,17 +1,12 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
-	"mime"
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/livegate/livegate/internal/session"
@@ -214,67 +209,6 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
-}
-
-// decodeJSON reads one JSON object into v: JSON content type only, at most
-// MaxBodyBytes, no unknown fields, no trailing data. Errors name the problem.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || (ct != "application/json" && !strings.HasSuffix(ct, "+json")) {
-		return session.Errorf(session.EInvalid, "Content-Type must be application/json")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return session.Errorf(session.ETooLarge, "request body must be at most %d bytes", MaxBodyBytes)
-		}
-		return session.Errorf(session.EInvalid, "could not read request body")
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return session.Errorf(session.EInvalid, "request body must be a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
-	}
-	if dec.More() {
-		return session.Errorf(session.EInvalid, "request body must hold exactly one JSON object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return session.Errorf(session.EInvalid, "request body must hold exactly one JSON object")
-	}
-	return nil
-}
-
-func jsonError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		if typeErr.Field == "" {
-			return session.Errorf(session.EInvalid, "request body must be a JSON object")
-		}
-		return session.Errorf(session.EInvalid, "%s must be %s, not %s", typeErr.Field, jsonTypeName(typeErr.Type.String()), typeErr.Value)
-	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
-		return session.Errorf(session.EInvalid, "request body is not valid JSON")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return session.Errorf(session.EInvalid, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
-	}
-	return session.Errorf(session.EInvalid, "request body is not valid JSON")
-}
-
-func jsonTypeName(goType string) string {
-	switch strings.TrimPrefix(goType, "*") {
-	case "int":
-		return "an integer"
-	case "string":
-		return "a string"
-	case "[]string":
-		return "an array of strings"
-	}
-	return "of another type"
 }
 
 // sessionView is the session object of GLAIR's API plus livegate's fields.

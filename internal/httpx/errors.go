@@ -48,18 +48,27 @@ func Status(err error) int {
 }
 
 // WriteDomainError answers err with Status(err) in GLAIR's error format,
-// with the client-safe message (session.ErrorMessage) and never the cause.
-// An error with a RetryAfter() time.Duration method (a live capture at its
-// cap) adds Retry-After in whole seconds, at least 1. It returns the
+// with the client-safe message (session.ErrorMessage) and never the cause,
+// and Retry-After when the error says when (SetRetryAfter). It returns the
 // status, for the caller's log.
 func WriteDomainError(w http.ResponseWriter, err error) int {
 	status := Status(err)
-	var ra interface{ RetryAfter() time.Duration }
-	if errors.As(err, &ra) {
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int((ra.RetryAfter()+time.Second-1)/time.Second))))
-	}
+	SetRetryAfter(w, err)
 	WriteError(w, status, session.ErrorMessage(err))
 	return status
+}
+
+// SetRetryAfter sets Retry-After, in whole seconds and at least 1, when
+// err (or an error it wraps) has a RetryAfter() time.Duration method: a
+// live capture at its cap, a store that cannot be reached. It reports
+// whether it did.
+func SetRetryAfter(w http.ResponseWriter, err error) bool {
+	var ra interface{ RetryAfter() time.Duration }
+	if !errors.As(err, &ra) {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int((ra.RetryAfter()+time.Second-1)/time.Second))))
+	return true
 }
 
 // WriteError answers status with {"status":"failed","error_message":msg}.

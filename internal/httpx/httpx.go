@@ -103,6 +103,33 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
+// knownMethods are the methods of RFC 9110 and PATCH: the only values the
+// method label takes besides "other". net/http accepts any token as a
+// method, so labelling the raw one lets a client add series without bound
+// (one per made-up method, each living as long as the process).
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true,
+	http.MethodPut: true, http.MethodPatch: true, http.MethodDelete: true,
+	http.MethodConnect: true, http.MethodOptions: true, http.MethodTrace: true,
+}
+
+// MethodLabel is the method label of a request: the method when it is a
+// known one (case-sensitive, as HTTP methods are), else "other".
+func MethodLabel(method string) string {
+	if knownMethods[method] {
+		return method
+	}
+	return "other"
+}
+
+// truncate bounds a client-chosen string written to the logs.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
 type recorder struct {
 	http.ResponseWriter
 	code    int
@@ -155,11 +182,11 @@ func Middleware(next http.Handler, log *slog.Logger, m *Metrics, onPanic func(ht
 			}
 			d := time.Since(start)
 			if m != nil {
-				m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.code)).Inc()
+				m.requests.WithLabelValues(route, MethodLabel(r.Method), strconv.Itoa(rec.code)).Inc()
 				m.duration.WithLabelValues(route).Observe(d.Seconds())
 			}
 			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method), slog.String("route", route),
+				slog.String("method", truncate(r.Method, 32)), slog.String("route", route),
 				slog.Int("status", rec.code), slog.Duration("duration", d))
 		}()
 		next.ServeHTTP(rec, r)

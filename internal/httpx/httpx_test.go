@@ -165,3 +165,65 @@ func TestWriteDomainError(t *testing.T) {
 		t.Errorf("body %q; want the client-safe message only", body)
 	}
 }
+
+// TestMetricsLabelsBounded: made-up methods, however many and however long,
+// fall into one "other" series, so that a client cannot grow /metrics
+// without bound; the known methods keep their own.
+func TestMetricsLabelsBounded(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/x", func(w http.ResponseWriter, r *http.Request) {})
+	var logs bytes.Buffer
+	h := httpx.Middleware(mux, slog.New(slog.NewJSONHandler(&logs, nil)), httpx.NewMetrics(reg), func(http.ResponseWriter, *http.Request) {})
+
+	methods := []string{"GET", "POST", strings.Repeat("M", 20000), "get", "PROPFIND"}
+	for i := range 500 {
+		methods = append(methods, fmt.Sprintf("XMETHOD%05d", i))
+	}
+	for _, m := range methods {
+		req := httptest.NewRequest("GET", "/x", nil)
+		req.Method = m
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	series := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "livegate_http_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "method" {
+					series[l.GetValue()] += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	want := map[string]float64{"GET": 1, "POST": 1, "other": float64(len(methods) - 2)}
+	if len(series) != len(want) {
+		t.Fatalf("method label values %d (%v…); want exactly %v", len(series), firstKeys(series, 5), want)
+	}
+	for k, v := range want {
+		if series[k] != v {
+			t.Errorf("method %q: %v requests; want %v", k, series[k], v)
+		}
+	}
+	if strings.Contains(logs.String(), strings.Repeat("M", 100)) {
+		t.Errorf("the access log carries the 20,000-character method whole")
+	}
+}
+
+func firstKeys(m map[string]float64, n int) []string {
+	var out []string
+	for k := range m {
+		if len(out) == n {
+			break
+		}
+		out = append(out, fmt.Sprintf("%.40q", k))
+	}
+	return out
+}

@@ -27,6 +27,7 @@ import (
 // table, which TestREADMEConfigTable checks against what loadConfig reads.
 type config struct {
 	Addr            string
+	MetricsAddr     string // "": /metrics and /readyz on Addr
 	PublicURL       string
 	Keys            []api.Key
 	DevKey          bool // no key configured: a random development key was made
@@ -85,6 +86,13 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		return nil, bad("LIVEGATE_ADDR", "port %q is not a number from 0 to 65535", port)
+	}
+
+	if c.MetricsAddr = get("LIVEGATE_METRICS_ADDR", ""); c.MetricsAddr != "" {
+		_, mport, err := net.SplitHostPort(c.MetricsAddr)
+		if p, perr := strconv.Atoi(mport); err != nil || perr != nil || p < 0 || p > 65535 {
+			return nil, bad("LIVEGATE_METRICS_ADDR", "want host:port, e.g. 127.0.0.1:9090")
+		}
 	}
 
 	// Without LIVEGATE_PUBLIC_URL, run derives http://localhost:PORT from the

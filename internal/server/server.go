@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -60,6 +61,9 @@ type Started struct {
 	// shutdown, which a test can take alone. Run's own shutdown still
 	// takes it (again) when ctx is done.
 	DrainLive func(context.Context) error
+	// MetricsAddr is the bound internal address of /metrics and /readyz
+	// when LIVEGATE_METRICS_ADDR is set, else "" (they are on Addr).
+	MetricsAddr string
 }
 
 // Run starts the server and blocks until ctx is done, then shuts down
@@ -121,6 +125,13 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	internal, err := listenInternal(cfg, istore, reg, log)
+	if err != nil {
+		return err
+	}
+	if internal != nil {
+		defer internal.close()
+	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -137,8 +148,13 @@ func Run(ctx context.Context, o Options) error {
 	if cfg.EphemeralSecret {
 		log.Warn("LIVEGATE_SESSION_SECRET is not set: using a random one; end users' cookies will not survive a restart or work across instances")
 	}
+	started := Started{Addr: ln.Addr().String(), PublicURL: cfg.PublicURL, DrainLive: drain}
+	if internal != nil {
+		started.MetricsAddr = internal.addr
+		log.Info("serving /metrics and /readyz", "addr", internal.addr)
+	}
 	if o.Ready != nil {
-		o.Ready(Started{Addr: ln.Addr().String(), PublicURL: cfg.PublicURL, DrainLive: drain})
+		o.Ready(started)
 	}
 
 	serveErr := make(chan error, 1)
@@ -254,6 +270,33 @@ func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, r
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
 	})
+	if cfg.MetricsAddr == "" {
+		mountInternal(mux, store, reg, log)
+	}
+	if err := mountPages(mux, cfg, store, apiHandler, log, lc, now); err != nil {
+		return nil, err
+	}
+	var h http.Handler = mux
+	if strings.HasPrefix(cfg.PublicURL, "https://") {
+		h = hsts(mux)
+	}
+	return httpx.Middleware(h, log, httpx.NewMetrics(reg), api.WritePanic), nil
+}
+
+// hsts tells browsers to reach the service over https only, for a year,
+// when its public URL is https (TLS may end at a proxy in front: what
+// counts is the URL the browser uses). Subdomains are not included: they
+// may be other services.
+func hsts(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// mountInternal adds the operator's endpoints: readiness (the store
+// answers) and the Prometheus metrics.
+func mountInternal(mux *http.ServeMux, store session.Store, reg *prometheus.Registry, log *slog.Logger) {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -267,10 +310,43 @@ func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, r
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	if err := mountPages(mux, cfg, store, apiHandler, log, lc, now); err != nil {
-		return nil, err
+}
+
+// internalServer serves mountInternal's endpoints on LIVEGATE_METRICS_ADDR,
+// an address the operator keeps off the public network.
+type internalServer struct {
+	addr  string
+	close func()
+}
+
+// listenInternal binds LIVEGATE_METRICS_ADDR and serves on it until close;
+// it returns nil when the option is not set.
+func listenInternal(cfg *config, store session.Store, reg *prometheus.Registry, log *slog.Logger) (*internalServer, error) {
+	if cfg.MetricsAddr == "" {
+		return nil, nil
 	}
-	return httpx.Middleware(mux, log, httpx.NewMetrics(reg), api.WritePanic), nil
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("LIVEGATE_METRICS_ADDR: listen on %s: %w", cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mountInternal(mux, store, reg, log)
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		MaxHeaderBytes:    8 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("internal endpoints stopped", "err", err)
+		}
+	}()
+	return &internalServer{addr: ln.Addr().String(), close: func() { _ = srv.Close(); <-done }}, nil
 }
 
 func greet(w io.Writer, cfg *config, addr string) {

@@ -23,10 +23,13 @@ const testKey = "test-key-0123456789abcdef"
 
 // server is a livegate started through Run, as cmd/server starts it.
 type server struct {
-	url    string
-	stdout *syncBuffer
-	stderr *syncBuffer
-	stop   func() error
+	url string
+	// metricsURL is the internal address's base URL when
+	// LIVEGATE_METRICS_ADDR is set, else "".
+	metricsURL string
+	stdout     *syncBuffer
+	stderr     *syncBuffer
+	stop       func() error
 }
 
 type syncBuffer struct {
@@ -52,7 +55,7 @@ func startServer(t *testing.T, env map[string]string) *server {
 		env["LIVEGATE_ADDR"] = "127.0.0.1:0"
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
+	ready := make(chan Started, 1)
 	done := make(chan error, 1)
 	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	go func() {
@@ -60,12 +63,15 @@ func startServer(t *testing.T, env map[string]string) *server {
 			Getenv: func(k string) string { return env[k] },
 			Stdout: s.stdout,
 			Stderr: s.stderr,
-			Ready:  func(st Started) { ready <- st.Addr },
+			Ready:  func(st Started) { ready <- st },
 		})
 	}()
 	select {
-	case addr := <-ready:
-		s.url = "http://" + addr
+	case st := <-ready:
+		s.url = "http://" + st.Addr
+		if st.MetricsAddr != "" {
+			s.metricsURL = "http://" + st.MetricsAddr
+		}
 	case err := <-done:
 		cancel()
 		t.Fatalf("server did not start: %v\n%s", err, s.stderr)

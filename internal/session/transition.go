@@ -82,7 +82,7 @@ func New(p Params, now time.Time) (*Session, error) {
 	}
 
 	if len(p.DeviceCorrelationID) > MaxDeviceIDLength {
-		return nil, Errorf(EInvalid, "device_correlation_id must be at most %d characters", MaxDeviceIDLength)
+		return nil, Errorf(EInvalid, "device_correlation_id must be at most %d bytes (UTF-8)", MaxDeviceIDLength)
 	}
 	if p.Locale != "" && !validLocale(p.Locale) {
 		return nil, Errorf(EInvalid, "locale must be one of %s", strings.Join(Locales, ", "))
@@ -176,10 +176,10 @@ func validLocale(l string) bool {
 }
 
 // CheckRedirectURL enforces the rules for integrator URLs: absolute http or
-// https, with a host, no user info, at most MaxURLLength characters.
+// https, with a host, no user info, at most MaxURLLength bytes.
 func CheckRedirectURL(field, raw string) error {
 	if len(raw) > MaxURLLength {
-		return Errorf(EInvalid, "%s must be at most %d characters", field, MaxURLLength)
+		return Errorf(EInvalid, "%s must be at most %d bytes (UTF-8)", field, MaxURLLength)
 	}
 	if strings.ContainsAny(raw, " \t\r\n\\") {
 		return Errorf(EInvalid, "%s must be an absolute http or https URL", field)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/web/i18n"
 	"github.com/livegate/livegate/web/templates"
@@ -269,7 +270,24 @@ func (h *Handler) storeError(w http.ResponseWriter, r *http.Request, msg *i18n.M
 		h.notFound(w, r, msg)
 		return
 	}
+	if httpx.Status(err) == http.StatusServiceUnavailable {
+		h.unavailable(w, r, msg, sid, err)
+		return
+	}
 	h.serverError(w, r, msg, sid, err)
+}
+
+// unavailable is the page for a store that cannot be reached: 503 with the
+// store's Retry-After, so that the person (and any proxy) tries again
+// rather than taking the session for lost.
+func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, msg *i18n.Messages, sid string, err error) {
+	h.log.WarnContext(r.Context(), "web: store unavailable", "sid", sid, "err", err)
+	if !httpx.SetRetryAfter(w, err) {
+		w.Header().Set("Retry-After", "5")
+	}
+	h.message(w, r, http.StatusServiceUnavailable, msg, h.csp(nil), templates.MessageView{
+		TestID: "screen-unavailable", Icon: "icon-alert", Title: msg.ErrorTitle, Body: msg.ErrorBody,
+	})
 }
 
 func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, msg *i18n.Messages, sid string, err error) {

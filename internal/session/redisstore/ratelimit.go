@@ -93,7 +93,7 @@ func (rl *RateLimiter) Allow(ctx context.Context, key string) (bool, time.Durati
 	res, err := takeToken.Run(ctx, rl.client, []string{rl.prefix + "ratelimit:" + key},
 		rl.limit.PerSecond, rl.limit.Burst, rl.now().UnixMicro(), rl.ttl.Milliseconds()).Int64Slice()
 	if err != nil {
-		return false, 0, fmt.Errorf("redisstore: rate limit %q: %w", key, err)
+		return false, 0, fmt.Errorf("redisstore: rate limit %q: %w", key, unavailable(err))
 	}
 	if len(res) != 2 {
 		return false, 0, fmt.Errorf("redisstore: rate limit %q: script returned %v", key, res)

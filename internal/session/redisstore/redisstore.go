@@ -175,7 +175,7 @@ func (st *Store) Create(ctx context.Context, s *session.Session) error {
 	}
 	ok, err := st.client.SetNX(ctx, st.sessionKey(s.ID), data, st.ttl(s, st.now())).Result()
 	if err != nil {
-		return fmt.Errorf("redisstore: create %s: %w", s.ID, err)
+		return fmt.Errorf("redisstore: create %s: %w", s.ID, unavailable(err))
 	}
 	if !ok {
 		return fmt.Errorf("redisstore: create %s: %w", s.ID, session.ErrExists)
@@ -190,7 +190,7 @@ func (st *Store) load(op, id string, data []byte, err error, now time.Time) (*se
 		return nil, fmt.Errorf("redisstore: %s %s: %w", op, id, session.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: %s %s: %w", op, id, err)
+		return nil, fmt.Errorf("redisstore: %s %s: %w", op, id, unavailable(err))
 	}
 	var s session.Session
 	if err := json.Unmarshal(data, &s); err != nil {
@@ -270,7 +270,7 @@ func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session
 		case errors.As(err, &f):
 			return nil, f.err
 		case !errors.Is(err, redis.TxFailedErr):
-			return nil, fmt.Errorf("redisstore: update %s: %w", id, err)
+			return nil, fmt.Errorf("redisstore: update %s: %w", id, unavailable(err))
 		case try >= st.maxTries:
 			return nil, &session.Error{
 				Code:    session.EUnavailable,
@@ -279,7 +279,7 @@ func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session
 			}
 		}
 		if err := backoff(ctx, try); err != nil {
-			return nil, fmt.Errorf("redisstore: update %s: %w", id, err)
+			return nil, fmt.Errorf("redisstore: update %s: %w", id, unavailable(err))
 		}
 	}
 }
@@ -336,7 +336,7 @@ func (st *Store) AppendAudit(ctx context.Context, id string, e session.AuditEntr
 	n, err := appendAudit.Run(ctx, st.client, []string{st.sessionKey(id), st.auditKey(id)},
 		enc, session.MaxAuditEntries, st.ttl(s, now).Milliseconds()).Int()
 	if err != nil {
-		return fmt.Errorf("redisstore: append audit %s: %w", id, err)
+		return fmt.Errorf("redisstore: append audit %s: %w", id, unavailable(err))
 	}
 	if n == 0 {
 		return fmt.Errorf("redisstore: append audit %s: %w", id, session.ErrNotFound)
@@ -357,7 +357,7 @@ func (st *Store) Audit(ctx context.Context, id string) ([]session.AuditEntry, er
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("redisstore: audit %s: %w", id, err)
+		return nil, fmt.Errorf("redisstore: audit %s: %w", id, unavailable(err))
 	}
 	data, err := get.Bytes()
 	if _, err := st.load("audit", id, data, err, st.now()); err != nil {
@@ -365,7 +365,7 @@ func (st *Store) Audit(ctx context.Context, id string) ([]session.AuditEntry, er
 	}
 	raw, err := lr.Result()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: audit %s: %w", id, err)
+		return nil, fmt.Errorf("redisstore: audit %s: %w", id, unavailable(err))
 	}
 	out := make([]session.AuditEntry, len(raw))
 	for i, r := range raw {
@@ -379,7 +379,7 @@ func (st *Store) Audit(ctx context.Context, id string) ([]session.AuditEntry, er
 // Ping reports whether Redis answers.
 func (st *Store) Ping(ctx context.Context) error {
 	if err := st.client.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redisstore: ping: %w", err)
+		return fmt.Errorf("redisstore: ping: %w", unavailable(err))
 	}
 	return nil
 }
