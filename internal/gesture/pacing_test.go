@@ -227,7 +227,10 @@ func TestPacingTwoGestures(t *testing.T) {
 	// The second wait starts when the user is back at neutral; each
 	// gesture is asked after its own wait.
 	var asked []int
-	cfg := ChallengeConfig{InstructionDelay: func(i int) time.Duration { asked = append(asked, i); return pacedWait + time.Duration(i)*500*time.Millisecond }}
+	cfg := ChallengeConfig{InstructionDelay: func(i int) time.Duration {
+		asked = append(asked, i)
+		return pacedWait + time.Duration(i)*500*time.Millisecond
+	}}
 	instr := instructionAt(t)
 	segs := []seg{{dur: instr + 600*time.Millisecond}}
 	segs = append(segs, gestureSegs(session.HeadLeft, 0)...)
