@@ -33,6 +33,7 @@ func captureStrings(p Page) []captureString {
 	return []captureString{
 		{"connecting", t.Connecting},
 		{"get_ready", t.GetReady},
+		{"wait", t.WaitStill},
 		{"step_of", t.StepOf},
 		{"matched", t.Matched},
 		{"face_lost", t.FaceLost},
@@ -62,5 +63,8 @@ func captureStrings(p Page) []captureString {
 		{"reason:too many faces detected", t.ReasonManyFaces},
 		{"reason:timeout", t.ReasonTimeout},
 		{"reason:connection_lost", t.ReasonConnectionLost},
+		{"reason:early", t.ReasonEarly},
+		{"reason:late", t.ReasonLate},
+		{"reason:wrong_gesture", t.ReasonWrongGesture},
 	}
 }
