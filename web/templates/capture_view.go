@@ -12,7 +12,6 @@ type CaptureView struct {
 	ICEServers   string // JSON array for RTCPeerConnection's iceServers
 	MaxAttempts  int
 	AttemptsLeft int
-	Gestures     string // comma-separated gesture codes, in order
 	PageURL      string // the session's page (/s/{sid}), for "open in your browser"
 	Cancel       *CancelForm
 }
