@@ -49,3 +49,57 @@ func TestEyeGesturesOnEveryFace(t *testing.T) {
 		})
 	}
 }
+
+// TestNeutralFaceStaysInTheOnsetBand measures the neutral band of the
+// pacing (ChallengeConfig.OnsetBand) on rendered footage with natural sway
+// and blinks: a person holding still while the server waits must neither
+// end the try "early" nor leave the asked measure's band, or every
+// reaction would be judged from a false onset. A paced challenge asking a
+// turn, a tilt and the mouth of a still face must end "late" (no motion
+// after the instruction), never "early".
+func TestNeutralFaceStaysInTheOnsetBand(t *testing.T) {
+	dir := t.TempDir()
+	cfg := gesture.DefaultChallengeConfig()
+	for _, p := range photos(t)[:2] {
+		c := footage.Render(t, dir, facegen.Params{Face: p, Script: "neutral 7s", Seed: 2})
+		e := realEngine(t)
+		var obs []gesture.Observation
+		footage.Play(t, c.Video, func(n int, img *image.Gray) bool {
+			o := e.Process(img, time.Unix(0, 0).Add(time.Duration(n)*time.Second/15))
+			o.Arrival = o.T
+			obs = append(obs, o)
+			return true
+		})
+		// The largest excursion from the first half second's mean, as a
+		// fraction of each gesture's threshold.
+		var by, bp, bm float64
+		for _, o := range obs[:7] {
+			by, bp, bm = by+o.Yaw/7, bp+o.Pitch/7, bm+o.Mouth/7
+		}
+		var yaw, pitch, mouth float64
+		for _, o := range obs[7:] {
+			yaw = max(yaw, abs(o.Yaw-by)/cfg.TurnOn)
+			pitch = max(pitch, abs(o.Pitch-bp)/cfg.TiltOn)
+			mouth = max(mouth, (o.Mouth-bm)/cfg.MouthOn)
+		}
+		t.Logf("%s: largest neutral excursion over the threshold: yaw %.2f, pitch %.2f, mouth %.2f (band %.2f)", filepath.Base(p), yaw, pitch, mouth, cfg.OnsetBand)
+		// A margin under the band: the sway of other faces and cameras.
+		if max(yaw, pitch, mouth) >= 0.8*cfg.OnsetBand {
+			t.Errorf("%s: a still face comes near the edge of the onset band (%.2f, %.2f, %.2f; band %.2f)", filepath.Base(p), yaw, pitch, mouth, cfg.OnsetBand)
+		}
+		for _, g := range []session.Gesture{session.HeadLeft, session.HeadUp, session.HeadOpenMouth, session.HeadEyesClosed} {
+			ch := gesture.NewChallenge([]session.Gesture{g}, gesture.ChallengeConfig{InstructionDelay: func(int) time.Duration { return 2 * time.Second }})
+			for _, o := range obs {
+				ch.Observe(o)
+				if ch.Done() {
+					break
+				}
+			}
+			if r := ch.Result(); r.Gestures[0].Failure != "late" {
+				t.Errorf("%s asking %s of a still face: failure %q; want late", filepath.Base(p), g, r.Gestures[0].Failure)
+			}
+		}
+	}
+}
+
+func abs(v float64) float64 { return max(v, -v) }

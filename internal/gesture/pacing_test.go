@@ -210,10 +210,10 @@ func TestPacingLongBlinkDuringTheWaitIsNotEarly(t *testing.T) {
 
 func TestPacingUsesTheSendTime(t *testing.T) {
 	// The instruction left 150 ms after its frame arrived (a busy server):
-	// a turn 300 ms after that frame is 150 ms after the instruction, too
-	// fast to be an answer to it.
+	// a turn starting 250 ms after that frame (its onset a frame later) is
+	// under 200 ms after the instruction, too fast to be an answer to it.
 	instr := instructionAt(t)
-	obs := timeline(append([]seg{{dur: instr + 300*time.Millisecond}}, gestureSegs(session.HeadLeft, 2*time.Second)...)...)
+	obs := timeline(append([]seg{{dur: instr + 250*time.Millisecond}}, gestureSegs(session.HeadLeft, 2*time.Second)...)...)
 	if r := runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), obs, 0, 0); r.res.Status != session.GestureMatch {
 		t.Fatalf("sent at once: status %q failure %q; want MATCH", r.res.Status, r.res.Gestures[0].Failure)
 	}
