@@ -103,3 +103,74 @@ func TestNeutralFaceStaysInTheOnsetBand(t *testing.T) {
 }
 
 func abs(v float64) float64 { return max(v, -v) }
+
+// replayScript is the recording of issue 16: one person doing every gesture
+// in turn after two seconds of neutral.
+const replayScript = "neutral 2s; HEAD_LEFT 30deg 1s; neutral 0.5s; HEAD_RIGHT 30deg 1s; neutral 0.5s; HEAD_UP 20deg 1s; neutral 0.5s; " +
+	"HEAD_DOWN 20deg 1s; neutral 0.5s; HEAD_00 1s; neutral 0.5s; HEAD_OPEN_MOUTH 1s; neutral 0.5s"
+
+// TestReplayOfEveryGestureNeverPasses plays the recording, looped as a
+// replaying client does, at its own speed and slowed or sped up by 25 %,
+// into paced challenges asking each gesture of the random pool, one and
+// two at a time, with waits across the whole 2–4 s range: it never
+// passes. (Unpaced, the same clip passes the one-gesture sessions.)
+func TestReplayOfEveryGestureNeverPasses(t *testing.T) {
+	c := footage.Render(t, t.TempDir(), facegen.Params{Face: photos(t)[1], Script: replayScript, Seed: 4, NoBlinks: true})
+	e := realEngine(t)
+	var clip []gesture.Observation
+	footage.Play(t, c.Video, func(n int, img *image.Gray) bool {
+		clip = append(clip, e.Process(img, time.Unix(0, 0).Add(time.Duration(n)*time.Second/15)))
+		return true
+	})
+	// looped is the clip played three times over at speed, times on the
+	// server's clock.
+	looped := func(speed float64) []gesture.Observation {
+		var out []gesture.Observation
+		frame := time.Duration(float64(time.Second/15) / speed)
+		for i := 0; i < 3*len(clip); i++ {
+			o := clip[i%len(clip)]
+			o.T = time.Unix(0, 0).Add(time.Duration(i) * frame)
+			o.Arrival = o.T
+			out = append(out, o)
+		}
+		return out
+	}
+	var asks [][]session.Gesture
+	for i, g := range session.RandomPool {
+		asks = append(asks, []session.Gesture{g}, []session.Gesture{g, session.RandomPool[(i+2)%len(session.RandomPool)]})
+	}
+	unpacedPasses, tries := 0, 0
+	for _, speed := range []float64{0.8, 1, 1.25} {
+		obs := looped(speed)
+		for _, ask := range asks {
+			if len(ask) == 1 {
+				r := play(obs, ask, gesture.ChallengeConfig{Unpaced: true})
+				if r.Status == session.GestureMatch {
+					unpacedPasses++
+				}
+			}
+			for wait := 2 * time.Second; wait <= 4*time.Second; wait += 250 * time.Millisecond {
+				tries++
+				r := play(obs, ask, gesture.ChallengeConfig{InstructionDelay: func(int) time.Duration { return wait }})
+				if r.Status == session.GestureMatch {
+					t.Errorf("speed %.2f, asking %v after %v: the replay passed (%+v)", speed, ask, wait, r.Gestures)
+				}
+			}
+		}
+	}
+	t.Logf("paced: 0 of %d replays passed; unpaced, %d of %d one-gesture replays passed", tries, unpacedPasses, 3*len(session.RandomPool))
+	if unpacedPasses == 0 {
+		t.Errorf("unpaced, no replay passed: the clip does not perform the gestures, so the paced result proves nothing")
+	}
+}
+
+func play(obs []gesture.Observation, ask []session.Gesture, cfg gesture.ChallengeConfig) gesture.Result {
+	ch := gesture.NewChallenge(ask, cfg)
+	for _, o := range obs {
+		ch.Observe(o)
+		if ch.Done() {
+			break
+		}
+	}
+	return ch.Result()
+}

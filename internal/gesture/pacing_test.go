@@ -310,3 +310,22 @@ func types(evs []Event) []EventType {
 	}
 	return out
 }
+
+func TestPacingFlickeringTurnDuringTheWaitIsEarly(t *testing.T) {
+	// A recorded turn whose pose estimate drops below the release level
+	// every 200 ms (as the landmark model does on some faces): no unbroken
+	// hold reaches WrongHold, but the turn adds up.
+	instr := instructionAt(t)
+	segs := []seg{{dur: instr - 1500*time.Millisecond}}
+	for i := 0; i < 3; i++ {
+		segs = append(segs, seg{dur: 200 * time.Millisecond, to: state{yaw: 24}}, seg{dur: 200 * time.Millisecond, to: state{yaw: 6}})
+	}
+	segs = append(segs, seg{dur: 4 * time.Second})
+	r := runPaced([]session.Gesture{session.HeadRight}, pacedConfig(), timeline(segs...), 0, 0)
+	if g := r.res.Gestures[0]; g.Failure != failEarly || len(r.instructed) != 0 {
+		t.Fatalf("failure %q after %d instructions; want early before any (events %v)", g.Failure, len(r.instructed), types(r.events))
+	}
+	if r.res.Detected != session.HeadLeft {
+		t.Errorf("detected %q; want HEAD_LEFT", r.res.Detected)
+	}
+}
