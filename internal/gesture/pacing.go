@@ -25,8 +25,6 @@ const maxRTTCorrection = time.Second
 
 // pacer is the pacing state of the asked gesture.
 type pacer struct {
-	delay func(index int) time.Duration
-
 	waitStart time.Time     // arrival when the wait began; zero: not yet
 	wait      time.Duration // the drawn wait
 	asked     bool          // the instruction is out
