@@ -10,7 +10,7 @@ import (
 type ChallengeConfig struct {
 	// GestureTimeout is the time allowed for each gesture, counted from the
 	// end of the previous one (the first one from the first observation,
-	// baseline included). Default 10 s.
+	// baseline included), less the pacing's random wait. Default 10 s.
 	GestureTimeout time.Duration
 	// AttemptTimeout bounds the whole attempt; 0 means no bound but the
 	// per-gesture one.

@@ -213,6 +213,9 @@ func (c *Challenge) observeWait(o *Observation) {
 	c.phase = phaseGesture
 	p.asked, p.instructed = true, a
 	c.results[c.idx].InstructedAt = a
+	// The random wait is the server's time, not the user's: it does not
+	// count against GestureTimeout.
+	c.gestureStart = c.gestureStart.Add(p.wait)
 	c.resetHolds()
 	c.emit(t, EventGestureStart)
 }

@@ -329,3 +329,17 @@ func TestPacingFlickeringTurnDuringTheWaitIsEarly(t *testing.T) {
 		t.Errorf("detected %q; want HEAD_LEFT", r.res.Detected)
 	}
 }
+
+func TestPacingWaitDoesNotCountAgainstTheTimeout(t *testing.T) {
+	// The turn is held about 2.2 s into the clip's capture times (T runs
+	// twice as fast as arrival here), past a GestureTimeout of 1.5 s, but
+	// 2 s of that were the server's wait, which is not the user's time.
+	cfg := pacedConfig()
+	cfg.GestureTimeout = 1500 * time.Millisecond
+	instr := instructionAt(t)
+	obs := timeline(append([]seg{{dur: instr + 1500*time.Millisecond}}, gestureSegs(session.HeadLeft, time.Second)...)...)
+	r := runPaced([]session.Gesture{session.HeadLeft}, cfg, obs, 0, 0)
+	if r.res.Status != session.GestureMatch {
+		t.Fatalf("status %q failure %q; want MATCH (events %v)", r.res.Status, r.res.Gestures[0].Failure, types(r.events))
+	}
+}
