@@ -61,7 +61,7 @@ func TestNeutralFaceStaysInTheOnsetBand(t *testing.T) {
 	dir := t.TempDir()
 	cfg := gesture.DefaultChallengeConfig()
 	for _, p := range photos(t)[:2] {
-		c := footage.Render(t, dir, facegen.Params{Face: p, Script: "neutral 7s", Seed: 2})
+		c := footage.Render(t, dir, facegen.Params{Face: p, Script: "neutral 5s", Seed: 2})
 		e := realEngine(t)
 		var obs []gesture.Observation
 		footage.Play(t, c.Video, func(n int, img *image.Gray) bool {
@@ -88,7 +88,8 @@ func TestNeutralFaceStaysInTheOnsetBand(t *testing.T) {
 			t.Errorf("%s: a still face comes near the edge of the onset band (%.2f, %.2f, %.2f; band %.2f)", filepath.Base(p), yaw, pitch, mouth, cfg.OnsetBand)
 		}
 		for _, g := range []session.Gesture{session.HeadLeft, session.HeadUp, session.HeadOpenMouth, session.HeadEyesClosed} {
-			ch := gesture.NewChallenge([]session.Gesture{g}, gesture.ChallengeConfig{InstructionDelay: func(int) time.Duration { return 2 * time.Second }})
+			// A 1 s wait, so that the 5 s clip reaches the late end.
+			ch := gesture.NewChallenge([]session.Gesture{g}, gesture.ChallengeConfig{InstructionDelay: func(int) time.Duration { return time.Second }})
 			for _, o := range obs {
 				ch.Observe(o)
 				if ch.Done() {
