@@ -8,13 +8,13 @@ import (
 // ColourSink is a FrameSink that takes its frames in colour. When the sink
 // given to Accept implements it, the peer decodes the chroma planes too
 // (one extra copy of half the luma's bytes per frame, see
-// vpx.Decoder.DecodeYCbCr) and calls FrameColour instead of Frame, with the
-// same ownership rule: img is the peer's until FrameColour returns. Its Y
-// plane is what Frame would have been given, so a sink can hand the grey
-// engine a view of it (GrayView) without a copy.
+// vpx.Decoder.DecodeYCbCr) and calls FrameColour instead of Frame, with
+// f.Colour set and the same ownership rule: the pixels are the peer's
+// until FrameColour returns. f.Img is a view of f.Colour's Y plane, what
+// Frame would have been given, so the grey engine takes it without a copy.
 type ColourSink interface {
 	FrameSink
-	FrameColour(img *image.YCbCr, t time.Time)
+	FrameColour(f Frame)
 }
 
 // GrayView is the luma plane of img as a grey image sharing its pixels.

@@ -21,15 +21,15 @@ type colourRecorder struct {
 	arrival []time.Time
 }
 
-func (r *colourRecorder) Frame(*image.Gray, time.Time) {
+func (r *colourRecorder) Frame(Frame) {
 	r.mu.Lock()
 	r.grey++
 	r.mu.Unlock()
 }
 
-func (r *colourRecorder) FrameColour(img *image.YCbCr, t time.Time) {
-	g := GrayView(img)
-	_ = readNumber(&g) // the luma view reads like a grey frame
+func (r *colourRecorder) FrameColour(f Frame) {
+	img := f.Colour
+	_ = readNumber(f.Img) // the luma view reads like a grey frame
 	var cb, cr int
 	for i := range img.Cb {
 		cb += int(img.Cb[i])

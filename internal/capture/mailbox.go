@@ -17,11 +17,12 @@ import (
 // The slot is a colour image; without colour only its Y plane is written
 // (the decoder's grey path, no chroma copied).
 type mailbox struct {
-	colour bool // decode the chroma planes too (a ColourSink)
-	mu     sync.Mutex
-	slot   image.YCbCr
-	t      time.Time
-	full   bool
+	colour  bool // decode the chroma planes too (a ColourSink)
+	mu      sync.Mutex
+	slot    image.YCbCr
+	t       time.Time
+	arrival time.Time
+	full    bool
 	// pacing: the consumer is waiting for its next analysis slot, so a
 	// frame replaced now is skipped by the rate limit, not by overload.
 	pacing bool
@@ -37,7 +38,7 @@ func newMailbox(colour bool) *mailbox {
 // was then waiting for the rate limit. On error the slot is unchanged.
 // watch, when not nil, sees the decoded frame before the consumer can take
 // it.
-func (m *mailbox) decode(dec *vpx.Decoder, frame []byte, t time.Time, watch func(*image.YCbCr)) (replaced, pacing bool, err error) {
+func (m *mailbox) decode(dec *vpx.Decoder, frame []byte, t, arrival time.Time, watch func(*image.YCbCr)) (replaced, pacing bool, err error) {
 	m.mu.Lock()
 	if m.colour {
 		_, err = dec.DecodeYCbCr(frame, &m.slot)
@@ -50,7 +51,7 @@ func (m *mailbox) decode(dec *vpx.Decoder, frame []byte, t time.Time, watch func
 	if err == nil {
 		replaced, pacing = m.full, m.pacing
 		m.full = true
-		m.t = t
+		m.t, m.arrival = t, arrival
 		if watch != nil {
 			watch(&m.slot)
 		}
@@ -71,15 +72,15 @@ func (m *mailbox) setPacing(p bool) {
 	m.mu.Unlock()
 }
 
-// take swaps the slot's frame into dst and reports its time, or ok=false
-// when the slot is empty.
-func (m *mailbox) take(dst *image.YCbCr) (t time.Time, ok bool) {
+// take swaps the slot's frame into dst and reports its capture and
+// arrival times, or ok=false when the slot is empty.
+func (m *mailbox) take(dst *image.YCbCr) (t, arrival time.Time, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.full {
-		return time.Time{}, false
+		return time.Time{}, time.Time{}, false
 	}
 	*dst, m.slot = m.slot, *dst
 	m.full = false
-	return m.t, true
+	return m.t, m.arrival, true
 }
