@@ -31,6 +31,12 @@ const apiKey = "e2e_0123456789abcdef0123"
 
 var id = browsertest.TestID
 
+// firstInstructionTimeout bounds the wait for the first instruction on a
+// new stack. Each stack loads its models (YuNet, the pure-Go landmark
+// model) when it starts and the first offer waits for them: under -race
+// on a busy 2-core machine that alone took more than 20 s.
+const firstInstructionTimeout = 60 * time.Second
+
 // clock is time.Now plus an offset the test can move forward, shared by
 // the store, the API, the pages and the live capture, so that a session
 // can expire without waiting.
