@@ -75,6 +75,12 @@ type reaction struct {
 	// instead of doing the asked gesture, again every 2 s until the try
 	// ends.
 	Wrong bool
+	// Partial, when set, starts the asked gesture in time and stops at its
+	// first step (10°), short of the engine's threshold, until the try
+	// ends: the instruction stays up as long as the server allows a try
+	// that started in time, instead of ending "late" after the reaction
+	// window as a neutral face does.
+	Partial bool
 }
 
 var (
@@ -230,6 +236,7 @@ type cameraConfig struct {
 	Poses   []string `json:"poses"`
 	DelayMs int64    `json:"delayMs"`
 	Wrong   bool     `json:"wrong"`
+	Partial bool     `json:"partial"`
 }
 
 // openReactiveBrowser starts Chromium with the strip as its fake camera
@@ -244,7 +251,7 @@ func openReactiveBrowser(t *testing.T, r reaction) *browsertest.Browser {
 	}
 	conf, err := json.Marshal(cameraConfig{
 		Width: panelW + (len(cameraPoses)-1)*bandW, Height: panelH, PanelW: panelW, PanelH: panelH,
-		BandX: bandX, BandW: bandW, Poses: names, DelayMs: r.Delay.Milliseconds(), Wrong: r.Wrong,
+		BandX: bandX, BandW: bandW, Poses: names, DelayMs: r.Delay.Milliseconds(), Wrong: r.Wrong, Partial: r.Partial,
 	})
 	if err != nil {
 		t.Fatal(err)

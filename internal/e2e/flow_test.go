@@ -206,13 +206,15 @@ func TestFlowWrongGestureThenTryAgain(t *testing.T) {
 	noProblems(t, b)
 }
 
-// TestFlowLiveScreenAndCancel holds a neutral face, so the first
-// instruction stays up: the live screen is checked, photographed and
-// scanned, then Cancel goes over the data channel to cancel_url.
+// TestFlowLiveScreenAndCancel starts the asked gesture in time and stops
+// short of it (a neutral face would end the try "late" after the reaction
+// window), so the first instruction stays up: the live screen is checked,
+// photographed and scanned, then Cancel goes over the data channel to
+// cancel_url.
 func TestFlowLiveScreenAndCancel(t *testing.T) {
 	s := newStack(t, stackOptions{real: true})
 	sid, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_UP", "HEAD_00"}})
-	b := openBrowser(t, clipCamera, facegenClip(t, clipNeutral))
+	b := openReactiveBrowser(t, reaction{Delay: reactionDelay, Partial: true})
 	startCapture(t, b, pageURL)
 	waitInstruction(t, b, "HEAD_UP", firstInstructionTimeout)
 

@@ -79,7 +79,15 @@
       case "instruction":
         stop();
         note("instruction", { gesture: m.gesture });
-        if (conf.wrong) {
+        if (conf.partial) {
+          // A hesitant user: starts the motion in time, stops at the first
+          // pose of the ramp, below the gesture's threshold, and stays.
+          const ramp = RAMPS[m.gesture];
+          at(conf.delayMs, () => {
+            note("perform", { gesture: m.gesture, partial: true });
+            setPose(ramp ? ramp[0] : "neutral");
+          });
+        } else if (conf.wrong) {
           // A wrong gesture, and again while the try lasts (a server that
           // ends the try at the first one never sees the second).
           const wrong = OPPOSITE[m.gesture] || "HEAD_LEFT";
