@@ -267,6 +267,7 @@ type cameraEvent struct {
 	What    string  `json:"what"`
 	Gesture string  `json:"gesture,omitempty"`
 	Pose    string  `json:"pose,omitempty"`
+	Reason  string  `json:"reason,omitempty"` // of an attempt_failed
 }
 
 // cameraLog returns the reactive camera's log so far.

@@ -256,7 +256,9 @@ func waitScreen(t *testing.T, b *browsertest.Browser, screen string, timeout tim
 	t.Helper()
 	if err := b.Run(timeout, chromedp.WaitVisible(chromedp.CSS(id(screen)))); err != nil {
 		state := evalString(b, `(document.getElementById("capture") || document.body).dataset.state || ""`)
-		t.Fatalf("waiting for %s: %v (capture state %q, page %s)", screen, err, state, b.Location())
+		reason := evalString(b, `(document.getElementById("fail-reason") || {}).textContent || ""`)
+		camera := evalString(b, `JSON.stringify((window.__livegateCamera || {}).log || null)`)
+		t.Fatalf("waiting for %s: %v (capture state %q, fail reason %q, page %s, reactive camera %s)", screen, err, state, reason, b.Location(), camera)
 	}
 }
 

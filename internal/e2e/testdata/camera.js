@@ -33,11 +33,13 @@
   };
   const OPPOSITE = { HEAD_LEFT: "HEAD_RIGHT", HEAD_RIGHT: "HEAD_LEFT", HEAD_UP: "HEAD_DOWN", HEAD_DOWN: "HEAD_UP" };
   const STEP_MS = 120; // per pose of the ramp: 0 → 30° in 0.36 s
-  const HOLD_MS = 800;
+  const HOLD_MS = 1000;
   const WRONG_EVERY_MS = 2000;
 
   let timers = [];
+  let busyUntil = 0; // performance.now() when the motion under way is back at neutral
   function stop() {
+    busyUntil = 0;
     for (const t of timers) {
       clearTimeout(t);
     }
@@ -49,6 +51,8 @@
   }
   // perform schedules one gesture starting after delay ms; returns its end.
   function perform(gesture, delay) {
+    // A motion under way comes back to neutral first, as a head does.
+    delay = Math.max(delay, busyUntil - performance.now());
     const ramp = RAMPS[gesture];
     if (!ramp) {
       note("unknown", { gesture: gesture });
@@ -65,6 +69,7 @@
       t += STEP_MS;
       at(t, () => setPose(p));
     }
+    busyUntil = performance.now() + t;
     return t;
   }
 
@@ -77,7 +82,6 @@
     }
     switch (m && m.type) {
       case "instruction":
-        stop();
         note("instruction", { gesture: m.gesture });
         if (conf.partial) {
           // A hesitant user: starts the motion in time, stops at the first
@@ -103,7 +107,7 @@
       case "done":
       case "closing":
         stop();
-        note(m.type, {});
+        note(m.type, m.reason ? { reason: m.reason } : {});
         break;
       default:
         break;
