@@ -33,7 +33,7 @@
   };
   const OPPOSITE = { HEAD_LEFT: "HEAD_RIGHT", HEAD_RIGHT: "HEAD_LEFT", HEAD_UP: "HEAD_DOWN", HEAD_DOWN: "HEAD_UP" };
   const STEP_MS = 120; // per pose of the ramp: 0 → 30° in 0.36 s
-  const HOLD_MS = 1000;
+  const HOLD_MS = 1500; // a held moment; long enough for a busy server to analyse a few frames of it
   const WRONG_EVERY_MS = 2000;
 
   let timers = [];
