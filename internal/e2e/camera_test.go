@@ -34,8 +34,8 @@ import (
 //
 // The strip: the whole neutral frame first, then, for every other pose,
 // only the band of columns the head moves in (the background is the same
-// in every pose, which gridPoses checks pixel by pixel), so the file holds
-// 11 poses in less than twice a 640×480 pose's width... times the loop.
+// in every pose, which writeStrip checks pixel by pixel): 4560×480, 20
+// frames, 65.7 MB, where 11 whole 640×480 poses would take 101 MB.
 
 const (
 	panelW, panelH = 640, 480
