@@ -13,10 +13,17 @@ import (
 // when it starts after the server's instruction, within a person's
 // reaction time. The reactive camera passes; a recording does not.
 
-// TestFlowReactiveTwoGestures: the camera answers two instructions in turn,
-// a head turn and a tilt, and the session succeeds.
-func TestFlowReactiveTwoGestures(t *testing.T) {
+// TestFlowPaced runs both sides of the rule on one stack (each stack loads
+// its models, which is slow under -race).
+func TestFlowPaced(t *testing.T) {
 	s := newStack(t, stackOptions{real: true})
+	t.Run("reactive two gestures", func(t *testing.T) { reactiveTwoGestures(t, s) })
+	t.Run("replay never passes", func(t *testing.T) { replayNeverPasses(t, s) })
+}
+
+// reactiveTwoGestures: the camera answers two instructions in turn, a head
+// turn and a tilt, and the session succeeds.
+func reactiveTwoGestures(t *testing.T, s *stack) {
 	sid, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_RIGHT", "HEAD_UP"}})
 	b := openReactiveBrowser(t, reaction{Delay: reactionDelay})
 	startCapture(t, b, pageURL)
@@ -31,22 +38,17 @@ func TestFlowReactiveTwoGestures(t *testing.T) {
 	noProblems(t, b)
 }
 
-// TestFlowReplayNeverPasses plays a looping recording of every head gesture
-// as the camera, the replay attack of issue 16, and presses Try again while
+// replayNeverPasses plays a looping recording of every head gesture as the
+// camera, the replay attack of issue 16, and presses Try again while
 // attempts remain: no attempt may pass.
-func TestFlowReplayNeverPasses(t *testing.T) {
+func replayNeverPasses(t *testing.T, s *stack) {
 	const attempts = 3
-	s := newStack(t, stackOptions{real: true})
 	sid, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_LEFT"}, "max_attempts": attempts})
 	b := openBrowser(t, clipCamera, facegenClip(t, clipReplay))
 	startCapture(t, b, pageURL)
 	for n := 1; n <= attempts; n++ {
 		state := ""
-		timeout := 30 * time.Second
-		if n == 1 {
-			timeout += firstInstructionTimeout
-		}
-		err := b.Run(timeout, chromedp.Poll[chromedp.Void](
+		err := b.Run(30*time.Second, chromedp.Poll[chromedp.Void](
 			`["attempt-failed", "failed", "success"].includes(document.getElementById("capture").dataset.state)`))
 		if err != nil {
 			t.Fatalf("attempt %d: no outcome: %v (state %s)", n, err, evalString(b, `document.getElementById("capture").dataset.state`))
