@@ -177,13 +177,17 @@ func TestFinishedResultShape(t *testing.T) {
 	f := newFixture(t, nil)
 	sid := f.create(keyA, `{"success_url":"https://a.example/","gestures":["HEAD_LEFT"]}`).obj["sid"].(string)
 	score := 87.5
+	now := f.clock.Now()
+	reaction, rtt := int64(620), int64(35)
 	_, err := f.store.Update(context.Background(), sid, func(s *session.Session) error {
-		if _, err := s.StartAttempt(f.clock.Now()); err != nil {
+		if _, err := s.StartAttempt(now); err != nil {
 			return err
 		}
 		return s.Finish(session.Result{Status: "success", GestureStatus: session.GestureMatch,
 			DetectedGesture: session.HeadLeft, LivenessScore: &score,
-			Gestures: []session.GestureOutcome{{Gesture: session.HeadLeft, Status: session.GestureMatch, At: f.clock.Now()}}}, f.clock.Now())
+			Gestures: []session.GestureOutcome{{Gesture: session.HeadLeft, Status: session.GestureMatch, At: now,
+				InstructedAt: now.Add(-1500 * time.Millisecond), OnsetAt: now.Add(-845 * time.Millisecond),
+				HeldAt: now.Add(-400 * time.Millisecond), MatchedAt: now, ReactionMS: &reaction, RTTMS: &rtt}}}, now)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +200,19 @@ func TestFinishedResultShape(t *testing.T) {
 	}
 	if res["liveness_score"] != 87.5 || res["attempts"] != float64(1) || res["attack_type"] != nil {
 		t.Errorf("livegate fields: got %v", res)
+	}
+	// Each gesture's timing evidence, on the server's clock.
+	gs, _ := res["gestures"].([]any)
+	g, _ := func() (map[string]any, bool) {
+		if len(gs) != 1 {
+			return nil, false
+		}
+		m, ok := gs[0].(map[string]any)
+		return m, ok
+	}()
+	if g["reaction_ms"] != float64(620) || g["rtt_ms"] != float64(35) || g["instructed_at"] != now.Add(-1500*time.Millisecond).Format(time.RFC3339Nano) ||
+		g["onset_at"] == nil || g["held_at"] == nil || g["matched_at"] == nil || g["failure"] != nil {
+		t.Errorf("gesture evidence: got %v; want the timings and no failure", g)
 	}
 }
 

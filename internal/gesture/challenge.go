@@ -216,7 +216,7 @@ func (c *Challenge) hint(o *Observation) {
 	on := hintConditions(o, &c.cfg, hintState{
 		baseline: c.phase == phaseBaseline,
 		unstable: c.baseline.unstable,
-		away:     c.phase == phaseGesture && c.arming.awayFor(o.T, faceCameraAfter),
+		away:     (c.phase == phaseGesture || c.phase == phaseWait) && c.arming.awayFor(o.T, faceCameraAfter),
 	})
 	for i, due := range c.hints.observe(o.T, on, c.cfg.HintRepeat) {
 		if due {

@@ -560,17 +560,20 @@ func TestChallengeMatchDelay(t *testing.T) {
 
 func TestChallengeObserveDoesNotAllocate(t *testing.T) {
 	obs := scenario{noise: 0.5, segs: []seg{{dur: 2 * time.Second}, {dur: time.Second, to: state{yaw: 14}}}}.observations()
-	c := NewChallenge([]session.Gesture{session.HeadLeft}, ChallengeConfig{Unpaced: true})
-	for _, o := range obs[:30] {
-		c.Observe(o)
-	}
-	i := 30
-	a := testing.AllocsPerRun(10, func() {
-		c.Observe(obs[i])
-		i++
-	})
-	if a != 0 {
-		t.Errorf("Observe: %.1f allocations per call; want 0", a)
+	for _, cfg := range []ChallengeConfig{{Unpaced: true}, {InstructionDelay: func(int) time.Duration { return time.Second }}} {
+		c := NewChallenge([]session.Gesture{session.HeadLeft}, cfg)
+		for _, o := range obs[:10] {
+			c.Observe(o)
+		}
+		// Paced, the frames measured cover the wait and the instruction.
+		i := 10
+		a := testing.AllocsPerRun(20, func() {
+			c.Observe(obs[i])
+			i++
+		})
+		if a != 0 {
+			t.Errorf("Observe (unpaced %v): %.1f allocations per call; want 0", cfg.Unpaced, a)
+		}
 	}
 }
 

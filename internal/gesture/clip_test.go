@@ -49,3 +49,129 @@ func TestEyeGesturesOnEveryFace(t *testing.T) {
 		})
 	}
 }
+
+// TestNeutralFaceStaysInTheOnsetBand measures the neutral band of the
+// pacing (ChallengeConfig.OnsetBand) on rendered footage with natural sway
+// and blinks: a person holding still while the server waits must neither
+// end the try "early" nor leave the asked measure's band, or every
+// reaction would be judged from a false onset. A paced challenge asking a
+// turn, a tilt and the mouth of a still face must end "late" (no motion
+// after the instruction), never "early".
+func TestNeutralFaceStaysInTheOnsetBand(t *testing.T) {
+	dir := t.TempDir()
+	cfg := gesture.DefaultChallengeConfig()
+	for _, p := range photos(t)[:2] {
+		c := footage.Render(t, dir, facegen.Params{Face: p, Script: "neutral 5s", Seed: 2})
+		e := realEngine(t)
+		var obs []gesture.Observation
+		footage.Play(t, c.Video, func(n int, img *image.Gray) bool {
+			o := e.Process(img, time.Unix(0, 0).Add(time.Duration(n)*time.Second/15))
+			o.Arrival = o.T
+			obs = append(obs, o)
+			return true
+		})
+		// The largest excursion from the first half second's mean, as a
+		// fraction of each gesture's threshold.
+		var by, bp, bm float64
+		for _, o := range obs[:7] {
+			by, bp, bm = by+o.Yaw/7, bp+o.Pitch/7, bm+o.Mouth/7
+		}
+		var yaw, pitch, mouth float64
+		for _, o := range obs[7:] {
+			yaw = max(yaw, abs(o.Yaw-by)/cfg.TurnOn)
+			pitch = max(pitch, abs(o.Pitch-bp)/cfg.TiltOn)
+			mouth = max(mouth, (o.Mouth-bm)/cfg.MouthOn)
+		}
+		t.Logf("%s: largest neutral excursion over the threshold: yaw %.2f, pitch %.2f, mouth %.2f (band %.2f)", filepath.Base(p), yaw, pitch, mouth, cfg.OnsetBand)
+		// A margin under the band: the sway of other faces and cameras.
+		if max(yaw, pitch, mouth) >= 0.8*cfg.OnsetBand {
+			t.Errorf("%s: a still face comes near the edge of the onset band (%.2f, %.2f, %.2f; band %.2f)", filepath.Base(p), yaw, pitch, mouth, cfg.OnsetBand)
+		}
+		for _, g := range []session.Gesture{session.HeadLeft, session.HeadUp, session.HeadOpenMouth, session.HeadEyesClosed} {
+			// A 1 s wait, so that the 5 s clip reaches the late end.
+			ch := gesture.NewChallenge([]session.Gesture{g}, gesture.ChallengeConfig{InstructionDelay: func(int) time.Duration { return time.Second }})
+			for _, o := range obs {
+				ch.Observe(o)
+				if ch.Done() {
+					break
+				}
+			}
+			if r := ch.Result(); r.Gestures[0].Failure != "late" {
+				t.Errorf("%s asking %s of a still face: failure %q; want late", filepath.Base(p), g, r.Gestures[0].Failure)
+			}
+		}
+	}
+}
+
+func abs(v float64) float64 { return max(v, -v) }
+
+// replayScript is the recording of issue 16: one person doing every gesture
+// in turn after two seconds of neutral.
+const replayScript = "neutral 2s; HEAD_LEFT 30deg 1s; neutral 0.5s; HEAD_RIGHT 30deg 1s; neutral 0.5s; HEAD_UP 20deg 1s; neutral 0.5s; " +
+	"HEAD_DOWN 20deg 1s; neutral 0.5s; HEAD_00 1s; neutral 0.5s; HEAD_OPEN_MOUTH 1s; neutral 0.5s"
+
+// TestReplayOfEveryGestureNeverPasses plays the recording, looped as a
+// replaying client does, at its own speed and slowed or sped up by 25 %,
+// into paced challenges asking each gesture of the random pool, one and
+// two at a time, with waits across the whole 2–4 s range: it never
+// passes. (Unpaced, the same clip passes the one-gesture sessions.)
+func TestReplayOfEveryGestureNeverPasses(t *testing.T) {
+	c := footage.Render(t, t.TempDir(), facegen.Params{Face: photos(t)[1], Script: replayScript, Seed: 4, NoBlinks: true})
+	e := realEngine(t)
+	var clip []gesture.Observation
+	footage.Play(t, c.Video, func(n int, img *image.Gray) bool {
+		clip = append(clip, e.Process(img, time.Unix(0, 0).Add(time.Duration(n)*time.Second/15)))
+		return true
+	})
+	// looped is the clip played three times over at speed, times on the
+	// server's clock.
+	looped := func(speed float64) []gesture.Observation {
+		var out []gesture.Observation
+		frame := time.Duration(float64(time.Second/15) / speed)
+		for i := 0; i < 3*len(clip); i++ {
+			o := clip[i%len(clip)]
+			o.T = time.Unix(0, 0).Add(time.Duration(i) * frame)
+			o.Arrival = o.T
+			out = append(out, o)
+		}
+		return out
+	}
+	var asks [][]session.Gesture
+	for i, g := range session.RandomPool {
+		asks = append(asks, []session.Gesture{g}, []session.Gesture{g, session.RandomPool[(i+2)%len(session.RandomPool)]})
+	}
+	unpacedPasses, tries := 0, 0
+	for _, speed := range []float64{0.8, 1, 1.25} {
+		obs := looped(speed)
+		for _, ask := range asks {
+			if len(ask) == 1 {
+				r := play(obs, ask, gesture.ChallengeConfig{Unpaced: true})
+				if r.Status == session.GestureMatch {
+					unpacedPasses++
+				}
+			}
+			for wait := 2 * time.Second; wait <= 4*time.Second; wait += 250 * time.Millisecond {
+				tries++
+				r := play(obs, ask, gesture.ChallengeConfig{InstructionDelay: func(int) time.Duration { return wait }})
+				if r.Status == session.GestureMatch {
+					t.Errorf("speed %.2f, asking %v after %v: the replay passed (%+v)", speed, ask, wait, r.Gestures)
+				}
+			}
+		}
+	}
+	t.Logf("paced: 0 of %d replays passed; unpaced, %d of %d one-gesture replays passed", tries, unpacedPasses, 3*len(session.RandomPool))
+	if unpacedPasses == 0 {
+		t.Errorf("unpaced, no replay passed: the clip does not perform the gestures, so the paced result proves nothing")
+	}
+}
+
+func play(obs []gesture.Observation, ask []session.Gesture, cfg gesture.ChallengeConfig) gesture.Result {
+	ch := gesture.NewChallenge(ask, cfg)
+	for _, o := range obs {
+		ch.Observe(o)
+		if ch.Done() {
+			break
+		}
+	}
+	return ch.Result()
+}

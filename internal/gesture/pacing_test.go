@@ -210,10 +210,10 @@ func TestPacingLongBlinkDuringTheWaitIsNotEarly(t *testing.T) {
 
 func TestPacingUsesTheSendTime(t *testing.T) {
 	// The instruction left 150 ms after its frame arrived (a busy server):
-	// a turn 300 ms after that frame is 150 ms after the instruction, too
-	// fast to be an answer to it.
+	// a turn starting 250 ms after that frame (its onset a frame later) is
+	// under 200 ms after the instruction, too fast to be an answer to it.
 	instr := instructionAt(t)
-	obs := timeline(append([]seg{{dur: instr + 300*time.Millisecond}}, gestureSegs(session.HeadLeft, 2*time.Second)...)...)
+	obs := timeline(append([]seg{{dur: instr + 250*time.Millisecond}}, gestureSegs(session.HeadLeft, 2*time.Second)...)...)
 	if r := runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), obs, 0, 0); r.res.Status != session.GestureMatch {
 		t.Fatalf("sent at once: status %q failure %q; want MATCH", r.res.Status, r.res.Gestures[0].Failure)
 	}
@@ -309,4 +309,37 @@ func types(evs []Event) []EventType {
 		}
 	}
 	return out
+}
+
+func TestPacingFlickeringTurnDuringTheWaitIsEarly(t *testing.T) {
+	// A recorded turn whose pose estimate drops below the release level
+	// every 200 ms (as the landmark model does on some faces): no unbroken
+	// hold reaches WrongHold, but the turn adds up.
+	instr := instructionAt(t)
+	segs := []seg{{dur: instr - 1500*time.Millisecond}}
+	for i := 0; i < 3; i++ {
+		segs = append(segs, seg{dur: 200 * time.Millisecond, to: state{yaw: 24}}, seg{dur: 200 * time.Millisecond, to: state{yaw: 6}})
+	}
+	segs = append(segs, seg{dur: 4 * time.Second})
+	r := runPaced([]session.Gesture{session.HeadRight}, pacedConfig(), timeline(segs...), 0, 0)
+	if g := r.res.Gestures[0]; g.Failure != failEarly || len(r.instructed) != 0 {
+		t.Fatalf("failure %q after %d instructions; want early before any (events %v)", g.Failure, len(r.instructed), types(r.events))
+	}
+	if r.res.Detected != session.HeadLeft {
+		t.Errorf("detected %q; want HEAD_LEFT", r.res.Detected)
+	}
+}
+
+func TestPacingWaitDoesNotCountAgainstTheTimeout(t *testing.T) {
+	// The turn is held about 2.2 s into the clip's capture times (T runs
+	// twice as fast as arrival here), past a GestureTimeout of 1.5 s, but
+	// 2 s of that were the server's wait, which is not the user's time.
+	cfg := pacedConfig()
+	cfg.GestureTimeout = 1500 * time.Millisecond
+	instr := instructionAt(t)
+	obs := timeline(append([]seg{{dur: instr + 1500*time.Millisecond}}, gestureSegs(session.HeadLeft, time.Second)...)...)
+	r := runPaced([]session.Gesture{session.HeadLeft}, cfg, obs, 0, 0)
+	if r.res.Status != session.GestureMatch {
+		t.Fatalf("status %q failure %q; want MATCH (events %v)", r.res.Status, r.res.Gestures[0].Failure, types(r.events))
+	}
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/web/templates"
@@ -56,10 +55,6 @@ func (h *Handler) captureStep(w http.ResponseWriter, r *http.Request, c claimed)
 		h.serverError(w, r, c.msg, c.s.ID, err)
 		return
 	}
-	gestures := make([]string, len(c.s.Gestures))
-	for i, g := range c.s.Gestures {
-		gestures[i] = string(g)
-	}
 	v := templates.CaptureView{
 		OfferURL:     "/s/" + c.s.ID + "/offer",
 		ReleaseURL:   "/s/" + c.s.ID + "/release",
@@ -67,7 +62,6 @@ func (h *Handler) captureStep(w http.ResponseWriter, r *http.Request, c claimed)
 		ICEServers:   string(iceJSON),
 		MaxAttempts:  c.s.MaxAttempts,
 		AttemptsLeft: c.s.AttemptsLeft(),
-		Gestures:     strings.Join(gestures, ","),
 		PageURL:      "/s/" + c.s.ID,
 		Cancel:       cancel,
 	}

@@ -377,6 +377,22 @@
     }
   }
 
+  // wait is the server's random pause before an instruction: the user
+  // holds still and learns the gesture only when it is asked, so the page
+  // shows no gesture now (a recording cannot know when to move).
+  function wait(m) {
+    show("live", false);
+    clearHint();
+    setRing(0);
+    glyph.removeAttribute("data-gesture");
+    delete root.dataset.gesture;
+    root.dataset.waiting = String(m.index);
+    total = m.total;
+    stepEl.textContent = text("step_of", { n: m.index + 1, total: m.total });
+    instructionEl.textContent = text("wait");
+    say(text("wait"));
+  }
+
   function instruction(m) {
     const words = text(m.gesture) || text("get_ready");
     if (firstInstruction) {
@@ -387,6 +403,7 @@
     clearHint();
     setRing(0);
     glyph.dataset.gesture = m.gesture;
+    delete root.dataset.waiting;
     total = m.total;
     stepEl.textContent = text("step_of", { n: m.index + 1, total: m.total });
     instructionEl.textContent = words;
@@ -475,6 +492,9 @@
         resetLive(text("get_ready"));
         say(text("get_ready"));
         send("ready");
+        break;
+      case "wait":
+        wait(m);
         break;
       case "instruction":
         instruction(m);

@@ -12,7 +12,6 @@ type CaptureView struct {
 	ICEServers   string // JSON array for RTCPeerConnection's iceServers
 	MaxAttempts  int
 	AttemptsLeft int
-	Gestures     string // comma-separated gesture codes, in order
 	PageURL      string // the session's page (/s/{sid}), for "open in your browser"
 	Cancel       *CancelForm
 }
@@ -33,6 +32,7 @@ func captureStrings(p Page) []captureString {
 	return []captureString{
 		{"connecting", t.Connecting},
 		{"get_ready", t.GetReady},
+		{"wait", t.WaitStill},
 		{"step_of", t.StepOf},
 		{"matched", t.Matched},
 		{"face_lost", t.FaceLost},
@@ -62,5 +62,8 @@ func captureStrings(p Page) []captureString {
 		{"reason:too many faces detected", t.ReasonManyFaces},
 		{"reason:timeout", t.ReasonTimeout},
 		{"reason:connection_lost", t.ReasonConnectionLost},
+		{"reason:early", t.ReasonEarly},
+		{"reason:late", t.ReasonLate},
+		{"reason:wrong_gesture", t.ReasonWrongGesture},
 	}
 }

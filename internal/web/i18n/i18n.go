@@ -82,6 +82,7 @@ type Messages struct {
 	StartingBody          string `json:"starting_body"`
 	Connecting            string `json:"connecting"`
 	GetReady              string `json:"get_ready"`
+	WaitStill             string `json:"wait_still"` // the random wait before an instruction
 	VideoLabel            string `json:"video_label"`
 	StepOf                string `json:"step_of"` // {n}, {total}
 	OverallProgress       string `json:"overall_progress"`
@@ -129,6 +130,9 @@ type Messages struct {
 	ReasonManyFaces       string `json:"reason_many_faces"`
 	ReasonTimeout         string `json:"reason_timeout"`
 	ReasonConnectionLost  string `json:"reason_connection_lost"`
+	ReasonEarly           string `json:"reason_early"`
+	ReasonLate            string `json:"reason_late"`
+	ReasonWrongGesture    string `json:"reason_wrong_gesture"`
 	AttemptsLeftOne       string `json:"attempts_left_one"`
 	AttemptsLeftOther     string `json:"attempts_left_other"` // {n}
 	BtnTryAgain           string `json:"btn_try_again"`
