@@ -1,8 +1,10 @@
 // Package e2e holds the end user's flows tested in a real headless
 // Chromium against the server cmd/server runs, started in process through
 // internal/server's Run (REST API, pages, demo switch, middleware, live
-// capture over WebRTC on loopback, gesture engine), with facegen clips
-// played as the browser's fake camera.
+// capture over WebRTC on loopback, gesture engine), with facegen footage
+// as the browser's fake camera: a neutral clip where a face in view is
+// enough, and the reactive camera (camera_test.go), which answers each
+// instruction after a reaction delay, where a gesture must pass or fail.
 //
 // Everything is in the tests; this file only documents the package. Run:
 //

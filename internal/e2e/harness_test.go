@@ -32,6 +32,12 @@ const apiKey = "e2e_0123456789abcdef0123"
 
 var id = browsertest.TestID
 
+// firstInstructionTimeout bounds the wait for the first instruction on a
+// new stack. Each stack loads its models (YuNet, the pure-Go landmark
+// model) when it starts and the first offer waits for them: under -race
+// on a busy 2-core machine (load average 14) that alone took 20–50 s.
+const firstInstructionTimeout = 120 * time.Second
+
 // clock is time.Now plus an offset the test can move forward, shared by
 // the store, the API, the pages and the live capture, so that a session
 // can expire without waiting.
@@ -254,7 +260,9 @@ func waitScreen(t *testing.T, b *browsertest.Browser, screen string, timeout tim
 	t.Helper()
 	if err := b.Run(timeout, chromedp.WaitVisible(chromedp.CSS(id(screen)))); err != nil {
 		state := evalString(b, `(document.getElementById("capture") || document.body).dataset.state || ""`)
-		t.Fatalf("waiting for %s: %v (capture state %q, page %s)", screen, err, state, b.Location())
+		reason := evalString(b, `(document.getElementById("fail-reason") || {}).textContent || ""`)
+		camera := evalString(b, `JSON.stringify((window.__livegateCamera || {}).log || null)`)
+		t.Fatalf("waiting for %s: %v (capture state %q, fail reason %q, page %s, reactive camera %s)", screen, err, state, reason, b.Location(), camera)
 	}
 }
 
