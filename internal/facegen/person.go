@@ -2,6 +2,7 @@ package facegen
 
 import (
 	"fmt"
+	"image"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -48,7 +49,8 @@ func NewPerson(reaction, jitter time.Duration, seed uint64) *Person {
 }
 
 // Instruct asks for gesture code at time at; it returns when the movement
-// will start. Codes that need no movement (HEAD_11, HEAD_CLOSE_MOUTH: a
+// will start: after the reaction delay, and not before a pose still held
+// is back to neutral. Codes that need no movement (HEAD_11, HEAD_CLOSE_MOUTH: a
 // neutral face already) only release any gesture still held.
 func (p *Person) Instruct(code string, at time.Duration) (time.Duration, error) {
 	a, err := newAction(token{s: code})
@@ -62,8 +64,14 @@ func (p *Person) Instruct(code string, at time.Duration) (time.Duration, error) 
 		d += time.Duration((2*p.rng.Float64() - 1) * float64(p.Jitter))
 	}
 	d = max(d, PersonMinReaction)
+	// A pose still held is let go as the new instruction is read, and the
+	// new gesture starts from the neutral face: a person does not turn up
+	// from a turn to the left.
+	p.releaseLocked(at)
 	onset := at + d
-	p.releaseLocked(onset)
+	for _, pa := range p.acts {
+		onset = max(onset, pa.end())
+	}
 	tg := target(Step{Actions: []Action{a}})
 	if tg == Neutral {
 		return onset, nil
@@ -119,6 +127,18 @@ func (p *Person) State(t time.Duration) State {
 	return s
 }
 
+// held is how long after its onset the act leaves its pose.
+func (a personAct) held() time.Duration {
+	held := a.rise + PersonMaxHold
+	if a.release >= 0 {
+		held = min(held, max(a.release-a.onset, a.rise+PersonMinHold))
+	}
+	return held
+}
+
+// end is when the face is back to neutral.
+func (a personAct) end() time.Duration { return a.onset + a.held() + a.rise }
+
 // amount is how far into its pose the act is at t, 0..1.
 func (a personAct) amount(t time.Duration) float64 {
 	u := t - a.onset
@@ -128,10 +148,7 @@ func (a personAct) amount(t time.Duration) float64 {
 	if u < a.rise {
 		return ease(float64(u) / float64(a.rise))
 	}
-	held := a.rise + PersonMaxHold
-	if a.release >= 0 {
-		held = min(held, max(a.release-a.onset, a.rise+PersonMinHold))
-	}
+	held := a.held()
 	if u < held {
 		return 1
 	}
@@ -139,3 +156,28 @@ func (a personAct) amount(t time.Duration) float64 {
 }
 
 func clamp01(v float64) float64 { return min(1, max(0, v)) }
+
+// Actor is a Person rendered live: the camera's picture of a user who reacts
+// to the server (the reactive test client's face; it has the methods of
+// capture/client.Actor). Frame is for one goroutine, the sender; the others
+// may come from any.
+type Actor struct {
+	Live   *Live
+	Person *Person
+}
+
+// Frame renders the person at time t.
+func (a *Actor) Frame(t time.Duration) *image.YCbCr {
+	return a.Live.Frame(t, a.Person.State(t)).YCbCr()
+}
+
+// Instruct passes the server's instruction to the person; a gesture the
+// person does not know leaves the face neutral (the try then times out, as
+// with a user who does not understand).
+func (a *Actor) Instruct(gesture string, t time.Duration) { _, _ = a.Person.Instruct(gesture, t) }
+
+// Release tells the person the gesture was accepted or its try is over.
+func (a *Actor) Release(t time.Duration) { a.Person.Release(t) }
+
+// Reset starts a new attempt from the neutral face.
+func (a *Actor) Reset() { a.Person.Reset() }

@@ -98,9 +98,18 @@ func TestPersonGestures(t *testing.T) {
 			t.Errorf("%s: %+v; want %+v", c.code, got, c.want)
 		}
 	}
-	p := NewPerson(sec(0.5), 0, 1)
+	// A quick person asked again while holding a turn: the turn (from 0.3 s,
+	// 0.45 s up, held its minimum 0.8 s) is back to neutral at 2.0 s, and
+	// only then does the tilt start, later than the 0.3 s reaction.
+	p := NewPerson(sec(0.3), 0, 1)
 	p.Instruct("HEAD_LEFT", 0)
-	p.Instruct("HEAD_DOWN", sec(1.5)) // turn released at 2.0, the new onset, after its minimum hold
+	onset, _ := p.Instruct("HEAD_DOWN", sec(1.0))
+	if onset != sec(2.0) {
+		t.Errorf("second onset %v; want 2s, once the turn is undone", onset)
+	}
+	if got := p.State(sec(1.9)); got.Pitch != 0 || got.Yaw <= 0 {
+		t.Errorf("at 1.9s: %+v; want the turn going back, no tilt", got)
+	}
 	if got := p.State(sec(2.0) + sec(0.45)); math.Abs(got.Yaw) > 1e-9 || got.Pitch != -20 {
 		t.Errorf("after the second instruction: %+v; want only the tilt", got)
 	}
