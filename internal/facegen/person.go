@@ -19,6 +19,11 @@ const (
 	// PersonMinReaction is the fastest a person reacts to a written
 	// instruction; a drawn delay below it is raised to it.
 	PersonMinReaction = 250 * time.Millisecond
+	// PersonPause is the least time a person rests at neutral between two
+	// movements; a gesture not accepted is made again after it, at most
+	// PersonRepeats more times.
+	PersonPause   = 500 * time.Millisecond
+	PersonRepeats = 2
 )
 
 // Person is a user in front of the camera who reacts to instructions: a
@@ -40,6 +45,7 @@ type personAct struct {
 	onset   time.Duration // the movement starts
 	rise    time.Duration // time to reach the pose
 	release time.Duration // when the person sees it accepted (or gives up); -1: not yet
+	repeats int           // times left to make the gesture again when not accepted
 }
 
 // NewPerson returns a Person with the given reaction delay and jitter whose
@@ -70,14 +76,14 @@ func (p *Person) Instruct(code string, at time.Duration) (time.Duration, error) 
 	p.releaseLocked(at)
 	onset := at + d
 	for _, pa := range p.acts {
-		onset = max(onset, pa.end())
+		onset = max(onset, pa.end()+PersonPause)
 	}
 	tg := target(Step{Actions: []Action{a}})
 	if tg == Neutral {
 		return onset, nil
 	}
 	rise := time.Duration(easeOf(a.Code, 10) * float64(time.Second))
-	p.acts = append(p.acts, personAct{target: tg, onset: onset, rise: rise, release: -1})
+	p.acts = append(p.acts, personAct{target: tg, onset: onset, rise: rise, release: -1, repeats: PersonRepeats})
 	return onset, nil
 }
 
@@ -90,11 +96,17 @@ func (p *Person) Release(at time.Duration) {
 }
 
 func (p *Person) releaseLocked(at time.Duration) {
-	for i := range p.acts {
-		if p.acts[i].release < 0 {
-			p.acts[i].release = max(at, p.acts[i].onset)
+	kept := p.acts[:0]
+	for _, a := range p.acts {
+		if a.onset > at {
+			continue // planned, not started: no longer wanted
 		}
+		if a.release < 0 {
+			a.release = at
+		}
+		kept = append(kept, a)
 	}
+	p.acts = kept
 }
 
 // Reset forgets every gesture, planned or made: the face is neutral at once
@@ -110,6 +122,14 @@ func (p *Person) Reset() {
 func (p *Person) State(t time.Duration) State {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	// Nothing happened: the person tries again after a pause, as people
+	// do when their gesture was not taken.
+	if n := len(p.acts); n > 0 {
+		if a := p.acts[n-1]; a.release < 0 && a.repeats > 0 && t >= a.end()+PersonPause {
+			a.onset, a.repeats = a.end()+PersonPause, a.repeats-1
+			p.acts = append(p.acts, a)
+		}
+	}
 	s := Neutral
 	for _, a := range p.acts {
 		k := a.amount(t)

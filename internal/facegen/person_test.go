@@ -52,6 +52,39 @@ func TestPersonHoldsUntilMatched(t *testing.T) {
 	}
 }
 
+// A gesture never accepted is made again after a pause, PersonRepeats
+// more times; a match stops the repeats, even one already planned.
+func TestPersonRepeatsUntilAccepted(t *testing.T) {
+	p := NewPerson(sec(0.5), 0, 1)
+	p.Instruct("HEAD_UP", 0)
+	var starts []float64
+	was := 0.0
+	for ms := 0; ms < 30000; ms += 10 {
+		st := p.State(time.Duration(ms) * time.Millisecond)
+		if st.Pitch > 0 && was == 0 {
+			starts = append(starts, float64(ms)/1000)
+		}
+		was = st.Pitch
+	}
+	// Each try: 0.45 s up, 3 s held, 0.45 s back, then the pause.
+	want := []float64{0.51, 0.51 + 4.4, 0.51 + 8.8}
+	if len(starts) != len(want) {
+		t.Fatalf("tries start at %v; want %v", starts, want)
+	}
+	for i := range want {
+		if math.Abs(starts[i]-want[i]) > 0.011 {
+			t.Errorf("try %d at %.2fs; want %.2fs", i, starts[i], want[i])
+		}
+	}
+	q := NewPerson(sec(0.5), 0, 1)
+	q.Instruct("HEAD_UP", 0)
+	q.State(sec(4.5)) // the repeat is planned for 4.9 s
+	q.Release(sec(4.6))
+	if got := q.State(sec(6)); got != Neutral {
+		t.Errorf("after the match: %+v; want neutral, no repeat", got)
+	}
+}
+
 // Reaction delays are drawn in Reaction ± Jitter, never below
 // PersonMinReaction, and spread over the range.
 func TestPersonReactionJitter(t *testing.T) {
@@ -100,17 +133,21 @@ func TestPersonGestures(t *testing.T) {
 	}
 	// A quick person asked again while holding a turn: the turn (from 0.3 s,
 	// 0.45 s up, held its minimum 0.8 s) is back to neutral at 2.0 s, and
-	// only then does the tilt start, later than the 0.3 s reaction.
+	// the tilt starts after a pause at neutral, later than the 0.3 s
+	// reaction.
 	p := NewPerson(sec(0.3), 0, 1)
 	p.Instruct("HEAD_LEFT", 0)
 	onset, _ := p.Instruct("HEAD_DOWN", sec(1.0))
-	if onset != sec(2.0) {
-		t.Errorf("second onset %v; want 2s, once the turn is undone", onset)
+	if onset != sec(2.0)+PersonPause {
+		t.Errorf("second onset %v; want 2s and the pause, once the turn is undone", onset)
 	}
 	if got := p.State(sec(1.9)); got.Pitch != 0 || got.Yaw <= 0 {
 		t.Errorf("at 1.9s: %+v; want the turn going back, no tilt", got)
 	}
-	if got := p.State(sec(2.0) + sec(0.45)); math.Abs(got.Yaw) > 1e-9 || got.Pitch != -20 {
+	if got := p.State(sec(2.1)); got != Neutral {
+		t.Errorf("at 2.1s: %+v; want the pause at neutral", got)
+	}
+	if got := p.State(onset + sec(0.45)); math.Abs(got.Yaw) > 1e-9 || got.Pitch != -20 {
 		t.Errorf("after the second instruction: %+v; want only the tilt", got)
 	}
 	p.Reset()

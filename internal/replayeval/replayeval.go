@@ -50,6 +50,9 @@ func StartServer(logs io.Writer) (*Server, error) {
 		"LIVEGATE_LANDMARK_MODEL": models.Landmarks,
 		"LIVEGATE_CREATE_RATE":    "1000",
 	}
+	if logs != nil {
+		env["LIVEGATE_LOG_LEVEL"] = "debug"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan server.Started, 1)
 	s := &Server{stop: cancel, done: make(chan error, 1)}
