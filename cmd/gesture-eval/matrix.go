@@ -289,7 +289,7 @@ func playCell(r *facegen.Renderer, ev *evaluator, o matrixOpts, c *matrixClip) e
 	if err != nil {
 		return err
 	}
-	cfg := gesture.ChallengeConfig{GestureTimeout: o.timeout}
+	cfg := gesture.ChallengeConfig{GestureTimeout: o.timeout, Unpaced: true, MaxWrong: evalMaxWrong}
 	p, err := ev.play(cc.Video, ask, cfg, nil)
 	if err != nil {
 		return err

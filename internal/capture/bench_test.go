@@ -47,7 +47,7 @@ func BenchmarkLoopbackPeer640x480(b *testing.B) {
 	enc.Close()
 
 	a := newTestAPI(b)
-	c, p := connect(b, a, FrameSinkFunc(func(*image.Gray, time.Time) {}), client.Options{Width: w, Height: h})
+	c, p := connect(b, a, FrameSinkFunc(func(Frame) {}), client.Options{Width: w, Height: h})
 	b.ResetTimer()
 	cpu0, t0 := cpuTime(), time.Now()
 	tick := time.NewTicker(time.Millisecond)

@@ -3,7 +3,6 @@ package capture
 import (
 	"context"
 	"errors"
-	"image"
 	"io"
 	"runtime"
 	"strings"
@@ -23,6 +22,7 @@ func TestFramesArriveInOrderWithContent(t *testing.T) {
 	rec := &recorder{}
 	c, p := connect(t, a, rec, client.Options{})
 	const n = 40
+	sent := time.Now()
 	if _, err := c.Play(context.Background(), clip(0, n)); err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +61,14 @@ func TestFramesArriveInOrderWithContent(t *testing.T) {
 	if minDB < 30 {
 		t.Errorf("lowest Y PSNR %.1f dB; want ≥ 30", minDB)
 	}
+	// Arrival is the server's clock: in order, between the first send
+	// and now.
+	arr, now := rec.arrivals(), time.Now()
+	for i, at := range arr {
+		if at.Before(sent) || at.After(now) || (i > 0 && at.Before(arr[i-1])) {
+			t.Fatalf("frame %d arrived at %v; want in order between %v and %v", i, at, sent, now)
+		}
+	}
 	s := p.Stats()
 	if s.DecodeErrors != 0 || s.FramesSkipped != 0 {
 		t.Errorf("stats %+v; want no decode errors or skipped frames", s)
@@ -69,6 +77,37 @@ func TestFramesArriveInOrderWithContent(t *testing.T) {
 		t.Errorf("DecodeTime %v; want > 0", s.DecodeTime)
 	}
 	t.Logf("stats %+v, %d frames at the sink", s, len(nums))
+}
+
+func TestArrivalIsTheServersClock(t *testing.T) {
+	// A sender that claims 5 frames/s in its RTP timestamps but sends a
+	// frame every 10 ms: the capture times follow its claim, the arrival
+	// times what really happened.
+	a := newTestAPI(t)
+	rec := &recorder{}
+	c, p := connect(t, a, rec, client.Options{FPS: 5, Interval: 10 * time.Millisecond})
+	const n = 30
+	if _, err := c.Play(context.Background(), clip(0, n)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "all frames decoded", func() bool { return p.Stats().FramesDecoded == n })
+	waitFor(t, 5*time.Second, "frames analysed", func() bool {
+		s := p.Stats()
+		return s.FramesAnalysed+s.FramesDropped+s.FramesRateLimited == s.FramesDecoded && rec.count() == int(s.FramesAnalysed)
+	})
+	nums, times, _ := rec.snapshot()
+	arr := rec.arrivals()
+	if len(nums) < 2 {
+		t.Fatalf("%d frames at the sink; want several", len(nums))
+	}
+	ts := times[len(times)-1].Sub(times[0])
+	as := arr[len(arr)-1].Sub(arr[0])
+	if want := time.Duration(nums[len(nums)-1]-nums[0]) * time.Second / 5; ts < want-time.Millisecond || ts > want+time.Millisecond {
+		t.Errorf("capture times span %v; want the RTP claim %v", ts, want)
+	}
+	if as > ts/3 {
+		t.Errorf("arrivals span %v, capture times %v; want the arrivals a small part of it (sent every 10 ms)", as, ts)
+	}
 }
 
 func TestSlowSinkDropsNeverBlocks(t *testing.T) {
@@ -137,7 +176,7 @@ func TestRateLimit(t *testing.T) {
 func TestDataChannelBothWays(t *testing.T) {
 	a := newTestAPI(t)
 	got := make(chan string, 4)
-	c, p := connect(t, a, FrameSinkFunc(func(*image.Gray, time.Time) {}), client.Options{},
+	c, p := connect(t, a, FrameSinkFunc(func(Frame) {}), client.Options{},
 		WithOnMessage(func(m []byte) { got <- "server:" + string(m) }))
 	c.OnMessage(func(m []byte) { got <- "client:" + string(m) })
 	if err := c.Send([]byte(`{"v":1,"type":"ready"}`)); err != nil {
@@ -237,7 +276,7 @@ func TestBadOffers(t *testing.T) {
 	base := runtime.NumGoroutine()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ans, p, err := a.Accept(context.Background(), c.offer, FrameSinkFunc(func(*image.Gray, time.Time) {}))
+			ans, p, err := a.Accept(context.Background(), c.offer, FrameSinkFunc(func(Frame) {}))
 			if !errors.Is(err, c.want) || !errors.Is(err, ErrBadOffer) {
 				t.Fatalf("err %v; want %v (and ErrBadOffer)", err, c.want)
 			}
@@ -249,7 +288,7 @@ func TestBadOffers(t *testing.T) {
 	waitFor(t, 5*time.Second, "goroutines back to baseline", func() bool { return runtime.NumGoroutine() <= base })
 
 	// Video plus audio is fine: the audio is declined.
-	ans, p, err := a.Accept(context.Background(), offerFrom(t, vp8, opus, true), FrameSinkFunc(func(*image.Gray, time.Time) {}))
+	ans, p, err := a.Accept(context.Background(), offerFrom(t, vp8, opus, true), FrameSinkFunc(func(Frame) {}))
 	if err != nil {
 		t.Fatalf("audio+video offer: %v", err)
 	}
@@ -523,4 +562,21 @@ func TestPacketLostForGoodRequestsKeyframe(t *testing.T) {
 		t.Errorf("PSNR %.1f: a frame decoded against a lost reference reached the sink", db)
 	}
 	t.Logf("victim seq %d; %+v", victim.Load(), s)
+}
+
+func TestRTTFromTheSelectedCandidatePair(t *testing.T) {
+	// ICE's STUN checks and keepalives measure the round trip; on loopback
+	// it is known within a few seconds and well under 100 ms.
+	a := newTestAPI(t)
+	_, p := connect(t, a, FrameSinkFunc(func(Frame) {}), client.Options{})
+	var rtt time.Duration
+	waitFor(t, 8*time.Second, "a round-trip time", func() bool {
+		var ok bool
+		rtt, ok = p.RTT()
+		return ok
+	})
+	if rtt <= 0 || rtt > 100*time.Millisecond {
+		t.Errorf("loopback RTT %v; want between 0 and 100 ms", rtt)
+	}
+	t.Logf("loopback RTT %v", rtt)
 }

@@ -12,7 +12,7 @@
 //	RTP ─▶ assembler ─▶ vpx decoder (every frame) ─▶ mailbox (one slot)
 //	                                                        │ newest frame only
 //	                   analysis goroutine ◀─ Scheduler ◀────┘
-//	                          │ FrameSink.Frame(img, t)
+//	                          │ FrameSink.Frame(Frame{Img, T, Arrival})
 //
 // The receive goroutine decodes every frame (VP8 needs them all) and puts
 // the grey result in a single-slot mailbox, replacing, and counting, a
@@ -31,9 +31,10 @@
 // comes. A frame libvpx cannot decode is handled the same way.
 //
 // Ownership: the *image.Gray given to FrameSink.Frame is the peer's and is
-// valid only until Frame returns. Its time is the sender's clock (RTP
+// valid only until Frame returns. Its time T is the sender's clock (RTP
 // timestamps) anchored at the first frame's arrival, so a clip sent faster
-// than real time in a test keeps its own timeline.
+// than real time in a test keeps its own timeline; Arrival is the
+// server's own clock when the frame arrived, which the page cannot bend.
 //
 // Capture knows nothing of sessions, HTTP or landmarks: package
 // capture/live wires a FrameSink to the engine and the data channel to the

@@ -3,7 +3,6 @@ package capture_test
 import (
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,7 +17,7 @@ import (
 // keeps nothing of it after returning.
 type engineSink struct{}
 
-func (engineSink) Frame(img *image.Gray, t time.Time) {}
+func (engineSink) Frame(f capture.Frame) {}
 
 // Example shows the wiring the HTTP layer is expected to do (package
 // capture/live does it for the service): one API per server, one Accept per

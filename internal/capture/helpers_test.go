@@ -161,13 +161,15 @@ type recorder struct {
 	mu     sync.Mutex
 	nums   []int
 	times  []time.Time
+	arrive []time.Time
 	minDB  float64
 	delay  time.Duration
 	gate   chan struct{} // when not nil, Frame blocks until it is closed
 	inside chan struct{} // signalled when Frame is entered
 }
 
-func (r *recorder) Frame(img *image.Gray, t time.Time) {
+func (r *recorder) Frame(f Frame) {
+	img, t := f.Img, f.T
 	if r.inside != nil {
 		select {
 		case r.inside <- struct{}{}:
@@ -182,6 +184,7 @@ func (r *recorder) Frame(img *image.Gray, t time.Time) {
 	r.mu.Lock()
 	r.nums = append(r.nums, n)
 	r.times = append(r.times, t)
+	r.arrive = append(r.arrive, f.Arrival)
 	if len(r.nums) == 1 || db < r.minDB {
 		r.minDB = db
 	}
@@ -195,6 +198,12 @@ func (r *recorder) snapshot() ([]int, []time.Time, float64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]int(nil), r.nums...), append([]time.Time(nil), r.times...), r.minDB
+}
+
+func (r *recorder) arrivals() []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]time.Time(nil), r.arrive...)
 }
 
 func (r *recorder) count() int {

@@ -15,7 +15,7 @@ import (
 func TestGlobalSemaphoreAcrossPeers(t *testing.T) {
 	a := newTestAPI(t, WithScheduler(NewScheduler(1, 0)))
 	var inFlight, maxInFlight, calls atomic.Int32
-	sink := FrameSinkFunc(func(*image.Gray, time.Time) {
+	sink := FrameSinkFunc(func(Frame) {
 		n := inFlight.Add(1)
 		for {
 			m := maxInFlight.Load()
@@ -53,7 +53,7 @@ func TestBlockedSinkMemoryBounded(t *testing.T) {
 	a := newTestAPI(t)
 	gate := make(chan struct{})
 	entered := make(chan struct{}, 1)
-	sink := FrameSinkFunc(func(*image.Gray, time.Time) {
+	sink := FrameSinkFunc(func(Frame) {
 		select {
 		case entered <- struct{}{}:
 		default:

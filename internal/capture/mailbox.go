@@ -14,10 +14,11 @@ import (
 // neither side ever touches a buffer the other is using and, once the two
 // buffers have grown to the frame size, nothing is allocated.
 type mailbox struct {
-	mu   sync.Mutex
-	slot image.Gray
-	t    time.Time
-	full bool
+	mu      sync.Mutex
+	slot    image.Gray
+	t       time.Time
+	arrival time.Time
+	full    bool
 	// pacing: the consumer is waiting for its next analysis slot, so a
 	// frame replaced now is skipped by the rate limit, not by overload.
 	pacing bool
@@ -31,13 +32,13 @@ func newMailbox() *mailbox {
 // decode decodes frame into the slot. replaced reports that a frame the
 // consumer had not taken was overwritten, and pacing whether the consumer
 // was then waiting for the rate limit. On error the slot is unchanged.
-func (m *mailbox) decode(dec *vpx.Decoder, frame []byte, t time.Time) (replaced, pacing bool, err error) {
+func (m *mailbox) decode(dec *vpx.Decoder, frame []byte, t, arrival time.Time) (replaced, pacing bool, err error) {
 	m.mu.Lock()
 	_, err = dec.DecodeGray(frame, &m.slot)
 	if err == nil {
 		replaced, pacing = m.full, m.pacing
 		m.full = true
-		m.t = t
+		m.t, m.arrival = t, arrival
 	}
 	m.mu.Unlock()
 	if err == nil {
@@ -55,15 +56,15 @@ func (m *mailbox) setPacing(p bool) {
 	m.mu.Unlock()
 }
 
-// take swaps the slot's frame into dst and reports its time, or ok=false
-// when the slot is empty.
-func (m *mailbox) take(dst *image.Gray) (t time.Time, ok bool) {
+// take swaps the slot's frame into dst and reports its capture and
+// arrival times, or ok=false when the slot is empty.
+func (m *mailbox) take(dst *image.Gray) (t, arrival time.Time, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.full {
-		return time.Time{}, false
+		return time.Time{}, time.Time{}, false
 	}
 	*dst, m.slot = m.slot, *dst
 	m.full = false
-	return m.t, true
+	return m.t, m.arrival, true
 }

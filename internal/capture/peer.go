@@ -17,25 +17,35 @@ import (
 // offer; channels with other labels are closed.
 const DataChannelLabel = "livegate"
 
+// Frame is one decoded frame of a peer.
+type Frame struct {
+	// Img belongs to the peer and is valid only until FrameSink.Frame
+	// returns; the peer then reuses its pixels. A sink that keeps pixels
+	// copies them.
+	Img *image.Gray
+	// T is the capture time: the arrival time of the stream's first frame
+	// plus the RTP timestamp distance (90 kHz) from it, so it follows the
+	// sender's clock, free of network jitter. The page controls it.
+	T time.Time
+	// Arrival is the server's clock (Config.Now) when the frame's last
+	// packet arrived and it could be decoded: the time for rules the page
+	// must not be able to bend (the gesture challenge's pacing).
+	Arrival time.Time
+}
+
 // FrameSink receives a peer's frames, one call at a time, from the peer's
 // analysis goroutine.
 //
-// Ownership: img belongs to the peer and is valid only until Frame returns;
-// the peer then reuses its pixels. A sink that keeps pixels copies them.
-// t is the capture time: the arrival time of the stream's first frame plus
-// the RTP timestamp distance (90 kHz) from it, so it follows the sender's
-// clock, free of network jitter.
-//
 // Frame may call Peer.Send and Peer.Close; it must not wait on Peer.Done.
 type FrameSink interface {
-	Frame(img *image.Gray, t time.Time)
+	Frame(f Frame)
 }
 
 // FrameSinkFunc adapts a function to FrameSink.
-type FrameSinkFunc func(img *image.Gray, t time.Time)
+type FrameSinkFunc func(f Frame)
 
 // Frame calls f.
-func (f FrameSinkFunc) Frame(img *image.Gray, t time.Time) { f(img, t) }
+func (f FrameSinkFunc) Frame(fr Frame) { f(fr) }
 
 // AcceptOption changes one peer's settings.
 type AcceptOption func(*acceptOptions)
@@ -90,6 +100,11 @@ type Peer struct {
 	openOnce  sync.Once
 	onMessage atomic.Pointer[func([]byte)]
 	n         counters
+
+	// statsMu keeps RTT's GetStats from running into the teardown's
+	// close (pion's stats read what close writes).
+	statsMu     sync.Mutex
+	statsClosed bool
 
 	// Owned by the receive goroutine.
 	waitKey bool
@@ -252,6 +267,31 @@ func (p *Peer) Send(msg []byte) error {
 	return nil
 }
 
+// Now reads the clock frame arrival times come from (Config.Now), so
+// that a sink can time its own messages against them.
+func (p *Peer) Now() time.Time { return p.cfg.Now() }
+
+// RTT is the round-trip time of the selected ICE candidate pair (from
+// its STUN checks, pion's CurrentRoundTripTime), and false while none is
+// known.
+func (p *Peer) RTT() (time.Duration, bool) {
+	p.statsMu.Lock()
+	defer p.statsMu.Unlock()
+	if p.statsClosed {
+		return 0, false
+	}
+	var best time.Duration
+	found := false
+	for _, s := range p.pc.GetStats() {
+		cp, ok := s.(webrtc.ICECandidatePairStats)
+		if !ok || !cp.Nominated || cp.CurrentRoundTripTime <= 0 {
+			continue
+		}
+		best, found = time.Duration(cp.CurrentRoundTripTime*float64(time.Second)), true
+	}
+	return best, found
+}
+
 // Connected is closed once the connection is established.
 func (p *Peer) Connected() <-chan struct{} { return p.connected }
 
@@ -303,6 +343,9 @@ func (p *Peer) teardown() {
 	}
 	dc := p.dc
 	p.mu.Unlock()
+	p.statsMu.Lock()
+	p.statsClosed = true
+	p.statsMu.Unlock()
 	p.cancel()
 	if dc != nil {
 		flush(dc, flushTimeout)

@@ -69,9 +69,10 @@ func (p *Peer) receive(track *webrtc.TrackRemote) {
 	ssrc := uint32(track.SSRC())
 	asm := newAssembler(reorderMaxLate, reorderMaxDelay)
 	var fatal error
+	var now time.Time // the arrival of the packet being pushed
 	emit := func(frame []byte, ts uint32, lost bool) {
 		if fatal == nil {
-			fatal = p.frame(dec, frame, ts, lost, ssrc)
+			fatal = p.frame(dec, frame, ts, lost, ssrc, now)
 		}
 	}
 	for {
@@ -79,7 +80,8 @@ func (p *Peer) receive(track *webrtc.TrackRemote) {
 		if err != nil {
 			return
 		}
-		asm.push(pkt, p.cfg.Now(), emit)
+		now = p.cfg.Now()
+		asm.push(pkt, now, emit)
 		if fatal != nil {
 			p.Close(fatal)
 			return
@@ -87,9 +89,10 @@ func (p *Peer) receive(track *webrtc.TrackRemote) {
 	}
 }
 
-// frame decodes one assembled VP8 frame; lost reports that packets before
-// it were lost. It returns an error only when the peer must end.
-func (p *Peer) frame(dec *vpx.Decoder, data []byte, ts uint32, lost bool, ssrc uint32) error {
+// frame decodes one assembled VP8 frame, complete at arrival; lost
+// reports that packets before it were lost. It returns an error only when
+// the peer must end.
+func (p *Peer) frame(dec *vpx.Decoder, data []byte, ts uint32, lost bool, ssrc uint32, arrival time.Time) error {
 	p.n.received.Add(1)
 	key := vpx.IsKeyframe(data)
 	if lost && !key {
@@ -102,7 +105,7 @@ func (p *Peer) frame(dec *vpx.Decoder, data []byte, ts uint32, lost bool, ssrc u
 		return nil
 	}
 	start := time.Now()
-	replaced, pacing, err := p.mb.decode(dec, data, p.frameTime(ts))
+	replaced, pacing, err := p.mb.decode(dec, data, p.frameTime(ts), arrival)
 	p.n.decodeNs.Add(int64(time.Since(start)))
 	switch {
 	case err == nil:
@@ -177,10 +180,10 @@ func (p *Peer) analyse() {
 		if err := p.sched.acquire(p.ctx); err != nil {
 			return
 		}
-		if t, ok := p.mb.take(&img); ok {
+		if t, arrival, ok := p.mb.take(&img); ok {
 			pc.started(p.cfg.Now())
 			p.n.analysed.Add(1)
-			p.sink.Frame(&img, t)
+			p.sink.Frame(Frame{Img: &img, T: t, Arrival: arrival})
 		}
 		p.sched.release()
 	}

@@ -2,7 +2,6 @@ package capture
 
 import (
 	"bytes"
-	"image"
 	"testing"
 	"time"
 
@@ -13,7 +12,7 @@ import (
 // the API's; API.Close returns only once it has released the peer.
 func TestAPICloseWaitsForPeerTeardown(t *testing.T) {
 	a := newTestAPI(t)
-	_, p := connect(t, a, FrameSinkFunc(func(*image.Gray, time.Time) {}), client.Options{})
+	_, p := connect(t, a, FrameSinkFunc(func(Frame) {}), client.Options{})
 	p.Close(nil)
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
@@ -30,7 +29,7 @@ func TestAPICloseWaitsForPeerTeardown(t *testing.T) {
 func TestCloseFlushesTheLastMessage(t *testing.T) {
 	a := newTestAPI(t)
 	got := make(chan []byte, 1)
-	c, p := connect(t, a, FrameSinkFunc(func(*image.Gray, time.Time) {}), client.Options{})
+	c, p := connect(t, a, FrameSinkFunc(func(Frame) {}), client.Options{})
 	c.OnMessage(func(m []byte) {
 		select {
 		case got <- m:

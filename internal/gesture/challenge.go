@@ -21,6 +21,7 @@ type phase int
 
 const (
 	phaseBaseline phase = iota
+	phaseWait           // paced: the random wait before the instruction
 	phaseGesture
 	phaseDone
 )
@@ -68,12 +69,16 @@ type Challenge struct {
 	evidence     evidence
 	lastProgress float64
 	hints        hinter
+	pace         pacer
 }
 
 // NewChallenge starts a challenge for the asked gestures, in order. Unknown
 // codes are skipped (validate them with session.ParseGesture first).
 func NewChallenge(gestures []session.Gesture, cfg ChallengeConfig) *Challenge {
 	c := &Challenge{cfg: cfg.withDefaults(), prevFaces: -1, events: make([]Event, 0, 16)}
+	if c.cfg.InstructionDelay == nil && !c.cfg.Unpaced {
+		c.cfg.InstructionDelay = newDelay(c.cfg.InstructionDelayMin, c.cfg.InstructionDelayMax)
+	}
 	for _, g := range gestures {
 		if k, ok := classOf(g); ok {
 			c.asked = append(c.asked, k)
@@ -101,9 +106,9 @@ func (c *Challenge) Result() Result {
 }
 
 // Current returns the index and code of the gesture being asked, and false
-// when done.
+// when done or when it is not asked yet (baseline, wait).
 func (c *Challenge) Current() (int, session.Gesture, bool) {
-	if c.phase == phaseDone || c.idx >= len(c.asked) {
+	if c.phase != phaseGesture || c.idx >= len(c.asked) {
 		return c.idx, "", false
 	}
 	return c.idx, classGesture[c.asked[c.idx]], true
@@ -138,6 +143,8 @@ func (c *Challenge) Observe(o Observation) []Event {
 	switch c.phase {
 	case phaseBaseline:
 		c.observeBaseline(&o)
+	case phaseWait:
+		c.observeWait(&o)
 	case phaseGesture:
 		c.observeGesture(&o)
 	}
@@ -177,7 +184,7 @@ func (c *Challenge) presence(o *Observation) {
 		c.motion.reset()
 		c.haveBL = false
 		c.baseline.restart()
-		if c.phase == phaseGesture {
+		if c.phase == phaseGesture || c.phase == phaseWait {
 			c.phase = phaseBaseline
 		}
 	}
@@ -230,6 +237,16 @@ func (c *Challenge) observeBaseline(o *Observation) {
 	c.motion.reset()
 	c.signals(o)
 	c.emit(o.T, EventBaseline)
+	if !c.cfg.Unpaced {
+		// Paced: the wait starts now; after a track change, an instruction
+		// already out stands, a wait restarts with a new draw.
+		if !c.pace.asked {
+			c.phase = phaseWait
+			c.pace.next()
+			c.observeWait(o)
+		}
+		return
+	}
 	// A new baseline after a track change does not ask the gesture again.
 	if !c.announced {
 		c.announced = true
@@ -247,44 +264,18 @@ func (c *Challenge) resetHolds() {
 
 func (c *Challenge) observeGesture(o *Observation) {
 	t := o.T
-	res := &c.results[c.idx]
-	if o.Faces != 1 {
-		// No face, or several: nothing counts, holds restart.
-		c.resetHolds()
-		c.motion.reset()
+	m, active, turning, ok := c.see(o)
+	if !ok {
 		return
 	}
-	m := measure(o, &c.bl, &c.cfg)
-	c.sig.ClosedLeft, c.sig.ClosedRight = m.closedL, m.closedR
-	res.PeakYaw = math.Max(res.PeakYaw, math.Abs(m.dYaw))
-	res.PeakPitch = math.Max(res.PeakPitch, math.Abs(m.dPitch))
-
-	// A jump that stays (a swapped picture) resets the gesture and the
-	// user must come back to neutral.
-	switch c.motion.observe(t, o.Yaw, o.Pitch, c.cfg.MaxAngularSpeed) {
-	case motionSkip:
+	g := c.asked[c.idx]
+	if !c.cfg.Unpaced && c.paced(o, g, m.score(g, &c.cfg), active[g]) {
 		return
-	case motionJump:
-		res.Jumps++
-		c.resetHolds()
-		c.arming.disarm(t)
-		c.emit(t, EventRejected).Reason = "jump"
-	}
-
-	active, turning := c.conds.update(m, &c.cfg)
-	for k := range active {
-		c.holds[k].update(active[k], t)
-		if !active[k] {
-			c.wrongDone[k] = false
-		} else if class(k) <= clsMouthOpen && class(k) != clsEyes11 {
-			c.detect = classGesture[k]
-		}
 	}
 	if !c.arming.observe(c.conds.neutral(turning)) {
 		return
 	}
 
-	g := c.asked[c.idx]
 	score := m.score(g, &c.cfg)
 	c.sig.Score = score
 	h := &c.holds[g]
@@ -295,7 +286,7 @@ func (c *Challenge) observeGesture(o *Observation) {
 		c.sig.Parallax = c.evidence.parallaxMedian()
 	}
 	holdTime := c.cfg.holdTime(g)
-	if active[g] && h.done(t, c.cfg.HoldFrames, holdTime) && c.judge(t, g) {
+	if active[g] && h.done(t, c.cfg.HoldFrames, holdTime) && c.judge(o, g) {
 		return
 	}
 	if c.wrong(t, g, score, &active) {
@@ -308,9 +299,51 @@ func (c *Challenge) observeGesture(o *Observation) {
 	c.progress(t, math.Min(p, 0.99))
 }
 
+// see measures a frame of one face against the baseline and feeds the
+// jump filter, the conditions and the holds; ok is false when nothing
+// counts in it (no face or several, a skipped glitch).
+func (c *Challenge) see(o *Observation) (m measures, active [numClasses]bool, turning, ok bool) {
+	t := o.T
+	res := &c.results[c.idx]
+	if o.Faces != 1 {
+		// No face, or several: nothing counts, holds restart.
+		c.resetHolds()
+		c.motion.reset()
+		return m, active, false, false
+	}
+	m = measure(o, &c.bl, &c.cfg)
+	c.sig.ClosedLeft, c.sig.ClosedRight = m.closedL, m.closedR
+	res.PeakYaw = math.Max(res.PeakYaw, math.Abs(m.dYaw))
+	res.PeakPitch = math.Max(res.PeakPitch, math.Abs(m.dPitch))
+
+	// A jump that stays (a swapped picture) resets the gesture and the
+	// user must come back to neutral.
+	switch c.motion.observe(t, o.Yaw, o.Pitch, c.cfg.MaxAngularSpeed) {
+	case motionSkip:
+		return m, active, false, false
+	case motionJump:
+		res.Jumps++
+		c.resetHolds()
+		c.arming.disarm(t)
+		c.emit(t, EventRejected).Reason = "jump"
+	}
+
+	active, turning = c.conds.update(m, &c.cfg)
+	for k := range active {
+		c.holds[k].update(active[k], t)
+		if !active[k] {
+			c.wrongDone[k] = false
+		} else if class(k) <= clsMouthOpen && class(k) != clsEyes11 {
+			c.detect = classGesture[k]
+		}
+	}
+	return m, active, turning, true
+}
+
 // judge decides a held gesture g: rejected as on a display or, for a turn,
 // as flat, or matched. It reports whether it matched.
-func (c *Challenge) judge(t time.Time, g class) bool {
+func (c *Challenge) judge(o *Observation, g class) bool {
+	t := o.T
 	res := &c.results[c.idx]
 	switch {
 	case c.evidence.onScreen(c.bl.LineRatio, c.cfg.ScreenLineRatio):
@@ -323,8 +356,10 @@ func (c *Challenge) judge(t time.Time, g class) bool {
 			res.Rejected++
 			c.emit(t, EventRejected).Reason = "planar"
 		}
+	case c.judgeReaction(t, g):
+		return true
 	default:
-		c.match(t, g)
+		c.match(o, g)
 		return true
 	}
 	return false
@@ -350,7 +385,10 @@ func (c *Challenge) wrong(t time.Time, g class, score float64, active *[numClass
 		c.emit(t, EventWrongGesture).Detected = classGesture[k]
 		c.arming.disarm(t)
 		if c.cfg.MaxWrong > 0 && res.Wrong >= c.cfg.MaxWrong {
-			c.finish(t, session.GestureNotMatch)
+			if !c.cfg.Unpaced {
+				c.timing(false)
+			}
+			c.fail(t, failWrong)
 		}
 		return true
 	}
@@ -365,10 +403,14 @@ func (c *Challenge) progress(t time.Time, p float64) {
 	}
 }
 
-func (c *Challenge) match(t time.Time, g class) {
+func (c *Challenge) match(o *Observation, g class) {
+	t := o.T
 	res := &c.results[c.idx]
 	res.Status = session.GestureMatch
 	res.At = t
+	if !c.cfg.Unpaced {
+		res.MatchedAt = arrival(o)
+	}
 	res.Crossed = c.holds[g].start
 	if g.isTurn() {
 		res.Planar = c.evidence.planarMedian()
@@ -389,6 +431,12 @@ func (c *Challenge) match(t time.Time, g class) {
 	c.gestureStart = t
 	c.nFrames, c.nNoFace, c.nMulti = 0, 0, 0
 	c.results[c.idx].Started = t
+	if !c.cfg.Unpaced {
+		// The next wait starts once the user is back at neutral.
+		c.phase = phaseWait
+		c.pace.next()
+		return
+	}
 	c.emit(t, EventGestureStart)
 }
 
@@ -409,6 +457,21 @@ func (c *Challenge) checkTimeout(t time.Time) {
 	e.Status = st
 	if attemptOver && !gestureOver {
 		e.Reason = "attempt"
+	}
+	if c.idx < len(c.results) {
+		// A timeout after the asked gesture was held but rejected says
+		// why it never matched.
+		r := &c.results[c.idx]
+		switch {
+		case r.Screen > 0:
+			r.Failure = "screen"
+		case r.Rejected > 0:
+			r.Failure = "planar"
+		case r.Jumps > 0:
+			r.Failure = "jump"
+		default:
+			r.Failure = failTimeout
+		}
 	}
 	c.finish(t, st)
 }

@@ -21,7 +21,7 @@ func playClip(t *testing.T, dir string, p facegen.Params, ask []session.Gesture)
 	t.Helper()
 	c := footage.Render(t, dir, p)
 	e := realEngine(t)
-	ch := gesture.NewChallenge(ask, gesture.ChallengeConfig{})
+	ch := gesture.NewChallenge(ask, gesture.ChallengeConfig{Unpaced: true})
 	footage.Play(t, c.Video, func(n int, img *image.Gray) bool {
 		ch.Observe(e.Process(img, time.Unix(0, 0).Add(time.Duration(n)*time.Second/15)))
 		return !ch.Done()

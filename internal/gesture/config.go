@@ -78,9 +78,45 @@ type ChallengeConfig struct {
 	// of a held gesture reaches it, the face is taken for a display
 	// replay and nothing matches. Default 2.2; negative disables.
 	ScreenLineRatio float64
-	// MaxWrong is how many wrong gestures end the attempt with NOT_MATCH;
-	// default 3, negative for no limit.
+	// MaxWrong is how many wrong gestures end the attempt with NOT_MATCH
+	// (failure "wrong_gesture"); default 1: a clear other gesture between
+	// the instruction and the asked one ends the try at once, so a
+	// recording that performs every gesture in turn cannot wait for the
+	// asked one. Negative for no limit.
 	MaxWrong int
+
+	// Pacing (see pacing.go): the server decides when each gesture is
+	// asked, after a random wait the user spends still and neutral, and the
+	// asked motion must start within a human reaction time of the
+	// instruction.
+
+	// Unpaced asks each gesture at once (on the baseline and on the
+	// previous match) and applies no wait and no reaction rule: for
+	// offline evaluation of recorded clips only (tests, cmd/gesture-eval),
+	// never in the live service, where it would let a recording of every
+	// gesture pass.
+	Unpaced bool
+	// InstructionDelay gives the wait before gesture index is asked. nil:
+	// uniform in [InstructionDelayMin, InstructionDelayMax], drawn from a
+	// math/rand/v2 source seeded from crypto/rand. Tests pass a fixed func.
+	InstructionDelay func(index int) time.Duration
+	// InstructionDelayMin and InstructionDelayMax bound the random wait,
+	// default 2 s and 4 s. Why 2 s at least: the replay clip of issue 16
+	// opens with 2 s of neutral (2.5 s slowed by 25 %) and the baseline
+	// takes 0.4–0.6 s of it, so the wait always runs past the clip's
+	// lead-in and the clip's first gesture falls in the wait (ending the
+	// try "early") instead of just after the instruction.
+	InstructionDelayMin, InstructionDelayMax time.Duration
+	// ReactionMin and ReactionMax bound the reaction: the time from the
+	// instruction (server clock, less the connection's round-trip time,
+	// capped at 1 s) to the onset of the asked motion (the arrival of the
+	// frame where its measure last left the neutral band). Default 0.2 s
+	// (no one reads an instruction and starts moving faster) and 3 s.
+	ReactionMin, ReactionMax time.Duration
+	// OnsetBand is the neutral band of the onset, as a fraction of the
+	// asked gesture's threshold (its score, see measures.score): default
+	// 0.3, e.g. 5.4° of yaw for a turn with TurnOn 18.
+	OnsetBand float64
 
 	// Quality levels below which hints are given.
 	MinFaceWidth  float64 // default 0.12 of the frame width
@@ -117,11 +153,17 @@ func DefaultChallengeConfig() ChallengeConfig {
 		ParallaxFactor:    3,
 		PlanarFactor:      1.5,
 		MaxAngularSpeed:   450,
-		MaxWrong:          3,
+		MaxWrong:          1,
 		ScreenLineRatio:   2.2,
 		MinFaceWidth:      0.12,
 		MinBrightness:     50,
 		HintRepeat:        2 * time.Second,
+
+		InstructionDelayMin: 2 * time.Second,
+		InstructionDelayMax: 4 * time.Second,
+		ReactionMin:         200 * time.Millisecond,
+		ReactionMax:         3 * time.Second,
+		OnsetBand:           0.3,
 	}
 }
 
@@ -172,6 +214,11 @@ func (c ChallengeConfig) withDefaults() ChallengeConfig {
 	setF(&c.MinFaceWidth, d.MinFaceWidth)
 	setF(&c.MinBrightness, d.MinBrightness)
 	setD(&c.HintRepeat, d.HintRepeat)
+	setD(&c.InstructionDelayMin, d.InstructionDelayMin)
+	setD(&c.InstructionDelayMax, d.InstructionDelayMax)
+	setD(&c.ReactionMin, d.ReactionMin)
+	setD(&c.ReactionMax, d.ReactionMax)
+	setF(&c.OnsetBand, d.OnsetBand)
 	return c
 }
 

@@ -1,6 +1,7 @@
 package gesture
 
 import (
+	"reflect"
 	"testing"
 	"time"
 )
@@ -14,7 +15,11 @@ func TestChallengeConfigWithDefaults(t *testing.T) {
 	}{
 		{"zero is the defaults but WrongHold", ChallengeConfig{}, func(c ChallengeConfig) bool {
 			c.WrongHold = d.WrongHold
-			return c == d
+			return reflect.DeepEqual(c, d)
+		}},
+		{"pacing on by default: 2–4 s waits, 0.2–3 s reactions, one wrong gesture ends", ChallengeConfig{}, func(c ChallengeConfig) bool {
+			return !c.Unpaced && c.InstructionDelay == nil && c.InstructionDelayMin == 2*time.Second && c.InstructionDelayMax == 4*time.Second &&
+				c.ReactionMin == 200*time.Millisecond && c.ReactionMax == 3*time.Second && c.OnsetBand == 0.3 && c.MaxWrong == 1
 		}},
 		{"WrongHold is twice the hold", ChallengeConfig{HoldTime: 100 * time.Millisecond}, func(c ChallengeConfig) bool {
 			return c.WrongHold == 200*time.Millisecond

@@ -26,7 +26,14 @@ const (
 	EventHint EventType = "hint"
 	// EventBaseline: the neutral face is measured; Baseline carries it.
 	EventBaseline EventType = "baseline"
-	// EventGestureStart: Gesture (number Index) is now asked.
+	// EventWait: the random wait before gesture number Index starts (the
+	// baseline is taken, or the user is back at neutral after a match);
+	// the user must hold still. It does not name the gesture. Only when
+	// the challenge is paced (not ChallengeConfig.Unpaced).
+	EventWait EventType = "wait"
+	// EventGestureStart: Gesture (number Index) is now asked. A paced
+	// challenge emits it when the wait is over; the caller that shows it
+	// reports the time with Challenge.Instructed.
 	EventGestureStart EventType = "gesture_start"
 	// EventProgress: Progress (0..1) toward the asked gesture changed.
 	EventProgress EventType = "progress"
@@ -40,7 +47,8 @@ const (
 	// EventTimeout: the asked gesture was not performed in time; Status
 	// tells why.
 	EventTimeout EventType = "timeout"
-	// EventDone: the attempt is over; Status is the GLAIR gesture_status.
+	// EventDone: the attempt is over; Status is the GLAIR gesture_status
+	// (the failure's reason is in the Result's GestureResult.Failure).
 	EventDone EventType = "done"
 )
 
@@ -163,6 +171,25 @@ type GestureResult struct {
 	Jumps        int `json:"jumps"`
 	Wrong        int `json:"wrong"`
 	TrackChanges int `json:"track_changes"`
+
+	// The timing evidence of a paced challenge, all on the server's clock
+	// (frame arrival times, not the page's capture times): when the
+	// instruction was sent, when the asked motion started (its measure
+	// last left the neutral band), when its hold began and when it
+	// matched. ReactionMS is onset − instructed − RTT (the RTT capped at
+	// 1 s), RTTMS the connection's round-trip time then.
+	InstructedAt time.Time `json:"instructed_at,omitzero"`
+	OnsetAt      time.Time `json:"onset_at,omitzero"`
+	HeldAt       time.Time `json:"held_at,omitzero"`
+	MatchedAt    time.Time `json:"matched_at,omitzero"`
+	ReactionMS   *int64    `json:"reaction_ms,omitempty"`
+	RTTMS        *int64    `json:"rtt_ms,omitempty"`
+	// Failure is why the gesture failed: "early" (a gesture during the
+	// wait, or the motion started before the instruction or sooner than
+	// ReactionMin after it), "late" (no motion within ReactionMax),
+	// "wrong_gesture", "timeout", or, for a timeout after the asked
+	// gesture was held but rejected, "screen", "planar" or "jump".
+	Failure string `json:"failure,omitempty"`
 }
 
 // Result is a finished (or unfinished) attempt.
@@ -181,7 +208,11 @@ func (r *Result) Outcomes() []session.GestureOutcome {
 	out := make([]session.GestureOutcome, 0, len(r.Gestures))
 	for _, g := range r.Gestures {
 		if g.Status != "" {
-			out = append(out, session.GestureOutcome{Gesture: g.Gesture, Status: g.Status, At: g.At})
+			out = append(out, session.GestureOutcome{
+				Gesture: g.Gesture, Status: g.Status, At: g.At,
+				InstructedAt: g.InstructedAt, OnsetAt: g.OnsetAt, HeldAt: g.HeldAt, MatchedAt: g.MatchedAt,
+				ReactionMS: g.ReactionMS, RTTMS: g.RTTMS, Failure: g.Failure,
+			})
 		}
 	}
 	return out

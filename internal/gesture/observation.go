@@ -29,7 +29,13 @@ type Quality struct {
 // Observation is what the Engine saw in one frame. When Faces is 0 only T,
 // Width, Height and Track (0) are meaningful.
 type Observation struct {
-	T             time.Time `json:"t"`
+	// T is the frame's capture time (the sender's clock): every rule but
+	// the pacing's uses it.
+	T time.Time `json:"t"`
+	// Arrival is the server's clock when the frame arrived; the pacing
+	// (wait, instruction, onset, reaction) uses it, since T is whatever the
+	// page's RTP timestamps say. Zero means T (offline callers).
+	Arrival       time.Time `json:"arrival,omitzero"`
 	Width, Height int       `json:"-"`
 	// Faces is the number of faces found at the last detection.
 	Faces int `json:"faces"`

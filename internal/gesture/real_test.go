@@ -190,7 +190,7 @@ func TestRealPhotoTurnedNeverMatches(t *testing.T) {
 				obs = append(obs, e.Process(turnPhoto(img, a), t0.Add(time.Duration(i)*time.Second/15)))
 			}
 			for _, g := range []session.Gesture{session.HeadLeft, session.HeadRight} {
-				c := gesture.NewChallenge([]session.Gesture{g}, gesture.ChallengeConfig{})
+				c := gesture.NewChallenge([]session.Gesture{g}, gesture.ChallengeConfig{Unpaced: true})
 				var maxYaw, maxPar float64
 				for _, o := range obs {
 					if o.Faces > 0 {

@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,7 +63,68 @@ func dialPage(t *testing.T, p *client.Page) (*client.Client, <-chan []byte, erro
 	return c, msgs, nil
 }
 
+// react plays the session as a person would: a neutral face from ready
+// on, the gesture clip only reaction after the instruction arrives. It
+// returns the messages up to done (or closing).
+func react(ctx context.Context, t *testing.T, c *client.Client, msgs <-chan []byte, neutral, gesture *client.Clip, reaction time.Duration) []client.Message {
+	t.Helper()
+	var out []client.Message
+	var stop context.CancelFunc
+	var wg sync.WaitGroup
+	play := func(clip *client.Clip) {
+		if stop != nil {
+			stop()
+			wg.Wait()
+		}
+		var pctx context.Context
+		pctx, stop = context.WithCancel(ctx)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.PlayClip(pctx, clip)
+		}()
+	}
+	defer func() {
+		if stop != nil {
+			stop()
+			wg.Wait()
+		}
+	}()
+	var turn <-chan time.Time
+	start := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no done before the deadline; messages %+v", out)
+		case <-turn:
+			turn = nil
+			play(gesture)
+		case raw := <-msgs:
+			var m client.Message
+			if err := json.Unmarshal(raw, &m); err != nil {
+				t.Fatalf("message %s: %v", raw, err)
+			}
+			m.At = time.Since(start)
+			out = append(out, m)
+			switch m.Type {
+			case "hello":
+				if err := c.Send([]byte(`{"v":1,"type":"ready"}`)); err != nil {
+					t.Fatal(err)
+				}
+				play(neutral)
+			case "instruction":
+				turn = time.After(reaction)
+			case "done", "closing", "attempt_failed":
+				return out
+			}
+		}
+	}
+}
+
 func TestLiveCaptureEndToEnd(t *testing.T) {
+	// The live service is paced (never gesture.ChallengeConfig.Unpaced):
+	// the page waits, still, for the instruction, and the turn played
+	// 600 ms after it arrives passes.
 	s := startServer(t, map[string]string{"LIVEGATE_API_KEYS": testKey})
 	p := livePage(t, s, `"HEAD_LEFT"`)
 	c, msgs, err := dialPage(t, p)
@@ -70,12 +133,22 @@ func TestLiveCaptureEndToEnd(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := client.Run(ctx, c, msgs, client.RunOptions{Clips: []*client.Clip{clip(t, "neutral 1s; HEAD_LEFT 30deg 1.5s; neutral 1s")}})
-	if err != nil {
-		t.Fatal(err)
+	out := react(ctx, t, c, msgs, clip(t, "neutral 1s"), clip(t, "HEAD_LEFT 30deg 1.5s; neutral 1s"), 600*time.Millisecond)
+	var waitAt, instrAt time.Duration
+	for _, m := range out {
+		switch m.Type {
+		case "wait":
+			waitAt = m.At
+		case "instruction":
+			instrAt = m.At
+		}
 	}
-	if out.Result != "success" || out.Redirect != "https://shop.example/done?order=7&sid="+p.SID {
-		t.Fatalf("outcome %q redirect %q; want success to success_url with sid", out.Result, out.Redirect)
+	last := out[len(out)-1]
+	if last.Type != "done" || last.Outcome != "success" || last.Redirect != "https://shop.example/done?order=7&sid="+p.SID {
+		t.Fatalf("last message %+v; want done success to success_url with sid", last)
+	}
+	if waitAt == 0 || instrAt-waitAt < 2*time.Second {
+		t.Errorf("wait at %v, instruction at %v; want the instruction after a wait of 2 s at least", waitAt, instrAt)
 	}
 	code, got, _ := s.call(t, "GET", "/face/v1/active-liveness-sessions/"+p.SID, "")
 	res, _ := got["result"].(map[string]any)

@@ -134,7 +134,12 @@ type Result struct {
 
 func (r Result) clone() Result {
 	c := r
-	c.Gestures = append([]GestureOutcome(nil), r.Gestures...)
+	if r.Gestures != nil {
+		c.Gestures = make([]GestureOutcome, len(r.Gestures))
+		for i, g := range r.Gestures {
+			c.Gestures[i] = g.clone()
+		}
+	}
 	if r.LivenessScore != nil {
 		v := *r.LivenessScore
 		c.LivenessScore = &v
@@ -151,16 +156,46 @@ type GestureOutcome struct {
 	Gesture Gesture       `json:"gesture"`
 	Status  GestureStatus `json:"gesture_status"`
 	At      time.Time     `json:"at"`
+
+	// The timing evidence, on the server's clock: when the instruction
+	// was sent, when the asked motion started, when its hold began and
+	// when it matched; the reaction (onset − instruction − round-trip
+	// time) and the round-trip time, in milliseconds; and why the gesture
+	// failed ("early", "late", "wrong_gesture", "timeout", "screen",
+	// "planar", "jump"). Absent when not measured.
+	InstructedAt time.Time `json:"instructed_at,omitzero"`
+	OnsetAt      time.Time `json:"onset_at,omitzero"`
+	HeldAt       time.Time `json:"held_at,omitzero"`
+	MatchedAt    time.Time `json:"matched_at,omitzero"`
+	ReactionMS   *int64    `json:"reaction_ms,omitempty"`
+	RTTMS        *int64    `json:"rtt_ms,omitempty"`
+	Failure      string    `json:"failure,omitempty"`
+}
+
+func (g GestureOutcome) clone() GestureOutcome {
+	c := g
+	if g.ReactionMS != nil {
+		v := *g.ReactionMS
+		c.ReactionMS = &v
+	}
+	if g.RTTMS != nil {
+		v := *g.RTTMS
+		c.RTTMS = &v
+	}
+	return c
 }
 
 // AuditEntry records one attempt or one notable event of a session.
 type AuditEntry struct {
-	Time      time.Time `json:"time"`
-	Attempt   int       `json:"attempt,omitempty"`
-	Event     string    `json:"event"`
-	Outcome   string    `json:"outcome,omitempty"`
-	ClientIP  string    `json:"client_ip,omitempty"`
-	UserAgent string    `json:"user_agent,omitempty"`
+	Time    time.Time `json:"time"`
+	Attempt int       `json:"attempt,omitempty"`
+	Event   string    `json:"event"`
+	Outcome string    `json:"outcome,omitempty"`
+	// Gesture is the gesture of an "instruction" or "gesture_failed"
+	// entry (whose Outcome is the failure).
+	Gesture   Gesture `json:"gesture,omitempty"`
+	ClientIP  string  `json:"client_ip,omitempty"`
+	UserAgent string  `json:"user_agent,omitempty"`
 }
 
 // MaxAuditEntries bounds the audit trail kept per session.

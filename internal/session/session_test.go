@@ -153,12 +153,12 @@ func TestValidID(t *testing.T) {
 }
 
 func TestClone(t *testing.T) {
-	score, attack := 88.0, "unsure"
+	score, attack, reaction := 88.0, "unsure", int64(450)
 	s := newSession(t)
 	s.Gestures = []session.Gesture{session.HeadLeft, session.HeadUp}
 	s.Result = &session.Result{
 		Status: "success", GestureStatus: session.GestureMatch,
-		Gestures:      []session.GestureOutcome{{Gesture: session.HeadLeft, Status: session.GestureMatch, At: t0}},
+		Gestures:      []session.GestureOutcome{{Gesture: session.HeadLeft, Status: session.GestureMatch, At: t0, ReactionMS: &reaction}},
 		LivenessScore: &score, AttackType: &attack,
 	}
 	c := s.Clone()
@@ -168,10 +168,11 @@ func TestClone(t *testing.T) {
 	c.Gestures[0] = session.HeadDown
 	c.Result.Gestures[0].Status = session.GestureNoFace
 	*c.Result.LivenessScore = 1
+	*c.Result.Gestures[0].ReactionMS = 1
 	*c.Result.AttackType = "injection"
 	c.Result.Status = "failed"
 	if s.Gestures[0] != session.HeadLeft || s.Result.Gestures[0].Status != session.GestureMatch ||
-		*s.Result.LivenessScore != 88 || *s.Result.AttackType != "unsure" || s.Result.Status != "success" {
+		*s.Result.LivenessScore != 88 || *s.Result.Gestures[0].ReactionMS != 450 || *s.Result.AttackType != "unsure" || s.Result.Status != "success" {
 		t.Fatalf("changing a clone changed the original: got %+v %+v", s, *s.Result)
 	}
 	if (*session.Session)(nil).Clone() != nil {

@@ -186,7 +186,6 @@ type Message struct {
 	At           time.Duration `json:"-"`
 	V            int           `json:"v"`
 	Type         string        `json:"type"`
-	Gestures     []string      `json:"gestures,omitempty"`
 	AttemptsLeft *int          `json:"attempts_left,omitempty"`
 	Gesture      string        `json:"gesture,omitempty"`
 	Index        *int          `json:"index,omitempty"`

@@ -22,6 +22,23 @@ const (
 	outcomeHandedBack     = "handed_back"
 )
 
+// Failures of a paced gesture that are the attempt's outcome, the reason
+// of attempt_failed (gesture.GestureResult.Failure).
+const (
+	failEarly = "early"
+	failLate  = "late"
+	failWrong = "wrong_gesture"
+)
+
+// auditInstruction records an instruction sent in the running attempt.
+func (c *conn) auditInstruction(ctx context.Context, in instruction) {
+	s := c.svc
+	s.mu.Lock()
+	n := c.e.attempt
+	s.mu.Unlock()
+	s.audit(ctx, c.sid, session.AuditEntry{Time: in.at, Attempt: n, Event: "instruction", Gesture: in.gesture, ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
+}
+
 // attemptEnd is a finished challenge, from the analysis goroutine to the
 // control goroutine.
 type attemptEnd struct {
@@ -37,7 +54,9 @@ func (c *conn) hello(ctx context.Context) {
 		return
 	}
 	left := sess.AttemptsLeft()
-	c.send(encode(msg{Type: "hello", Gestures: c.gestures, AttemptsLeft: &left}))
+	// The gestures are not announced: each is told only when it is asked
+	// (instruction), after the server's random wait.
+	c.send(encode(msg{Type: "hello", Total: len(c.gestures), AttemptsLeft: &left}))
 }
 
 // ready starts an attempt, or resumes the open one after a reconnection.
@@ -85,7 +104,9 @@ func (c *conn) ready(ctx context.Context) {
 	}
 	c.log.Info("live: attempt started", "attempt", n)
 	c.mu.Lock()
+	// A new challenge draws new random waits.
 	c.ch = gesture.NewChallenge(c.gestures, s.cfg.Challenge)
+	c.ch.SetRTT(c.rtt)
 	c.partial = gesture.Result{}
 	c.mu.Unlock()
 }
@@ -152,6 +173,16 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 	outcome := string(st)
 	if end.timeout && st == session.GestureNotMatch {
 		outcome = outcomeTimeout
+	}
+	for _, g := range end.res.Gestures {
+		if g.Failure == "" {
+			continue
+		}
+		s.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "gesture_failed", Gesture: g.Gesture, Outcome: g.Failure, ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
+		switch g.Failure {
+		case failEarly, failLate, failWrong:
+			outcome = g.Failure
+		}
 	}
 	s.m.attempts.WithLabelValues(outcome).Inc()
 	s.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "attempt_ended", Outcome: outcome, ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})

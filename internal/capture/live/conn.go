@@ -1,7 +1,6 @@
 package live
 
 import (
-	"image"
 	"io"
 	"log/slog"
 	"sync"
@@ -11,6 +10,9 @@ import (
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/session"
 )
+
+// rttInterval is how often a connection reads its round-trip time.
+const rttInterval = time.Second
 
 // conn is one live connection of a session.
 type conn struct {
@@ -23,14 +25,16 @@ type conn struct {
 	peer     *capture.Peer
 	e        *entry // set under svc.mu
 
-	msgs    chan string     // page → server message types
-	results chan attemptEnd // capacity 1: one attempt at a time
-	stopC   chan string     // capacity 1: replace, hang-up or shutdown
+	msgs    chan string      // page → server message types
+	results chan attemptEnd  // capacity 1: one attempt at a time
+	stopC   chan string      // capacity 1: replace, hang-up or shutdown
+	sent    chan instruction // instructions sent, for the audit trail
 
-	mu      sync.Mutex // guards ch, partial, pending
+	mu      sync.Mutex // guards ch, partial, pending, rtt
 	ch      *gesture.Challenge
 	partial gesture.Result // the running attempt's result so far
 	pending bool           // an ended attempt is on its way to results
+	rtt     time.Duration  // the connection's last known round-trip time
 
 	lastCh *gesture.Challenge // analysis goroutine only
 	final  bool               // control goroutine only: the session is over for this page
@@ -47,7 +51,14 @@ func newConn(s *Service, sess *session.Session, req OfferRequest, eng Engine) *c
 		msgs:     make(chan string, 8),
 		results:  make(chan attemptEnd, 1),
 		stopC:    make(chan string, 1),
+		sent:     make(chan instruction, 8),
 	}
+}
+
+// instruction is an instruction sent to the page: its gesture and when.
+type instruction struct {
+	gesture session.Gesture
+	at      time.Time
 }
 
 func (c *conn) closeEngine() {
@@ -66,7 +77,7 @@ func (c *conn) stop(reason string) {
 
 // Frame is the capture.FrameSink: it runs on the peer's analysis
 // goroutine, only while an attempt runs.
-func (c *conn) Frame(img *image.Gray, t time.Time) {
+func (c *conn) Frame(f capture.Frame) {
 	c.mu.Lock()
 	ch := c.ch
 	c.mu.Unlock()
@@ -78,7 +89,10 @@ func (c *conn) Frame(img *image.Gray, t time.Time) {
 		c.engine.Reset() // a new attempt starts with a fresh track
 		c.lastCh = ch
 	}
-	o := c.engine.Process(img, t)
+	o := c.engine.Process(f.Img, f.T)
+	// The pacing times the user by the server's clock, never by the
+	// capture times the page's RTP timestamps make.
+	o.Arrival = f.Arrival
 
 	c.mu.Lock()
 	if c.ch != ch {
@@ -88,13 +102,17 @@ func (c *conn) Frame(img *image.Gray, t time.Time) {
 	evs := ch.Observe(o)
 	var out [][]byte
 	var end *attemptEnd
+	var asked session.Gesture
 	timeout := false
 	for i := range evs {
 		if m := eventMessage(&evs[i], len(c.gestures)); m != nil {
 			out = append(out, m)
 		}
-		if evs[i].Type == gesture.EventTimeout {
+		switch evs[i].Type {
+		case gesture.EventTimeout:
 			timeout = true
+		case gesture.EventGestureStart:
+			asked = evs[i].Gesture
 		}
 	}
 	c.partial = ch.Result()
@@ -106,13 +124,43 @@ func (c *conn) Frame(img *image.Gray, t time.Time) {
 
 	now := time.Now()
 	c.svc.m.analysis.Observe(now.Sub(start).Seconds())
-	c.svc.m.delay.Observe(now.Sub(t).Seconds())
+	c.svc.m.delay.Observe(now.Sub(f.T).Seconds())
 	for _, m := range out {
 		c.send(m)
+	}
+	if asked != "" {
+		// The instruction's time is when it left, on the clock of the
+		// frames' arrival.
+		at := c.peer.Now()
+		c.mu.Lock()
+		if c.ch == ch {
+			ch.Instructed(at)
+		}
+		c.mu.Unlock()
+		select {
+		case c.sent <- instruction{gesture: asked, at: at}:
+		default:
+			c.log.Warn("live: instruction not audited: the control goroutine is behind", "gesture", asked)
+		}
 	}
 	if end != nil {
 		c.results <- *end
 	}
+}
+
+// measureRTT reads the connection's round-trip time and gives it to the
+// running challenge.
+func (c *conn) measureRTT() {
+	d, ok := c.peer.RTT()
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	c.rtt = d
+	if c.ch != nil {
+		c.ch.SetRTT(d)
+	}
+	c.mu.Unlock()
 }
 
 // run is the connection's control goroutine.
@@ -124,6 +172,10 @@ func (c *conn) run() {
 	defer s.wg.Done()
 	poll := time.NewTicker(s.cfg.PollInterval)
 	defer poll.Stop()
+	// The round-trip time corrects the reaction times; ICE refreshes it
+	// with its keepalives, every few seconds.
+	rttTick := time.NewTicker(rttInterval)
+	defer rttTick.Stop()
 	limit := make(chan struct{})
 	lt := s.cfg.AfterFunc(s.cfg.ConnectionLimit, func() { close(limit) })
 	defer lt.Stop()
@@ -133,6 +185,7 @@ func (c *conn) run() {
 		select {
 		case <-open:
 			open = nil
+			c.measureRTT()
 			c.hello(ctx)
 		case t := <-c.msgs:
 			if closing {
@@ -152,6 +205,12 @@ func (c *conn) run() {
 			if !closing {
 				c.ended(ctx, end)
 				closing = c.final
+			}
+		case <-rttTick.C:
+			c.measureRTT()
+		case in := <-c.sent:
+			if !closing {
+				c.auditInstruction(ctx, in)
 			}
 		case <-poll.C:
 			if !closing {

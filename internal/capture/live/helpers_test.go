@@ -53,7 +53,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	reg := prometheus.NewRegistry()
 	cfg := live.Config{
 		Store: store, API: api, Engines: o.engines, Registerer: reg,
-		Challenge:    gesture.ChallengeConfig{GestureTimeout: 4 * time.Second},
+		// The clips play at their own pace: these tests measure gesture
+		// detection, not reaction (paced_test.go runs the pacing).
+		Challenge:    gesture.ChallengeConfig{GestureTimeout: 4 * time.Second, Unpaced: true},
 		PollInterval: 50 * time.Millisecond,
 		Grace:        300 * time.Millisecond,
 	}

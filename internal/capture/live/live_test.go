@@ -74,8 +74,8 @@ func TestWrongGestureFailsThenNextAttemptPasses(t *testing.T) {
 			break
 		}
 	}
-	if failed == nil || failed.AttemptsLeft == nil || *failed.AttemptsLeft != 2 || (failed.Reason != "NOT_MATCH" && failed.Reason != "timeout") {
-		t.Fatalf("attempt_failed %+v; want NOT_MATCH or timeout with 2 attempts left", failed)
+	if failed == nil || failed.AttemptsLeft == nil || *failed.AttemptsLeft != 2 || failed.Reason != "wrong_gesture" {
+		t.Fatalf("attempt_failed %+v; want wrong_gesture with 2 attempts left", failed)
 	}
 	for _, m := range out.Messages {
 		if m.Type == "matched" && m.Attempt == 1 {

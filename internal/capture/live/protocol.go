@@ -61,6 +61,8 @@ func (c *conn) onMessage(raw []byte) {
 // into its protocol message, or nil for events the page does not see.
 func eventMessage(e *gesture.Event, total int) []byte {
 	switch e.Type {
+	case gesture.EventWait:
+		return encode(msg{Type: "wait", Index: ptr(e.Index), Total: total})
 	case gesture.EventGestureStart:
 		return encode(msg{Type: "instruction", Gesture: e.Gesture, Index: ptr(e.Index), Total: total})
 	case gesture.EventProgress:
@@ -95,20 +97,19 @@ func (c *conn) close(reason string) {
 
 // msg is every data-channel message of docs/protocol.md, server → page.
 type msg struct {
-	V            int               `json:"v"`
-	Type         string            `json:"type"`
-	Gestures     []session.Gesture `json:"gestures,omitempty"`
-	AttemptsLeft *int              `json:"attempts_left,omitempty"`
-	Gesture      session.Gesture   `json:"gesture,omitempty"`
-	Index        *int              `json:"index,omitempty"`
-	Total        int               `json:"total,omitempty"`
-	Value        *float64          `json:"value,omitempty"`
-	Overall      *float64          `json:"overall,omitempty"`
-	Code         string            `json:"code,omitempty"`
-	Present      *bool             `json:"present,omitempty"`
-	Reason       string            `json:"reason,omitempty"`
-	Outcome      string            `json:"outcome,omitempty"`
-	Redirect     string            `json:"redirect,omitempty"`
+	V            int             `json:"v"`
+	Type         string          `json:"type"`
+	AttemptsLeft *int            `json:"attempts_left,omitempty"`
+	Gesture      session.Gesture `json:"gesture,omitempty"`
+	Index        *int            `json:"index,omitempty"`
+	Total        int             `json:"total,omitempty"`
+	Value        *float64        `json:"value,omitempty"`
+	Overall      *float64        `json:"overall,omitempty"`
+	Code         string          `json:"code,omitempty"`
+	Present      *bool           `json:"present,omitempty"`
+	Reason       string          `json:"reason,omitempty"`
+	Outcome      string          `json:"outcome,omitempty"`
+	Redirect     string          `json:"redirect,omitempty"`
 }
 
 // encode is m as sent: version 1, JSON.

@@ -36,6 +36,8 @@ func TestEventMessages(t *testing.T) {
 		ev   gesture.Event
 		want string // "" for no message
 	}{
+		{gesture.Event{Type: gesture.EventWait, Gesture: session.HeadRight, Index: 1},
+			`{"v":1,"type":"wait","index":1,"total":2}`},
 		{gesture.Event{Type: gesture.EventGestureStart, Gesture: session.HeadLeft, Index: 0},
 			`{"v":1,"type":"instruction","gesture":"HEAD_LEFT","index":0,"total":2}`},
 		{gesture.Event{Type: gesture.EventProgress, Gesture: session.HeadRight, Index: 1, Progress: 0.499},

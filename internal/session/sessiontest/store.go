@@ -166,12 +166,19 @@ func update(t *testing.T, st session.Store, id string, fn func(*session.Session)
 
 func success(clock *Clock) session.Result {
 	score, attack := 93.5, "presentation"
+	reaction, rtt := int64(480), int64(0)
 	return session.Result{
 		Status:          "success",
 		GestureStatus:   session.GestureMatch,
 		DetectedGesture: session.HeadOpenMouth,
 		Gestures: []session.GestureOutcome{
-			{Gesture: session.HeadLeft, Status: session.GestureMatch, At: clock.Now().Add(-2 * time.Second)},
+			{Gesture: session.HeadLeft, Status: session.GestureNotMatch, At: clock.Now().Add(-3 * time.Second), Failure: "early"},
+			{
+				Gesture: session.HeadLeft, Status: session.GestureMatch, At: clock.Now().Add(-2 * time.Second),
+				InstructedAt: clock.Now().Add(-3 * time.Second), OnsetAt: clock.Now().Add(-2500 * time.Millisecond),
+				HeldAt: clock.Now().Add(-2200 * time.Millisecond), MatchedAt: clock.Now().Add(-2 * time.Second),
+				ReactionMS: &reaction, RTTMS: &rtt,
+			},
 			{Gesture: session.HeadOpenMouth, Status: session.GestureMatch, At: clock.Now().Add(-time.Second)},
 		},
 		LivenessScore: &score,
@@ -288,7 +295,7 @@ func testCopies(t *testing.T, st session.Store, clock *Clock) {
 	sameSession(t, "Get after mutating Update's results", get(t, st, want.ID), want)
 
 	// Nor changing the audit trail Audit returned.
-	e := session.AuditEntry{Time: clock.Now(), Attempt: 1, Event: "attempt", Outcome: "MATCH", ClientIP: "192.0.2.1", UserAgent: "ua"}
+	e := session.AuditEntry{Time: clock.Now(), Attempt: 1, Event: "attempt", Outcome: "MATCH", Gesture: session.HeadUp, ClientIP: "192.0.2.1", UserAgent: "ua"}
 	if err := st.AppendAudit(ctx, want.ID, e); err != nil {
 		t.Fatal(err)
 	}

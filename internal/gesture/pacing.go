@@ -1,0 +1,250 @@
+package gesture
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"math/rand/v2"
+	"time"
+
+	"github.com/livegate/livegate/internal/session"
+)
+
+// The pacing makes a recording useless as a key (issue 16): the server,
+// not the page, decides when each gesture is asked, after a random wait
+// the user spends still and neutral; a clear gesture during the wait ends
+// the try "early"; the asked motion must start from the neutral band after
+// the instruction, within a human reaction time of it ("early" before
+// ReactionMin, "late" after ReactionMax). A clip that performs gestures at
+// its own pace performs them during the wait or at the wrong time. Every
+// time here is the server's clock: the arrival of frames and the sending
+// of the instruction, never the page's capture times.
+
+// maxRTTCorrection caps the round-trip time taken off a reaction: a page
+// that delays its packets must not buy itself seconds of reaction time.
+const maxRTTCorrection = time.Second
+
+// pacer is the pacing state of the asked gesture.
+type pacer struct {
+	delay func(index int) time.Duration
+
+	waitStart time.Time     // arrival when the wait began; zero: not yet
+	wait      time.Duration // the drawn wait
+	asked     bool          // the instruction is out
+	// instructed is when it was sent (Challenge.Instructed), or the
+	// arrival of the frame that asked it until then.
+	instructed time.Time
+	rtt        time.Duration
+	// onset is the arrival of the frame where the asked gesture's measure
+	// last left the neutral band; zero while it is in the band.
+	onset  time.Time
+	heldAt time.Time // arrival when the asked gesture's hold began
+}
+
+// newDelay is the default InstructionDelay: uniform in [lo, hi], from a
+// source seeded from crypto/rand, so that no one can predict the waits.
+func newDelay(lo, hi time.Duration) func(int) time.Duration {
+	var seed [16]byte
+	_, _ = crand.Read(seed[:]) // never fails (crypto/rand panics instead)
+	r := rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))
+	return func(int) time.Duration {
+		if hi <= lo {
+			return lo
+		}
+		return lo + time.Duration(r.Int64N(int64(hi-lo)+1))
+	}
+}
+
+// next forgets the previous gesture's timing: a new wait starts once the
+// user is neutral and armed.
+func (p *pacer) next() {
+	p.waitStart, p.asked = time.Time{}, false
+	p.instructed, p.onset, p.heldAt = time.Time{}, time.Time{}, time.Time{}
+}
+
+// band tracks the asked gesture's score against the neutral band at a.
+func (p *pacer) band(score, band float64, a time.Time) {
+	if score < band {
+		p.onset = time.Time{}
+	} else if p.onset.IsZero() {
+		p.onset = a
+	}
+}
+
+// rttCorrection is the round-trip time taken off a reaction.
+func (p *pacer) rttCorrection() time.Duration { return min(max(p.rtt, 0), maxRTTCorrection) }
+
+// reaction is onset − instructed − the RTT correction.
+func (p *pacer) reaction() time.Duration {
+	return p.onset.Sub(p.instructed) - p.rttCorrection()
+}
+
+// late reports whether, at a, the asked motion has not started in time:
+// no onset, or a later one, by instructed + RTT + max.
+func (p *pacer) late(a time.Time, max time.Duration) bool {
+	deadline := p.instructed.Add(p.rttCorrection() + max)
+	return a.After(deadline) && (p.onset.IsZero() || p.onset.After(deadline))
+}
+
+// verdict judges the reaction of a held gesture: "" when it passes,
+// else the failure.
+func (p *pacer) verdict(cfg *ChallengeConfig) string {
+	switch r := p.reaction(); {
+	case p.onset.Before(p.instructed) || r < cfg.ReactionMin:
+		return failEarly
+	case r > cfg.ReactionMax:
+		return failLate
+	}
+	return ""
+}
+
+// Failures (GestureResult.Failure).
+const (
+	failEarly   = "early"
+	failLate    = "late"
+	failWrong   = "wrong_gesture"
+	failTimeout = "timeout"
+)
+
+// untimed reports whether g is a neutral state (eyes open, mouth closed):
+// asked from neutral it has no motion, so no onset and no reaction rule.
+// Such gestures prove nothing alone and are never drawn (RandomPool).
+func (c class) untimed() bool { return c == clsEyes11 || c == clsMouthClosed }
+
+// earlyHold is how long gesture k must be held during the wait to end the
+// try: WrongHold, and for the eye closures twice EyeHoldTime, so that a
+// natural long blink (250–300 ms) does not count.
+func (c *ChallengeConfig) earlyHold(k class) time.Duration {
+	if k.isEye() {
+		return max(c.WrongHold, 2*c.EyeHoldTime)
+	}
+	return c.WrongHold
+}
+
+// Instructed records when the instruction of the asked gesture was sent
+// (the server's clock, right after sending the message of its
+// EventGestureStart). Until then the arrival of the frame that asked it
+// stands in. Ignored when no instruction is out.
+func (c *Challenge) Instructed(t time.Time) {
+	if c.cfg.Unpaced || c.phase != phaseGesture || !c.pace.asked || c.idx >= len(c.results) {
+		return
+	}
+	c.pace.instructed = t
+	c.results[c.idx].InstructedAt = t
+}
+
+// SetRTT sets the connection's round-trip time, taken off the reactions
+// (capped at 1 s).
+func (c *Challenge) SetRTT(d time.Duration) { c.pace.rtt = d }
+
+// observeWait runs the wait before the asked gesture: it starts when the
+// user is neutral and armed, ends the try "early" on a clear gesture, and
+// asks the gesture once the drawn wait is over and the user is neutral.
+func (c *Challenge) observeWait(o *Observation) {
+	m, active, turning, ok := c.see(o)
+	if !ok {
+		return
+	}
+	neutral := c.conds.neutral(turning)
+	if !c.arming.observe(neutral) {
+		return // still coming back from the previous gesture
+	}
+	t, a := o.T, arrival(o)
+	g := c.asked[c.idx]
+	p := &c.pace
+	if p.waitStart.IsZero() {
+		p.waitStart, p.wait = a, c.cfg.InstructionDelay(c.idx)
+		p.onset = time.Time{}
+		e := c.emit(t, EventWait)
+		e.Gesture = "" // the page must not know it before the instruction
+	}
+	for k := class(0); k < numClasses; k++ {
+		if !active[k] || k.untimed() || !c.holds[k].done(t, c.cfg.HoldFrames, c.cfg.earlyHold(k)) {
+			continue
+		}
+		c.detect = classGesture[k]
+		c.fail(t, failEarly)
+		return
+	}
+	score := m.score(g, &c.cfg)
+	p.band(score, c.cfg.OnsetBand, a)
+	// The instruction waits for a neutral face with the asked measure in
+	// its band, so that any onset is the user's answer to it.
+	if a.Sub(p.waitStart) < p.wait || !neutral || (!g.untimed() && score >= c.cfg.OnsetBand) {
+		return
+	}
+	c.phase = phaseGesture
+	p.asked, p.instructed = true, a
+	c.results[c.idx].InstructedAt = a
+	c.resetHolds()
+	c.emit(t, EventGestureStart)
+}
+
+// paced applies the reaction rules to a frame of the asked gesture g (one
+// face, measured): it reports whether the try ended.
+func (c *Challenge) paced(o *Observation, g class, score float64, active bool) bool {
+	if g.untimed() {
+		return false
+	}
+	p := &c.pace
+	a := arrival(o)
+	p.band(score, c.cfg.OnsetBand, a)
+	if active && c.holds[g].n == 1 {
+		p.heldAt = a
+	}
+	if p.late(a, c.cfg.ReactionMax) {
+		c.timing(false)
+		c.fail(o.T, failLate)
+		return true
+	}
+	return false
+}
+
+// judgeReaction is the pacing's last word on a held gesture about to
+// match: it reports whether the try ended instead.
+func (c *Challenge) judgeReaction(t time.Time, g class) bool {
+	if c.cfg.Unpaced {
+		return false
+	}
+	c.timing(true)
+	if g.untimed() {
+		return false
+	}
+	if why := c.pace.verdict(&c.cfg); why != "" {
+		c.fail(t, why)
+		return true
+	}
+	return false
+}
+
+// timing writes the asked gesture's timing evidence; held: it was held
+// long enough to be judged.
+func (c *Challenge) timing(held bool) {
+	p := &c.pace
+	res := &c.results[c.idx]
+	res.InstructedAt = p.instructed
+	rtt := p.rtt.Milliseconds()
+	res.RTTMS = &rtt
+	if held {
+		res.HeldAt = p.heldAt
+	}
+	if !p.onset.IsZero() {
+		res.OnsetAt = p.onset
+		r := p.reaction().Milliseconds()
+		res.ReactionMS = &r
+	}
+}
+
+// fail ends the attempt with NOT_MATCH for why.
+func (c *Challenge) fail(t time.Time, why string) {
+	if c.idx < len(c.results) {
+		c.results[c.idx].Failure = why
+	}
+	c.finish(t, session.GestureNotMatch)
+}
+
+func arrival(o *Observation) time.Time {
+	if o.Arrival.IsZero() {
+		return o.T
+	}
+	return o.Arrival
+}

@@ -1,0 +1,312 @@
+package gesture
+
+import (
+	"testing"
+	"time"
+
+	"github.com/livegate/livegate/internal/session"
+)
+
+// The pacing tests feed observation sequences whose frames carry explicit
+// arrival times (the server's clock). Capture times T are made to lie
+// (the page claims twice the frame rate it sends), so that a rule that
+// used T instead of Arrival would fail them.
+
+const pacedWait = 2 * time.Second
+
+// latency is how long after its capture a frame arrives in these tests.
+const latency = 40 * time.Millisecond
+
+func pacedConfig() ChallengeConfig {
+	return ChallengeConfig{InstructionDelay: func(int) time.Duration { return pacedWait }}
+}
+
+// timeline renders segs at 15 frames/s: Arrival is the real timeline (plus
+// the latency), T runs at twice its speed.
+func timeline(segs ...seg) []Observation {
+	obs := scenario{noise: 0.3, segs: segs}.observations()
+	for i := range obs {
+		a := obs[i].T
+		obs[i].Arrival = a.Add(latency)
+		obs[i].T = t0.Add(a.Sub(t0) / 2)
+	}
+	return obs
+}
+
+// gestureSegs is a gesture performed from neutral: 300 ms to reach the
+// pose, held 600 ms, 300 ms back, then neutral for rest.
+func gestureSegs(g session.Gesture, rest time.Duration) []seg {
+	st := poseOf[g]
+	return []seg{{dur: 300 * time.Millisecond, to: st}, {dur: 600 * time.Millisecond, to: st}, {dur: 300 * time.Millisecond}, {dur: rest}}
+}
+
+type pacedRun struct {
+	events []Event
+	res    Result
+	// instructed are the arrival times of the frames that asked each
+	// gesture.
+	instructed []time.Time
+}
+
+func (r pacedRun) of(typ EventType) []Event {
+	var out []Event
+	for _, e := range r.events {
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// runPaced plays obs; the instruction is "sent" sendDelay after the
+// arrival of the frame that asks it, rtt is the connection's round trip.
+func runPaced(ask []session.Gesture, cfg ChallengeConfig, obs []Observation, sendDelay, rtt time.Duration) pacedRun {
+	c := NewChallenge(ask, cfg)
+	c.SetRTT(rtt)
+	var r pacedRun
+	for _, o := range obs {
+		evs := c.Observe(o)
+		r.events = append(r.events, evs...)
+		for _, e := range evs {
+			if e.Type == EventGestureStart {
+				r.instructed = append(r.instructed, o.Arrival)
+				c.Instructed(o.Arrival.Add(sendDelay))
+			}
+		}
+		if c.Done() {
+			break
+		}
+	}
+	r.res = c.Result()
+	return r
+}
+
+// instructionAt is when the first instruction of a neutral face comes,
+// on the arrival clock, and how far into the timeline.
+func instructionAt(t *testing.T) time.Duration {
+	t.Helper()
+	r := runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), timeline(seg{dur: 4 * time.Second}), 0, 0)
+	if len(r.instructed) != 1 {
+		t.Fatalf("a neutral face was asked %d times in 4 s; want once", len(r.instructed))
+	}
+	return r.instructed[0].Sub(t0.Add(latency))
+}
+
+func TestPacingWaitsBeforeTheInstruction(t *testing.T) {
+	r := runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), timeline(seg{dur: 4 * time.Second}), 0, 0)
+	bl, wait, start := r.of(EventBaseline), r.of(EventWait), r.of(EventGestureStart)
+	if len(bl) != 1 || len(wait) != 1 || len(start) != 1 {
+		t.Fatalf("baseline %d, wait %d, gesture_start %d; want one of each", len(bl), len(wait), len(start))
+	}
+	if wait[0].Gesture != "" {
+		t.Errorf("the wait event names %s; the page must not learn the gesture before the instruction", wait[0].Gesture)
+	}
+	// The wait starts on the baseline's frame and lasts pacedWait of
+	// arrival time (T runs twice as fast: half of it in T).
+	waitStart := t0.Add(2 * bl[0].T.Sub(t0)).Add(latency)
+	got := r.instructed[0].Sub(waitStart)
+	if got < pacedWait || got > pacedWait+70*time.Millisecond {
+		t.Errorf("asked %v after the wait started (arrival clock); want %v to one frame more", got, pacedWait)
+	}
+	if st := r.res.Gestures[0].InstructedAt; !st.Equal(r.instructed[0]) {
+		t.Errorf("InstructedAt %v; want %v", st, r.instructed[0])
+	}
+}
+
+func TestPacingRules(t *testing.T) {
+	instr := instructionAt(t)
+	frame := time.Second / 15
+	tests := []struct {
+		name string
+		// start is when the asked (or other) gesture starts, from the
+		// instruction; negative: before it.
+		start   time.Duration
+		perform session.Gesture
+		rtt     time.Duration
+		status  session.GestureStatus
+		failure string
+		// reaction bounds the reported reaction, when there is one.
+		minReaction, maxReaction time.Duration
+	}{
+		{"reacts in 0.5 s", 500 * time.Millisecond, session.HeadLeft, 0, session.GestureMatch, "", 500 * time.Millisecond, 500*time.Millisecond + 2*frame},
+		{"reacts in 2.5 s", 2500 * time.Millisecond, session.HeadLeft, 0, session.GestureMatch, "", 2500 * time.Millisecond, 2500*time.Millisecond + 2*frame},
+		{"reacts in 0.3 s over a 50 ms round trip", 300 * time.Millisecond, session.HeadLeft, 50 * time.Millisecond, session.GestureMatch, "", 250 * time.Millisecond, 250*time.Millisecond + 2*frame},
+		{"anticipates: moves 70 ms after the instruction", 70 * time.Millisecond, session.HeadLeft, 0, session.GestureNotMatch, failEarly, 70 * time.Millisecond, 70*time.Millisecond + 2*frame},
+		{"a 0.25 s reaction less a 150 ms round trip is too fast", 250 * time.Millisecond, session.HeadLeft, 150 * time.Millisecond, session.GestureNotMatch, failEarly, 100 * time.Millisecond, 100*time.Millisecond + 2*frame},
+		{"moves during the wait", -800 * time.Millisecond, session.HeadLeft, 0, session.GestureNotMatch, failEarly, 0, 0},
+		{"opens the mouth during the wait", -800 * time.Millisecond, session.HeadOpenMouth, 0, session.GestureNotMatch, failEarly, 0, 0},
+		{"closes the eyes during the wait", -1200 * time.Millisecond, session.HeadEyesClosed, 0, session.GestureNotMatch, failEarly, 0, 0},
+		{"reacts in 3.4 s", 3400 * time.Millisecond, session.HeadLeft, 0, session.GestureNotMatch, failLate, 0, 0},
+		// The round trip taken off is capped at 1 s: 4.2 s less 1 s is
+		// still late (uncapped it would be early).
+		{"reacts in 4.2 s over a 5 s round trip", 4200 * time.Millisecond, session.HeadLeft, 5 * time.Second, session.GestureNotMatch, failLate, 0, 0},
+		{"turns the other way", 500 * time.Millisecond, session.HeadRight, 0, session.GestureNotMatch, failWrong, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			lead := instr + tc.start
+			obs := timeline(append([]seg{{dur: lead}}, gestureSegs(tc.perform, 6*time.Second)...)...)
+			r := runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), obs, 0, tc.rtt)
+			g := r.res.Gestures[0]
+			if r.res.Status != tc.status || g.Failure != tc.failure {
+				t.Fatalf("status %q failure %q; want %q %q (events %v)", r.res.Status, g.Failure, tc.status, tc.failure, types(r.events))
+			}
+			if tc.failure == failEarly && tc.start < 0 && len(r.of(EventGestureStart)) != 0 {
+				t.Errorf("a gesture during the wait was followed by the instruction")
+			}
+			if tc.maxReaction > 0 {
+				if g.ReactionMS == nil {
+					t.Fatalf("no reaction reported")
+				}
+				got := time.Duration(*g.ReactionMS) * time.Millisecond
+				if got < tc.minReaction-time.Millisecond || got > tc.maxReaction {
+					t.Errorf("reaction %v; want %v to %v", got, tc.minReaction, tc.maxReaction)
+				}
+				if g.RTTMS == nil || *g.RTTMS != tc.rtt.Milliseconds() {
+					t.Errorf("rtt_ms %v; want %d", g.RTTMS, tc.rtt.Milliseconds())
+				}
+			}
+			if tc.status == session.GestureMatch {
+				if !(g.InstructedAt.Before(g.OnsetAt) && g.OnsetAt.Before(g.HeldAt) && g.HeldAt.Before(g.MatchedAt)) {
+					t.Errorf("timings out of order: instructed %v onset %v held %v matched %v", g.InstructedAt, g.OnsetAt, g.HeldAt, g.MatchedAt)
+				}
+			}
+		})
+	}
+}
+
+func TestPacingLateEndsWithoutWaitingForTheTimeout(t *testing.T) {
+	instr := instructionAt(t)
+	obs := timeline(seg{dur: 12 * time.Second})
+	r := runPaced([]session.Gesture{session.HeadUp}, pacedConfig(), obs, 0, 200*time.Millisecond)
+	g := r.res.Gestures[0]
+	if r.res.Status != session.GestureNotMatch || g.Failure != failLate {
+		t.Fatalf("status %q failure %q; want NOT_MATCH late", r.res.Status, g.Failure)
+	}
+	done := r.of(EventDone)
+	if len(done) != 1 || len(r.of(EventTimeout)) != 0 {
+		t.Fatalf("done %d timeout %d; want one done and no timeout", len(done), len(r.of(EventTimeout)))
+	}
+	// T runs twice as fast: the end is at instr + 200 ms + 3 s of arrival.
+	end := 2 * done[0].T.Sub(t0)
+	if want := instr + 3200*time.Millisecond; end < want || end > want+70*time.Millisecond {
+		t.Errorf("ended %v into the clip; want %v to one frame more", end, want)
+	}
+}
+
+func TestPacingLongBlinkDuringTheWaitIsNotEarly(t *testing.T) {
+	instr := instructionAt(t)
+	// A 300 ms blink (lids fully shut 300 ms) 1 s before the instruction,
+	// then a turn 0.6 s after it.
+	shut := state{closeL: 1, closeR: 1}
+	segs := []seg{{dur: instr - time.Second}, {dur: 30 * time.Millisecond, to: shut}, {dur: 300 * time.Millisecond, to: shut}, {dur: 30 * time.Millisecond}}
+	segs = append(segs, seg{dur: time.Second - 360*time.Millisecond + 600*time.Millisecond})
+	segs = append(segs, gestureSegs(session.HeadLeft, time.Second)...)
+	r := runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), timeline(segs...), 0, 0)
+	if r.res.Status != session.GestureMatch {
+		t.Fatalf("status %q failure %q; want MATCH (a long blink is not a gesture)", r.res.Status, r.res.Gestures[0].Failure)
+	}
+}
+
+func TestPacingUsesTheSendTime(t *testing.T) {
+	// The instruction left 150 ms after its frame arrived (a busy server):
+	// a turn 300 ms after that frame is 150 ms after the instruction, too
+	// fast to be an answer to it.
+	instr := instructionAt(t)
+	obs := timeline(append([]seg{{dur: instr + 300*time.Millisecond}}, gestureSegs(session.HeadLeft, 2*time.Second)...)...)
+	if r := runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), obs, 0, 0); r.res.Status != session.GestureMatch {
+		t.Fatalf("sent at once: status %q failure %q; want MATCH", r.res.Status, r.res.Gestures[0].Failure)
+	}
+	r := runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), obs, 150*time.Millisecond, 0)
+	if g := r.res.Gestures[0]; g.Failure != failEarly || !g.InstructedAt.Equal(r.instructed[0].Add(150*time.Millisecond)) {
+		t.Fatalf("sent 150 ms late: failure %q instructed_at %v; want early, %v", g.Failure, g.InstructedAt, r.instructed[0].Add(150*time.Millisecond))
+	}
+}
+
+func TestPacingTwoGestures(t *testing.T) {
+	// The second wait starts when the user is back at neutral; each
+	// gesture is asked after its own wait.
+	var asked []int
+	cfg := ChallengeConfig{InstructionDelay: func(i int) time.Duration {
+		asked = append(asked, i)
+		return pacedWait + time.Duration(i)*500*time.Millisecond
+	}}
+	instr := instructionAt(t)
+	segs := []seg{{dur: instr + 600*time.Millisecond}}
+	segs = append(segs, gestureSegs(session.HeadLeft, 0)...)
+	// Back at neutral ≈ instr + 1.8 s; the second wait is 2.5 s.
+	segs = append(segs, seg{dur: 2500*time.Millisecond + 700*time.Millisecond})
+	segs = append(segs, gestureSegs(session.HeadOpenMouth, 2*time.Second)...)
+	r := runPaced([]session.Gesture{session.HeadLeft, session.HeadOpenMouth}, cfg, timeline(segs...), 0, 0)
+	if r.res.Status != session.GestureMatch {
+		t.Fatalf("status %q, failures %q %q; want MATCH (events %v)", r.res.Status, r.res.Gestures[0].Failure, r.res.Gestures[1].Failure, types(r.events))
+	}
+	if len(r.of(EventWait)) != 2 || len(r.instructed) != 2 || len(asked) != 2 || asked[0] != 0 || asked[1] != 1 {
+		t.Fatalf("waits %d, instructions %d, delays drawn for %v; want 2, 2, [0 1]", len(r.of(EventWait)), len(r.instructed), asked)
+	}
+	match0 := r.res.Gestures[0].MatchedAt
+	w2 := r.of(EventWait)[1]
+	if got := t0.Add(2 * w2.T.Sub(t0)).Add(latency); !got.After(match0) {
+		t.Errorf("second wait began %v, not after the first match %v", got, match0)
+	}
+	if gap := r.instructed[1].Sub(t0.Add(2 * w2.T.Sub(t0)).Add(latency)); gap < 2500*time.Millisecond || gap > 2500*time.Millisecond+70*time.Millisecond {
+		t.Errorf("second instruction %v after its wait began; want 2.5 s", gap)
+	}
+}
+
+func TestPacingTrackChangeDuringTheWaitRestartsIt(t *testing.T) {
+	segs := []seg{{dur: time.Second}, {dur: 3 * time.Second, track: 2}}
+	r := runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), timeline(segs...), 0, 0)
+	if len(r.of(EventWait)) != 2 || len(r.instructed) != 1 {
+		t.Fatalf("waits %d, instructions %d; want 2 (a new face waits anew) and 1", len(r.of(EventWait)), len(r.instructed))
+	}
+	if got, want := r.instructed[0].Sub(t0.Add(latency)), time.Second+400*time.Millisecond+pacedWait; got < want {
+		t.Errorf("asked %v into the clip; want after the second face's baseline and a full wait (%v)", got, want)
+	}
+}
+
+func TestPacingDefaultDelayIsRandomInItsBounds(t *testing.T) {
+	d := newDelay(2*time.Second, 4*time.Second)
+	seen := map[time.Duration]bool{}
+	var lo, hi = time.Hour, time.Duration(0)
+	for i := 0; i < 1000; i++ {
+		v := d(i)
+		if v < 2*time.Second || v > 4*time.Second {
+			t.Fatalf("delay %v outside [2 s, 4 s]", v)
+		}
+		seen[v] = true
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if len(seen) < 990 || lo > 2100*time.Millisecond || hi < 3900*time.Millisecond {
+		t.Errorf("1000 draws: %d distinct, range %v–%v; want spread over [2 s, 4 s]", len(seen), lo, hi)
+	}
+	a, b := newDelay(2*time.Second, 4*time.Second), newDelay(2*time.Second, 4*time.Second)
+	if a(0) == b(0) && a(1) == b(1) && a(2) == b(2) {
+		t.Errorf("two challenges drew the same delays: the source is not seeded per challenge")
+	}
+}
+
+func TestUnpacedAsksAtOnce(t *testing.T) {
+	obs := timeline(append([]seg{{dur: time.Second}}, gestureSegs(session.HeadLeft, time.Second)...)...)
+	r := runPaced([]session.Gesture{session.HeadLeft}, ChallengeConfig{Unpaced: true}, obs, 0, 0)
+	if r.res.Status != session.GestureMatch || len(r.of(EventWait)) != 0 {
+		t.Fatalf("unpaced: status %q, %d waits; want MATCH with no wait", r.res.Status, len(r.of(EventWait)))
+	}
+	if g := r.res.Gestures[0]; !g.InstructedAt.IsZero() || g.ReactionMS != nil {
+		t.Errorf("unpaced: timing evidence %+v; want none", g)
+	}
+	bl, st := r.of(EventBaseline), r.of(EventGestureStart)
+	if len(st) != 1 || !st[0].T.Equal(bl[0].T) {
+		t.Errorf("unpaced: gesture_start %v; want on the baseline's frame", st)
+	}
+}
+
+func types(evs []Event) []EventType {
+	var out []EventType
+	for _, e := range evs {
+		if e.Type != EventProgress && e.Type != EventHint {
+			out = append(out, e.Type)
+		}
+	}
+	return out
+}
