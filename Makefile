@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: run test build deps test-deps redis generate check-generated lint vet gotest bench
+.PHONY: run test build deps test-deps redis generate check-generated lint vet gotest bench replay-eval
 
 # staticcheck is pinned here and fetched through the Go module proxy.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -51,6 +51,12 @@ gotest:
 	$(GO) test -p 1 -count=1 -race ./...
 	# gocv's Mat profile: no Mat outlives a detector or a session's engine.
 	$(GO) test -p 1 -count=1 -tags matprofile ./internal/perception
+	# Issue 16's acceptance in small (a face rendered in real time: no -race).
+	$(GO) test -p 1 -count=1 ./internal/replayeval
+
+## replay-eval: issue 16's whole matrix (replay variants and reactive faces), a table at the end
+replay-eval:
+	$(GO) run ./cmd/replayeval
 
 ## bench: the benchmarks the README quotes
 bench: redis

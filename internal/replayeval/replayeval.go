@@ -283,6 +283,13 @@ func (p *Player) create(ctx context.Context, gestures int) (string, error) {
 // outcomes in the trials' order. progress, when set, sees each outcome as
 // it comes.
 func (p *Player) PlayAll(ctx context.Context, trials []Trial, parallel int, timeout time.Duration, progress func(Outcome)) []Outcome {
+	// The recordings are rendered and encoded first, outside the sessions'
+	// time (an error comes back from Play).
+	for _, t := range trials {
+		if t.Replay != "" {
+			_, _ = p.clip(t.Replay, t.Face)
+		}
+	}
 	out := make([]Outcome, len(trials))
 	sem := make(chan struct{}, max(1, parallel))
 	var wg sync.WaitGroup
