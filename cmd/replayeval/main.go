@@ -43,7 +43,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	faces := fs.String("faces", strings.Join(replayeval.Faces, ","), "test faces of the reactive sessions (testdata/faces)")
 	reactions := fs.String("reactions", "0.3s,1s,2s", "reaction delays of the reactive sessions")
 	counts := fs.String("gestures", "1,2,3", "numbers of gestures of the reactive sessions")
-	kinds := fs.String("kinds", "replay,reactive", "what to play")
+	kinds := fs.String("kinds", "replay,reactive", "what to play: replay, reactive, and probe (n default sessions of the recording after a 5 s lead, beyond the acceptance)")
 	parallel := fs.Int("parallel", 3, "sessions at once")
 	timeout := fs.Duration("timeout", 4*time.Minute, "time allowed per session")
 	logs := fs.Bool("log", false, "the server's logs on stderr")
@@ -119,6 +119,15 @@ func matrix(n int, faces, reactions, counts, kinds string) ([]replayeval.Trial, 
 					seed++
 				}
 			}
+		case "probe":
+			face, err := facegen.TestFace("mazie-hirono.jpg")
+			if err != nil {
+				return nil, err
+			}
+			for i := 0; i < n; i++ {
+				trials = append(trials, replayeval.Trial{Replay: replayeval.Lead5s, Face: face, Seed: seed})
+				seed++
+			}
 		case "reactive":
 			for _, name := range strings.Split(faces, ",") {
 				face, err := facegen.TestFace(name)
@@ -141,7 +150,7 @@ func matrix(n int, faces, reactions, counts, kinds string) ([]replayeval.Trial, 
 				}
 			}
 		default:
-			return nil, fmt.Errorf("unknown kind %q: want replay or reactive", kind)
+			return nil, fmt.Errorf("unknown kind %q: want replay, reactive or probe", kind)
 		}
 	}
 	return trials, nil

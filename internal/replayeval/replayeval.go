@@ -87,6 +87,13 @@ const (
 // Variants are the replay variants, in the table's order.
 var Variants = []string{InOrder, Shuffled, Slowed, SpedUp}
 
+// Lead5s is a probe beyond the recordings: the recording in order
+// after 5 s of neutral face instead of 2, longer than the longest wait, so
+// that its first gesture comes after any instruction. It passes when the
+// drawn gesture is that first gesture and the onset falls in the reaction
+// window: what the rules leave to chance (not part of the acceptance).
+const Lead5s = "in order, 5 s lead"
+
 // Trial is one session to play.
 type Trial struct {
 	// Gestures is the session's number_of_gestures (0: the default, one
@@ -156,12 +163,16 @@ func ReplayParams(variant, face string) (facegen.Params, error) {
 		stretch = 1.25
 	case SpedUp:
 		stretch = 0.75
+	case Lead5s:
 	default:
 		return facegen.Params{}, fmt.Errorf("replayeval: unknown variant %q", variant)
 	}
 	sc, err := facegen.ReplayScript(order, stretch)
 	if err != nil {
 		return facegen.Params{}, err
+	}
+	if variant == Lead5s {
+		sc = "neutral 3s; " + sc
 	}
 	return facegen.Params{Face: face, Script: sc, Seed: 16, Noise: 1.5}, nil
 }

@@ -49,6 +49,9 @@ func TestReplayParams(t *testing.T) {
 			t.Errorf("%s: %.2f s; want %.2f s", v, d, want)
 		}
 	}
+	if p, err := ReplayParams(Lead5s, "face.jpg"); err != nil || !strings.HasPrefix(p.Script, "neutral 3s; neutral 2000ms; HEAD_LEFT") {
+		t.Errorf("5 s lead: %q, %v", p.Script, err)
+	}
 	if _, err := ReplayParams("backwards", "face.jpg"); err == nil {
 		t.Error("unknown variant: no error")
 	}
