@@ -10,16 +10,17 @@ import (
 
 // liveScript is the motion both paths of the live tests render: a turn, a
 // held tilt with the eyes closing, an opening mouth.
-const liveScript = "neutral 0.4s; HEAD_LEFT 0.6s; HEAD_UP 10deg + HEAD_00 0.5s; HEAD_OPEN_MOUTH 0.5s"
+const liveScript = "neutral 0.2s; HEAD_LEFT 0.4s; HEAD_UP 10deg + HEAD_00 0.3s; HEAD_OPEN_MOUTH 0.3s"
 
 // A live frame is the clip's frame: given the state the script asks for at
 // a frame's time, Live adds the same sway, lighting and noise as the clip,
 // so the frames are the same.
 func TestLiveFrameIsTheClipFrame(t *testing.T) {
 	r := testRender(t)
+	// One clip with every effect a live frame has (kept short: the suite
+	// runs under -race).
 	for _, p := range []Params{
-		{Face: facePath(t, defaultFace), Script: liveScript, Seed: 5, Noise: 2, NoBlinks: true},
-		{Face: facePath(t, "victor-glover-2020.jpg"), Script: liveScript, Seed: 9, Light: LightBacklit, Glasses: true, NoBlinks: true},
+		{Face: facePath(t, "victor-glover-2020.jpg"), Script: liveScript, Seed: 9, Noise: 2, Light: LightBacklit, Glasses: true, NoBlinks: true},
 	} {
 		clip, err := r.Render(p)
 		if err != nil {
