@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: run test build deps test-deps redis generate check-generated lint vet gotest bench fuzz
+.PHONY: run test build deps test-deps redis generate check-generated lint vet gotest bench fuzz replay-eval
 
 # staticcheck is pinned here and fetched through the Go module proxy.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -51,6 +51,8 @@ gotest:
 	$(GO) test -p 1 -count=1 -race ./...
 	# gocv's Mat profile: no Mat outlives a detector or a session's engine.
 	$(GO) test -p 1 -count=1 -tags matprofile ./internal/perception
+	# Issue 16's acceptance in small (a face rendered in real time: no -race).
+	$(GO) test -p 1 -count=1 ./internal/replayeval
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s FUZZ_TARGETS="$(FUZZ_QUICK)" FUZZ_RACE=
 
 # The Go fuzz targets, package:Target. Their seed corpora (f.Add and
@@ -79,6 +81,10 @@ fuzz:
 		echo "== $$name ($$pkg) under -race, $(FUZZTIME)"; \
 		$(GO) test -race -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
+
+## replay-eval: issue 16's whole matrix (replay variants and reactive faces), a table at the end
+replay-eval:
+	$(GO) run ./cmd/replayeval
 
 ## bench: the benchmarks the README quotes
 bench: redis

@@ -14,6 +14,12 @@
 // -n N runs N sessions at once; the summary then adds the server's frame
 // counters, frame-to-decision delay, CPU and memory from its /metrics.
 //
+// With -react PHOTO there is no clip: the face of the photo is rendered live
+// (facegen) and reacts to the server as a person does, each instruction
+// performed after a reaction delay (-reaction, -jitter), neutral otherwise:
+//
+//	livegate-client -server http://localhost:8080 -api-key KEY -react face.jpg -number 2 -retry
+//
 // Exit status: 0 when every session succeeded, 1 when one failed (the
 // gesture was not matched), 2 on any error.
 package main
@@ -51,6 +57,12 @@ type options struct {
 	retry, quiet, loopback           bool
 	timeout, stagger                 time.Duration
 	hold                             time.Duration
+	number                           int
+	// The reactive mode.
+	react            string
+	reaction, jitter time.Duration
+	seed             uint64
+	noBlinks         bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -73,6 +85,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.timeout, "timeout", 90*time.Second, "time allowed per session")
 	fs.DurationVar(&o.stagger, "stagger", 100*time.Millisecond, "delay between session starts with -n")
 	fs.DurationVar(&o.hold, "hold", 6*time.Second, "how long the clip's last picture is sent after the clip before it loops")
+	fs.IntVar(&o.number, "number", 0, "number_of_gestures for created sessions without -gestures (default: the server's)")
+	fs.StringVar(&o.react, "react", "", "a frontal face photo to render live and react to instructions with, instead of -clip")
+	fs.DurationVar(&o.reaction, "reaction", 600*time.Millisecond, "with -react: the reaction delay from an instruction to the start of the movement")
+	fs.DurationVar(&o.jitter, "jitter", 200*time.Millisecond, "with -react: reaction delays are drawn uniformly in -reaction ± -jitter")
+	fs.Uint64Var(&o.seed, "seed", 1, "with -react: seed of the reaction delays, sway and blinks (session i uses seed+i)")
+	fs.BoolVar(&o.noBlinks, "no-blinks", false, "with -react: no natural blinks")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -80,10 +98,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "livegate-client:", err)
 		return 2
 	}
-	if clips == "" {
-		return fail(errors.New("need -clip"))
+	switch {
+	case clips == "" && o.react == "":
+		return fail(errors.New("need -clip or -react"))
+	case clips != "" && o.react != "":
+		return fail(errors.New("-clip and -react exclude each other"))
+	case o.reaction < 0 || o.jitter < 0 || o.jitter > o.reaction:
+		return fail(errors.New("-reaction and -jitter must be positive, the jitter at most the reaction"))
 	}
-	o.clips = strings.Split(clips, ",")
+	if clips != "" {
+		o.clips = strings.Split(clips, ",")
+	}
 	if gestures != "" {
 		o.gestures = strings.Split(gestures, ",")
 	}
@@ -118,7 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		encoded = append(encoded, c)
 	}
 	tpath := o.truth
-	if tpath == "" {
+	if tpath == "" && len(o.clips) > 0 {
 		last := o.clips[len(o.clips)-1]
 		if p := strings.TrimSuffix(last, ".y4m") + ".truth.json"; fileExists(p) {
 			tpath = p
@@ -137,6 +162,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	r := &runner{o: o, clips: encoded, truth: truth, out: json.NewEncoder(stdout), http: &http.Client{Timeout: 30 * time.Second}}
+	if o.react != "" {
+		var err error
+		if r.faces, err = newFaces(o.react); err != nil {
+			return fail(err)
+		}
+	}
 	return r.runAll(ctx, stderr)
 }
 

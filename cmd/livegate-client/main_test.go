@@ -34,6 +34,9 @@ func TestBadArgumentsExit2(t *testing.T) {
 		{"-clip", "x.y4m"},
 		{"-clip", "x.y4m", "-page", "http://h/s/abc", "-n", "3"},
 		{"-clip", "/nonexistent.y4m", "-page", "http://h/s/abc"},
+		{"-clip", "x.y4m", "-react", "face.jpg", "-page", "http://h/s/abc"},
+		{"-react", "/nonexistent.jpg", "-page", "http://h/s/abc"},
+		{"-react", "face.jpg", "-reaction", "0.2s", "-jitter", "0.3s", "-page", "http://h/s/abc"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), args, &out, &errb); code != 2 || errb.Len() == 0 {

@@ -21,6 +21,7 @@ type runner struct {
 	o     options
 	clips []*client.Clip
 	truth *facegen.Truth
+	faces *faces // -react
 	http  *http.Client
 
 	mu  sync.Mutex
@@ -52,6 +53,11 @@ type result struct {
 	Attempts         int       `json:"attempts"`
 	FirstInstruction float64   `json:"first_instruction_ms"`
 	DelaysMS         []float64 `json:"truth_to_match_ms,omitempty"`
+	// Reasons are the attempt_failed reasons, in order.
+	Reasons []string `json:"failed_reasons,omitempty"`
+	// ReactMS (-react) are, per instruction, the drawn reaction delay and
+	// the time from the instruction to its match (0: not matched).
+	ReactMS []reactFigure `json:"react_ms,omitempty"`
 }
 
 func (r *runner) runAll(ctx context.Context, stderr io.Writer) int {
@@ -133,7 +139,22 @@ func (r *runner) one(ctx context.Context, i int) result {
 	}
 	res.SID = p.SID
 	msgs, on := client.Messages(512)
-	c, err := client.Dial(ctx, client.Options{Width: r.clips[0].W, Height: r.clips[0].H, FPS: r.clips[0].FPS,
+	run := client.RunOptions{Clips: r.clips, Retry: r.o.retry}
+	var w, h, fps int
+	var act *actor
+	if r.faces != nil {
+		if act, err = r.faces.actor(r.o, uint64(i)); err != nil {
+			res.Outcome, res.Error = "error", err.Error()
+			r.print(res)
+			return res
+		}
+		w, h = act.Live.Size()
+		fps = act.Live.FPS()
+		run.Actor, run.FPS = act, fps
+	} else {
+		w, h, fps = r.clips[0].W, r.clips[0].H, r.clips[0].FPS
+	}
+	c, err := client.Dial(ctx, client.Options{Width: w, Height: h, FPS: fps,
 		IncludeLoopback: r.o.loopback, OnMessage: on}, p.Signal())
 	if err != nil {
 		res.Outcome, res.Error = "error", err.Error()
@@ -141,17 +162,26 @@ func (r *runner) one(ctx context.Context, i int) result {
 		return res
 	}
 	defer c.Close()
-	out, err := client.Run(ctx, c, msgs, client.RunOptions{Clips: r.clips, Retry: r.o.retry, OnMessage: func(m client.Message) {
+	run.OnMessage = func(m client.Message) {
 		if !r.o.quiet {
 			r.print(line{Session: i, SID: p.SID, TMS: m.At.Milliseconds(), ClipMS: m.ClipTime.Milliseconds(), Message: m})
 		}
-	}})
+	}
+	out, err := client.Run(ctx, c, msgs, run)
 	if err != nil {
 		res.Outcome, res.Error = "error", err.Error()
 	} else {
 		res.Outcome, res.Redirect, res.Attempts = out.Result, out.Redirect, out.Attempts
 		res.FirstInstruction = ms(out.FirstInstruction)
 		res.DelaysMS = r.delays(out)
+		for _, m := range out.Messages {
+			if m.Type == "attempt_failed" {
+				res.Reasons = append(res.Reasons, m.Reason)
+			}
+		}
+		if act != nil {
+			res.ReactMS = act.figures(out.Messages)
+		}
 	}
 	if !r.o.quiet {
 		r.print(res)
@@ -164,6 +194,8 @@ func (r *runner) create(ctx context.Context) (string, error) {
 	body := map[string]any{"success_url": "https://client.example/done", "cancel_url": "https://client.example/back"}
 	if len(r.o.gestures) > 0 {
 		body["gestures"] = r.o.gestures
+	} else if r.o.number > 0 {
+		body["number_of_gestures"] = r.o.number
 	}
 	b, _ := json.Marshal(body)
 	req, err := http.NewRequestWithContext(ctx, "POST", r.o.server+"/face/v1/active-liveness-sessions", bytes.NewReader(b))

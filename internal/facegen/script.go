@@ -259,10 +259,12 @@ func parseDuration(s string) (time.Duration, bool, error) {
 	if err != nil {
 		return 0, false, nil
 	}
-	if v <= 0 || v > 600 {
+	// The range is of the duration, not of the number: 2000ms is 2 s.
+	d := time.Duration(v * float64(unit))
+	if d <= 0 || d > 600*time.Second {
 		return 0, true, fmt.Errorf("duration %q out of range (0, 600s]", s)
 	}
-	return time.Duration(v * float64(unit)), true, nil
+	return d, true, nil
 }
 
 func parseAmount(code, s string) (float64, error) {

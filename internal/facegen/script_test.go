@@ -39,6 +39,10 @@ func TestParseScript(t *testing.T) {
 	if a := sc.Steps[1].Actions[0]; a.Code != "HEAD_10" || a.Amount != 0.5 {
 		t.Errorf("HEAD_10 0.5: got %+v", a)
 	}
+	// The range is the duration's: 2000ms is 2 s, within 600 s.
+	if sc, err := ParseScript("neutral 2000ms; HEAD_UP 600s"); err != nil || sc.Duration() != 602*time.Second {
+		t.Errorf("2000ms and 600s: %v, %v; want 602s", sc.Duration(), err)
+	}
 	if tg := target(sc.Steps[0]); tg.Yaw != -20 || tg.Mouth != 0.6 {
 		t.Errorf("target of HEAD_RIGHT 20deg: got yaw %v mouth %v; want -20, 0.6", tg.Yaw, tg.Mouth)
 	}
@@ -64,6 +68,8 @@ func TestParseScriptErrors(t *testing.T) {
 		{"neutral 1s;  1s", 14, "without an action"},
 		{"HEAD_00 + 1s", 9, "'+' without an action"},
 		{"neutral 0s", 9, "out of range"},
+		{"neutral 601s", 9, "out of range"},
+		{"neutral 600001ms", 9, "out of range"},
 		{"neutral 2s 1s", 9, "only the last word"},
 		{"HEAD_11 30deg 1s", 9, "takes no amount"},
 	}

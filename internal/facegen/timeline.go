@@ -204,7 +204,11 @@ func (tl *timeline) state(i int) State {
 
 // stateAt returns the full state at time t.
 func (tl *timeline) stateAt(t float64) State {
-	s := tl.scripted(t)
+	return tl.micro(t, tl.scripted(t))
+}
+
+// micro adds the natural blinks and the sway at time t to the state s.
+func (tl *timeline) micro(t float64, s State) State {
 	for _, b := range tl.blinks {
 		if k := blinkShape(t - b); k > 0 {
 			s.LeftEye *= 1 - k

@@ -203,11 +203,31 @@ type Message struct {
 	ClipTime time.Duration `json:"-"`
 }
 
+// Actor is a face rendered live that reacts to the server, as a person in
+// front of a camera does: Run sends its frames instead of a clip's, and
+// tells it every instruction and what became of it. Times are durations
+// since the run started, on one clock. Frame is called from one goroutine;
+// the others from Run's.
+type Actor interface {
+	// Frame is the camera's picture at time t (Options.Width×Height, 4:2:0).
+	Frame(t time.Duration) *image.YCbCr
+	// Instruct: the server asked for gesture at time t.
+	Instruct(gesture string, t time.Duration)
+	// Release: the gesture asked last was matched, or its try failed, at t.
+	Release(t time.Duration)
+	// Reset: a new attempt starts, from the neutral face.
+	Reset()
+}
+
 // RunOptions drive one session over a dialed Client.
 type RunOptions struct {
 	// Clips are played one per attempt (the last one again for further
 	// attempts), from the moment ready is sent.
 	Clips []*Clip
+	// Actor, when set, replaces Clips: its frames are encoded and sent
+	// live at FPS (default 15) from ready on.
+	Actor Actor
+	FPS   int
 	// Retry sends ready again after attempt_failed while attempts remain.
 	Retry bool
 	// Ready is the ready message sent (default {"v":1,"type":"ready"}): a
@@ -239,8 +259,11 @@ type Outcome struct {
 // msgs carries the data channel's messages: dial with Options.OnMessage
 // pushing into it (see Messages).
 func Run(ctx context.Context, c *Client, msgs <-chan []byte, opts RunOptions) (*Outcome, error) {
-	if len(opts.Clips) == 0 {
-		return nil, errors.New("client: no clip")
+	if len(opts.Clips) == 0 && opts.Actor == nil {
+		return nil, errors.New("client: no clip and no actor")
+	}
+	if opts.FPS <= 0 {
+		opts.FPS = 15
 	}
 	start := time.Now()
 	out := &Outcome{}
@@ -262,7 +285,9 @@ func Run(ctx context.Context, c *Client, msgs <-chan []byte, opts RunOptions) (*
 	ready := func() error {
 		stopPlay()
 		attempts++
-		clip := opts.Clips[min(attempts, len(opts.Clips))-1]
+		if opts.Actor != nil {
+			opts.Actor.Reset()
+		}
 		readyMsg := opts.Ready
 		if readyMsg == "" {
 			readyMsg = `{"v":1,"type":"ready"}`
@@ -277,6 +302,14 @@ func Run(ctx context.Context, c *Client, msgs <-chan []byte, opts RunOptions) (*
 		pctx, cancel := context.WithCancel(ctx)
 		play = cancel
 		playWG.Add(1)
+		if opts.Actor != nil {
+			go func() {
+				defer playWG.Done()
+				c.PlayActor(pctx, opts.Actor, opts.FPS, start)
+			}()
+			return nil
+		}
+		clip := opts.Clips[min(attempts, len(opts.Clips))-1]
 		go func() {
 			defer playWG.Done()
 			c.PlayClip(pctx, clip)
@@ -315,7 +348,17 @@ func Run(ctx context.Context, c *Client, msgs <-chan []byte, opts RunOptions) (*
 				if out.FirstInstruction == 0 {
 					out.FirstInstruction = now.Sub(readyAt)
 				}
+				if opts.Actor != nil {
+					opts.Actor.Instruct(m.Gesture, m.At)
+				}
+			case "matched":
+				if opts.Actor != nil {
+					opts.Actor.Release(m.At)
+				}
 			case "attempt_failed":
+				if opts.Actor != nil {
+					opts.Actor.Release(m.At)
+				}
 				stopPlay()
 				if m.AttemptsLeft != nil && *m.AttemptsLeft > 0 {
 					if !opts.Retry {
@@ -354,6 +397,26 @@ func (c *Client) PlayClip(ctx context.Context, clip *Clip) {
 		i = (i + 1) % len(clip.Frames)
 		select {
 		case <-tick.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// PlayActor sends the actor's frames, rendered and encoded as they are
+// due, one per 1/fps, until ctx ends. A frame's time is its due time since
+// t0; when rendering and encoding fall behind, late ticks are dropped (the
+// rate falls, the motion keeps its speed), as a slow camera does.
+func (c *Client) PlayActor(ctx context.Context, a Actor, fps int, t0 time.Time) {
+	tick := time.NewTicker(time.Second / time.Duration(fps))
+	defer tick.Stop()
+	at := time.Now()
+	for {
+		if err := c.SendFrame(a.Frame(at.Sub(t0))); err != nil {
+			return
+		}
+		select {
+		case at = <-tick.C:
 		case <-ctx.Done():
 			return
 		}
