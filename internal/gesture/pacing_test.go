@@ -136,10 +136,10 @@ func TestPacingRules(t *testing.T) {
 		{"moves during the wait", -800 * time.Millisecond, session.HeadLeft, 0, session.GestureNotMatch, failEarly, 0, 0},
 		{"opens the mouth during the wait", -800 * time.Millisecond, session.HeadOpenMouth, 0, session.GestureNotMatch, failEarly, 0, 0},
 		{"closes the eyes during the wait", -1200 * time.Millisecond, session.HeadEyesClosed, 0, session.GestureNotMatch, failEarly, 0, 0},
-		{"reacts in 3.4 s", 3400 * time.Millisecond, session.HeadLeft, 0, session.GestureNotMatch, failLate, 0, 0},
-		// The round trip taken off is capped at 1 s: 4.2 s less 1 s is
+		{"reacts in 3.9 s", 3900 * time.Millisecond, session.HeadLeft, 0, session.GestureNotMatch, failLate, 0, 0},
+		// The round trip taken off is capped at 1 s: 4.7 s less 1 s is
 		// still late (uncapped it would be early).
-		{"reacts in 4.2 s over a 5 s round trip", 4200 * time.Millisecond, session.HeadLeft, 5 * time.Second, session.GestureNotMatch, failLate, 0, 0},
+		{"reacts in 4.7 s over a 5 s round trip", 4700 * time.Millisecond, session.HeadLeft, 5 * time.Second, session.GestureNotMatch, failLate, 0, 0},
 		{"turns the other way", 500 * time.Millisecond, session.HeadRight, 0, session.GestureNotMatch, failWrong, 0, 0},
 	}
 	for _, tc := range tests {
@@ -187,9 +187,9 @@ func TestPacingLateEndsWithoutWaitingForTheTimeout(t *testing.T) {
 	if len(done) != 1 || len(r.of(EventTimeout)) != 0 {
 		t.Fatalf("done %d timeout %d; want one done and no timeout", len(done), len(r.of(EventTimeout)))
 	}
-	// T runs twice as fast: the end is at instr + 200 ms + 3 s of arrival.
+	// T runs twice as fast: the end is at instr + 200 ms + 3.5 s of arrival.
 	end := 2 * done[0].T.Sub(t0)
-	if want := instr + 3200*time.Millisecond; end < want || end > want+70*time.Millisecond {
+	if want := instr + 3700*time.Millisecond; end < want || end > want+70*time.Millisecond {
 		t.Errorf("ended %v into the clip; want %v to one frame more", end, want)
 	}
 }
