@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: run test build deps test-deps redis generate check-generated lint vet gotest bench
+.PHONY: run test build deps test-deps redis generate check-generated lint vet gotest bench faceref
 
 # staticcheck is pinned here and fetched through the Go module proxy.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -55,3 +55,7 @@ gotest:
 ## bench: the benchmarks the README quotes
 bench: redis
 	$(GO) run ./cmd/benchreport
+
+## faceref: regenerate internal/faceid's reference embeddings with face-api on tfjs (Node, CPU backend)
+faceref:
+	cd test/faceref && npm ci --no-audit --no-fund && node reference.mjs

@@ -1,0 +1,119 @@
+package perception
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"image/draw"
+	"sync"
+
+	"github.com/livegate/livegate/internal/faceid"
+	"github.com/livegate/livegate/internal/gesture/landmarks"
+)
+
+// FaceEmbedder finds the faces of a colour photo and computes the embedding of its one
+// face: YuNet on the photo's luma (at up to 640 pixels wide, as PhotoLandmarker), dlib's
+// 68 landmarks, faceid's alignment and network on the colour pixels. Safe for concurrent
+// use: detection and landmarks are serialised, the network is not.
+type FaceEmbedder struct {
+	mu    sync.Mutex
+	det   *Detector
+	lm    *landmarks.Model
+	pts   []landmarks.Point
+	model *faceid.Model
+}
+
+// minFaceShare: a detection narrower than this share of the widest face's width does not
+// count as a second face (a face in a poster behind the person, a false detection in a
+// patterned background); a second person near the camera does.
+const minFaceShare = 0.5
+
+// NewFaceEmbedder loads the detector and landmark models of cfg (cfg.Detectors is
+// ignored) and the face-recognition model m.
+func NewFaceEmbedder(cfg Config, m *faceid.Model) (*FaceEmbedder, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	det, err := NewDetector(cfg.YuNet, WithMaxInputWidth(640))
+	if err != nil {
+		return nil, err
+	}
+	lm, err := loadLandmarks(cfg.Landmarks)
+	if err != nil {
+		det.Close()
+		return nil, err
+	}
+	return &FaceEmbedder{det: det, lm: lm, pts: make([]landmarks.Point, 68), model: m}, nil
+}
+
+// Close frees the detector.
+func (e *FaceEmbedder) Close() error { return e.det.Close() }
+
+// Chip finds img's faces and returns their number and, when there is exactly one, its
+// aligned chip (nil otherwise).
+func (e *FaceEmbedder) Chip(img image.Image) (int, *image.RGBA, error) {
+	rgba := rebasedRGBA(img)
+	gray := image.NewGray(rgba.Rect)
+	for i := 0; i < len(gray.Pix); i++ {
+		p := rgba.Pix[4*i : 4*i+3]
+		gray.Pix[i] = color.GrayModel.Convert(color.RGBA{p[0], p[1], p[2], 255}).(color.Gray).Y
+	}
+	e.mu.Lock()
+	faces, err := e.det.Detect(gray)
+	if err != nil {
+		e.mu.Unlock()
+		return 0, nil, err
+	}
+	widest := 0
+	for _, f := range faces {
+		widest = max(widest, f.Box.Dx())
+	}
+	n, best := 0, -1
+	for i, f := range faces {
+		if float64(f.Box.Dx()) >= minFaceShare*float64(widest) {
+			n++
+			if best < 0 || f.Box.Dx() > faces[best].Box.Dx() {
+				best = i
+			}
+		}
+	}
+	if n != 1 {
+		e.mu.Unlock()
+		return n, nil, nil
+	}
+	e.lm.Predict(gray, BoxFromYuNet(faces[best]), e.pts)
+	lm := make([]faceid.Point, len(e.pts))
+	for i, p := range e.pts {
+		lm[i] = faceid.Point{X: float64(p.X), Y: float64(p.Y)}
+	}
+	e.mu.Unlock()
+	chip, err := faceid.Align(rgba, lm)
+	if err != nil {
+		return 1, nil, err
+	}
+	return 1, chip, nil
+}
+
+// EmbedFace returns the number of img's faces and, when there is exactly one, its
+// embedding. It makes a FaceEmbedder the face matcher of POST /face/v1/match.
+func (e *FaceEmbedder) EmbedFace(ctx context.Context, img image.Image) (int, faceid.Embedding, error) {
+	n, chip, err := e.Chip(img)
+	if err != nil || chip == nil {
+		return n, faceid.Embedding{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return n, faceid.Embedding{}, err
+	}
+	emb, err := e.model.Embed(chip)
+	return n, emb, err
+}
+
+// rebasedRGBA copies img into an RGBA image whose bounds start at (0, 0), the frame of
+// the detector's coordinates.
+func rebasedRGBA(img image.Image) *image.RGBA {
+	b := img.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(out, out.Rect, img, b.Min, draw.Src)
+	return out
+}

@@ -1,0 +1,122 @@
+package perception_test
+
+import (
+	"context"
+	"flag"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/livegate/livegate/internal/faceid"
+	"github.com/livegate/livegate/internal/perception"
+)
+
+// updateChips rewrites internal/faceid/testdata/chips from the photos: the crops the
+// faceid reference test (and the Node reference script) read.
+var updateChips = flag.Bool("update-chips", false, "rewrite internal/faceid/testdata/chips")
+
+var chipDir = filepath.Join("..", "faceid", "testdata", "chips")
+
+// chipPhotos are the photos whose aligned chips are committed.
+var chipPhotos = []string{"astronaut.png", "grace-hopper-1984.jpg", "kamala-harris-2021.jpg", "portrait-obama-2012.jpg"}
+
+func newEmbedder(t testing.TB) *perception.FaceEmbedder {
+	t.Helper()
+	m, err := faceid.LoadDir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := perception.NewFaceEmbedder(perception.Config{YuNet: yunetModel}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// TestFaceEmbedderChips: each photo has one face, and its aligned chip is the committed
+// one (alignment is deterministic: any change to detection, landmarks or alignment shows
+// here first, and the reference embeddings must then be regenerated).
+func TestFaceEmbedderChips(t *testing.T) {
+	e := newEmbedder(t)
+	for _, name := range chipPhotos {
+		img := decodeColour(t, filepath.Join("..", "..", "testdata", "faces", name))
+		n, chip, err := e.Chip(img)
+		if err != nil || n != 1 || chip == nil {
+			t.Fatalf("%s: %d faces, chip %v, err %v", name, n, chip != nil, err)
+		}
+		path := filepath.Join(chipDir, strings.TrimSuffix(name, filepath.Ext(name))+".png")
+		if *updateChips {
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := png.Encode(f, chip); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			continue
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum, worst int
+		for y := 0; y < faceid.InputSize; y++ {
+			for x := 0; x < faceid.InputSize; x++ {
+				a := chip.RGBAAt(x, y)
+				r, g, b, _ := want.At(x, y).RGBA()
+				for _, d := range []int{int(a.R) - int(r>>8), int(a.G) - int(g>>8), int(a.B) - int(b>>8)} {
+					d = max(d, -d)
+					sum += d
+					worst = max(worst, d)
+				}
+			}
+		}
+		if mean := float64(sum) / (3 * faceid.InputSize * faceid.InputSize); mean > 0.5 || worst > 8 {
+			t.Errorf("%s: chip differs from %s: mean abs %.2f, worst %d", name, path, mean, worst)
+		}
+	}
+}
+
+// TestFaceEmbedderCounts: a photo without a face and two photos side by side give 0 and
+// 2 faces and no embedding.
+func TestFaceEmbedderCounts(t *testing.T) {
+	e := newEmbedder(t)
+	blank := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	if n, _, err := e.EmbedFace(context.Background(), blank); err != nil || n != 0 {
+		t.Errorf("blank image: %d faces, err %v", n, err)
+	}
+	a := decodeColour(t, filepath.Join("..", "..", "testdata", "faces", "astronaut.png"))
+	b := decodeColour(t, filepath.Join("..", "..", "testdata", "faces", "mazie-hirono.jpg"))
+	pair := sideBySide(a, b, 512)
+	if n, emb, err := e.EmbedFace(context.Background(), pair); err != nil || n != 2 || emb != (faceid.Embedding{}) {
+		t.Errorf("two photos side by side: %d faces, err %v", n, err)
+	}
+}
+
+// sideBySide scales a and b to height h (nearest neighbour) and puts them side by side.
+func sideBySide(a, b image.Image, h int) *image.RGBA {
+	wa := a.Bounds().Dx() * h / a.Bounds().Dy()
+	wb := b.Bounds().Dx() * h / b.Bounds().Dy()
+	out := image.NewRGBA(image.Rect(0, 0, wa+wb, h))
+	put := func(src image.Image, x0, w int) {
+		sb := src.Bounds()
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				out.Set(x0+x, y, src.At(sb.Min.X+x*sb.Dx()/w, sb.Min.Y+y*sb.Dy()/h))
+			}
+		}
+	}
+	put(a, 0, wa)
+	put(b, wa, wb)
+	return out
+}
