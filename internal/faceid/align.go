@@ -92,10 +92,7 @@ func Align(img image.Image, lm []Point) (*image.RGBA, error) {
 	}
 	to := make([]Point, len(meanFaceX))
 	for i := range to {
-		to[i] = Point{
-			X: (chipPadding + meanFaceX[i]) / (2*chipPadding + 1) * InputSize,
-			Y: (chipPadding + meanFaceY[i]) / (2*chipPadding + 1) * InputSize,
-		}
+		to[i].X, to[i].Y = TemplatePoint(17 + i)
 	}
 	fwd, err := fitSimilarity(lm[17:], to)
 	if err != nil {
@@ -173,3 +170,12 @@ func toRGBA(img image.Image) *image.RGBA {
 	return r
 }
 
+// TemplatePoint is where landmark i (17–67) lands in the chip; for the jaw (0–16), which
+// alignment does not use, it is the template's centre.
+func TemplatePoint(i int) (x, y float64) {
+	if i < 17 || i > 67 {
+		return InputSize / 2, InputSize / 2
+	}
+	return (chipPadding + meanFaceX[i-17]) / (2*chipPadding + 1) * InputSize,
+		(chipPadding + meanFaceY[i-17]) / (2*chipPadding + 1) * InputSize
+}

@@ -48,9 +48,9 @@ func readChip(t testing.TB, name string) *image.RGBA {
 // reference is testdata/reference.json, written by test/faceref/reference.mjs (make
 // faceref): face-api 1.7.15 on tfjs's CPU backend.
 type reference struct {
-	FaceAPI    string                `json:"face_api"`
-	TFJS       string                `json:"tfjs"`
-	Backend    string                `json:"backend"`
+	FaceAPI    string               `json:"face_api"`
+	TFJS       string               `json:"tfjs"`
+	Backend    string               `json:"backend"`
 	Embeddings map[string][]float64 `json:"embeddings"`
 }
 
