@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/livegate/livegate/internal/faceid"
 	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/session"
 )
@@ -29,6 +30,11 @@ type Config struct {
 	Now       func() time.Time
 	Logger    *slog.Logger
 	Still     StillChecker // POST /face/v1/active-liveness; nil answers 503
+	// Faces embeds the photos of POST /face/v1/match; nil answers 503.
+	Faces FaceEmbedder
+	// MatchThreshold is the embedding distance under which two faces are the same
+	// person; 0 means faceid.DefaultThreshold.
+	MatchThreshold float64
 }
 
 // Handler is the REST API.
@@ -81,6 +87,14 @@ func New(cfg Config) (*Handler, error) {
 		h.mux.Handle("GET "+f.path+"/{sid}/audit", h.auth(h.audit(f.kind)))
 	}
 	h.mux.Handle("POST /face/v1/active-liveness", h.auth(activeLiveness(cfg.Still, h.log)))
+	th := cfg.MatchThreshold
+	if th == 0 {
+		th = faceid.DefaultThreshold
+	}
+	if th < 0 {
+		return nil, errors.New("api: MatchThreshold must not be negative")
+	}
+	h.mux.Handle("POST /face/v1/match", h.auth(match(cfg.Faces, th, h.log)))
 	h.mux.HandleFunc("/face/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, session.Errorf(session.ENotFound, "no endpoint for %s %s", r.Method, r.URL.Path))
 	})
