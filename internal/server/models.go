@@ -1,17 +1,21 @@
 package server
 
 import (
+	"context"
+	"image"
 	"runtime"
+	"sync"
 
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/capture/live"
+	"github.com/livegate/livegate/internal/faceid"
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/perception"
 )
 
 // This file is the one place that names the perception implementation:
-// the live capture's engines and the still-image checker of
-// POST /face/v1/active-liveness.
+// the live capture's engines, the still-image checker of
+// POST /face/v1/active-liveness and the face embedder of POST /face/v1/match.
 
 // engineFactory is the gesture engines as the live capture uses them:
 // loaded in the background, waited for, closed once every peer is gone.
@@ -48,4 +52,32 @@ func (a asyncEngines) NewEngine() (live.Engine, error) {
 // models on first use.
 func newStillChecker(cfg *config) api.StillChecker {
 	return gesture.NewLazyStillChecker(perception.StillModels(perception.Config{YuNet: cfg.YuNetModel, Landmarks: cfg.LandmarkModel}))
+}
+
+// lazyFaces is the face embedder of POST /face/v1/match: its models (the
+// detector, dlib's 100 MB landmark model and the face-recognition network)
+// load on the first match, so a server that never matches never pays for
+// them. A failed load is kept and answered to every later call.
+type lazyFaces struct {
+	cfg  *config
+	once sync.Once
+	e    *perception.FaceEmbedder
+	err  error
+}
+
+func newFaceEmbedder(cfg *config) api.FaceEmbedder { return &lazyFaces{cfg: cfg} }
+
+func (l *lazyFaces) EmbedFace(ctx context.Context, img image.Image) (int, faceid.Embedding, error) {
+	l.once.Do(func() {
+		m, err := faceid.LoadDir(l.cfg.FaceModelDir)
+		if err != nil {
+			l.err = err
+			return
+		}
+		l.e, l.err = perception.NewFaceEmbedder(perception.Config{YuNet: l.cfg.YuNetModel, Landmarks: l.cfg.LandmarkModel}, m)
+	})
+	if l.err != nil {
+		return 0, faceid.Embedding{}, l.err
+	}
+	return l.e.EmbedFace(ctx, img)
 }

@@ -240,6 +240,9 @@ func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, r
 		Now:       now,
 		Logger:    log,
 		Still:     newStillChecker(cfg),
+		Faces:     newFaceEmbedder(cfg),
+
+		MatchThreshold: cfg.MatchThreshold,
 	})
 	if err != nil {
 		return nil, err
