@@ -8,6 +8,8 @@
 //   - footage: frames of the real clips of ../shared/footage (three people; frames of one
 //     clip are the same person at other poses and expressions, real pairs).
 //
+// Usage:
+//
 //	go run ./cmd/faceid-eval [-footage ../shared/footage] [-thresholds 0.5,0.55,0.6,0.65]
 //
 // It prints the distance distribution of each kind of pair and the false-match and
@@ -15,6 +17,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -29,8 +32,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/livegate/livegate/internal/faceid"
 	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/faceid"
 	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/perception/footage"
 )
@@ -228,7 +231,49 @@ func report(w io.Writer, samples []sample, missed map[string]int, thresholds []f
 		slices.Sort(d)
 		fmt.Fprintf(w, "| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f |\n", k, len(d), d[0], q(d, 0.05), q(d, 0.5), q(d, 0.95), d[len(d)-1])
 	}
-	fmt.Fprintln(w)
+	var realSame, realDiff []float64
+	for k, d := range dists {
+		if strings.Contains(k, "render") {
+			continue
+		}
+		if strings.HasPrefix(k, "same") {
+			realSame = append(realSame, d...)
+		} else {
+			realDiff = append(realDiff, d...)
+		}
+	}
+	rates(w, "all pairs", thresholds, sameD, diffD)
+	rates(w, "real pairs only (no render)", thresholds, realSame, realDiff)
+	// The closest two different people: where false matches come from.
+	closest := map[string]float64{}
+	for i := range samples {
+		for j := i + 1; j < len(samples); j++ {
+			a, b := samples[i], samples[j]
+			if a.who == b.who {
+				continue
+			}
+			names := []string{a.who, b.who}
+			slices.Sort(names)
+			k := names[0] + " / " + names[1]
+			d := faceid.Distance(a.emb, b.emb)
+			if v, ok := closest[k]; !ok || d < v {
+				closest[k] = d
+			}
+		}
+	}
+	ks := make([]string, 0, len(closest))
+	for k := range closest {
+		ks = append(ks, k)
+	}
+	slices.SortFunc(ks, func(a, b string) int { return cmp.Compare(closest[a], closest[b]) })
+	fmt.Fprintf(w, "\nClosest different people (smallest distance over all their samples), of %d pairs of people:\n\n", len(ks))
+	for _, k := range ks[:min(6, len(ks))] {
+		fmt.Fprintf(w, "- %s: %.3f\n", k, closest[k])
+	}
+}
+
+func rates(w io.Writer, title string, thresholds, sameD, diffD []float64) {
+	fmt.Fprintf(w, "\n%s:\n\n", title)
 	fmt.Fprintln(w, "| threshold | FMR (different pairs under it) | FNMR (same pairs at or over it) |")
 	fmt.Fprintln(w, "|---|---|---|")
 	for _, t := range thresholds {

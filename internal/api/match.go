@@ -70,6 +70,11 @@ func match(faces FaceEmbedder, threshold float64, log *slog.Logger) func(http.Re
 		imgs := [2]image.Image{}
 		for i, data := range [][]byte{captured, stored} {
 			if imgs[i], err = decodeImage(data); err != nil {
+				// Say which of the two files is at fault.
+				var se *session.Error
+				if errors.As(err, &se) {
+					err = session.Errorf(se.Code, "%s: %s", [2]string{"captured_image", "stored_image"}[i], se.Message)
+				}
 				writeError(w, r, log, err)
 				return
 			}

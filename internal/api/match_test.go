@@ -94,7 +94,7 @@ func TestMatchAnswersInGLAIRShape(t *testing.T) {
 		pctLow, pctHigh float64
 	}{
 		{"same", 60, 80, nil, "success", "MATCH", 0.9, 1},       // distance 0.2
-		{"close", 60, 110, nil, "success", "MATCH", 0.7, 0.75},  // 0.5: 1/(1+e^-1)
+		{"close", 60, 105, nil, "success", "MATCH", 0.6, 0.7},   // 0.45: 1/(1+e^-0.6)
 		{"other", 60, 150, nil, "success", "NOT_MATCH", 0, 0.1}, // 0.9
 		{"no face stored", 60, 70, map[int]int{70: 0}, "failed", "NO_FACE_STORED_IMG", 0, 0},
 		{"no face captured", 60, 70, map[int]int{60: 0}, "failed", "NO_FACE_CAPTURED_IMG", 0, 0},
@@ -160,7 +160,7 @@ func TestMatchRejectsBadInput(t *testing.T) {
 			f := &fakeFaces{}
 			body, ct := multipartBody(t, tc.parts...)
 			code, r := postMatch(t, matchHandler(t, f, 0), body, ct)
-			if code != tc.code || r.Status != "failed" || r.ErrorMessage == "" {
+			if code != tc.code || r.Status != "failed" || r.ErrorMessage == "" || (tc.name == "not an image" && r.ErrorMessage != "captured_image: image must be a JPEG or PNG picture") {
 				t.Errorf("got %d %+v; want %d in the error format", code, r, tc.code)
 			}
 			if len(f.seen) != 0 {

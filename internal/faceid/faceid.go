@@ -71,7 +71,7 @@ func Distance(a, b Embedding) float64 {
 
 // DefaultThreshold is the distance under which two faces are the same person; see the
 // README's face-matching section for the measurements behind it.
-const DefaultThreshold = 0.6
+const DefaultThreshold = 0.5
 
 // Similarity maps a distance to a score in [0, 1] that is 0.5 exactly at threshold:
 // a logistic curve in the distance, s = 1 / (1 + exp((d - t) / w)) with w = t/6, so

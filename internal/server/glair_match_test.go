@@ -126,7 +126,7 @@ func TestGLAIRClientMatch(t *testing.T) {
 		"noFaceStored":   {true, "failed", "NO_FACE_STORED_IMG", 0, 0, ""},
 		"noFaceCaptured": {true, "failed", "NO_FACE_CAPTURED_IMG", 0, 0, ""},
 		"manyCaptured":   {true, "failed", "MANY_FACES_CAPTURED_IMG", 0, 0, ""},
-		"notImage":       {false, "failed", "", 0, 0, "image must be a JPEG or PNG picture"},
+		"notImage":       {false, "failed", "", 0, 0, "captured_image: image must be a JPEG or PNG picture"},
 		"tooLarge":       {false, "failed", "", 0, 0, "stored_image must be at most 5242880 bytes"},
 	} {
 		got, ok := r[name]
