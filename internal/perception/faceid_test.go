@@ -120,3 +120,24 @@ func sideBySide(a, b image.Image, h int) *image.RGBA {
 	put(b, wa, wb)
 	return out
 }
+
+// BenchmarkFaceEmbedder: one photo's face found, landmarked and aligned (chip), and
+// the same plus the network (embed), in one run so their ratio is the network's share.
+func BenchmarkFaceEmbedder(b *testing.B) {
+	e := newEmbedder(b)
+	img := decodeColour(b, filepath.Join("..", "..", "testdata", "faces", "portrait-obama-2012.jpg"))
+	b.Run("chip", func(b *testing.B) {
+		for range b.N {
+			if n, _, err := e.Chip(img); err != nil || n != 1 {
+				b.Fatal(n, err)
+			}
+		}
+	})
+	b.Run("embed", func(b *testing.B) {
+		for range b.N {
+			if n, _, err := e.EmbedFace(context.Background(), img); err != nil || n != 1 {
+				b.Fatal(n, err)
+			}
+		}
+	})
+}
