@@ -149,3 +149,55 @@ func BenchmarkAlign(b *testing.B) {
 		}
 	}
 }
+
+// TestGrade: each limit refuses on its own, and the grades step down with each measure.
+func TestGrade(t *testing.T) {
+	good := faceid.FaceMeasures{Width: 200, Yaw: 0.05, Roll: 2, Sharpness: 300}
+	for _, tc := range []struct {
+		name    string
+		mod     func(*faceid.FaceMeasures)
+		q       faceid.Quality
+		problem string
+	}{
+		{"good", func(*faceid.FaceMeasures) {}, faceid.QualityHigh, ""},
+		{"small", func(m *faceid.FaceMeasures) { m.Width = 50 }, faceid.QualityLow, "too small"},
+		{"turned", func(m *faceid.FaceMeasures) { m.Yaw = -0.6 }, faceid.QualityLow, "turned"},
+		{"tilted", func(m *faceid.FaceMeasures) { m.Roll = 35 }, faceid.QualityLow, "tilted"},
+		{"blurred", func(m *faceid.FaceMeasures) { m.Sharpness = 5 }, faceid.QualityLow, "blurred"},
+		{"medium width", func(m *faceid.FaceMeasures) { m.Width = 100 }, faceid.QualityMedium, ""},
+		{"medium yaw", func(m *faceid.FaceMeasures) { m.Yaw = 0.25 }, faceid.QualityMedium, ""},
+		{"low yaw", func(m *faceid.FaceMeasures) { m.Yaw = 0.4 }, faceid.QualityLow, ""},
+		{"low sharpness", func(m *faceid.FaceMeasures) { m.Sharpness = 20 }, faceid.QualityLow, ""},
+	} {
+		m := good
+		tc.mod(&m)
+		q, p := faceid.Grade(m)
+		if q != tc.q || (tc.problem == "") != (p == "") || !strings.Contains(p, tc.problem) {
+			t.Errorf("%s: got %s %q; want %s with %q", tc.name, q, p, tc.q, tc.problem)
+		}
+	}
+}
+
+// TestMeasure: yaw and roll from landmarks placed by hand; a flat chip has no sharpness.
+func TestMeasure(t *testing.T) {
+	lm := make([]faceid.Point, 68)
+	lm[0], lm[16], lm[30] = faceid.Point{X: 100, Y: 200}, faceid.Point{X: 300, Y: 200}, faceid.Point{X: 250, Y: 250}
+	for i := 0; i < 6; i++ {
+		lm[36+i] = faceid.Point{X: 150, Y: 150}
+		lm[42+i] = faceid.Point{X: 250, Y: 250} // right eye 45° lower
+	}
+	flat := image.NewRGBA(image.Rect(0, 0, 150, 150))
+	m := faceid.Measure(lm, flat)
+	dl, dr := math.Hypot(150, 50), math.Hypot(50, 50)
+	if math.Abs(m.Width-200) > 1e-9 || math.Abs(m.Yaw-(dl-dr)/(dl+dr)) > 1e-9 || math.Abs(m.Roll-45) > 1e-9 || m.Sharpness != 0 {
+		t.Errorf("got %+v", m)
+	}
+	for i := range flat.Pix {
+		if (i/4)%2 == 0 {
+			flat.Pix[i] = 255
+		}
+	}
+	if m := faceid.Measure(lm, flat); m.Sharpness < 1000 {
+		t.Errorf("striped chip: sharpness %v", m.Sharpness)
+	}
+}

@@ -53,6 +53,20 @@ func (e *FaceEmbedder) Close() error { return e.det.Close() }
 // Chip finds img's faces and returns their number and, when there is exactly one, its
 // aligned chip (nil otherwise).
 func (e *FaceEmbedder) Chip(img image.Image) (int, *image.RGBA, error) {
+	n, rgba, lm, err := e.landmarks(img)
+	if err != nil || n != 1 {
+		return n, nil, err
+	}
+	chip, err := faceid.Align(rgba, lm)
+	if err != nil {
+		return 1, nil, err
+	}
+	return 1, chip, nil
+}
+
+// landmarks finds img's faces and, when there is exactly one, its 68 landmarks, in the
+// coordinates of the returned copy of img.
+func (e *FaceEmbedder) landmarks(img image.Image) (int, *image.RGBA, []faceid.Point, error) {
 	rgba := rebasedRGBA(img)
 	gray := image.NewGray(rgba.Rect)
 	for i := 0; i < len(gray.Pix); i++ {
@@ -60,10 +74,10 @@ func (e *FaceEmbedder) Chip(img image.Image) (int, *image.RGBA, error) {
 		gray.Pix[i] = color.GrayModel.Convert(color.RGBA{p[0], p[1], p[2], 255}).(color.Gray).Y
 	}
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	faces, err := e.det.Detect(gray)
 	if err != nil {
-		e.mu.Unlock()
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	widest := 0
 	for _, f := range faces {
@@ -79,20 +93,47 @@ func (e *FaceEmbedder) Chip(img image.Image) (int, *image.RGBA, error) {
 		}
 	}
 	if n != 1 {
-		e.mu.Unlock()
-		return n, nil, nil
+		return n, nil, nil, nil
 	}
 	e.lm.Predict(gray, BoxFromYuNet(faces[best]), e.pts)
 	lm := make([]faceid.Point, len(e.pts))
 	for i, p := range e.pts {
 		lm[i] = faceid.Point{X: float64(p.X), Y: float64(p.Y)}
 	}
-	e.mu.Unlock()
+	return 1, rgba, lm, nil
+}
+
+// Reference judges a reference photo for later matching (a session's verify_image):
+// its number of faces and, when there is one, its measures, grade, the reason it is
+// unusable ("" when usable) and its embedding (computed only when usable).
+func (e *FaceEmbedder) Reference(ctx context.Context, img image.Image) (Reference, error) {
+	n, rgba, lm, err := e.landmarks(img)
+	if err != nil || n != 1 {
+		return Reference{Faces: n}, err
+	}
 	chip, err := faceid.Align(rgba, lm)
 	if err != nil {
-		return 1, nil, err
+		return Reference{Faces: 1}, err
 	}
-	return 1, chip, nil
+	r := Reference{Faces: 1, Measures: faceid.Measure(lm, chip)}
+	r.Quality, r.Problem = faceid.Grade(r.Measures)
+	if r.Problem != "" {
+		return r, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	r.Embedding, err = e.model.Embed(chip)
+	return r, err
+}
+
+// Reference is FaceEmbedder.Reference's verdict on a reference photo.
+type Reference struct {
+	Faces     int
+	Measures  faceid.FaceMeasures
+	Quality   faceid.Quality
+	Problem   string
+	Embedding faceid.Embedding
 }
 
 // EmbedFace returns the number of img's faces and, when there is exactly one, its

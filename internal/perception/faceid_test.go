@@ -141,3 +141,76 @@ func BenchmarkFaceEmbedder(b *testing.B) {
 		}
 	})
 }
+
+// TestFaceEmbedderReference: the real portraits are usable references, of high quality
+// but for the astronaut's (a face 92 pixels wide: medium); the same portrait blurred or
+// shrunk to a thumbnail is refused, for the reason that applies.
+func TestFaceEmbedderReference(t *testing.T) {
+	e := newEmbedder(t)
+	ctx := context.Background()
+	for _, name := range []string{"astronaut.png", "grace-hopper-1984.jpg", "kamala-harris-2021.jpg", "mazie-hirono.jpg", "portrait-obama-2012.jpg", "victor-glover-2020.jpg"} {
+		img := decodeColour(t, filepath.Join("..", "..", "testdata", "faces", name))
+		r, err := e.Reference(ctx, img)
+		t.Logf("%s: %+v %s %q", name, r.Measures, r.Quality, r.Problem)
+		want := faceid.QualityHigh
+		if name == "astronaut.png" {
+			want = faceid.QualityMedium
+		}
+		if err != nil || r.Faces != 1 || r.Problem != "" || r.Quality != want || r.Embedding == (faceid.Embedding{}) {
+			t.Errorf("%s: %d faces, %s, problem %q, err %v; want a high-quality reference", name, r.Faces, r.Quality, r.Problem, err)
+		}
+	}
+	img := decodeColour(t, filepath.Join("..", "..", "testdata", "faces", "portrait-obama-2012.jpg"))
+	for _, tc := range []struct {
+		name    string
+		img     image.Image
+		problem string
+	}{
+		{"blurred", boxBlur(img, 6), "the face is too blurred"},
+		{"thumbnail", sideBySide(img, image.NewRGBA(image.Rect(0, 0, 1, 1)), 90), "the face is too small: at least 60 pixels wide is needed"},
+	} {
+		r, err := e.Reference(ctx, tc.img)
+		t.Logf("%s: %d faces %+v %s %q", tc.name, r.Faces, r.Measures, r.Quality, r.Problem)
+		if err != nil || r.Faces != 1 || r.Problem != tc.problem || r.Quality != faceid.QualityLow || r.Embedding != (faceid.Embedding{}) {
+			t.Errorf("%s: %d faces, %s, problem %q, err %v; want problem %q", tc.name, r.Faces, r.Quality, r.Problem, err, tc.problem)
+		}
+	}
+}
+
+// boxBlur blurs img with a (2r+1)² box, twice.
+func boxBlur(img image.Image, r int) *image.RGBA {
+	b := img.Bounds()
+	src := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			src.Set(x, y, img.At(b.Min.X+x, b.Min.Y+y))
+		}
+	}
+	for pass := 0; pass < 2; pass++ {
+		dst := image.NewRGBA(src.Rect)
+		w, h := src.Rect.Dx(), src.Rect.Dy()
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				var acc [3]int
+				n := 0
+				for dy := -r; dy <= r; dy++ {
+					for dx := -r; dx <= r; dx++ {
+						xx, yy := x+dx, y+dy
+						if xx < 0 || yy < 0 || xx >= w || yy >= h {
+							continue
+						}
+						p := src.Pix[yy*src.Stride+4*xx:]
+						acc[0] += int(p[0])
+						acc[1] += int(p[1])
+						acc[2] += int(p[2])
+						n++
+					}
+				}
+				o := dst.Pix[y*dst.Stride+4*x:]
+				o[0], o[1], o[2], o[3] = uint8(acc[0]/n), uint8(acc[1]/n), uint8(acc[2]/n), 255
+			}
+		}
+		src = dst
+	}
+	return src
+}
