@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"runtime"
 	"sync"
 
 	"github.com/livegate/livegate/internal/faceid"
@@ -21,6 +22,9 @@ type FaceEmbedder struct {
 	lm    *landmarks.Model
 	pts   []landmarks.Point
 	model *faceid.Model
+	// nets bounds the networks running at once to the cores: a burst of matches
+	// queues here instead of growing memory and starving the live engines further.
+	nets chan struct{}
 }
 
 // minFaceShare: a detection narrower than this share of the widest face's width does not
@@ -44,7 +48,7 @@ func NewFaceEmbedder(cfg Config, m *faceid.Model) (*FaceEmbedder, error) {
 		det.Close()
 		return nil, err
 	}
-	return &FaceEmbedder{det: det, lm: lm, pts: make([]landmarks.Point, 68), model: m}, nil
+	return &FaceEmbedder{det: det, lm: lm, pts: make([]landmarks.Point, 68), model: m, nets: make(chan struct{}, runtime.GOMAXPROCS(0))}, nil
 }
 
 // Close frees the detector.
@@ -120,10 +124,7 @@ func (e *FaceEmbedder) Reference(ctx context.Context, img image.Image) (Referenc
 	if r.Problem != "" {
 		return r, nil
 	}
-	if err := ctx.Err(); err != nil {
-		return r, err
-	}
-	r.Embedding, err = e.model.Embed(chip)
+	r.Embedding, err = e.embed(ctx, chip)
 	return r, err
 }
 
@@ -143,11 +144,22 @@ func (e *FaceEmbedder) EmbedFace(ctx context.Context, img image.Image) (int, fac
 	if err != nil || chip == nil {
 		return n, faceid.Embedding{}, err
 	}
-	if err := ctx.Err(); err != nil {
-		return n, faceid.Embedding{}, err
-	}
-	emb, err := e.model.Embed(chip)
+	emb, err := e.embed(ctx, chip)
 	return n, emb, err
+}
+
+// embed runs the network on chip when a core is free, or gives up with ctx.
+func (e *FaceEmbedder) embed(ctx context.Context, chip *image.RGBA) (faceid.Embedding, error) {
+	if err := ctx.Err(); err != nil {
+		return faceid.Embedding{}, err
+	}
+	select {
+	case e.nets <- struct{}{}:
+	case <-ctx.Done():
+		return faceid.Embedding{}, ctx.Err()
+	}
+	defer func() { <-e.nets }()
+	return e.model.Embed(chip)
 }
 
 // rebasedRGBA copies img into an RGBA image whose bounds start at (0, 0), the frame of

@@ -2,6 +2,7 @@ package perception_test
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"image"
 	"image/png"
@@ -97,6 +98,11 @@ func TestFaceEmbedderCounts(t *testing.T) {
 	}
 	a := decodeColour(t, filepath.Join("..", "..", "testdata", "faces", "astronaut.png"))
 	b := decodeColour(t, filepath.Join("..", "..", "testdata", "faces", "mazie-hirono.jpg"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := e.EmbedFace(ctx, a); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled request: err %v; want context.Canceled", err)
+	}
 	pair := sideBySide(a, b, 512)
 	if n, emb, err := e.EmbedFace(context.Background(), pair); err != nil || n != 2 || emb != (faceid.Embedding{}) {
 		t.Errorf("two photos side by side: %d faces, err %v", n, err)
