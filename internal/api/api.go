@@ -32,6 +32,9 @@ type Config struct {
 	Still     StillChecker // POST /face/v1/active-liveness; nil answers 503
 	// Faces embeds the photos of POST /face/v1/match; nil answers 503.
 	Faces FaceEmbedder
+	// References checks a session's verify_image; nil answers 503 to a create that
+	// carries one.
+	References ReferenceChecker
 	// MatchThreshold is the embedding distance under which two faces are the same
 	// person; 0 means faceid.DefaultThreshold.
 	MatchThreshold float64
@@ -46,6 +49,7 @@ type Handler struct {
 	now       func() time.Time
 	log       *slog.Logger
 	mux       *http.ServeMux
+	refs      ReferenceChecker
 }
 
 // New returns the API handler. Mount it at the root: it serves /face/v1/….
@@ -67,6 +71,7 @@ func New(cfg Config) (*Handler, error) {
 		now:       cfg.Now,
 		log:       cfg.Logger,
 		mux:       http.NewServeMux(),
+		refs:      cfg.References,
 	}
 	if h.now == nil {
 		h.now = time.Now

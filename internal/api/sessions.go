@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"math"
 	"mime"
@@ -29,6 +30,7 @@ type createRequest struct {
 	DeviceCorrelationID *string  `json:"device_correlation_id"`
 	Locale              *string  `json:"locale"`
 	WebhookURL          *string  `json:"webhook_url"`
+	VerifyImage         *string  `json:"verify_image"`
 }
 
 // explicit turns an optional int into the domain's convention (0 = default):
@@ -54,9 +56,26 @@ func str(p *string) string {
 func (h *Handler) create(kind session.Kind) func(http.ResponseWriter, *http.Request, string) {
 	return func(w http.ResponseWriter, r *http.Request, owner string) {
 		var req createRequest
-		if err := decodeJSON(w, r, &req); err != nil {
+		n, err := decodeJSONLimit(w, r, &req, MaxBodyBytes+maxVerifyImageBase64)
+		if err != nil {
 			writeError(w, r, h.log, err)
 			return
+		}
+		// Only verify_image may use the raised limit.
+		if req.VerifyImage == nil && n > MaxBodyBytes || req.VerifyImage != nil && n-len(*req.VerifyImage) > MaxBodyBytes {
+			writeError(w, r, h.log, session.Errorf(session.ETooLarge, "request body must be at most %d bytes besides verify_image", MaxBodyBytes))
+			return
+		}
+		var verifyImg image.Image
+		if req.VerifyImage != nil {
+			if h.refs == nil {
+				writeError(w, r, h.log, session.Errorf(session.EUnavailable, "liveness with verify is not available on this server"))
+				return
+			}
+			if verifyImg, err = decodeVerifyImage(*req.VerifyImage); err != nil {
+				writeError(w, r, h.log, err)
+				return
+			}
 		}
 		p := session.Params{
 			Kind:                kind,
@@ -96,6 +115,15 @@ func (h *Handler) create(kind session.Kind) func(http.ResponseWriter, *http.Requ
 			if !ok {
 				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
 				writeError(w, r, h.log, session.Errorf(session.ERateLimited, "too many sessions created; retry after %d s", int(math.Ceil(retry.Seconds()))))
+				return
+			}
+		}
+		// The face check costs a detection and a network: it runs after the token is
+		// taken, so a flood of references is bounded by the key's rate; a refused
+		// reference costs one token.
+		if verifyImg != nil {
+			if s.Reference, err = checkReference(r.Context(), h.refs, verifyImg); err != nil {
+				writeError(w, r, h.log, err)
 				return
 			}
 		}
@@ -219,33 +247,40 @@ func truncate(s string, n int) string {
 // decodeJSON reads one JSON object into v: JSON content type only, at most
 // MaxBodyBytes, no unknown fields, no trailing data. Errors name the problem.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	_, err := decodeJSONLimit(w, r, v, MaxBodyBytes)
+	return err
+}
+
+// decodeJSONLimit is decodeJSON with a body of at most limit bytes; it returns the
+// body's length.
+func decodeJSONLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) (int, error) {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (ct != "application/json" && !strings.HasSuffix(ct, "+json")) {
-		return session.Errorf(session.EInvalid, "Content-Type must be application/json")
+		return 0, session.Errorf(session.EInvalid, "Content-Type must be application/json")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return session.Errorf(session.ETooLarge, "request body must be at most %d bytes", MaxBodyBytes)
+			return 0, session.Errorf(session.ETooLarge, "request body must be at most %d bytes", limit)
 		}
-		return session.Errorf(session.EInvalid, "could not read request body")
+		return 0, session.Errorf(session.EInvalid, "could not read request body")
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return session.Errorf(session.EInvalid, "request body must be a JSON object")
+		return 0, session.Errorf(session.EInvalid, "request body must be a JSON object")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return 0, jsonError(err)
 	}
 	if dec.More() {
-		return session.Errorf(session.EInvalid, "request body must hold exactly one JSON object")
+		return 0, session.Errorf(session.EInvalid, "request body must hold exactly one JSON object")
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return session.Errorf(session.EInvalid, "request body must hold exactly one JSON object")
+		return 0, session.Errorf(session.EInvalid, "request body must hold exactly one JSON object")
 	}
-	return nil
+	return len(body), nil
 }
 
 func jsonError(err error) error {
@@ -297,6 +332,9 @@ type sessionView struct {
 	DeviceCorrelationID string            `json:"device_correlation_id,omitempty"`
 	Locale              string            `json:"locale,omitempty"`
 	WebhookURL          string            `json:"webhook_url,omitempty"`
+	// QualityForRecognition is the verify_image's grade (Azure's name), for sessions
+	// created with one.
+	QualityForRecognition string `json:"quality_for_recognition,omitempty"`
 }
 
 // resultField marshals to null for a session without a result, so that the
@@ -341,6 +379,9 @@ func (h *Handler) view(s *session.Session, now time.Time, created bool) sessionV
 	}
 	if s.CancelURL != "" {
 		v.CancelURL = &s.CancelURL
+	}
+	if s.Reference != nil {
+		v.QualityForRecognition = s.Reference.Quality
 	}
 	if s.Kind == session.KindActive {
 		n := s.NumberOfGestures()

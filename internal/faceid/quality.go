@@ -116,3 +116,14 @@ func Grade(m FaceMeasures) (q Quality, problem string) {
 	}
 	return QualityLow, ""
 }
+
+// Reference is the verdict on a reference photo (a session's verify_image): its number
+// of faces and, with one face, its measures, grade, why it is refused ("" when usable)
+// and its embedding (only when usable).
+type Reference struct {
+	Faces     int
+	Measures  FaceMeasures
+	Quality   Quality
+	Problem   string
+	Embedding Embedding
+}

@@ -107,34 +107,26 @@ func (e *FaceEmbedder) landmarks(img image.Image) (int, *image.RGBA, []faceid.Po
 	return 1, rgba, lm, nil
 }
 
-// Reference judges a reference photo for later matching (a session's verify_image):
-// its number of faces and, when there is one, its measures, grade, the reason it is
-// unusable ("" when usable) and its embedding (computed only when usable).
-func (e *FaceEmbedder) Reference(ctx context.Context, img image.Image) (Reference, error) {
+// CheckReference judges a reference photo for later matching (a session's
+// verify_image): its number of faces and, when there is one, its measures, grade, the
+// reason it is unusable ("" when usable) and its embedding (computed only when usable).
+// It makes a FaceEmbedder the API's reference checker.
+func (e *FaceEmbedder) CheckReference(ctx context.Context, img image.Image) (faceid.Reference, error) {
 	n, rgba, lm, err := e.landmarks(img)
 	if err != nil || n != 1 {
-		return Reference{Faces: n}, err
+		return faceid.Reference{Faces: n}, err
 	}
 	chip, err := faceid.Align(rgba, lm)
 	if err != nil {
-		return Reference{Faces: 1}, err
+		return faceid.Reference{Faces: 1}, err
 	}
-	r := Reference{Faces: 1, Measures: faceid.Measure(lm, chip)}
+	r := faceid.Reference{Faces: 1, Measures: faceid.Measure(lm, chip)}
 	r.Quality, r.Problem = faceid.Grade(r.Measures)
 	if r.Problem != "" {
 		return r, nil
 	}
 	r.Embedding, err = e.embed(ctx, chip)
 	return r, err
-}
-
-// Reference is FaceEmbedder.Reference's verdict on a reference photo.
-type Reference struct {
-	Faces     int
-	Measures  faceid.FaceMeasures
-	Quality   faceid.Quality
-	Problem   string
-	Embedding faceid.Embedding
 }
 
 // EmbedFace returns the number of img's faces and, when there is exactly one, its

@@ -156,7 +156,7 @@ func TestFaceEmbedderReference(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range []string{"astronaut.png", "grace-hopper-1984.jpg", "kamala-harris-2021.jpg", "mazie-hirono.jpg", "portrait-obama-2012.jpg", "victor-glover-2020.jpg"} {
 		img := decodeColour(t, filepath.Join("..", "..", "testdata", "faces", name))
-		r, err := e.Reference(ctx, img)
+		r, err := e.CheckReference(ctx, img)
 		t.Logf("%s: %+v %s %q", name, r.Measures, r.Quality, r.Problem)
 		want := faceid.QualityHigh
 		if name == "astronaut.png" {
@@ -175,7 +175,7 @@ func TestFaceEmbedderReference(t *testing.T) {
 		{"blurred", boxBlur(img, 6), "the face is too blurred"},
 		{"thumbnail", sideBySide(img, image.NewRGBA(image.Rect(0, 0, 1, 1)), 90), "the face is too small: at least 60 pixels wide is needed"},
 	} {
-		r, err := e.Reference(ctx, tc.img)
+		r, err := e.CheckReference(ctx, tc.img)
 		t.Logf("%s: %d faces %+v %s %q", tc.name, r.Faces, r.Measures, r.Quality, r.Problem)
 		if err != nil || r.Faces != 1 || r.Problem != tc.problem || r.Quality != faceid.QualityLow || r.Embedding != (faceid.Embedding{}) {
 			t.Errorf("%s: %d faces, %s, problem %q, err %v; want problem %q", tc.name, r.Faces, r.Quality, r.Problem, err, tc.problem)

@@ -65,9 +65,24 @@ type lazyFaces struct {
 	err  error
 }
 
-func newFaceEmbedder(cfg *config) api.FaceEmbedder { return &lazyFaces{cfg: cfg} }
+func newFaceEmbedder(cfg *config) *lazyFaces { return &lazyFaces{cfg: cfg} }
 
 func (l *lazyFaces) EmbedFace(ctx context.Context, img image.Image) (int, faceid.Embedding, error) {
+	if err := l.load(); err != nil {
+		return 0, faceid.Embedding{}, err
+	}
+	return l.e.EmbedFace(ctx, img)
+}
+
+// CheckReference makes lazyFaces the checker of sessions' verify_image too.
+func (l *lazyFaces) CheckReference(ctx context.Context, img image.Image) (faceid.Reference, error) {
+	if err := l.load(); err != nil {
+		return faceid.Reference{}, err
+	}
+	return l.e.CheckReference(ctx, img)
+}
+
+func (l *lazyFaces) load() error {
 	l.once.Do(func() {
 		m, err := faceid.LoadDir(l.cfg.FaceModelDir)
 		if err != nil {
@@ -76,8 +91,5 @@ func (l *lazyFaces) EmbedFace(ctx context.Context, img image.Image) (int, faceid
 		}
 		l.e, l.err = perception.NewFaceEmbedder(perception.Config{YuNet: l.cfg.YuNetModel, Landmarks: l.cfg.LandmarkModel}, m)
 	})
-	if l.err != nil {
-		return 0, faceid.Embedding{}, l.err
-	}
-	return l.e.EmbedFace(ctx, img)
+	return l.err
 }

@@ -232,6 +232,7 @@ func openStore(ctx context.Context, cfg *config, now func() time.Time) (session.
 // newHandler wires every surface onto one mux behind the shared middleware.
 // now is nil for time.Now.
 func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, reg *prometheus.Registry, log *slog.Logger, lc web.Live, now func() time.Time) (http.Handler, error) {
+	faces := newFaceEmbedder(cfg)
 	apiHandler, err := api.New(api.Config{
 		Store:     store,
 		Limiter:   limiter,
@@ -240,8 +241,9 @@ func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, r
 		Now:       now,
 		Logger:    log,
 		Still:     newStillChecker(cfg),
-		Faces:     newFaceEmbedder(cfg),
+		Faces:     faces,
 
+		References:     faces,
 		MatchThreshold: cfg.MatchThreshold,
 	})
 	if err != nil {

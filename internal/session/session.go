@@ -84,6 +84,18 @@ type Session struct {
 	ClaimedAt time.Time `json:"claimed_at,omitzero"`
 
 	Result *Result `json:"result,omitempty"`
+
+	// Reference is the face of the session's verify_image (liveness with verify): its
+	// embedding and grade, never the image. Nil without one. It lives as long as the
+	// session record and is never shown through the API or logged.
+	Reference *Reference `json:"reference,omitempty"`
+}
+
+// Reference is a reference face's embedding (faceid's 128 values) and its
+// quality_for_recognition (high, medium or low).
+type Reference struct {
+	Embedding []float32 `json:"embedding"`
+	Quality   string    `json:"quality"`
 }
 
 // NumberOfGestures is GLAIR's number_of_gestures.
@@ -111,6 +123,9 @@ func (s *Session) Clone() *Session {
 	if s.Result != nil {
 		r := s.Result.clone()
 		c.Result = &r
+	}
+	if s.Reference != nil {
+		c.Reference = &Reference{Embedding: append([]float32(nil), s.Reference.Embedding...), Quality: s.Reference.Quality}
 	}
 	return &c
 }
