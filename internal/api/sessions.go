@@ -355,6 +355,8 @@ type resultView struct {
 	LivenessScore *float64                 `json:"liveness_score"`
 	AttackType    *string                  `json:"attack_type"`
 	Attempts      int                      `json:"attempts"`
+	// VerifyResult is present for sessions created with a verify_image.
+	VerifyResult *session.VerifyResult `json:"verify_result,omitempty"`
 }
 
 type glairResult struct {
@@ -397,6 +399,7 @@ func (h *Handler) view(s *session.Session, now time.Time, created bool) sessionV
 				LivenessScore: r.LivenessScore,
 				AttackType:    r.AttackType,
 				Attempts:      r.Attempts,
+				VerifyResult:  r.Verify,
 			}
 		}
 	}

@@ -84,3 +84,23 @@ func Similarity(d, threshold float64) float64 {
 	w := threshold / 6
 	return 1 / (1 + math.Exp((d-threshold)/w))
 }
+
+// Verify compares a reference embedding with the embeddings of several live frames of
+// one attempt (the best frontal ones): the live face is their mean, which averages out
+// one frame's blur or expression as dlib's jittering does, and its distance to the
+// reference decides. It returns the distance, the score (Similarity) and whether it is
+// under threshold; with no frame or a reference of the wrong length it is no match.
+func Verify(ref []float32, live []Embedding, threshold float64) (distance, confidence float64, identical bool) {
+	if len(ref) != Dims || len(live) == 0 {
+		return math.Inf(1), 0, false
+	}
+	var mean, r Embedding
+	for _, e := range live {
+		for i, v := range e {
+			mean[i] += v / float32(len(live))
+		}
+	}
+	copy(r[:], ref)
+	d := Distance(r, mean)
+	return d, Similarity(d, threshold), d < threshold
+}

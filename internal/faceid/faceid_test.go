@@ -201,3 +201,24 @@ func TestMeasure(t *testing.T) {
 		t.Errorf("striped chip: sharpness %v", m.Sharpness)
 	}
 }
+
+// TestVerify: the mean of the live frames is compared; no frame, or a reference of the
+// wrong length, is no match.
+func TestVerify(t *testing.T) {
+	ref := make([]float32, faceid.Dims)
+	var near, far faceid.Embedding
+	near[0], far[0] = 0.2, 0.6 // mean 0.4 from the reference
+	d, c, same := faceid.Verify(ref, []faceid.Embedding{near, far}, 0.5)
+	if math.Abs(d-0.4) > 1e-6 || !same || math.Abs(c-faceid.Similarity(0.4, 0.5)) > 1e-6 {
+		t.Errorf("got %v %v %v; want distance 0.4, a match", d, c, same)
+	}
+	if _, _, same := faceid.Verify(ref, []faceid.Embedding{far}, 0.5); same {
+		t.Error("distance 0.6 matched at 0.5")
+	}
+	if _, c, same := faceid.Verify(ref, nil, 0.5); same || c != 0 {
+		t.Error("no live frame matched")
+	}
+	if _, _, same := faceid.Verify(ref[:5], []faceid.Embedding{near}, 0.5); same {
+		t.Error("a short reference matched")
+	}
+}

@@ -145,6 +145,18 @@ type Result struct {
 	LivenessScore *float64         `json:"liveness_score,omitempty"`
 	AttackType    *string          `json:"attack_type,omitempty"`
 	Attempts      int              `json:"attempts"`
+	// Verify is the identity verdict of a session created with a verify_image (nil
+	// otherwise): a verdict separate from liveness.
+	Verify *VerifyResult `json:"verify_result,omitempty"`
+}
+
+// VerifyResult compares a session's live face with its reference (Azure's
+// verifyResult): MatchConfidence 0–1 (0.5 at the threshold), IsIdentical when the
+// embedding distance is under Threshold.
+type VerifyResult struct {
+	MatchConfidence float64 `json:"match_confidence"`
+	IsIdentical     bool    `json:"is_identical"`
+	Threshold       float64 `json:"threshold"`
 }
 
 func (r Result) clone() Result {
@@ -157,6 +169,10 @@ func (r Result) clone() Result {
 	if r.AttackType != nil {
 		v := *r.AttackType
 		c.AttackType = &v
+	}
+	if r.Verify != nil {
+		v := *r.Verify
+		c.Verify = &v
 	}
 	return c
 }
