@@ -18,6 +18,7 @@ import (
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/faceid"
 	"github.com/livegate/livegate/internal/httpx"
+	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/session/memstore"
 )
 
@@ -143,5 +144,47 @@ func TestCreateWithUnusableVerifyImage(t *testing.T) {
 	h, _ := verifyHandler(t, nil)
 	if code, obj := postJSON(t, h, "/face/v1/active-liveness-sessions", withVerify(img)); code != 503 {
 		t.Errorf("no checker: got %d %v; want 503", code, obj)
+	}
+}
+
+// TestVerifyResultShown: a finished session's verify_result appears beside GLAIR's
+// result, and a session without one has none.
+func TestVerifyResultShown(t *testing.T) {
+	h, st := verifyHandler(t, &fakeRefs{ref: goodRef})
+	img := base64.StdEncoding.EncodeToString(encodePNG(t, 64, 48))
+	_, obj := postJSON(t, h, "/face/v1/passive-liveness-sessions", withVerify(img))
+	sid := obj["sid"].(string)
+	if _, err := st.Update(context.Background(), sid, func(s *session.Session) error {
+		s.Status = session.StatusFinished
+		s.Result = &session.Result{Status: "success", GestureStatus: session.GestureMatch, Attempts: 1,
+			Verify: &session.VerifyResult{MatchConfidence: 0.12, IsIdentical: false, Threshold: 0.5}}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/face/v1/passive-liveness-sessions/"+sid, nil)
+	req.Header.Set("x-api-key", keyA)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var got struct {
+		QualityForRecognition string `json:"quality_for_recognition"`
+		Result                struct {
+			Status       string `json:"status"`
+			VerifyResult *struct {
+				MatchConfidence float64 `json:"match_confidence"`
+				IsIdentical     *bool   `json:"is_identical"`
+				Threshold       float64 `json:"threshold"`
+			} `json:"verify_result"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	v := got.Result.VerifyResult
+	if rec.Code != 200 || got.Result.Status != "success" || v == nil || v.MatchConfidence != 0.12 || v.IsIdentical == nil || *v.IsIdentical || v.Threshold != 0.5 || got.QualityForRecognition != "medium" {
+		t.Errorf("got %d %s", rec.Code, rec.Body)
+	}
+	if strings.Contains(rec.Body.String(), "embedding") {
+		t.Errorf("the embedding is shown: %s", rec.Body)
 	}
 }
