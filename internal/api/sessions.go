@@ -244,15 +244,9 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// decodeJSON reads one JSON object into v: JSON content type only, at most
-// MaxBodyBytes, no unknown fields, no trailing data. Errors name the problem.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	_, err := decodeJSONLimit(w, r, v, MaxBodyBytes)
-	return err
-}
-
-// decodeJSONLimit is decodeJSON with a body of at most limit bytes; it returns the
-// body's length.
+// decodeJSONLimit reads one JSON object into v: JSON content type only, at most limit
+// bytes (MaxBodyBytes, or more for a field that needs it), no unknown fields, no
+// trailing data. Errors name the problem. It returns the body's length.
 func decodeJSONLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) (int, error) {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (ct != "application/json" && !strings.HasSuffix(ct, "+json")) {
