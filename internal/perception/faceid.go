@@ -3,7 +3,6 @@ package perception
 import (
 	"context"
 	"image"
-	"image/color"
 	"image/draw"
 	"runtime"
 	"sync"
@@ -73,9 +72,11 @@ func (e *FaceEmbedder) Chip(img image.Image) (int, *image.RGBA, error) {
 func (e *FaceEmbedder) landmarks(img image.Image) (int, *image.RGBA, []faceid.Point, error) {
 	rgba := rebasedRGBA(img)
 	gray := image.NewGray(rgba.Rect)
-	for i := 0; i < len(gray.Pix); i++ {
-		p := rgba.Pix[4*i : 4*i+3]
-		gray.Pix[i] = color.GrayModel.Convert(color.RGBA{p[0], p[1], p[2], 255}).(color.Gray).Y
+	for i := range gray.Pix {
+		// color.GrayModel's luma exactly (its 16-bit arithmetic and rounding), without its
+		// per-pixel interface calls: the landmark model's splits are sensitive to ±1.
+		p := rgba.Pix[4*i : 4*i+3 : 4*i+3]
+		gray.Pix[i] = uint8((19595*uint32(p[0])*0x101 + 38470*uint32(p[1])*0x101 + 7471*uint32(p[2])*0x101 + 1<<15) >> 24)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
