@@ -180,10 +180,12 @@ func (h *Handler) revoke(kind session.Kind) func(http.ResponseWriter, *http.Requ
 			switch st := s.StatusAt(now); st {
 			case session.StatusCanceled, session.StatusExpired:
 				s.Expire(now)
+				s.Reference = nil // no comparison will ever need it
 				return nil
 			case session.StatusFinished:
 				return session.Errorf(session.EConflict, "session already finished; its result is kept")
 			}
+			s.Reference = nil
 			return s.Cancel(now)
 		})
 		if err != nil {

@@ -188,3 +188,25 @@ func TestVerifyResultShown(t *testing.T) {
 		t.Errorf("the embedding is shown: %s", rec.Body)
 	}
 }
+
+// TestRevokeDropsReference: a revoked session keeps no reference embedding.
+func TestRevokeDropsReference(t *testing.T) {
+	h, st := verifyHandler(t, &fakeRefs{ref: goodRef})
+	img := base64.StdEncoding.EncodeToString(encodePNG(t, 64, 48))
+	_, obj := postJSON(t, h, "/face/v1/active-liveness-sessions", withVerify(img))
+	sid := obj["sid"].(string)
+	req := httptest.NewRequest(http.MethodDelete, "/face/v1/active-liveness-sessions/"+sid, nil)
+	req.Header.Set("x-api-key", keyA)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("revoke: %d %s", rec.Code, rec.Body)
+	}
+	s, err := st.Get(context.Background(), sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Status != session.StatusCanceled || s.Reference != nil {
+		t.Errorf("after revoke: status %s, reference %+v; want CANCELED and none", s.Status, s.Reference)
+	}
+}
