@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: run test build deps test-deps redis generate check-generated lint vet gotest bench fuzz replay-eval
+.PHONY: run test build deps test-deps redis generate check-generated lint vet gotest bench fuzz replay-eval faceref
 
 # staticcheck is pinned here and fetched through the Go module proxy.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -89,3 +89,7 @@ replay-eval:
 ## bench: the benchmarks the README quotes
 bench: redis
 	$(GO) run ./cmd/benchreport
+
+## faceref: regenerate internal/faceid's reference embeddings with face-api on tfjs (Node, CPU backend)
+faceref:
+	cd test/faceref && npm ci --no-audit --no-fund && node reference.mjs

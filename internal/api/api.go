@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/livegate/livegate/internal/faceid"
 	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/session"
@@ -40,6 +41,14 @@ type Config struct {
 	// attack_type (its ModelThreshold and PassMark); the zero value means
 	// liveness.DefaultConfig.
 	Liveness liveness.Config
+	// Faces embeds the photos of POST /face/v1/match; nil answers 503.
+	Faces FaceEmbedder
+	// References checks a session's verify_image; nil answers 503 to a create that
+	// carries one.
+	References ReferenceChecker
+	// MatchThreshold is the embedding distance under which two faces are the same
+	// person; 0 means faceid.DefaultThreshold.
+	MatchThreshold float64
 }
 
 // Handler is the REST API.
@@ -51,6 +60,7 @@ type Handler struct {
 	now       func() time.Time
 	log       *slog.Logger
 	mux       *http.ServeMux
+	refs      ReferenceChecker
 }
 
 // New returns the API handler. Mount it at the root: it serves /face/v1/….
@@ -72,6 +82,7 @@ func New(cfg Config) (*Handler, error) {
 		now:       cfg.Now,
 		log:       cfg.Logger,
 		mux:       http.NewServeMux(),
+		refs:      cfg.References,
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -100,6 +111,14 @@ func New(cfg Config) (*Handler, error) {
 		return nil, fmt.Errorf("api: spoof bands: %w", err)
 	}
 	h.mux.Handle("POST /face/v1/passive-liveness", h.auth(passiveLiveness(cfg.Passive, bands, cfg.Liveness, h.log)))
+	th := cfg.MatchThreshold
+	if th == 0 {
+		th = faceid.DefaultThreshold
+	}
+	if th < 0 {
+		return nil, errors.New("api: MatchThreshold must not be negative")
+	}
+	h.mux.Handle("POST /face/v1/match", h.auth(match(cfg.Faces, th, h.log)))
 	h.mux.HandleFunc("/face/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, session.Errorf(session.ENotFound, "no endpoint for %s %s", r.Method, r.URL.Path))
 	})

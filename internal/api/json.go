@@ -16,26 +16,27 @@ import (
 	"github.com/livegate/livegate/internal/session"
 )
 
-// decodeJSON reads one JSON object into v: JSON content type only, at most
-// MaxBodyBytes, no unknown fields, no trailing data, and strict (see
-// checkStrict). Errors name the problem.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+// decodeJSONLimit reads one JSON object into v: JSON content type only, at
+// most limit bytes (MaxBodyBytes, or more for a field that needs it), no
+// unknown fields, no trailing data, and strict (see checkStrict). Errors
+// name the problem. It returns the body's length.
+func decodeJSONLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) (int, error) {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (ct != "application/json" && !strings.HasSuffix(ct, "+json")) {
-		return session.Errorf(session.EInvalid, "Content-Type must be application/json")
+		return 0, session.Errorf(session.EInvalid, "Content-Type must be application/json")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return session.Errorf(session.ETooLarge, "request body must be at most %d bytes", MaxBodyBytes)
+			return 0, session.Errorf(session.ETooLarge, "request body must be at most %d bytes", limit)
 		}
-		return session.Errorf(session.EInvalid, "could not read request body")
+		return 0, session.Errorf(session.EInvalid, "could not read request body")
 	}
-	return decodeBody(body, v)
+	return len(body), decodeBody(body, v)
 }
 
-// decodeBody is decodeJSON after the body is read: the part the fuzz test
+// decodeBody is decodeJSONLimit after the body is read: the part the fuzz test
 // drives.
 func decodeBody(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {

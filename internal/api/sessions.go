@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"image"
 	"math"
 	"net"
 	"net/http"
@@ -24,6 +25,7 @@ type createRequest struct {
 	DeviceCorrelationID *string  `json:"device_correlation_id"`
 	Locale              *string  `json:"locale"`
 	WebhookURL          *string  `json:"webhook_url"`
+	VerifyImage         *string  `json:"verify_image"`
 }
 
 // explicit turns an optional int into the domain's convention (0 = default):
@@ -49,9 +51,26 @@ func str(p *string) string {
 func (h *Handler) create(kind session.Kind) func(http.ResponseWriter, *http.Request, string) {
 	return func(w http.ResponseWriter, r *http.Request, owner string) {
 		var req createRequest
-		if err := decodeJSON(w, r, &req); err != nil {
+		n, err := decodeJSONLimit(w, r, &req, MaxBodyBytes+maxVerifyImageBase64)
+		if err != nil {
 			writeError(w, r, h.log, err)
 			return
+		}
+		// Only verify_image may use the raised limit.
+		if req.VerifyImage == nil && n > MaxBodyBytes || req.VerifyImage != nil && n-len(*req.VerifyImage) > MaxBodyBytes {
+			writeError(w, r, h.log, session.Errorf(session.ETooLarge, "request body must be at most %d bytes besides verify_image", MaxBodyBytes))
+			return
+		}
+		var verifyImg image.Image
+		if req.VerifyImage != nil {
+			if h.refs == nil {
+				writeError(w, r, h.log, session.Errorf(session.EUnavailable, "liveness with verify is not available on this server"))
+				return
+			}
+			if verifyImg, err = decodeVerifyImage(*req.VerifyImage); err != nil {
+				writeError(w, r, h.log, err)
+				return
+			}
 		}
 		p := session.Params{
 			Kind:                kind,
@@ -91,6 +110,15 @@ func (h *Handler) create(kind session.Kind) func(http.ResponseWriter, *http.Requ
 			if !ok {
 				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
 				writeError(w, r, h.log, session.Errorf(session.ERateLimited, "too many sessions created; retry after %d s", int(math.Ceil(retry.Seconds()))))
+				return
+			}
+		}
+		// The face check costs a detection and a network: it runs after the token is
+		// taken, so a flood of references is bounded by the key's rate; a refused
+		// reference costs one token.
+		if verifyImg != nil {
+			if s.Reference, err = checkReference(r.Context(), h.refs, verifyImg); err != nil {
+				writeError(w, r, h.log, err)
 				return
 			}
 		}
@@ -147,10 +175,12 @@ func (h *Handler) revoke(kind session.Kind) func(http.ResponseWriter, *http.Requ
 			switch st := s.StatusAt(now); st {
 			case session.StatusCanceled, session.StatusExpired:
 				s.Expire(now)
+				s.Reference = nil // no comparison will ever need it
 				return nil
 			case session.StatusFinished:
 				return session.Errorf(session.EConflict, "session already finished; its result is kept")
 			}
+			s.Reference = nil
 			return s.Cancel(now)
 		})
 		if err != nil {
@@ -231,6 +261,9 @@ type sessionView struct {
 	DeviceCorrelationID string            `json:"device_correlation_id,omitempty"`
 	Locale              string            `json:"locale,omitempty"`
 	WebhookURL          string            `json:"webhook_url,omitempty"`
+	// QualityForRecognition is the verify_image's grade (Azure's name), for sessions
+	// created with one.
+	QualityForRecognition string `json:"quality_for_recognition,omitempty"`
 }
 
 // resultField marshals to null for a session without a result, so that the
@@ -253,6 +286,8 @@ type resultView struct {
 	// Liveness is the per-signal breakdown of liveness_score.
 	Liveness *session.LivenessDetail `json:"liveness,omitempty"`
 	Attempts int                     `json:"attempts"`
+	// VerifyResult is present for sessions created with a verify_image.
+	VerifyResult *session.VerifyResult `json:"verify_result,omitempty"`
 }
 
 type glairResult struct {
@@ -278,6 +313,9 @@ func (h *Handler) view(s *session.Session, now time.Time, created bool) sessionV
 	if s.CancelURL != "" {
 		v.CancelURL = &s.CancelURL
 	}
+	if s.Reference != nil {
+		v.QualityForRecognition = s.Reference.Quality
+	}
 	if s.Kind == session.KindActive {
 		n := s.NumberOfGestures()
 		v.NumberOfGestures = &n
@@ -293,6 +331,7 @@ func (h *Handler) view(s *session.Session, now time.Time, created bool) sessionV
 				AttackType:    r.AttackType,
 				Liveness:      r.Liveness,
 				Attempts:      r.Attempts,
+				VerifyResult:  r.Verify,
 			}
 		}
 	}

@@ -63,6 +63,11 @@ var rules = []archtest.Rule{
 		Why:    "the test client speaks to the server only through HTTP and SDP, as a browser does",
 	},
 	{
+		Pkgs:   []string{"internal/faceid"},
+		Forbid: []string{"non-standard", "internal/..."},
+		Why:    "the face-recognition network is pure Go on the standard library: the API and the engine share it without cgo",
+	},
+	{
 		Pkgs:   []string{"internal/codec/..."},
 		Forbid: []string{"non-standard", "internal/..."},
 		Why:    "the codec wraps libvpx and nothing else",

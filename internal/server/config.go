@@ -9,12 +9,14 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/livegate/livegate/internal/api"
+	"github.com/livegate/livegate/internal/faceid"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
 	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/perception"
@@ -64,6 +66,9 @@ type config struct {
 	// VirtualCameras are the camera-label fragments taken for a virtual
 	// camera (an injection), lower case.
 	VirtualCameras []string
+	// Face matching.
+	FaceModelDir   string  // face_recognition_model.bin and its manifest
+	MatchThreshold float64 // embedding distance under which two faces match
 }
 
 // loadConfig reads the environment. Errors name the variable at fault.
@@ -289,6 +294,16 @@ func loadLiveConfig(c *config, get func(name, def string) string, bad func(name 
 				c.VirtualCameras = append(c.VirtualCameras, f)
 			}
 		}
+	}
+	if c.FaceModelDir, err = faceid.FindModelDir(get("LIVEGATE_FACE_MODEL_DIR", "")); err != nil {
+		return bad("LIVEGATE_FACE_MODEL_DIR", "no face-recognition model in %s; set it to the directory of %s", strings.Join(faceid.DefaultModelDirs, " or "), faceid.WeightsFile)
+	}
+	if _, err := os.Stat(filepath.Join(c.FaceModelDir, faceid.WeightsFile)); err != nil {
+		return bad("LIVEGATE_FACE_MODEL_DIR", "cannot read %s: %v", filepath.Join(c.FaceModelDir, faceid.WeightsFile), errors.Unwrap(err))
+	}
+	c.MatchThreshold, err = strconv.ParseFloat(get("LIVEGATE_MATCH_THRESHOLD", strconv.FormatFloat(faceid.DefaultThreshold, 'f', -1, 64)), 64)
+	if err != nil || c.MatchThreshold <= 0 || c.MatchThreshold >= 2 {
+		return bad("LIVEGATE_MATCH_THRESHOLD", "want a face-embedding distance above 0 and below 2, e.g. %v", faceid.DefaultThreshold)
 	}
 	return nil
 }

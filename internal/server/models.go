@@ -1,18 +1,22 @@
 package server
 
 import (
+	"context"
+	"image"
 	"runtime"
+	"sync"
 
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/capture/live"
+	"github.com/livegate/livegate/internal/faceid"
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/perception"
 )
 
 // This file is the one place that names the perception implementation:
 // the live capture's engines, the still-image checker of
-// POST /face/v1/active-liveness and the anti-spoofing checker of
-// POST /face/v1/passive-liveness.
+// POST /face/v1/active-liveness, the anti-spoofing checker of
+// POST /face/v1/passive-liveness and the face embedder of POST /face/v1/match.
 
 // engineFactory is the gesture engines as the live capture uses them:
 // loaded in the background, waited for, closed once every peer is gone.
@@ -69,4 +73,44 @@ func newLiveAntiSpoof() (*perception.AntiSpoof, error) {
 		return nil, err
 	}
 	return perception.NewAntiSpoof(v2, v1se)
+}
+
+// lazyFaces is the face embedder of POST /face/v1/match: its models (the
+// detector, dlib's 100 MB landmark model and the face-recognition network)
+// load on the first match, so a server that never matches never pays for
+// them. A failed load is kept and answered to every later call.
+type lazyFaces struct {
+	cfg  *config
+	once sync.Once
+	e    *perception.FaceEmbedder
+	err  error
+}
+
+func newFaceEmbedder(cfg *config) *lazyFaces { return &lazyFaces{cfg: cfg} }
+
+func (l *lazyFaces) EmbedFace(ctx context.Context, img image.Image) (int, faceid.Embedding, error) {
+	if err := l.load(); err != nil {
+		return 0, faceid.Embedding{}, err
+	}
+	return l.e.EmbedFace(ctx, img)
+}
+
+// CheckReference makes lazyFaces the checker of sessions' verify_image too.
+func (l *lazyFaces) CheckReference(ctx context.Context, img image.Image) (faceid.Reference, error) {
+	if err := l.load(); err != nil {
+		return faceid.Reference{}, err
+	}
+	return l.e.CheckReference(ctx, img)
+}
+
+func (l *lazyFaces) load() error {
+	l.once.Do(func() {
+		m, err := faceid.LoadDir(l.cfg.FaceModelDir)
+		if err != nil {
+			l.err = err
+			return
+		}
+		l.e, l.err = perception.NewFaceEmbedder(perception.Config{YuNet: l.cfg.YuNetModel, Landmarks: l.cfg.LandmarkModel}, m)
+	})
+	return l.err
 }

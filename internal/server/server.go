@@ -249,17 +249,21 @@ func openStore(ctx context.Context, cfg *config, now func() time.Time) (session.
 // newHandler wires every surface onto one mux behind the shared middleware.
 // now is nil for time.Now.
 func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, reg *prometheus.Registry, log *slog.Logger, lc web.Live, now func() time.Time) (http.Handler, error) {
+	faces := newFaceEmbedder(cfg)
 	apiHandler, err := api.New(api.Config{
-		Store:      store,
-		Limiter:    limiter,
-		Keys:       cfg.Keys,
-		PublicURL:  cfg.PublicURL,
-		Now:        now,
-		Logger:     log,
-		Still:      newStillChecker(cfg),
-		Passive:    newPassiveChecker(cfg),
-		SpoofBands: cfg.SpoofBands,
-		Liveness:   liveness.Config{PassMark: cfg.PassMark},
+		Store:          store,
+		Limiter:        limiter,
+		Keys:           cfg.Keys,
+		PublicURL:      cfg.PublicURL,
+		Now:            now,
+		Logger:         log,
+		Still:          newStillChecker(cfg),
+		Passive:        newPassiveChecker(cfg),
+		SpoofBands:     cfg.SpoofBands,
+		Liveness:       liveness.Config{PassMark: cfg.PassMark},
+		Faces:          faces,
+		References:     faces,
+		MatchThreshold: cfg.MatchThreshold,
 	})
 	if err != nil {
 		return nil, err

@@ -84,6 +84,18 @@ type Session struct {
 	ClaimedAt time.Time `json:"claimed_at,omitzero"`
 
 	Result *Result `json:"result,omitempty"`
+
+	// Reference is the face of the session's verify_image (liveness with verify): its
+	// embedding and grade, never the image. Nil without one. It lives as long as the
+	// session record and is never shown through the API or logged.
+	Reference *Reference `json:"reference,omitempty"`
+}
+
+// Reference is a reference face's embedding (faceid's 128 values) and its
+// quality_for_recognition (high, medium or low).
+type Reference struct {
+	Embedding []float32 `json:"embedding"`
+	Quality   string    `json:"quality"`
 }
 
 // NumberOfGestures is GLAIR's number_of_gestures.
@@ -112,6 +124,9 @@ func (s *Session) Clone() *Session {
 		r := s.Result.clone()
 		c.Result = &r
 	}
+	if s.Reference != nil {
+		c.Reference = &Reference{Embedding: append([]float32(nil), s.Reference.Embedding...), Quality: s.Reference.Quality}
+	}
 	return &c
 }
 
@@ -133,6 +148,18 @@ type Result struct {
 	// sub-score and what it saw.
 	Liveness *LivenessDetail `json:"liveness,omitempty"`
 	Attempts int             `json:"attempts"`
+	// Verify is the identity verdict of a session created with a verify_image (nil
+	// otherwise): a verdict separate from liveness.
+	Verify *VerifyResult `json:"verify_result,omitempty"`
+}
+
+// VerifyResult compares a session's live face with its reference (Azure's
+// verifyResult): MatchConfidence 0–1 (0.5 at the threshold), IsIdentical when the
+// embedding distance is under Threshold.
+type VerifyResult struct {
+	MatchConfidence float64 `json:"match_confidence"`
+	IsIdentical     bool    `json:"is_identical"`
+	Threshold       float64 `json:"threshold"`
 }
 
 // LivenessDetail is the per-signal breakdown of a liveness score.
@@ -187,6 +214,10 @@ func (r Result) clone() Result {
 		c.AttackType = &v
 	}
 	c.Liveness = r.Liveness.clone()
+	if r.Verify != nil {
+		v := *r.Verify
+		c.Verify = &v
+	}
 	return c
 }
 
