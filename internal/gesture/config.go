@@ -110,8 +110,10 @@ type ChallengeConfig struct {
 	// ReactionMin and ReactionMax bound the reaction: the time from the
 	// instruction (server clock, less the connection's round-trip time,
 	// capped at 1 s) to the onset of the asked motion (the arrival of the
-	// frame where its measure last left the neutral band). Default 0.2 s
-	// (no one reads an instruction and starts moving faster) and 3.5 s: a
+	// first frame of the rise that took its measure out of the neutral
+	// band). Default 0.15 s (no one reads an instruction and starts moving
+	// faster; the onset can read a frame early when sensor noise rises
+	// into the motion) and 3.5 s: a
 	// person who reacts after 2 s still has 1.5 s for the motion to leave
 	// the neutral band and its frames to arrive on a busy server (at 3 s,
 	// 6 of 18 reactive sessions at 2 s failed "late" on a loaded 2-core
@@ -170,7 +172,7 @@ func DefaultChallengeConfig() ChallengeConfig {
 
 		InstructionDelayMin: 2 * time.Second,
 		InstructionDelayMax: 4 * time.Second,
-		ReactionMin:         200 * time.Millisecond,
+		ReactionMin:         150 * time.Millisecond,
 		ReactionMax:         3500 * time.Millisecond,
 		OnsetBand:           0.5,
 	}

@@ -19,7 +19,7 @@ func TestChallengeConfigWithDefaults(t *testing.T) {
 		}},
 		{"pacing on by default: 2–4 s waits, 0.2–3 s reactions, one wrong gesture ends", ChallengeConfig{}, func(c ChallengeConfig) bool {
 			return !c.Unpaced && c.InstructionDelay == nil && c.InstructionDelayMin == 2*time.Second && c.InstructionDelayMax == 4*time.Second &&
-				c.ReactionMin == 200*time.Millisecond && c.ReactionMax == 3500*time.Millisecond && c.OnsetBand == 0.5 && c.MaxWrong == 1
+				c.ReactionMin == 150*time.Millisecond && c.ReactionMax == 3500*time.Millisecond && c.OnsetBand == 0.5 && c.MaxWrong == 1
 		}},
 		{"WrongHold is twice the hold", ChallengeConfig{HoldTime: 100 * time.Millisecond}, func(c ChallengeConfig) bool {
 			return c.WrongHold == 200*time.Millisecond

@@ -32,9 +32,16 @@ type pacer struct {
 	// arrival of the frame that asked it until then.
 	instructed time.Time
 	rtt        time.Duration
-	// onset is the arrival of the frame where the asked gesture's measure
-	// last left the neutral band; zero while it is in the band.
-	onset  time.Time
+	// onset is the arrival of the first frame of the rise that took the
+	// asked gesture's measure out of the neutral band (the frame where it
+	// left the band when it did so in one step); zero while it is in the
+	// band. rise is the first frame of the measure's current rise inside
+	// the band (zero when it is not rising) and prev the last measure.
+	onset time.Time
+	rise  time.Time
+	prev  float64
+	// primed: prev holds a measure of this gesture.
+	primed bool
 	heldAt time.Time // arrival when the asked gesture's hold began
 
 	// turned is how long each turn or tilt has been active during the
@@ -66,6 +73,7 @@ func newDelay(lo, hi time.Duration) func(int) time.Duration {
 func (p *pacer) next() {
 	p.waitStart, p.asked = time.Time{}, false
 	p.instructed, p.onset, p.heldAt = time.Time{}, time.Time{}, time.Time{}
+	p.rise, p.primed = time.Time{}, false
 	p.turned, p.last = [4]time.Duration{}, time.Time{}
 }
 
@@ -93,12 +101,30 @@ func (p *pacer) moved(a time.Time, active *[numClasses]bool, d time.Duration) (c
 }
 
 // band tracks the asked gesture's score against the neutral band at a.
+// The onset is where the motion began, not where it crossed the band: a
+// recording whose gesture was already under way, slowly, when the
+// instruction went out must not have its crossing read as a reaction to
+// it (issue 16's clip slowed by 25 % passed that way once in 40 sessions).
 func (p *pacer) band(score, band float64, a time.Time) {
+	rising := p.primed && score > p.prev
+	p.prev, p.primed = score, true
 	if score < band {
 		p.onset = time.Time{}
-	} else if p.onset.IsZero() {
-		p.onset = a
+		switch {
+		case !rising:
+			p.rise = time.Time{}
+		case p.rise.IsZero():
+			p.rise = a
+		}
+		return
 	}
+	if p.onset.IsZero() {
+		p.onset = a
+		if rising && !p.rise.IsZero() {
+			p.onset = p.rise
+		}
+	}
+	p.rise = time.Time{}
 }
 
 // rttCorrection is the round-trip time taken off a reaction.
