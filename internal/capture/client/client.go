@@ -77,6 +77,11 @@ type Client struct {
 	encMu  sync.Mutex
 	frames int
 
+	// clockMu guards lastSample, the wall-clock time the last sample was
+	// written: the RTP clock follows it (see writeSample).
+	clockMu    sync.Mutex
+	lastSample time.Time
+
 	forceKey  atomic.Bool
 	plis      atomic.Uint64
 	onMessage atomic.Pointer[func([]byte)]
@@ -258,14 +263,35 @@ func (c *Client) SendFrame(img *image.YCbCr) error {
 	if c.opts.DropFrame != nil && c.opts.DropFrame(i) {
 		return nil
 	}
-	return c.track.WriteSample(media.Sample{Data: frame, Duration: time.Second / time.Duration(c.opts.FPS)})
+	return c.writeSample(frame)
+}
+
+// writeSample writes one encoded frame with the RTP clock following the
+// wall clock, as a camera's capture clock does: a sample's duration (by
+// which pion advances the next timestamp) is the time since the previous
+// one, the nominal frame interval for the first. With a fixed duration, a
+// sender that falls behind its frame rate (a face rendered live on a busy
+// machine, a ticker that drops ticks) sends an RTP clock that runs slower
+// than its packets arrive, which the server rightly reads as a file pushed
+// at its own pace (rtp_drift).
+func (c *Client) writeSample(frame []byte) error {
+	nominal := time.Second / time.Duration(c.opts.FPS)
+	now := time.Now()
+	c.clockMu.Lock()
+	d := nominal
+	if !c.lastSample.IsZero() {
+		d = min(max(now.Sub(c.lastSample), time.Millisecond), time.Second)
+	}
+	c.lastSample = now
+	c.clockMu.Unlock()
+	return c.track.WriteSample(media.Sample{Data: frame, Duration: d})
 }
 
 // WriteVP8 sends an already encoded VP8 frame, bypassing the encoder: a
 // load test encodes a clip once and replays it to many peers. The caller
 // provides the key frames (a PLI cannot be honoured).
 func (c *Client) WriteVP8(frame []byte) error {
-	return c.track.WriteSample(media.Sample{Data: frame, Duration: time.Second / time.Duration(c.opts.FPS)})
+	return c.writeSample(frame)
 }
 
 // Play sends src's frames, one per Interval, until io.EOF, an error or ctx
