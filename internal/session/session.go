@@ -133,6 +133,10 @@ type Result struct {
 	// sub-score and what it saw.
 	Liveness *LivenessDetail `json:"liveness,omitempty"`
 	Attempts int             `json:"attempts"`
+	// SpoofPercentage is a passive session's GLAIR spoof_percentage (0–1):
+	// 1 − LivenessScore/100 when a face was judged, 1 when none was. Nil
+	// for active sessions.
+	SpoofPercentage *float64 `json:"spoof_percentage,omitempty"`
 }
 
 // LivenessDetail is the per-signal breakdown of a liveness score.
@@ -182,6 +186,10 @@ func (r Result) clone() Result {
 		c.AttackType = &v
 	}
 	c.Liveness = r.Liveness.clone()
+	if r.SpoofPercentage != nil {
+		v := *r.SpoofPercentage
+		c.SpoofPercentage = &v
+	}
 	return c
 }
 

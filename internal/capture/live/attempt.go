@@ -38,14 +38,14 @@ func (c *conn) hello(ctx context.Context) {
 		return
 	}
 	left := sess.AttemptsLeft()
-	c.send(encode(msg{Type: "hello", Gestures: c.gestures, AttemptsLeft: &left}))
+	c.send(encode(msg{Type: "hello", Gestures: c.gestures, AttemptsLeft: &left, Passive: c.passive}))
 }
 
 // ready starts an attempt, or resumes the open one after a reconnection.
 func (c *conn) ready(ctx context.Context) {
 	s := c.svc
 	c.mu.Lock()
-	running, pending := c.ch != nil, c.pending
+	running, pending := c.ch != nil || c.pv != nil, c.pending
 	c.mu.Unlock()
 	if running {
 		c.log.Warn("live: ready during an attempt: ignored")
@@ -86,7 +86,11 @@ func (c *conn) ready(ctx context.Context) {
 	}
 	c.log.Info("live: attempt started", "attempt", n)
 	c.mu.Lock()
-	c.ch = gesture.NewChallenge(c.gestures, s.cfg.Challenge)
+	if c.passive {
+		c.pv = newPassiveCheck(s.cfg.Passive)
+	} else {
+		c.ch = gesture.NewChallenge(c.gestures, s.cfg.Challenge)
+	}
 	c.partial = gesture.Result{}
 	c.smp, c.cues = newSampler(s.cfg.Samples), newStreamCues()
 	c.cues.peerStart = c.peer.Stats()
@@ -115,7 +119,7 @@ func (c *conn) storeRefused(ctx context.Context, err error) {
 func (c *conn) endSession(reason string) {
 	s := c.svc
 	c.mu.Lock()
-	c.ch, c.smp, c.cues = nil, nil, nil
+	c.ch, c.pv, c.smp, c.cues = nil, nil, nil, nil
 	c.mu.Unlock()
 	s.mu.Lock()
 	c.e.attempt = 0
@@ -240,7 +244,7 @@ func (c *conn) done(outcome string, sess *session.Session) {
 func (c *conn) cancel(ctx context.Context) {
 	s := c.svc
 	c.mu.Lock()
-	c.ch, c.smp, c.cues = nil, nil, nil
+	c.ch, c.pv, c.smp, c.cues = nil, nil, nil, nil
 	c.mu.Unlock()
 	now := s.cfg.Now()
 	sess, err := s.update(ctx, c.sid, func(x *session.Session) error { return x.Cancel(now) })
@@ -265,7 +269,7 @@ func (c *conn) cancel(ctx context.Context) {
 func (c *conn) handBack(ctx context.Context) {
 	s := c.svc
 	c.mu.Lock()
-	c.ch = nil
+	c.ch, c.pv = nil, nil
 	c.mu.Unlock()
 	s.mu.Lock()
 	n := c.e.attempt

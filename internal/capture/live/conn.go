@@ -18,6 +18,7 @@ type conn struct {
 	sid      string
 	req      OfferRequest
 	gestures []session.Gesture
+	passive  bool // a passive-liveness session: passiveCheck, no Challenge
 	log      *slog.Logger
 	engine   Engine
 	peer     *capture.Peer
@@ -27,8 +28,9 @@ type conn struct {
 	results chan attemptEnd // capacity 1: one attempt at a time
 	stopC   chan string     // capacity 1: replace, hang-up or shutdown
 
-	mu      sync.Mutex // guards ch, partial, pending, smp, cues, label
+	mu      sync.Mutex // guards ch, pv, partial, pending, smp, cues, label
 	ch      *gesture.Challenge
+	pv      *passiveCheck  // the running passive attempt (passive.go)
 	partial gesture.Result // the running attempt's result so far
 	pending bool           // an ended attempt is on its way to results
 	smp     *sampler       // the running attempt's frames for the model
@@ -36,6 +38,7 @@ type conn struct {
 	label   string         // the camera label the page reported
 
 	lastCh *gesture.Challenge // analysis goroutine only
+	lastPv *passiveCheck      // analysis goroutine only
 	final  bool               // control goroutine only: the session is over for this page
 }
 
@@ -45,6 +48,7 @@ func newConn(s *Service, sess *session.Session, req OfferRequest, eng Engine) *c
 		sid:      req.SID,
 		req:      req,
 		gestures: append([]session.Gesture(nil), sess.Gestures...),
+		passive:  sess.Kind == session.KindPassive,
 		log:      s.log.With("sid", req.SID),
 		engine:   eng,
 		msgs:     make(chan string, 8),
@@ -81,6 +85,10 @@ func (c *conn) FrameColour(img *image.YCbCr, t time.Time) {
 
 // frame runs on the peer's analysis goroutine, only while an attempt runs.
 func (c *conn) frame(img *image.Gray, colour *image.YCbCr, t time.Time) {
+	if c.passive {
+		c.passiveFrame(img, colour, t)
+		return
+	}
 	c.mu.Lock()
 	ch, smp := c.ch, c.smp
 	c.mu.Unlock()
@@ -197,7 +205,7 @@ func (c *conn) run() {
 			}
 		case <-c.peer.Done():
 			c.mu.Lock()
-			c.ch = nil
+			c.ch, c.pv = nil, nil
 			c.mu.Unlock()
 			c.closeEngine()
 			c.log.Info("live: connection ended", "reason", c.peer.Err().Error(), "stats", c.peer.Stats())
