@@ -51,6 +51,7 @@ type Handler struct {
 	now       func() time.Time
 	log       *slog.Logger
 	mux       *http.ServeMux
+	bands     SpoofBands // of passive sessions' results too
 }
 
 // New returns the API handler. Mount it at the root: it serves /face/v1/….
@@ -99,6 +100,7 @@ func New(cfg Config) (*Handler, error) {
 	if err := bands.Validate(); err != nil {
 		return nil, fmt.Errorf("api: spoof bands: %w", err)
 	}
+	h.bands = bands
 	h.mux.Handle("POST /face/v1/passive-liveness", h.auth(passiveLiveness(cfg.Passive, bands, cfg.Liveness, h.log)))
 	h.mux.HandleFunc("/face/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, session.Errorf(session.ENotFound, "no endpoint for %s %s", r.Method, r.URL.Path))
