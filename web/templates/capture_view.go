@@ -33,6 +33,7 @@ func captureStrings(p Page) []captureString {
 	return []captureString{
 		{"connecting", t.Connecting},
 		{"get_ready", t.GetReady},
+		{"wait", t.WaitStill},
 		{"step_of", t.StepOf},
 		{"matched", t.Matched},
 		{"face_lost", t.FaceLost},

@@ -82,6 +82,7 @@ type Messages struct {
 	StartingBody          string `json:"starting_body"`
 	Connecting            string `json:"connecting"`
 	GetReady              string `json:"get_ready"`
+	WaitStill             string `json:"wait_still"` // the random wait before an instruction
 	VideoLabel            string `json:"video_label"`
 	StepOf                string `json:"step_of"` // {n}, {total}
 	OverallProgress       string `json:"overall_progress"`
