@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/livegate/livegate/internal/browsertest"
 )
 
 // passiveNeutral is the fake camera's clip of a passive session: the
@@ -50,6 +52,7 @@ func TestFlowPassiveSession(t *testing.T) {
 		t.Fatalf("no burst shown: %v (state %s)", err, evalString(b, `document.getElementById("capture").dataset.state`))
 	}
 	burstShown := time.Since(start)
+	b.Screenshot(browsertest.OutDir(t), "passive-burst-390x844.png", 390, 844, false)
 	if got := b.Text(id("instruction")); got != "Look at the camera and hold still" {
 		t.Errorf("instruction during the burst = %q", got)
 	}
