@@ -9,6 +9,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/livegate/livegate/internal/browsertest"
+	"github.com/livegate/livegate/internal/facegen"
+	"github.com/livegate/livegate/internal/perception/footage"
 )
 
 // passiveNeutral is the fake camera's clip of a passive session: the
@@ -108,4 +110,42 @@ func TestFlowPassiveSession(t *testing.T) {
 func asSlice(v any) []any {
 	s, _ := v.([]any)
 	return s
+}
+
+// A frozen picture in the fake camera (facegen's still attack: one frame,
+// played again and again) never passes a passive session in the browser:
+// the page is sent on as for any failure, and the API says failed with the
+// frozen run as the decisive signal and a HIGH spoof band.
+func TestFlowPassiveFrozenFrameFails(t *testing.T) {
+	s := newStack(t, stackOptions{real: true})
+	sid, pageURL := s.passiveSession()
+	face, err := facegen.TestFace("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clip := footage.Render(t, "", facegen.Params{Face: face, Script: passiveNeutral, Width: 640, Height: 480, FPS: 15,
+		Seed: 3, NoBlinks: true, Attack: facegen.AttackStill}).Video
+	b := openBrowser(t, clipCamera, clip)
+
+	startCapture(t, b, pageURL)
+	// The failed screen shows for 2.5 s before the page moves on; the
+	// redirect and the API's result are what this test holds to.
+	if err := b.Run(40*time.Second, chromedp.WaitVisible(chromedp.CSS(id("shop-done")))); err != nil {
+		t.Fatalf("no redirect to success_url after the failure: %v (at %s)", err, b.Location())
+	}
+	code, out := s.apiCall("GET", "/face/v1/passive-liveness-sessions/"+sid, nil)
+	res, _ := out["result"].(map[string]any)
+	inner, _ := res["result"].(map[string]any)
+	l, _ := res["liveness"].(map[string]any)
+	t.Logf("the API says %s", jsonText(out["result"]))
+	if code != http.StatusOK || out["status"] != "FINISHED" || res["status"] != "failed" {
+		t.Fatalf("the API says %d %s; want FINISHED failed", code, jsonText(out))
+	}
+	if score, _ := res["liveness_score"].(float64); score >= 50 || res["attack_type"] == nil || l["decisive"] != "frozen" {
+		t.Errorf("liveness_score %v attack_type %v decisive %v; want < 50, an attack type, frozen", res["liveness_score"], res["attack_type"], l["decisive"])
+	}
+	if inner["status"] != "HIGH" {
+		t.Errorf("result %v; want the HIGH band", inner)
+	}
+	noProblems(t, b)
 }

@@ -43,6 +43,16 @@ func (c *conn) passiveFrame(img *image.Gray, colour *image.YCbCr, t time.Time) {
 	}
 	var end *attemptEnd
 	if st, timeout, over := pv.result(); over {
+		if m, ok := pv.burstMotion(); ok {
+			c.log.Debug("live: passive burst", "motion", m)
+		}
+		// A face that did not move at all during the burst is a frozen
+		// picture at the face's own scale, even when the encoder's
+		// refinements keep the frames from repeating (Chromium's VP8 does):
+		// it joins the frozen run of the stream cues.
+		if d := pv.frozenFor(); d > 0 && c.cues != nil {
+			c.cues.atLeastFrozen(d)
+		}
 		end = &attemptEnd{res: gesture.Result{Status: st}, timeout: timeout, ev: attemptEvidence{samples: c.smp, cues: c.cues}}
 		c.pv, c.pending, c.smp, c.cues = nil, true, nil, nil
 	}
@@ -83,4 +93,11 @@ func passiveSpoof(st session.GestureStatus, score float64) float64 {
 	}
 	s := max(0, min(1, 1-score/100))
 	return float64(int(s*1e5+0.5)) / 1e5
+}
+
+// atLeastFrozen raises the longest frozen run to d.
+func (s *streamCues) atLeastFrozen(d time.Duration) {
+	s.mu.Lock()
+	s.frozen = max(s.frozen, d)
+	s.mu.Unlock()
 }

@@ -35,6 +35,14 @@ type PassiveConfig struct {
 	// face (default 50).
 	MinFaceWidth, MaxFaceWidth float64
 	MinBrightness              float64
+	// MinMotion is the least motion of a live head over the burst: the
+	// largest displacement of the landmarks' centroid from the burst's
+	// first frame, in inter-ocular distances. A burst under it is a face
+	// that did not move at all, as a frozen picture's (default 0.013;
+	// negative disables). Measured: a still picture through VP8 0.010
+	// (Chromium's encoder) and 0.012 (libvpx); the stillest 2 s of two real
+	// webcam recordings 0.019 and 0.024; facegen's natural sway 0.05–0.07.
+	MinMotion float64
 	// HintRepeat is the least time between two hints of the same kind
 	// (default 2 s).
 	HintRepeat time.Duration
@@ -44,7 +52,7 @@ type PassiveConfig struct {
 func DefaultPassiveConfig() PassiveConfig {
 	return PassiveConfig{
 		Hold: 500 * time.Millisecond, HoldFrames: 5, Burst: 2 * time.Second, Timeout: 20 * time.Second,
-		MaxAngle: 15, MaxMotion: 6, MinFaceWidth: 0.12, MaxFaceWidth: 0.7, MinBrightness: 50,
+		MaxAngle: 15, MaxMotion: 6, MinFaceWidth: 0.12, MaxFaceWidth: 0.7, MinBrightness: 50, MinMotion: 0.013,
 		HintRepeat: 2 * time.Second,
 	}
 }
@@ -70,6 +78,9 @@ func (c PassiveConfig) withDefaults() PassiveConfig {
 	setF(&c.MinFaceWidth, d.MinFaceWidth)
 	setF(&c.MaxFaceWidth, d.MaxFaceWidth)
 	setF(&c.MinBrightness, d.MinBrightness)
+	if c.MinMotion == 0 {
+		c.MinMotion = d.MinMotion
+	}
 	if c.HoldFrames <= 0 {
 		c.HoldFrames = d.HoldFrames
 	}
@@ -134,6 +145,14 @@ type passiveCheck struct {
 	over    bool
 	status  session.GestureStatus
 	timeout bool
+
+	// The burst's face motion: the landmarks of its first frame, the
+	// inter-ocular distance there (0 without landmarks), and the largest
+	// mean landmark displacement since, in inter-ocular distances.
+	ref    gesture.Landmarks
+	iod    float64
+	motion float64
+	end    time.Time // of the completed burst
 }
 
 func newPassiveCheck(cfg PassiveConfig) *passiveCheck {
@@ -183,9 +202,10 @@ func (p *passiveCheck) observe(o *gesture.Observation) (evs []passiveEvent, burs
 		}
 	case p.bursting:
 		burst = true
+		p.motion = max(p.motion, displacement(&p.ref, &o.Landmarks, p.iod))
 		v := min(1, float64(o.T.Sub(p.start))/float64(cfg.Burst))
 		if v >= 1 {
-			p.over, p.status = true, session.GestureMatch
+			p.over, p.status, p.end = true, session.GestureMatch, o.T
 			evs = append(evs, passiveEvent{Kind: pvProgress, Value: 1})
 			return evs, true
 		}
@@ -203,6 +223,7 @@ func (p *passiveCheck) observe(o *gesture.Observation) (evs []passiveEvent, burs
 			// The hold is the burst's first frame: the face is as still now.
 			p.bursting, p.start, p.sent, p.restless = true, o.T, 0, 0
 			p.yaw0, p.pitch0 = o.Yaw, o.Pitch
+			p.ref, p.iod, p.motion = o.Landmarks, interOcular(&o.Landmarks), 0
 			burst = true
 			evs = append(evs, passiveEvent{Kind: pvProgress, Value: 0})
 		}
@@ -283,4 +304,56 @@ func (p *passiveCheck) hints(o *gesture.Observation, one, frontal bool, evs []pa
 // collected, else the face status of the timeout.
 func (p *passiveCheck) result() (st session.GestureStatus, timeout, over bool) {
 	return p.status, p.timeout, p.over
+}
+
+// burstMotion is the completed burst's largest displacement of the
+// landmarks' centroid from its first frame, in inter-ocular distances, and
+// ok false when it is unknown (no burst, or observations without
+// landmarks).
+func (p *passiveCheck) burstMotion() (m float64, ok bool) {
+	if p.status != session.GestureMatch || p.iod <= 0 {
+		return 0, false
+	}
+	return p.motion, true
+}
+
+// frozenFor is how long the completed burst's face did not move at all
+// (under MinMotion): the burst's length, or 0 when it moved or is unknown.
+func (p *passiveCheck) frozenFor() time.Duration {
+	m, ok := p.burstMotion()
+	if !ok || p.cfg.MinMotion < 0 || m >= p.cfg.MinMotion {
+		return 0
+	}
+	return p.end.Sub(p.start)
+}
+
+// interOcular is the distance between the eye centres (points 36–41 and
+// 42–47), 0 when the landmarks are unset.
+func interOcular(lm *gesture.Landmarks) float64 {
+	var lx, ly, rx, ry float64
+	for i := 36; i < 42; i++ {
+		lx += float64(lm[i].X)
+		ly += float64(lm[i].Y)
+		rx += float64(lm[i+6].X)
+		ry += float64(lm[i+6].Y)
+	}
+	return math.Hypot(lx-rx, ly-ry) / 6
+}
+
+// displacement is how far the landmarks' centroid moved from a to b, over
+// iod (0 when iod is). The centroid averages the 68 points' own jitter
+// away (a frozen picture's landmarks wobble by a few hundredths of an
+// inter-ocular distance from one decoded frame to the next) and keeps
+// every motion of the head as a whole.
+func displacement(a, b *gesture.Landmarks, iod float64) float64 {
+	if iod <= 0 {
+		return 0
+	}
+	var dx, dy float64
+	for i := range a {
+		dx += float64(b[i].X - a[i].X)
+		dy += float64(b[i].Y - a[i].Y)
+	}
+	n := float64(len(a))
+	return math.Hypot(dx/n, dy/n) / iod
 }

@@ -221,3 +221,56 @@ func TestPassiveSpoof(t *testing.T) {
 		}
 	}
 }
+
+// face68 is a set of landmarks with the eyes 80 px apart, shifted by dx.
+func face68(dx float32) gesture.Landmarks {
+	var lm gesture.Landmarks
+	for i := range lm {
+		lm[i] = gesture.Point{X: 300 + float32(i%10)*8 + dx, Y: 200 + float32(i/10)*10}
+	}
+	for i := 36; i < 42; i++ {
+		lm[i] = gesture.Point{X: 280 + dx, Y: 220}
+		lm[i+6] = gesture.Point{X: 360 + dx, Y: 220}
+	}
+	return lm
+}
+
+// A burst whose face does not move at all (a frozen picture: only the
+// landmarks' own jitter) is frozen for the burst's length; natural sway,
+// or observations without landmarks, are not.
+func TestPassiveFrozenBurst(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		dx     func(i int) float32
+		frozen bool
+	}{
+		{"jitter only", func(i int) float32 { return float32(i%3) * 0.3 }, true}, // 0.0075 of 80 px
+		{"sway", func(i int) float32 { return float32(i%20) * 0.5 }, false},      // up to 0.12
+		{"no landmarks", nil, false},
+	} {
+		p := newPassiveCheck(PassiveConfig{})
+		feed(p, 0, 60, func(i int) gesture.Observation {
+			o := still(i, 0, 0)
+			if c.dx != nil {
+				o.Landmarks = face68(c.dx(i))
+			}
+			return o
+		})
+		if st, _, over := p.result(); !over || st != session.GestureMatch {
+			t.Fatalf("%s: %s over %v; want MATCH", c.name, st, over)
+		}
+		d := p.frozenFor()
+		if c.frozen != (d >= 2*time.Second) || (!c.frozen && d != 0) {
+			t.Errorf("%s: frozen for %v; want frozen %v (≥ 2 s, the burst)", c.name, d, c.frozen)
+		}
+	}
+	p := newPassiveCheck(PassiveConfig{MinMotion: -1})
+	feed(p, 0, 60, func(i int) gesture.Observation {
+		o := still(i, 0, 0)
+		o.Landmarks = face68(0)
+		return o
+	})
+	if d := p.frozenFor(); d != 0 {
+		t.Errorf("MinMotion < 0: frozen for %v; want the rule off", d)
+	}
+}
