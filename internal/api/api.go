@@ -61,6 +61,7 @@ type Handler struct {
 	log       *slog.Logger
 	mux       *http.ServeMux
 	refs      ReferenceChecker
+	bands     SpoofBands // of passive sessions' results too
 }
 
 // New returns the API handler. Mount it at the root: it serves /face/v1/….
@@ -110,6 +111,7 @@ func New(cfg Config) (*Handler, error) {
 	if err := bands.Validate(); err != nil {
 		return nil, fmt.Errorf("api: spoof bands: %w", err)
 	}
+	h.bands = bands
 	h.mux.Handle("POST /face/v1/passive-liveness", h.auth(passiveLiveness(cfg.Passive, bands, cfg.Liveness, h.log)))
 	th := cfg.MatchThreshold
 	if th == 0 {

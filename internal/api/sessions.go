@@ -268,10 +268,16 @@ type sessionView struct {
 
 // resultField marshals to null for a session without a result, so that the
 // field is present as GLAIR has it.
-type resultField struct{ r *resultView }
+type resultField struct {
+	r *resultView
+	p *passiveResultView // a passive session's result instead
+}
 
 func (f *resultField) MarshalJSON() ([]byte, error) {
-	if f.r == nil {
+	switch {
+	case f.p != nil:
+		return json.Marshal(f.p)
+	case f.r == nil:
 		return []byte("null"), nil
 	}
 	return json.Marshal(f.r)
@@ -322,7 +328,9 @@ func (h *Handler) view(s *session.Session, now time.Time, created bool) sessionV
 	}
 	if !created {
 		v.Result = &resultField{}
-		if r := s.Result; r != nil && s.Status == session.StatusFinished {
+		if r := s.Result; r != nil && s.Status == session.StatusFinished && s.Kind == session.KindPassive {
+			v.Result.p = h.passiveView(r)
+		} else if r != nil && s.Status == session.StatusFinished {
 			v.Result.r = &resultView{
 				Status:        r.Status,
 				Result:        glairResult{GestureStatus: r.GestureStatus, DetectedGesture: r.DetectedGesture},
@@ -336,4 +344,39 @@ func (h *Handler) view(s *session.Session, now time.Time, created bool) sessionV
 		}
 	}
 	return v
+}
+
+// passiveResultView is a finished passive session's result: GLAIR's
+// passive liveness answer (seed 001: status, and result with
+// spoof_percentage and its band or the face status) plus livegate's
+// liveness_score, attack_type, breakdown and attempts, as the active
+// sessions' result has them.
+type passiveResultView struct {
+	Status        string                  `json:"status"`
+	Result        passiveResult           `json:"result"`
+	LivenessScore *float64                `json:"liveness_score"`
+	AttackType    *string                 `json:"attack_type"`
+	Liveness      *session.LivenessDetail `json:"liveness,omitempty"`
+	Attempts      int                     `json:"attempts"`
+}
+
+// passiveView builds r's passive view. A face that was judged gets its
+// spoof percentage's band; otherwise GLAIR's face status with 1.0 (an
+// attempt that ended without a still, frontal face to judge, by timeout
+// or a lost connection, reads as "face not detected").
+func (h *Handler) passiveView(r *session.Result) *passiveResultView {
+	pr := passiveResult{SpoofPercentage: 1, Status: string(session.GestureNoFace)}
+	switch r.GestureStatus {
+	case session.GestureMatch:
+		if r.SpoofPercentage != nil {
+			pr.SpoofPercentage = *r.SpoofPercentage
+		}
+		pr.Status = h.bands.Band(pr.SpoofPercentage)
+	case session.GestureTooManyFaces:
+		pr.Status = string(session.GestureTooManyFaces)
+	}
+	return &passiveResultView{
+		Status: r.Status, Result: pr, LivenessScore: r.LivenessScore, AttackType: r.AttackType,
+		Liveness: r.Liveness, Attempts: r.Attempts,
+	}
 }

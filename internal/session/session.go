@@ -148,6 +148,10 @@ type Result struct {
 	// sub-score and what it saw.
 	Liveness *LivenessDetail `json:"liveness,omitempty"`
 	Attempts int             `json:"attempts"`
+	// SpoofPercentage is a passive session's GLAIR spoof_percentage (0–1):
+	// 1 − LivenessScore/100 when a face was judged, 1 when none was. Nil
+	// for active sessions.
+	SpoofPercentage *float64 `json:"spoof_percentage,omitempty"`
 	// Verify is the identity verdict of a session created with a verify_image (nil
 	// otherwise): a verdict separate from liveness.
 	Verify *VerifyResult `json:"verify_result,omitempty"`
@@ -217,6 +221,10 @@ func (r Result) clone() Result {
 	if r.Verify != nil {
 		v := *r.Verify
 		c.Verify = &v
+	}
+	if r.SpoofPercentage != nil {
+		v := *r.SpoofPercentage
+		c.SpoofPercentage = &v
 	}
 	return c
 }

@@ -24,7 +24,7 @@ func (h *Handler) serveCapture(w http.ResponseWriter, r *http.Request) {
 // a live capture service it serves the capture screen, which capture.js
 // drives: camera permission, mirrored preview, WebRTC to POST
 // /s/{sid}/offer and the data-channel protocol of docs/protocol.md. Without
-// one (or for a session without gestures), it says plainly that the camera
+// one (or for an active session without gestures), it says plainly that the camera
 // step is not available and offers
 // the way back; that answers 200, since the page works as this version
 // intends and an error status would put an error in the browser's console.
@@ -33,10 +33,10 @@ func (h *Handler) captureStep(w http.ResponseWriter, r *http.Request, c claimed)
 	if c.s.CancelURL != "" {
 		cancel = &templates.CancelForm{Action: "/s/" + c.s.ID + "/cancel", CSRFToken: c.browser.CSRFToken}
 	}
-	// The live capture asks for gestures: a passive session (one selfie)
-	// has none to ask, and gets the same plain screen as a server without
-	// live capture rather than a camera that leads nowhere.
-	if h.live == nil || c.s.Kind != session.KindActive || len(c.s.Gestures) == 0 {
+	// A passive session (no gestures) uses the same screen: the server
+	// tells the page in its hello, and the page asks the user to look at
+	// the camera while the burst is collected (docs/protocol.md).
+	if h.live == nil || (c.s.Kind == session.KindActive && len(c.s.Gestures) == 0) {
 		h.message(w, r, http.StatusOK, c.msg, h.csp(c.s), templates.MessageView{
 			TestID: "screen-capture-unavailable",
 			Icon:   "icon-camera-off",

@@ -113,16 +113,34 @@ func TestCaptureStringsAreTranslated(t *testing.T) {
 	}
 }
 
-// TestPassiveSessionGetsNoCamera: the live capture asks for gestures, so a
-// passive session is told plainly that the camera step is not available.
-func TestPassiveSessionGetsNoCamera(t *testing.T) {
-	e := newEnv(t, web.Config{Live: fakeLive{}})
-	s, err := session.New(session.Params{Kind: session.KindPassive, SuccessURL: "https://shop.example/done"}, e.clock.Now())
-	if err != nil {
-		t.Fatal(err)
+// TestPassiveSessionGetsTheCamera: a passive session uses the live capture
+// screen too (the server's hello says passive), and, like an active one,
+// the plain "not available" screen on a server without live capture.
+func TestPassiveSessionGetsTheCamera(t *testing.T) {
+	for _, c := range []struct {
+		live   web.Live
+		screen string
+	}{
+		{fakeLive{}, "screen-capture"},
+		{nil, "screen-capture-unavailable"},
+	} {
+		e := newEnv(t, web.Config{Live: c.live})
+		s, err := session.New(session.Params{Kind: session.KindPassive, SuccessURL: "https://shop.example/done"}, e.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.Create(t.Context(), s); err != nil {
+			t.Fatal(err)
+		}
+		r := e.browser().get("/s/" + s.ID + "/capture")
+		r.wantScreen(t, http.StatusOK, c.screen)
+		if c.live != nil {
+			if got := attr(r.testID("screen-capture"), "data-offer-url"); got != "/s/"+s.ID+"/offer" {
+				t.Errorf("data-offer-url = %q", got)
+			}
+			if keys := findAll(r.doc, func(n *html.Node) bool { return attr(n, "data-key") == "wait" }); len(keys) != 1 || text(keys[0]) != "Look at the camera and hold still" {
+				t.Errorf("wait string = %v; want the passive burst's words", keys)
+			}
+		}
 	}
-	if err := e.store.Create(t.Context(), s); err != nil {
-		t.Fatal(err)
-	}
-	e.browser().get("/s/"+s.ID+"/capture").wantScreen(t, http.StatusOK, "screen-capture-unavailable")
 }

@@ -65,6 +65,7 @@
   let lastSaid = "";
   let firstInstruction = true;
   let total = 0; // gestures in this attempt, from the last instruction
+  let passive = false; // a passive session: the server's hello says so
 
   function say(message) {
     if (liveRegion && message && message !== lastSaid) {
@@ -476,6 +477,20 @@
     }
   }
 
+  // passiveProgress shows a passive session's burst: the server collects
+  // frames while the user looks at the camera; value 0 is its start (or a
+  // restart, when the face moved or left), 1 its end.
+  function passiveProgress(m) {
+    const v = Math.max(0, Math.min(1, Number(m.value) || 0));
+    show("live", false);
+    stepEl.textContent = "";
+    instructionEl.textContent = text("wait");
+    say(text("wait"));
+    root.dataset.burst = String(Math.round(v * 100));
+    setRing(v);
+    overall.value = Math.round(v * 100);
+  }
+
   const CLOSING = {
     revoked: "revoked",
     expired: "expired",
@@ -492,6 +507,16 @@
       return;
     }
     if (!m || m.v !== 1 || ended) {
+      return;
+    }
+    // A passive session (docs/protocol.md): no gestures, and progress is
+    // the burst the server collects while the user looks at the camera.
+    if (m.type === "hello") {
+      passive = m.passive === true;
+      root.dataset.passive = String(passive);
+    }
+    if (passive && m.type === "progress") {
+      passiveProgress(m);
       return;
     }
     switch (m.type) {

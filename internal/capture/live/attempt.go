@@ -57,14 +57,14 @@ func (c *conn) hello(ctx context.Context) {
 	left := sess.AttemptsLeft()
 	// The gestures are not announced: each is told only when it is asked
 	// (instruction), after the server's random wait.
-	c.send(encode(msg{Type: "hello", Total: len(c.gestures), AttemptsLeft: &left}))
+	c.send(encode(msg{Type: "hello", Total: len(c.gestures), AttemptsLeft: &left, Passive: c.passive}))
 }
 
 // ready starts an attempt, or resumes the open one after a reconnection.
 func (c *conn) ready(ctx context.Context) {
 	s := c.svc
 	c.mu.Lock()
-	running, pending := c.ch != nil, c.pending
+	running, pending := c.ch != nil || c.pv != nil, c.pending
 	c.mu.Unlock()
 	if running {
 		c.log.Warn("live: ready during an attempt: ignored")
@@ -105,9 +105,13 @@ func (c *conn) ready(ctx context.Context) {
 	}
 	c.log.Info("live: attempt started", "attempt", n)
 	c.mu.Lock()
-	// A new challenge draws new random waits.
-	c.ch = gesture.NewChallenge(c.gestures, s.cfg.Challenge)
-	c.ch.SetRTT(c.rtt)
+	if c.passive {
+		c.pv = newPassiveCheck(s.cfg.Passive)
+	} else {
+		// A new challenge draws new random waits.
+		c.ch = gesture.NewChallenge(c.gestures, s.cfg.Challenge)
+		c.ch.SetRTT(c.rtt)
+	}
 	c.partial = gesture.Result{}
 	c.smp, c.cues = newSampler(s.cfg.Samples), newStreamCues()
 	c.cues.peerStart = c.peer.Stats()
@@ -136,7 +140,7 @@ func (c *conn) storeRefused(ctx context.Context, err error) {
 func (c *conn) endSession(reason string) {
 	s := c.svc
 	c.mu.Lock()
-	c.ch, c.smp, c.cues = nil, nil, nil
+	c.ch, c.pv, c.smp, c.cues = nil, nil, nil, nil
 	c.mu.Unlock()
 	s.mu.Lock()
 	c.e.attempt = 0
@@ -271,7 +275,7 @@ func (c *conn) done(outcome string, sess *session.Session) {
 func (c *conn) cancel(ctx context.Context) {
 	s := c.svc
 	c.mu.Lock()
-	c.ch, c.smp, c.cues = nil, nil, nil
+	c.ch, c.pv, c.smp, c.cues = nil, nil, nil, nil
 	c.mu.Unlock()
 	now := s.cfg.Now()
 	sess, err := s.update(ctx, c.sid, func(x *session.Session) error { return x.Cancel(now) })
@@ -296,7 +300,7 @@ func (c *conn) cancel(ctx context.Context) {
 func (c *conn) handBack(ctx context.Context) {
 	s := c.svc
 	c.mu.Lock()
-	c.ch = nil
+	c.ch, c.pv = nil, nil
 	c.mu.Unlock()
 	s.mu.Lock()
 	n := c.e.attempt

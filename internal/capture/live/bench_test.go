@@ -95,6 +95,20 @@ func BenchmarkLivenessCost(b *testing.B) {
 				Y: f.Y, Width: 640, Height: 480, Stride: f.YStride})
 		}
 	})
+	// passive: the passive attempt's check on the engine's observations
+	// (a new check whenever one has ended), all it adds per frame.
+	b.Run("passive", func(b *testing.B) {
+		p := newPassiveCheck(PassiveConfig{})
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			o := obs[i%len(obs)]
+			o.T = at(i)
+			p.observe(&o)
+			if _, _, over := p.result(); over {
+				p = newPassiveCheck(PassiveConfig{})
+			}
+		}
+	})
 	b.Run("sampler", func(b *testing.B) {
 		var copies, n int
 		b.ReportAllocs()

@@ -20,6 +20,7 @@ type conn struct {
 	sid      string
 	req      OfferRequest
 	gestures []session.Gesture
+	passive  bool // a passive-liveness session: passiveCheck, no Challenge
 	log      *slog.Logger
 	engine   Engine
 	peer     *capture.Peer
@@ -30,8 +31,9 @@ type conn struct {
 	stopC   chan string      // capacity 1: replace, hang-up or shutdown
 	sent    chan instruction // instructions sent, for the audit trail
 
-	mu      sync.Mutex // guards ch, partial, pending, smp, cues, label, rtt
+	mu      sync.Mutex // guards ch, pv, partial, pending, smp, cues, label, rtt
 	ch      *gesture.Challenge
+	pv      *passiveCheck  // the running passive attempt (passive.go)
 	partial gesture.Result // the running attempt's result so far
 	pending bool           // an ended attempt is on its way to results
 	smp     *sampler       // the running attempt's frames for the model
@@ -40,6 +42,7 @@ type conn struct {
 	rtt     time.Duration  // the connection's last known round-trip time
 
 	lastCh *gesture.Challenge // analysis goroutine only
+	lastPv *passiveCheck      // analysis goroutine only
 	final  bool               // control goroutine only: the session is over for this page
 }
 
@@ -49,6 +52,7 @@ func newConn(s *Service, sess *session.Session, req OfferRequest, eng Engine) *c
 		sid:      req.SID,
 		req:      req,
 		gestures: append([]session.Gesture(nil), sess.Gestures...),
+		passive:  sess.Kind == session.KindPassive,
 		log:      s.log.With("sid", req.SID),
 		engine:   eng,
 		msgs:     make(chan string, 8),
@@ -89,6 +93,10 @@ func (c *conn) FrameColour(f capture.Frame) { c.frame(f) }
 
 // frame runs on the peer's analysis goroutine, only while an attempt runs.
 func (c *conn) frame(f capture.Frame) {
+	if c.passive {
+		c.passiveFrame(f)
+		return
+	}
 	c.mu.Lock()
 	ch, smp := c.ch, c.smp
 	c.mu.Unlock()
@@ -253,7 +261,7 @@ func (c *conn) run() {
 			}
 		case <-c.peer.Done():
 			c.mu.Lock()
-			c.ch = nil
+			c.ch, c.pv = nil, nil
 			c.mu.Unlock()
 			c.closeEngine()
 			c.log.Info("live: connection ended", "reason", c.peer.Err().Error(), "stats", c.peer.Stats())

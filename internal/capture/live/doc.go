@@ -23,7 +23,10 @@
 // server's), attempt.go what the messages and an attempt's end do to the
 // session, store.go the store calls; liveness.go the session's liveness
 // evidence and its fusion, sample.go the frames kept for the
-// anti-spoofing model, stream.go the stream cues of every decoded frame.
+// anti-spoofing model, stream.go the stream cues of every decoded frame;
+// passive.go and passivecheck.go a passive-liveness session's attempt (no
+// gestures: one still, frontal face, then a short burst of frames for the
+// model, judged from the engine's observations without a Challenge).
 //
 // Store calls: every one has a deadline (Config.StoreTimeout, default 5 s).
 // Those of the Service's own goroutines derive from a context the Service

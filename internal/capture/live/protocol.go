@@ -117,6 +117,8 @@ type msg struct {
 	Reason       string          `json:"reason,omitempty"`
 	Outcome      string          `json:"outcome,omitempty"`
 	Redirect     string          `json:"redirect,omitempty"`
+	// Passive marks the hello of a passive-liveness session (no gestures).
+	Passive bool `json:"passive,omitempty"`
 }
 
 // encode is m as sent: version 1, JSON.

@@ -51,6 +51,8 @@ type Config struct {
 	Engines EngineFactory
 	// Challenge are the gesture rules of every attempt.
 	Challenge gesture.ChallengeConfig
+	// Passive are the rules of a passive-liveness session's attempts.
+	Passive PassiveConfig
 	// AntiSpoof, when set, scores the best frontal frames of each attempt
 	// (Samples of them, default 4) once the attempt has ended; its scores
 	// join the session's liveness evidence. Without it the model's signal
@@ -312,7 +314,7 @@ func (s *Service) usable(sess *session.Session, browser string) error {
 	default:
 		return session.ErrFinal
 	}
-	if sess.Kind != session.KindActive || len(sess.Gestures) == 0 {
+	if sess.Kind == session.KindActive && len(sess.Gestures) == 0 {
 		return &session.Error{Code: session.EConflict, Message: "this session takes no gestures"}
 	}
 	if browser == "" || sess.ClaimedBy != browser {

@@ -61,7 +61,13 @@ func (s *Service) finish(ctx context.Context, sid string, r gesture.Result, ev l
 	}
 	res.LivenessScore, res.AttackType, res.Liveness = &v.Score, v.AttackType, detail
 	now := s.cfg.Now()
-	sess, err := s.update(ctx, sid, func(x *session.Session) error { return x.Finish(res, now) })
+	sess, err := s.update(ctx, sid, func(x *session.Session) error {
+		if x.Kind == session.KindPassive {
+			sp := passiveSpoof(r.Status, v.Score)
+			res.SpoofPercentage = &sp
+		}
+		return x.Finish(res, now)
+	})
 	if err != nil {
 		return nil, err
 	}
