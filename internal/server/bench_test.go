@@ -45,7 +45,7 @@ func benchHandler(b *testing.B, kind string) http.Handler {
 	b.Cleanup(closeStore)
 	log := slog.New(slog.DiscardHandler)
 	reg := prometheus.NewRegistry()
-	h, err := newHandler(cfg, metrics.InstrumentStore(store, reg), limiter, reg, log, nil, nil)
+	h, err := newHandler(cfg, metrics.InstrumentStore(store, reg), limiter, reg, log, nil, newFaceEmbedder(cfg), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -39,7 +39,7 @@ var (
 
 // openLive opens the UDP/TCP ports of the live capture over engines, whose
 // models may still be loading. now is nil for time.Now.
-func openLive(cfg *config, engines engineFactory, store session.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*liveCapture, error) {
+func openLive(cfg *config, engines engineFactory, faces live.FaceEmbedder, store session.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*liveCapture, error) {
 	cores := runtime.GOMAXPROCS(0)
 	opts := []capture.Option{
 		capture.WithScheduler(capture.NewScheduler(cores, cfg.AnalysisFPS)),
@@ -82,6 +82,8 @@ func openLive(cfg *config, engines engineFactory, store session.Store, reg prome
 		API:             api,
 		Engines:         engines,
 		AntiSpoof:       spoof,
+		Faces:           faces,
+		MatchThreshold:  cfg.MatchThreshold,
 		Liveness:        liveness.Config{PassMark: cfg.PassMark, VirtualCameras: cfg.VirtualCameras},
 		MaxLive:         cfg.MaxLive,
 		ConnectionLimit: cfg.ConnectionLimit,

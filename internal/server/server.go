@@ -103,10 +103,13 @@ func Run(ctx context.Context, o Options) error {
 		cfg.PublicURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
 
+	// One face embedder (its models load on first use) serves POST
+	// /face/v1/match, sessions' verify_image and their verify_result.
+	faces := newFaceEmbedder(cfg)
 	var lc web.Live = o.Live
 	drain := func(context.Context) error { return nil }
 	if lc == nil {
-		real, err := openLive(cfg, newEngineFactory(cfg), istore, reg, log, o.Now)
+		real, err := openLive(cfg, newEngineFactory(cfg), faces, istore, reg, log, o.Now)
 		if err != nil {
 			return err
 		}
@@ -121,7 +124,7 @@ func Run(ctx context.Context, o Options) error {
 		lc, drain = real, real.Shutdown
 	}
 
-	handler, err := newHandler(cfg, istore, limiter, reg, log, lc, o.Now)
+	handler, err := newHandler(cfg, istore, limiter, reg, log, lc, faces, o.Now)
 	if err != nil {
 		return err
 	}
@@ -248,8 +251,7 @@ func openStore(ctx context.Context, cfg *config, now func() time.Time) (session.
 
 // newHandler wires every surface onto one mux behind the shared middleware.
 // now is nil for time.Now.
-func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, reg *prometheus.Registry, log *slog.Logger, lc web.Live, now func() time.Time) (http.Handler, error) {
-	faces := newFaceEmbedder(cfg)
+func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, reg *prometheus.Registry, log *slog.Logger, lc web.Live, faces *lazyFaces, now func() time.Time) (http.Handler, error) {
 	apiHandler, err := api.New(api.Config{
 		Store:          store,
 		Limiter:        limiter,

@@ -48,7 +48,7 @@ func TestLiveShutdownWaitsForTheModelLoad(t *testing.T) {
 	t.Cleanup(func() { _ = store.Close() })
 	eng := &slowEngines{loaded: make(chan struct{})}
 	cfg := &config{AnalysisFPS: 15, Loopback: true, MaxLive: 1, ConnectionLimit: time.Minute}
-	lc, err := openLive(cfg, eng, store, prometheus.NewRegistry(), slog.New(slog.DiscardHandler), nil)
+	lc, err := openLive(cfg, eng, nil, store, prometheus.NewRegistry(), slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

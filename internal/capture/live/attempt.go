@@ -55,6 +55,7 @@ func (c *conn) hello(ctx context.Context) {
 		return
 	}
 	left := sess.AttemptsLeft()
+	c.ref = sess.Reference
 	// The gestures are not announced: each is told only when it is asked
 	// (instruction), after the server's random wait.
 	c.send(encode(msg{Type: "hello", Total: len(c.gestures), AttemptsLeft: &left, Passive: c.passive}))
@@ -208,7 +209,7 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 	c.log.Info("live: attempt ended", "attempt", n, "outcome", outcome)
 
 	if st == session.GestureMatch {
-		sess, err := s.finish(ctx, c.sid, end.res, ev)
+		sess, err := s.finish(ctx, c.sid, end.res, ev, s.verify(ctx, c.ref, end.ev.samples))
 		if err != nil {
 			c.storeRefused(ctx, err)
 			return
@@ -242,7 +243,7 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 	if left > 0 {
 		return
 	}
-	sess, err = s.finish(ctx, c.sid, end.res, ev)
+	sess, err = s.finish(ctx, c.sid, end.res, ev, s.verify(ctx, c.ref, end.ev.samples))
 	if err != nil {
 		c.storeRefused(ctx, err)
 		return

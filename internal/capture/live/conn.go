@@ -39,6 +39,8 @@ type conn struct {
 	smp     *sampler       // the running attempt's frames for the model
 	cues    *streamCues    // the running attempt's stream cues
 	label   string         // the camera label the page reported
+
+	ref *session.Reference // the session's verify_image face (control goroutine only)
 	rtt     time.Duration  // the connection's last known round-trip time
 
 	lastCh *gesture.Challenge // analysis goroutine only

@@ -59,6 +59,12 @@ type Config struct {
 	// is listed as not run.
 	AntiSpoof AntiSpoof
 	Samples   int
+	// Faces embeds the same sampled frames of an attempt that finishes a
+	// session created with a verify_image, for its verify_result; nil
+	// leaves verify_result out. MatchThreshold is the embedding distance
+	// under which two faces are the same person (0: faceid's default).
+	Faces          FaceEmbedder
+	MatchThreshold float64
 	// Liveness fuses the evidence into liveness_score and attack_type; its
 	// PassMark (default 50) decides whether a session whose gestures all
 	// matched succeeds.
@@ -475,7 +481,7 @@ func (s *Service) graceOver(e *entry, n int) {
 	// The last attempt is gone and no page can start another: the session
 	// ends as failed, or it would stay PENDING until it expires.
 	lost.Status = session.GestureNotMatch
-	if _, err := s.finish(ctx, e.sid, lost, ev); err != nil {
+	if _, err := s.finish(ctx, e.sid, lost, ev, nil); err != nil {
 		s.log.Warn("live: finish after the last attempt was lost", "sid", e.sid, "err", err)
 	}
 }

@@ -48,12 +48,13 @@ func (s *Service) handBack(ctx context.Context, sid string, n int) {
 // finish writes the session's result: the only place that calls
 // Session.Finish. The result is a success only when every gesture matched
 // and the fused liveness evidence passes the pass mark.
-func (s *Service) finish(ctx context.Context, sid string, r gesture.Result, ev liveness.Evidence) (*session.Session, error) {
+func (s *Service) finish(ctx context.Context, sid string, r gesture.Result, ev liveness.Evidence, verify *session.VerifyResult) (*session.Session, error) {
 	res := session.Result{
 		Status:          "failed",
 		GestureStatus:   r.Status,
 		DetectedGesture: r.Detected,
 		Gestures:        r.Outcomes(),
+		Verify:          verify,
 	}
 	v, detail := s.verdict(ev)
 	if r.Status == session.GestureMatch && v.Pass {
