@@ -41,7 +41,7 @@ type conn struct {
 	label   string         // the camera label the page reported
 
 	ref *session.Reference // the session's verify_image face (control goroutine only)
-	rtt     time.Duration  // the connection's last known round-trip time
+	rtt time.Duration      // the connection's last known round-trip time
 
 	lastCh *gesture.Challenge // analysis goroutine only
 	lastPv *passiveCheck      // analysis goroutine only
