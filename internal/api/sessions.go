@@ -358,6 +358,8 @@ type passiveResultView struct {
 	AttackType    *string                 `json:"attack_type"`
 	Liveness      *session.LivenessDetail `json:"liveness,omitempty"`
 	Attempts      int                     `json:"attempts"`
+	// VerifyResult is present for sessions created with a verify_image.
+	VerifyResult *session.VerifyResult `json:"verify_result,omitempty"`
 }
 
 // passiveView builds r's passive view. A face that was judged gets its
@@ -377,6 +379,6 @@ func (h *Handler) passiveView(r *session.Result) *passiveResultView {
 	}
 	return &passiveResultView{
 		Status: r.Status, Result: pr, LivenessScore: r.LivenessScore, AttackType: r.AttackType,
-		Liveness: r.Liveness, Attempts: r.Attempts,
+		Liveness: r.Liveness, Attempts: r.Attempts, VerifyResult: r.Verify,
 	}
 }

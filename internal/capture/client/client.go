@@ -250,7 +250,11 @@ func (c *Client) Send(msg []byte) error {
 
 // SendFrame encodes img and writes it on the track at once. The first
 // frame, and the next one after a PLI, is a key frame.
-func (c *Client) SendFrame(img *image.YCbCr) error {
+func (c *Client) SendFrame(img *image.YCbCr) error { return c.sendFrame(img, false) }
+
+// sendFrame encodes and sends img; wall: the RTP clock follows the wall
+// clock (see writeSample), else it advances by the nominal frame interval.
+func (c *Client) sendFrame(img *image.YCbCr, wall bool) error {
 	c.encMu.Lock()
 	defer c.encMu.Unlock()
 	force := c.frames == 0 || c.forceKey.Swap(false)
@@ -263,23 +267,23 @@ func (c *Client) SendFrame(img *image.YCbCr) error {
 	if c.opts.DropFrame != nil && c.opts.DropFrame(i) {
 		return nil
 	}
-	return c.writeSample(frame)
+	return c.writeSample(frame, wall)
 }
 
-// writeSample writes one encoded frame with the RTP clock following the
-// wall clock, as a camera's capture clock does: a sample's duration (by
-// which pion advances the next timestamp) is the time since the previous
-// one, the nominal frame interval for the first. With a fixed duration, a
+// writeSample writes one encoded frame. A sample's duration is what pion
+// advances the next RTP timestamp by: the nominal frame interval (a clip
+// pushed at its own pace, what the transport tests need), or with wall the
+// time since the previous sample, as a camera's capture clock runs. A live
 // sender that falls behind its frame rate (a face rendered live on a busy
-// machine, a ticker that drops ticks) sends an RTP clock that runs slower
-// than its packets arrive, which the server rightly reads as a file pushed
-// at its own pace (rtp_drift).
-func (c *Client) writeSample(frame []byte) error {
+// machine) with nominal durations sends an RTP clock slower than its
+// packets arrive, which the server rightly reads as a file pushed at its
+// own pace (rtp_drift).
+func (c *Client) writeSample(frame []byte, wall bool) error {
 	nominal := time.Second / time.Duration(c.opts.FPS)
 	now := time.Now()
 	c.clockMu.Lock()
 	d := nominal
-	if !c.lastSample.IsZero() {
+	if wall && !c.lastSample.IsZero() {
 		d = min(max(now.Sub(c.lastSample), time.Millisecond), time.Second)
 	}
 	c.lastSample = now
@@ -291,7 +295,7 @@ func (c *Client) writeSample(frame []byte) error {
 // load test encodes a clip once and replays it to many peers. The caller
 // provides the key frames (a PLI cannot be honoured).
 func (c *Client) WriteVP8(frame []byte) error {
-	return c.writeSample(frame)
+	return c.writeSample(frame, false)
 }
 
 // Play sends src's frames, one per Interval, until io.EOF, an error or ctx

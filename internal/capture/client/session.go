@@ -412,7 +412,8 @@ func (c *Client) PlayActor(ctx context.Context, a Actor, fps int, t0 time.Time) 
 	defer tick.Stop()
 	at := time.Now()
 	for {
-		if err := c.SendFrame(a.Frame(at.Sub(t0))); err != nil {
+		// A face rendered live is a camera: its RTP clock is the wall clock.
+		if err := c.sendFrame(a.Frame(at.Sub(t0)), true); err != nil {
 			return
 		}
 		select {
