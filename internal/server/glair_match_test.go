@@ -2,14 +2,11 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"image"
 	"image/draw"
 	"image/jpeg"
 	"image/png"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/livegate/livegate/internal/facegen"
@@ -21,22 +18,7 @@ import (
 // matches the photo, two people do not, and a blank picture, a picture of two people
 // and bad files get GLAIR's codes and the API's errors.
 func TestGLAIRClientMatch(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found; run `make test`, which installs Node.js")
-	}
-	dir, _ := filepath.Abs("../../test/glair")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules/@glair/vision/package.json")); err != nil {
-		t.Fatalf("@glair/vision is not installed in %s; run `make test` (npm ci)", dir)
-	}
-	tmp := t.TempDir()
-	write := func(name string, b []byte) string {
-		p := filepath.Join(tmp, name)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := tempWriter(t)
 	encode := func(img image.Image) []byte {
 		var b bytes.Buffer
 		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
@@ -86,20 +68,6 @@ func TestGLAIRClientMatch(t *testing.T) {
 		{"notImage", write("note.txt", []byte("not a picture at all")), hirono},
 		{"tooLarge", live, write("big.png", big)},
 	}
-	cj, _ := json.Marshal(cases)
-	s := startServer(t, map[string]string{"LIVEGATE_API_KEYS": testKey + ":glair-user:glair-pass"})
-	out := filepath.Join(tmp, "report.json")
-	cmd := exec.Command(node, "match.mjs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LIVEGATE_URL="+s.url, "API_KEY="+testKey,
-		"API_USERNAME=glair-user", "API_PASSWORD=glair-pass", "CASES="+string(cj), "OUT="+out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("node match.mjs: %v\n%s", err, b)
-	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var r map[string]struct {
 		OK   bool `json:"ok"`
 		Body struct {
@@ -112,9 +80,7 @@ func TestGLAIRClientMatch(t *testing.T) {
 			} `json:"result"`
 		} `json:"body"`
 	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatalf("report: %v\n%s", err, raw)
-	}
+	runGLAIRScript(t, "match.mjs", cases, &r)
 	for name, want := range map[string]struct {
 		ok             bool
 		status, code   string

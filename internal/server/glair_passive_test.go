@@ -3,14 +3,10 @@ package server
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"hash/crc32"
 	"image"
 	"image/draw"
-	"image/png"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/livegate/livegate/internal/api"
@@ -24,29 +20,8 @@ import (
 // picture, and bad input (not an image, a PNG that declares 6300×6300
 // 16-bit RGBA, a file over the size limit).
 func TestGLAIRClientPassiveLiveness(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found; run `make test`, which installs Node.js")
-	}
-	dir, _ := filepath.Abs("../../test/glair")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules/@glair/vision/package.json")); err != nil {
-		t.Fatalf("@glair/vision is not installed in %s; run `make test` (npm ci)", dir)
-	}
-	tmp := t.TempDir()
-	write := func(name string, b []byte) string {
-		p := filepath.Join(tmp, name)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	pngOf := func(img image.Image) []byte {
-		var b bytes.Buffer
-		if err := png.Encode(&b, img); err != nil {
-			t.Fatal(err)
-		}
-		return b.Bytes()
-	}
+	write := tempWriter(t)
+	pngOf := func(img image.Image) []byte { return pngBytes(t, img) }
 	face := func(name string) string {
 		p, err := facegen.TestFace(name)
 		if err != nil {
@@ -89,20 +64,6 @@ func TestGLAIRClientPassiveLiveness(t *testing.T) {
 		{"bomb", write("bomb.png", pngHeader6300())},
 		{"tooLarge", write("big.png", big)},
 	}
-	cj, _ := json.Marshal(cases)
-	s := startServer(t, map[string]string{"LIVEGATE_API_KEYS": testKey + ":glair-user:glair-pass"})
-	out := filepath.Join(tmp, "report.json")
-	cmd := exec.Command(node, "passive.mjs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LIVEGATE_URL="+s.url, "API_KEY="+testKey,
-		"API_USERNAME=glair-user", "API_PASSWORD=glair-pass", "CASES="+string(cj), "OUT="+out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("node passive.mjs: %v\n%s", err, b)
-	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var r map[string]struct {
 		OK   bool `json:"ok"`
 		Body struct {
@@ -116,9 +77,7 @@ func TestGLAIRClientPassiveLiveness(t *testing.T) {
 			AttackType    *string  `json:"attack_type"`
 		} `json:"body"`
 	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatalf("report: %v\n%s", err, raw)
-	}
+	runGLAIRScript(t, "passive.mjs", cases, &r)
 	for name, want := range map[string]struct {
 		ok             bool
 		status, result string

@@ -1,13 +1,7 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"image"
-	"image/png"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/livegate/livegate/internal/facegen"
@@ -19,29 +13,8 @@ import (
 // with real photos, a facegen frame of a head turned left, a blank picture
 // and bad input.
 func TestGLAIRClientActiveLiveness(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found; run `make test`, which installs Node.js")
-	}
-	dir, _ := filepath.Abs("../../test/glair")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules/@glair/vision/package.json")); err != nil {
-		t.Fatalf("@glair/vision is not installed in %s; run `make test` (npm ci)", dir)
-	}
-	tmp := t.TempDir()
-	write := func(name string, b []byte) string {
-		p := filepath.Join(tmp, name)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	pngOf := func(img image.Image) []byte {
-		var b bytes.Buffer
-		if err := png.Encode(&b, img); err != nil {
-			t.Fatal(err)
-		}
-		return b.Bytes()
-	}
+	write := tempWriter(t)
+	pngOf := func(img image.Image) []byte { return pngBytes(t, img) }
 	face, err := facegen.TestFace("")
 	if err != nil {
 		t.Fatal(err)
@@ -67,20 +40,6 @@ func TestGLAIRClientActiveLiveness(t *testing.T) {
 		{"notImage", write("note.txt", []byte("not a picture at all")), "HEAD_11"},
 		{"tooLarge", write("big.png", big), "HEAD_11"},
 	}
-	cj, _ := json.Marshal(cases)
-	s := startServer(t, map[string]string{"LIVEGATE_API_KEYS": testKey + ":glair-user:glair-pass"})
-	out := filepath.Join(tmp, "report.json")
-	cmd := exec.Command(node, "active.mjs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LIVEGATE_URL="+s.url, "API_KEY="+testKey,
-		"API_USERNAME=glair-user", "API_PASSWORD=glair-pass", "CASES="+string(cj), "OUT="+out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("node active.mjs: %v\n%s", err, b)
-	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var r map[string]struct {
 		OK   bool `json:"ok"`
 		Body struct {
@@ -92,9 +51,7 @@ func TestGLAIRClientActiveLiveness(t *testing.T) {
 			} `json:"result"`
 		} `json:"body"`
 	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatalf("report: %v\n%s", err, raw)
-	}
+	runGLAIRScript(t, "active.mjs", cases, &r)
 	for name, want := range map[string]struct {
 		ok                                 bool
 		status, gesture, detected, message string

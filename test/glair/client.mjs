@@ -1,24 +1,8 @@
 // Drives the official @glair/vision client, unchanged, against livegate.
-// Env: LIVEGATE_URL, API_KEY, API_USERNAME, API_PASSWORD, OUT (a file for
-// the JSON report; the client itself logs to stdout).
+// Env: as vision.mjs, OUT (a file for the JSON report; the client itself
+// logs to stdout).
 import { writeFileSync } from "node:fs";
-import { Vision } from "@glair/vision";
-
-const vision = new Vision({
-  baseUrl: process.env.LIVEGATE_URL,
-  apiKey: process.env.API_KEY,
-  username: process.env.API_USERNAME,
-  password: process.env.API_PASSWORD,
-});
-
-// The client throws the parsed JSON body of any non-2xx response.
-async function settle(promise) {
-  try {
-    return { ok: true, body: await promise };
-  } catch (err) {
-    return { ok: false, body: err instanceof Error ? { thrown: String(err) } : err };
-  }
-}
+import { settle, vision } from "./vision.mjs";
 
 const report = {};
 const active = vision.faceBio.activeLivenessSessions;
