@@ -133,7 +133,9 @@ func TestLiveCaptureEndToEnd(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out := react(ctx, t, c, msgs, clip(t, "neutral 1s"), clip(t, "HEAD_LEFT 30deg 1.5s; neutral 1s"), 600*time.Millisecond)
+	// The neutral clip outlasts the wait: its held last frame would read
+	// as a frozen picture (and rightly fail the liveness fusion).
+	out := react(ctx, t, c, msgs, clip(t, "neutral 8s"), clip(t, "HEAD_LEFT 30deg 1.5s; neutral 1s"), 600*time.Millisecond)
 	var waitAt, instrAt time.Duration
 	for _, m := range out {
 		switch m.Type {
@@ -145,7 +147,7 @@ func TestLiveCaptureEndToEnd(t *testing.T) {
 	}
 	last := out[len(out)-1]
 	if last.Type != "done" || last.Outcome != "success" || last.Redirect != "https://shop.example/done?order=7&sid="+p.SID {
-		t.Fatalf("last message %+v; want done success to success_url with sid", last)
+		t.Fatalf("last message %+v; want done success to success_url with sid\n%s", last, s.stderr)
 	}
 	if waitAt == 0 || instrAt-waitAt < 2*time.Second {
 		t.Errorf("wait at %v, instruction at %v; want the instruction after a wait of 2 s at least", waitAt, instrAt)

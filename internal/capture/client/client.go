@@ -273,9 +273,9 @@ func (c *Client) sendFrame(img *image.YCbCr, wall bool) error {
 // writeSample writes one encoded frame. A sample's duration is what pion
 // advances the next RTP timestamp by: the nominal frame interval (a clip
 // pushed at its own pace, what the transport tests need), or with wall the
-// time since the previous sample, as a camera's capture clock runs. A live
-// sender that falls behind its frame rate (a face rendered live on a busy
-// machine) with nominal durations sends an RTP clock slower than its
+// time since the previous sample, as a camera's capture clock runs
+// (PlayClip, PlayActor). A real-time sender that falls behind its frame
+// rate (a face rendered live on a busy machine) with nominal durations sends an RTP clock slower than its
 // packets arrive, which the server rightly reads as a file pushed at its
 // own pace (rtp_drift).
 func (c *Client) writeSample(frame []byte, wall bool) error {

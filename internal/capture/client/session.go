@@ -391,7 +391,10 @@ func (c *Client) PlayClip(ctx context.Context, clip *Clip) {
 		if p := c.PLIs(); p != plis {
 			plis, i = p, 0
 		}
-		if err := c.WriteVP8(clip.Frames[i]); err != nil {
+		// Played in real time as a camera would be: the RTP clock is the
+		// wall clock, so a player that falls behind (a loaded machine, the
+		// race detector) is not read as a file pushed at its own pace.
+		if err := c.writeSample(clip.Frames[i], true); err != nil {
 			return
 		}
 		i = (i + 1) % len(clip.Frames)
