@@ -51,8 +51,6 @@ gotest:
 	$(GO) test -p 1 -count=1 -race ./...
 	# gocv's Mat profile: no Mat outlives a detector or a session's engine.
 	$(GO) test -p 1 -count=1 -tags matprofile ./internal/perception
-	# Issue 16's acceptance in small (a face rendered in real time: no -race).
-	$(GO) test -p 1 -count=1 ./internal/replayeval
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s FUZZ_TARGETS="$(FUZZ_QUICK)" FUZZ_RACE=
 
 # The Go fuzz targets, package:Target. Their seed corpora (f.Add and
