@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -197,32 +196,13 @@ func (r *runner) create(ctx context.Context) (string, error) {
 	} else if r.o.number > 0 {
 		body["number_of_gestures"] = r.o.number
 	}
-	b, _ := json.Marshal(body)
-	req, err := http.NewRequestWithContext(ctx, "POST", r.o.server+"/face/v1/active-liveness-sessions", bytes.NewReader(b))
+	sid, err := client.CreateSession(ctx, r.http, r.o.server, r.o.apiKey, r.o.user, r.o.pass, body)
 	if err != nil {
 		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-api-key", r.o.apiKey)
-	if r.o.user != "" {
-		req.SetBasicAuth(r.o.user, r.o.pass)
-	}
-	resp, err := r.http.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var obj struct {
-		SID          string `json:"sid"`
-		ErrorMessage string `json:"error_message"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&obj)
-	if resp.StatusCode != http.StatusOK || obj.SID == "" {
-		return "", fmt.Errorf("create session: %d %s", resp.StatusCode, obj.ErrorMessage)
 	}
 	// The page on the server we talk to (the session's url carries the
 	// public URL, which may name another host).
-	return r.o.server + "/s/" + obj.SID, nil
+	return r.o.server + "/s/" + sid, nil
 }
 
 // delays are, per matched message, the time from the truth's threshold

@@ -9,9 +9,7 @@
 package replayeval
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"io"
@@ -267,27 +265,11 @@ func (p *Player) create(ctx context.Context, gestures int) (string, error) {
 	if gestures > 0 {
 		body["number_of_gestures"] = gestures
 	}
-	b, _ := json.Marshal(body)
-	req, err := http.NewRequestWithContext(ctx, "POST", p.Base+"/face/v1/active-liveness-sessions", bytes.NewReader(b))
+	sid, err := client.CreateSession(ctx, p.http, p.Base, APIKey, "", "", body)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("replayeval: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-api-key", APIKey)
-	resp, err := p.http.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var obj struct {
-		SID          string `json:"sid"`
-		ErrorMessage string `json:"error_message"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&obj)
-	if resp.StatusCode != http.StatusOK || obj.SID == "" {
-		return "", fmt.Errorf("replayeval: create session: %d %s", resp.StatusCode, obj.ErrorMessage)
-	}
-	return p.Base + "/s/" + obj.SID, nil
+	return p.Base + "/s/" + sid, nil
 }
 
 // PlayAll plays the trials, at most parallel at once, and returns their
