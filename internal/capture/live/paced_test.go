@@ -25,7 +25,20 @@ const (
 	poseTurned
 )
 
-type puppet struct{ pose atomic.Int32 }
+// puppet's head turns as a person's does, over turnTime from the moment
+// the pose was set (an instant 30° jump is, rightly, read as a swapped
+// picture by the engine's motion filter, not as a turn).
+type puppet struct {
+	pose  atomic.Int32
+	since atomic.Int64 // unix nanoseconds of the last pose change
+}
+
+const turnTime = 250 * time.Millisecond
+
+func (p *puppet) set(pose int32) {
+	p.since.Store(time.Now().UnixNano())
+	p.pose.Store(pose)
+}
 
 func (p *puppet) Reset() {}
 
@@ -40,7 +53,8 @@ func (p *puppet) Process(img *image.Gray, t time.Time) gesture.Observation {
 	case poseMouth:
 		o.Mouth = 0.6
 	case poseTurned:
-		o.Yaw = 30
+		f := float64(time.Now().UnixNano()-p.since.Load()) / float64(turnTime)
+		o.Yaw = 30 * min(1, max(0, f))
 	}
 	return o
 }
@@ -78,7 +92,7 @@ func (d *delays) count() int {
 }
 
 // act moves the puppet to pose after d (real time, as a person reacts).
-func act(p *puppet, pose int32, d time.Duration) { time.AfterFunc(d, func() { p.pose.Store(pose) }) }
+func act(p *puppet, pose int32, d time.Duration) { time.AfterFunc(d, func() { p.set(pose) }) }
 
 func TestPacedReadyWaitInstructionOrder(t *testing.T) {
 	p := &puppet{}
@@ -169,14 +183,17 @@ func TestPacedAttemptFailedCarriesTheReason(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &puppet{}
-			r, d := pacedRig(t, p, time.Second)
+			// 2 s to react: the wrong gesture (turned 400 ms after the
+			// instruction arrives, then held WrongHold) must end the try
+			// before "late" does, also on a loaded CI machine.
+			r, d := pacedRig(t, p, 2*time.Second)
 			s := r.session([]string{"HEAD_OPEN_MOUTH"}, 2)
 			// The first attempt fails as the case says; the page sends
 			// ready again and the second, a fair one, passes.
 			out := r.run(r.mustDial(s.ID), client.RunOptions{Clips: []*client.Clip{blankClip(t)}, Retry: true, OnMessage: func(m client.Message) {
 				switch {
 				case m.Type == "attempt_failed":
-					p.pose.Store(poseNeutral)
+					p.set(poseNeutral)
 				case m.Attempt == 1:
 					tc.react(p, m)
 				case m.Type == "instruction":
