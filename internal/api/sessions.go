@@ -174,14 +174,12 @@ func (h *Handler) revoke(kind session.Kind) func(http.ResponseWriter, *http.Requ
 		s, err := h.store.Update(r.Context(), r.PathValue("sid"), func(s *session.Session) error {
 			switch st := s.StatusAt(now); st {
 			case session.StatusCanceled, session.StatusExpired:
-				s.Expire(now)
-				s.Reference = nil // no comparison will ever need it
+				s.Expire(now) // drops the reference embedding if it just expired
 				return nil
 			case session.StatusFinished:
 				return session.Errorf(session.EConflict, "session already finished; its result is kept")
 			}
-			s.Reference = nil
-			return s.Cancel(now)
+			return s.Cancel(now) // drops the reference embedding
 		})
 		if err != nil {
 			writeError(w, r, h.log, err)

@@ -189,7 +189,8 @@ func TestVerifyResultShown(t *testing.T) {
 	}
 }
 
-// TestRevokeDropsReference: a revoked session keeps no reference embedding.
+// TestRevokeDropsReference: a revoked session keeps no reference embedding,
+// only its grade (the answer still says quality_for_recognition).
 func TestRevokeDropsReference(t *testing.T) {
 	h, st := verifyHandler(t, &fakeRefs{ref: goodRef})
 	img := base64.StdEncoding.EncodeToString(encodePNG(t, 64, 48))
@@ -206,7 +207,10 @@ func TestRevokeDropsReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Status != session.StatusCanceled || s.Reference != nil {
-		t.Errorf("after revoke: status %s, reference %+v; want CANCELED and none", s.Status, s.Reference)
+	if s.Status != session.StatusCanceled || s.Reference == nil || s.Reference.Embedding != nil || s.Reference.Quality != "medium" {
+		t.Errorf("after revoke: status %s, reference %+v; want CANCELED, the grade and no embedding", s.Status, s.Reference)
+	}
+	if !strings.Contains(rec.Body.String(), `"quality_for_recognition":"medium"`) {
+		t.Errorf("revoke answer %s lacks the reference's grade", rec.Body)
 	}
 }

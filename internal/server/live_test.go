@@ -36,8 +36,15 @@ func clip(t *testing.T, script string) *client.Clip {
 // livePage creates a session asking gestures and opens its page.
 func livePage(t *testing.T, s *server, gestures string) *client.Page {
 	t.Helper()
+	return livePageWith(t, s, `"gestures":[`+gestures+`]`)
+}
+
+// livePageWith creates an active session with the given extra JSON members
+// (after the success and cancel URLs) and opens its page.
+func livePageWith(t *testing.T, s *server, members string) *client.Page {
+	t.Helper()
 	code, obj, _ := s.call(t, "POST", "/face/v1/active-liveness-sessions",
-		`{"success_url":"https://shop.example/done?order=7","cancel_url":"https://shop.example/back","gestures":[`+gestures+`]}`)
+		`{"success_url":"https://shop.example/done?order=7","cancel_url":"https://shop.example/back",`+members+`}`)
 	if code != 200 {
 		t.Fatalf("create: %d %v", code, obj)
 	}

@@ -2,7 +2,10 @@ package session_test
 
 import (
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/livegate/livegate/internal/session"
 )
@@ -30,5 +33,48 @@ func TestReferenceClonedAndSerialised(t *testing.T) {
 	}
 	if c := (&session.Session{}).Clone(); c.Reference != nil {
 		t.Error("Clone invented a reference")
+	}
+}
+
+// TestEndedSessionHoldsNoEmbedding: however a session ends (finished,
+// canceled, expired), its reference embedding is dropped at once and only the
+// grade stays; a failed transition drops nothing.
+func TestEndedSessionHoldsNoEmbedding(t *testing.T) {
+	ends := []struct {
+		name string
+		end  func(s *session.Session) error
+	}{
+		{"finish", func(s *session.Session) error { return s.Finish(okResult, t0.Add(time.Minute)) }},
+		{"cancel", func(s *session.Session) error { return s.Cancel(t0.Add(time.Minute)) }},
+		{"expire", func(s *session.Session) error {
+			if !s.Expire(s.ExpiresAt.Add(time.Second)) {
+				return errors.New("Expire changed nothing")
+			}
+			return nil
+		}},
+	}
+	for _, e := range ends {
+		t.Run(e.name, func(t *testing.T) {
+			s := newSession(t)
+			s.Reference = &session.Reference{Embedding: []float32{0.5, -0.25}, Quality: "high"}
+			if err := e.end(s); err != nil {
+				t.Fatal(err)
+			}
+			if s.Reference == nil || s.Reference.Embedding != nil || s.Reference.Quality != "high" {
+				t.Errorf("after %s: reference %+v; want the grade and no embedding", e.name, s.Reference)
+			}
+			b, err := json.Marshal(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(b), "embedding") {
+				t.Errorf("the stored form still holds an embedding: %s", b)
+			}
+		})
+	}
+	s := newSession(t)
+	s.Reference = &session.Reference{Embedding: []float32{0.5}, Quality: "high"}
+	if err := s.Finish(session.Result{Status: "ok"}, t0); err == nil || len(s.Reference.Embedding) != 1 {
+		t.Errorf("a refused Finish (err %v) dropped the embedding: %+v", err, s.Reference)
 	}
 }

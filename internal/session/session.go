@@ -86,15 +86,16 @@ type Session struct {
 	Result *Result `json:"result,omitempty"`
 
 	// Reference is the face of the session's verify_image (liveness with verify): its
-	// embedding and grade, never the image. Nil without one. It lives as long as the
-	// session record and is never shown through the API or logged.
+	// embedding and grade, never the image. Nil without one. The embedding lives
+	// while the session is pending (a finish, cancel or expiry drops it, keeping the
+	// grade) and is never shown through the API or logged.
 	Reference *Reference `json:"reference,omitempty"`
 }
 
 // Reference is a reference face's embedding (faceid's 128 values) and its
 // quality_for_recognition (high, medium or low).
 type Reference struct {
-	Embedding []float32 `json:"embedding"`
+	Embedding []float32 `json:"embedding,omitempty"`
 	Quality   string    `json:"quality"`
 }
 

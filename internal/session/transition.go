@@ -328,6 +328,7 @@ func (s *Session) Finish(r Result, now time.Time) error {
 	}
 	r.Attempts = s.AttemptsUsed
 	s.Status, s.EndedAt, s.Result = StatusFinished, now, &r
+	s.dropReference()
 	return nil
 }
 
@@ -338,6 +339,7 @@ func (s *Session) Cancel(now time.Time) error {
 		return err
 	}
 	s.Status, s.EndedAt = StatusCanceled, now
+	s.dropReference()
 	return nil
 }
 
@@ -346,7 +348,17 @@ func (s *Session) Cancel(now time.Time) error {
 func (s *Session) Expire(now time.Time) bool {
 	if s.Status == StatusPending && s.StatusAt(now) == StatusExpired {
 		s.Status, s.EndedAt = StatusExpired, s.ExpiresAt
+		s.dropReference()
 		return true
 	}
 	return false
+}
+
+// dropReference forgets the reference face's embedding once the session has
+// ended and no comparison can need it; its grade stays, for the result's
+// quality_for_recognition. Biometric data is kept no longer than its use.
+func (s *Session) dropReference() {
+	if s.Reference != nil {
+		s.Reference.Embedding = nil
+	}
 }
