@@ -16,6 +16,7 @@ import (
 	"github.com/livegate/livegate/internal/faceid"
 	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/liveness"
+	"github.com/livegate/livegate/internal/sealed"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -46,6 +47,9 @@ type Config struct {
 	// References checks a session's verify_image; nil answers 503 to a create that
 	// carries one.
 	References ReferenceChecker
+	// DataKeys seals the biometric values a session keeps (a reference's
+	// embedding); nil keeps none: a create with a verify_image answers 503.
+	DataKeys *sealed.Keyring
 	// MatchThreshold is the embedding distance under which two faces are the same
 	// person; 0 means faceid.DefaultThreshold.
 	MatchThreshold float64
@@ -61,6 +65,7 @@ type Handler struct {
 	log       *slog.Logger
 	mux       *http.ServeMux
 	refs      ReferenceChecker
+	dataKeys  *sealed.Keyring
 	bands     SpoofBands // of passive sessions' results too
 }
 
@@ -84,6 +89,7 @@ func New(cfg Config) (*Handler, error) {
 		log:       cfg.Logger,
 		mux:       http.NewServeMux(),
 		refs:      cfg.References,
+		dataKeys:  cfg.DataKeys,
 	}
 	if h.now == nil {
 		h.now = time.Now

@@ -67,6 +67,10 @@ func (h *Handler) create(kind session.Kind) func(http.ResponseWriter, *http.Requ
 				writeError(w, r, h.log, session.Errorf(session.EUnavailable, "liveness with verify is not available on this server"))
 				return
 			}
+			if h.dataKeys == nil {
+				writeError(w, r, h.log, session.Errorf(session.EUnavailable, "liveness with verify is not available on this server: it keeps no biometric data (no data key is configured)"))
+				return
+			}
 			if verifyImg, err = decodeVerifyImage(*req.VerifyImage); err != nil {
 				writeError(w, r, h.log, err)
 				return
@@ -117,7 +121,7 @@ func (h *Handler) create(kind session.Kind) func(http.ResponseWriter, *http.Requ
 		// taken, so a flood of references is bounded by the key's rate; a refused
 		// reference costs one token.
 		if verifyImg != nil {
-			if s.Reference, err = checkReference(r.Context(), h.refs, verifyImg); err != nil {
+			if s.Reference, err = checkReference(r.Context(), h.refs, h.dataKeys, s.ID, verifyImg); err != nil {
 				writeError(w, r, h.log, err)
 				return
 			}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"image"
 	"strings"
 
 	"github.com/livegate/livegate/internal/faceid"
+	"github.com/livegate/livegate/internal/sealed"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -57,9 +59,10 @@ func decodeVerifyImage(text string) (image.Image, error) {
 	return img, nil
 }
 
-// checkReference judges a decoded verify_image and returns what the session keeps,
-// or a 400 saying why the photo cannot serve as a reference.
-func checkReference(ctx context.Context, refs ReferenceChecker, img image.Image) (*session.Reference, error) {
+// checkReference judges a decoded verify_image and returns what session sid keeps
+// (the embedding sealed for it), or a 400 saying why the photo cannot serve as a
+// reference.
+func checkReference(ctx context.Context, refs ReferenceChecker, keys *sealed.Keyring, sid string, img image.Image) (*session.Reference, error) {
 	r, err := refs.CheckReference(ctx, img)
 	if err != nil {
 		return nil, err
@@ -72,5 +75,9 @@ func checkReference(ctx context.Context, refs ReferenceChecker, img image.Image)
 	case r.Problem != "":
 		return nil, session.Errorf(session.EInvalid, "verify_image: %s", r.Problem)
 	}
-	return &session.Reference{Embedding: append([]float32(nil), r.Embedding[:]...), Quality: string(r.Quality)}, nil
+	v, err := keys.Seal(sid, session.ReferenceLabel, r.Embedding.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("api: seal reference: %w", err)
+	}
+	return &session.Reference{Sealed: v, Quality: string(r.Quality)}, nil
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -18,6 +19,7 @@ import (
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/faceid"
 	"github.com/livegate/livegate/internal/httpx"
+	"github.com/livegate/livegate/internal/sealed"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/session/memstore"
 )
@@ -37,11 +39,18 @@ func (f *fakeRefs) CheckReference(context.Context, image.Image) (faceid.Referenc
 	return f.ref, f.err
 }
 
+// dataKeys seals the references of verifyHandler's sessions.
+var dataKeys = sealed.Ephemeral()
+
 func verifyHandler(t *testing.T, refs api.ReferenceChecker) (http.Handler, *memstore.Store) {
+	return verifyHandlerKeys(t, refs, dataKeys)
+}
+
+func verifyHandlerKeys(t *testing.T, refs api.ReferenceChecker, keys *sealed.Keyring) (http.Handler, *memstore.Store) {
 	t.Helper()
 	st := memstore.New()
 	t.Cleanup(func() { _ = st.Close() })
-	cfg := api.Config{Store: st, Keys: []api.Key{{Secret: keyA}}, PublicURL: public}
+	cfg := api.Config{Store: st, Keys: []api.Key{{Secret: keyA}}, PublicURL: public, DataKeys: keys}
 	if refs != nil {
 		cfg.References = refs
 	}
@@ -73,7 +82,8 @@ func withVerify(b64 string) string {
 var goodRef = faceid.Reference{Faces: 1, Quality: faceid.QualityMedium, Embedding: faceid.Embedding{0.25, -0.5}}
 
 // TestCreateWithVerifyImage: a usable reference is kept with the session (embedding and
-// grade, never the image) and its grade shown; the embedding is never shown.
+// grade, never the image) and its grade shown; the embedding is never shown, and the
+// store holds it only sealed for that session.
 func TestCreateWithVerifyImage(t *testing.T) {
 	for _, path := range []string{"/face/v1/active-liveness-sessions", "/face/v1/passive-liveness-sessions"} {
 		refs := &fakeRefs{ref: goodRef}
@@ -90,8 +100,21 @@ func TestCreateWithVerifyImage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Reference == nil || s.Reference.Quality != "medium" || len(s.Reference.Embedding) != faceid.Dims || s.Reference.Embedding[1] != -0.5 {
-				t.Errorf("stored reference %+v; want the embedding and grade", s.Reference)
+			if s.Reference == nil || s.Reference.Quality != "medium" {
+				t.Fatalf("stored reference %+v; want the sealed embedding and grade", s.Reference)
+			}
+			if bytes.Contains(s.Reference.Sealed, goodRef.Embedding.Bytes()[:8]) {
+				t.Error("the stored reference holds the embedding in the clear")
+			}
+			b, err := dataKeys.Open(s.ID, session.ReferenceLabel, s.Reference.Sealed)
+			if err != nil {
+				t.Fatalf("the stored reference does not open for its session: %v", err)
+			}
+			if e, err := faceid.EmbeddingFromBytes(b); err != nil || e != goodRef.Embedding {
+				t.Errorf("opened reference %v (%v); want the checked embedding", e, err)
+			}
+			if _, err := dataKeys.Open("another-sid", session.ReferenceLabel, s.Reference.Sealed); err == nil {
+				t.Error("the stored reference opens for another session")
 			}
 			for k := range obj {
 				if strings.Contains(k, "embedding") || strings.Contains(k, "reference") {
@@ -144,6 +167,14 @@ func TestCreateWithUnusableVerifyImage(t *testing.T) {
 	h, _ := verifyHandler(t, nil)
 	if code, obj := postJSON(t, h, "/face/v1/active-liveness-sessions", withVerify(img)); code != 503 {
 		t.Errorf("no checker: got %d %v; want 503", code, obj)
+	}
+	// A server with no data key keeps no biometric data: it refuses a reference
+	// before looking at it.
+	refs := &fakeRefs{ref: goodRef}
+	h, st := verifyHandlerKeys(t, refs, nil)
+	code, obj := postJSON(t, h, "/face/v1/active-liveness-sessions", withVerify(img))
+	if msg, _ := obj["error_message"].(string); code != 503 || !strings.Contains(msg, "no data key") || refs.calls != 0 || st.Len() != 0 {
+		t.Errorf("no data key: got %d %v after %d checks, %d sessions; want 503 naming the missing key, nothing checked or stored", code, obj, refs.calls, st.Len())
 	}
 }
 
@@ -207,7 +238,7 @@ func TestRevokeDropsReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Status != session.StatusCanceled || s.Reference == nil || s.Reference.Embedding != nil || s.Reference.Quality != "medium" {
+	if s.Status != session.StatusCanceled || s.Reference == nil || s.Reference.Sealed != nil || s.Reference.Quality != "medium" {
 		t.Errorf("after revoke: status %s, reference %+v; want CANCELED, the grade and no embedding", s.Status, s.Reference)
 	}
 	if !strings.Contains(rec.Body.String(), `"quality_for_recognition":"medium"`) {

@@ -68,6 +68,11 @@ var rules = []archtest.Rule{
 		Why:    "the face-recognition network is pure Go on the standard library: the API and the engine share it without cgo",
 	},
 	{
+		Pkgs:   []string{"internal/sealed"},
+		Forbid: []string{"non-standard", "internal/..."},
+		Why:    "sealing biometric data at rest is the standard library's AES-GCM and nothing else",
+	},
+	{
 		Pkgs:   []string{"internal/codec/..."},
 		Forbid: []string{"non-standard", "internal/..."},
 		Why:    "the codec wraps libvpx and nothing else",

@@ -5,6 +5,8 @@
 package faceid
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -103,4 +105,25 @@ func Verify(ref []float32, live []Embedding, threshold float64) (distance, confi
 	copy(r[:], ref)
 	d := Distance(r, mean)
 	return d, Similarity(d, threshold), d < threshold
+}
+
+// Bytes is e as 128 little-endian float32: the form that is sealed and stored.
+func (e *Embedding) Bytes() []byte {
+	b := make([]byte, 0, 4*Dims)
+	for _, v := range e {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	return b
+}
+
+// EmbeddingFromBytes reads what Bytes wrote.
+func EmbeddingFromBytes(b []byte) (Embedding, error) {
+	var e Embedding
+	if len(b) != 4*Dims {
+		return e, errors.New("faceid: an embedding is 512 bytes")
+	}
+	for i := range e {
+		e[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return e, nil
 }

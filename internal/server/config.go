@@ -20,6 +20,7 @@ import (
 	"github.com/livegate/livegate/internal/gesture/landmarks"
 	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/perception"
+	"github.com/livegate/livegate/internal/sealed"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/web"
 )
@@ -37,12 +38,18 @@ type config struct {
 	RedisPrefix     string
 	CookieKeys      [][]byte // derived from LIVEGATE_SESSION_SECRET
 	EphemeralSecret bool
-	LogLevel        slog.Level
-	Demo            bool
-	FrameAncestors  string
-	Retention       time.Duration
-	CreateRate      session.RateLimit
-	ShutdownTimeout time.Duration
+	// DataKeys seal the biometric values sessions keep (LIVEGATE_DATA_KEYS);
+	// nil keeps none. EphemeralDataKey: none was configured and the
+	// in-memory store got a random key that dies with the process, as its
+	// values do.
+	DataKeys         *sealed.Keyring
+	EphemeralDataKey bool
+	LogLevel         slog.Level
+	Demo             bool
+	FrameAncestors   string
+	Retention        time.Duration
+	CreateRate       session.RateLimit
+	ShutdownTimeout  time.Duration
 
 	// Live capture (WebRTC).
 	ICEServers      []web.ICEServer
@@ -138,6 +145,17 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if c.CookieKeys, err = web.DeriveCookieKeys(secrets...); err != nil {
 		return nil, bad("LIVEGATE_SESSION_SECRET", "%v", err)
+	}
+
+	// Biometric data at rest: sealed under LIVEGATE_DATA_KEYS. The in-memory
+	// store loses everything on exit, so a random key serves it; a Redis
+	// store outlives the process and is shared, so without configured keys
+	// the server keeps no biometric data at all (verify_image answers 503).
+	if c.DataKeys, err = sealed.Parse(getenv("LIVEGATE_DATA_KEYS")); err != nil {
+		return nil, bad("LIVEGATE_DATA_KEYS", "%v", err)
+	}
+	if c.DataKeys == nil && c.RedisURL == "" {
+		c.DataKeys, c.EphemeralDataKey = sealed.Ephemeral(), true
 	}
 
 	switch strings.ToLower(get("LIVEGATE_LOG_LEVEL", "info")) {

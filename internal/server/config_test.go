@@ -1,6 +1,9 @@
 package server
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
 	"os"
 	"regexp"
 	"slices"
@@ -8,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/livegate/livegate/internal/api"
+	"github.com/livegate/livegate/internal/sealed"
 )
 
 // TestREADMEConfigTable: the README's configuration table names exactly
@@ -72,5 +76,50 @@ func TestSpoofBandsConfig(t *testing.T) {
 		if c.SpoofBands != tc.want {
 			t.Errorf("env %v: bands %+v; want %+v", tc.env, c.SpoofBands, tc.want)
 		}
+	}
+}
+
+// TestDataKeysConfig: LIVEGATE_DATA_KEYS seals; without it the in-memory
+// store gets a key of its own and a Redis store none (it keeps no
+// biometric data); a bad key is a start-up error naming the variable.
+func TestDataKeysConfig(t *testing.T) {
+	k1 := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))
+	k2 := base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{2}, 32))
+	for _, tc := range []struct {
+		name      string
+		env       map[string]string
+		keys      bool
+		ephemeral bool
+		err       string
+	}{
+		{"memory, no key", nil, true, true, ""},
+		{"redis, no key", map[string]string{"REDIS_URL": "redis://127.0.0.1:6379"}, false, false, ""},
+		{"redis, two keys", map[string]string{"REDIS_URL": "redis://127.0.0.1:6379", "LIVEGATE_DATA_KEYS": k1 + ", " + k2}, true, false, ""},
+		{"short key", map[string]string{"LIVEGATE_DATA_KEYS": base64.StdEncoding.EncodeToString([]byte("short"))}, false, false, "LIVEGATE_DATA_KEYS: key 1"},
+		{"not base64", map[string]string{"LIVEGATE_DATA_KEYS": k1 + ",%%%"}, false, false, "LIVEGATE_DATA_KEYS: key 2"},
+		{"repeated key", map[string]string{"LIVEGATE_DATA_KEYS": k1 + "," + k1}, false, false, "LIVEGATE_DATA_KEYS"},
+	} {
+		c, err := loadConfig(func(k string) string { return tc.env[k] })
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: error %v; want one starting %q", tc.name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if (c.DataKeys != nil) != tc.keys || c.EphemeralDataKey != tc.ephemeral {
+			t.Errorf("%s: keys %v ephemeral %v; want %v %v", tc.name, c.DataKeys != nil, c.EphemeralDataKey, tc.keys, tc.ephemeral)
+		}
+	}
+	c, err := loadConfig(func(k string) string {
+		return map[string]string{"LIVEGATE_DATA_KEYS": k1 + "," + k2}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sealed.KeyID(bytes.Repeat([]byte{1}, 32)); c.DataKeys.SealingKey() != hex.EncodeToString(want[:]) {
+		t.Errorf("sealing key %s; want the first configured one", c.DataKeys.SealingKey())
 	}
 }

@@ -84,6 +84,7 @@ func openLive(cfg *config, engines engineFactory, faces live.FaceEmbedder, store
 		AntiSpoof:       spoof,
 		Faces:           faces,
 		MatchThreshold:  cfg.MatchThreshold,
+		DataKeys:        cfg.DataKeys,
 		Liveness:        liveness.Config{PassMark: cfg.PassMark, VirtualCameras: cfg.VirtualCameras},
 		MaxLive:         cfg.MaxLive,
 		ConnectionLimit: cfg.ConnectionLimit,

@@ -151,6 +151,14 @@ func Run(ctx context.Context, o Options) error {
 	if cfg.EphemeralSecret {
 		log.Warn("LIVEGATE_SESSION_SECRET is not set: using a random one; end users' cookies will not survive a restart or work across instances")
 	}
+	switch {
+	case cfg.DataKeys == nil:
+		log.Warn("LIVEGATE_DATA_KEYS is not set: this server keeps no biometric data, and sessions with a verify_image are refused (503)")
+	case cfg.EphemeralDataKey:
+		log.Info("LIVEGATE_DATA_KEYS is not set: biometric data is sealed under a random key that, like the in-memory store, lives as long as the process")
+	default:
+		log.Info("biometric data sealed", "data_key", cfg.DataKeys.SealingKey())
+	}
 	started := Started{Addr: ln.Addr().String(), PublicURL: cfg.PublicURL, DrainLive: drain}
 	if internal != nil {
 		started.MetricsAddr = internal.addr
@@ -265,6 +273,7 @@ func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, r
 		Liveness:       liveness.Config{PassMark: cfg.PassMark},
 		Faces:          faces,
 		References:     faces,
+		DataKeys:       cfg.DataKeys,
 		MatchThreshold: cfg.MatchThreshold,
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -13,11 +14,11 @@ import (
 // TestReferenceClonedAndSerialised: a session's reference face survives the stores'
 // JSON and is deep-copied by Clone, so no caller shares the embedding with a store.
 func TestReferenceClonedAndSerialised(t *testing.T) {
-	s := &session.Session{ID: "x", Reference: &session.Reference{Embedding: []float32{0.5, -0.25}, Quality: "high"}}
+	s := &session.Session{ID: "x", Reference: &session.Reference{Sealed: []byte{5, 25}, Quality: "high"}}
 	c := s.Clone()
-	c.Reference.Embedding[0] = 9
+	c.Reference.Sealed[0] = 9
 	c.Reference.Quality = "low"
-	if s.Reference.Embedding[0] != 0.5 || s.Reference.Quality != "high" {
+	if s.Reference.Sealed[0] != 5 || s.Reference.Quality != "high" {
 		t.Errorf("Clone shares the reference: %+v", s.Reference)
 	}
 	b, err := json.Marshal(s)
@@ -28,7 +29,7 @@ func TestReferenceClonedAndSerialised(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.Reference == nil || back.Reference.Quality != "high" || len(back.Reference.Embedding) != 2 || back.Reference.Embedding[1] != -0.25 {
+	if back.Reference == nil || back.Reference.Quality != "high" || !bytes.Equal(back.Reference.Sealed, []byte{5, 25}) {
 		t.Errorf("round trip: %+v", back.Reference)
 	}
 	if c := (&session.Session{}).Clone(); c.Reference != nil {
@@ -56,25 +57,25 @@ func TestEndedSessionHoldsNoEmbedding(t *testing.T) {
 	for _, e := range ends {
 		t.Run(e.name, func(t *testing.T) {
 			s := newSession(t)
-			s.Reference = &session.Reference{Embedding: []float32{0.5, -0.25}, Quality: "high"}
+			s.Reference = &session.Reference{Sealed: []byte{5, 25}, Quality: "high"}
 			if err := e.end(s); err != nil {
 				t.Fatal(err)
 			}
-			if s.Reference == nil || s.Reference.Embedding != nil || s.Reference.Quality != "high" {
+			if s.Reference == nil || s.Reference.Sealed != nil || s.Reference.Quality != "high" {
 				t.Errorf("after %s: reference %+v; want the grade and no embedding", e.name, s.Reference)
 			}
 			b, err := json.Marshal(s)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.Contains(string(b), "embedding") {
+			if strings.Contains(string(b), "sealed") {
 				t.Errorf("the stored form still holds an embedding: %s", b)
 			}
 		})
 	}
 	s := newSession(t)
-	s.Reference = &session.Reference{Embedding: []float32{0.5}, Quality: "high"}
-	if err := s.Finish(session.Result{Status: "ok"}, t0); err == nil || len(s.Reference.Embedding) != 1 {
+	s.Reference = &session.Reference{Sealed: []byte{5}, Quality: "high"}
+	if err := s.Finish(session.Result{Status: "ok"}, t0); err == nil || len(s.Reference.Sealed) != 1 {
 		t.Errorf("a refused Finish (err %v) dropped the embedding: %+v", err, s.Reference)
 	}
 }

@@ -10,6 +10,7 @@
 package session
 
 import (
+	"bytes"
 	"time"
 )
 
@@ -86,18 +87,23 @@ type Session struct {
 	Result *Result `json:"result,omitempty"`
 
 	// Reference is the face of the session's verify_image (liveness with verify): its
-	// embedding and grade, never the image. Nil without one. The embedding lives
-	// while the session is pending (a finish, cancel or expiry drops it, keeping the
-	// grade) and is never shown through the API or logged.
+	// sealed embedding and grade, never the image. Nil without one. The embedding
+	// lives while the session is pending (a finish, cancel or expiry drops it, keeping
+	// the grade) and is never shown through the API or logged.
 	Reference *Reference `json:"reference,omitempty"`
 }
 
-// Reference is a reference face's embedding (faceid's 128 values) and its
-// quality_for_recognition (high, medium or low).
+// Reference is a reference face's embedding and its quality_for_recognition (high,
+// medium or low). The embedding (faceid's 128 float32) is biometric data: the store
+// holds it only sealed (internal/sealed: encrypted for this session under the label
+// ReferenceLabel), never in the clear.
 type Reference struct {
-	Embedding []float32 `json:"embedding,omitempty"`
-	Quality   string    `json:"quality"`
+	Sealed  []byte `json:"sealed,omitempty"`
+	Quality string `json:"quality"`
 }
+
+// ReferenceLabel is what a reference embedding is sealed as.
+const ReferenceLabel = "reference"
 
 // NumberOfGestures is GLAIR's number_of_gestures.
 func (s *Session) NumberOfGestures() int { return len(s.Gestures) }
@@ -126,7 +132,7 @@ func (s *Session) Clone() *Session {
 		c.Result = &r
 	}
 	if s.Reference != nil {
-		c.Reference = &Reference{Embedding: append([]float32(nil), s.Reference.Embedding...), Quality: s.Reference.Quality}
+		c.Reference = &Reference{Sealed: bytes.Clone(s.Reference.Sealed), Quality: s.Reference.Quality}
 	}
 	return &c
 }

@@ -359,6 +359,6 @@ func (s *Session) Expire(now time.Time) bool {
 // quality_for_recognition. Biometric data is kept no longer than its use.
 func (s *Session) dropReference() {
 	if s.Reference != nil {
-		s.Reference.Embedding = nil
+		s.Reference.Sealed = nil
 	}
 }

@@ -209,7 +209,7 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 	c.log.Info("live: attempt ended", "attempt", n, "outcome", outcome)
 
 	if st == session.GestureMatch {
-		sess, err := s.finish(ctx, c.sid, end.res, ev, s.verify(ctx, c.ref, end.ev.samples))
+		sess, err := s.finish(ctx, c.sid, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples))
 		if err != nil {
 			c.storeRefused(ctx, err)
 			return
@@ -243,7 +243,7 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 	if left > 0 {
 		return
 	}
-	sess, err = s.finish(ctx, c.sid, end.res, ev, s.verify(ctx, c.ref, end.ev.samples))
+	sess, err = s.finish(ctx, c.sid, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples))
 	if err != nil {
 		c.storeRefused(ctx, err)
 		return

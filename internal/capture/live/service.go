@@ -16,6 +16,7 @@ import (
 	"github.com/livegate/livegate/internal/capture"
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/liveness"
+	"github.com/livegate/livegate/internal/sealed"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -65,6 +66,9 @@ type Config struct {
 	// under which two faces are the same person (0: faceid's default).
 	Faces          FaceEmbedder
 	MatchThreshold float64
+	// DataKeys opens a reference's sealed embedding (the keyring the API
+	// sealed it with).
+	DataKeys *sealed.Keyring
 	// Liveness fuses the evidence into liveness_score and attack_type; its
 	// PassMark (default 50) decides whether a session whose gestures all
 	// matched succeeds.

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"image"
 	"math"
 
@@ -25,13 +26,23 @@ type FaceEmbedder interface {
 // verdict too: not identical, confidence 0 — liveness and identity are
 // separate verdicts, and a session that cannot show whose face it was
 // says so.
-func (s *Service) verify(ctx context.Context, ref *session.Reference, smp *sampler) *session.VerifyResult {
+//
+// The reference's embedding is kept sealed for the session (internal/sealed);
+// one that does not open (a data key taken out of LIVEGATE_DATA_KEYS while
+// the session waited, or a store value tampered with) is logged and gives
+// the same verdict as no live face: not identical, confidence 0.
+func (s *Service) verify(ctx context.Context, sid string, ref *session.Reference, smp *sampler) *session.VerifyResult {
 	if ref == nil || s.cfg.Faces == nil {
 		return nil
 	}
 	th := s.cfg.MatchThreshold
 	if th <= 0 {
 		th = faceid.DefaultThreshold
+	}
+	refEmb, err := s.openReference(sid, ref)
+	if err != nil {
+		s.log.ErrorContext(ctx, "live: the session's reference does not open", "sid", sid, "err", err)
+		return &session.VerifyResult{IsIdentical: false, Threshold: th}
 	}
 	var live []faceid.Embedding
 	if smp != nil {
@@ -46,6 +57,18 @@ func (s *Service) verify(ctx context.Context, ref *session.Reference, smp *sampl
 			}
 		}
 	}
-	_, conf, same := faceid.Verify(ref.Embedding, live, th)
+	_, conf, same := faceid.Verify(refEmb[:], live, th)
 	return &session.VerifyResult{MatchConfidence: math.Round(conf*1e5) / 1e5, IsIdentical: same, Threshold: th}
+}
+
+// openReference opens a reference's sealed embedding.
+func (s *Service) openReference(sid string, ref *session.Reference) (faceid.Embedding, error) {
+	if s.cfg.DataKeys == nil {
+		return faceid.Embedding{}, errors.New("no data key is configured")
+	}
+	b, err := s.cfg.DataKeys.Open(sid, session.ReferenceLabel, ref.Sealed)
+	if err != nil {
+		return faceid.Embedding{}, err
+	}
+	return faceid.EmbeddingFromBytes(b)
 }
