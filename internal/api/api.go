@@ -108,6 +108,7 @@ func New(cfg Config) (*Handler, error) {
 		h.mux.Handle("GET "+f.path+"/{sid}", h.auth(h.get(f.kind)))
 		h.mux.Handle("DELETE "+f.path+"/{sid}", h.auth(h.revoke(f.kind)))
 		h.mux.Handle("GET "+f.path+"/{sid}/audit", h.auth(h.audit(f.kind)))
+		h.mux.Handle("DELETE "+f.path+"/{sid}/data", h.auth(h.deleteData(f.kind)))
 	}
 	h.mux.Handle("POST /face/v1/active-liveness", h.auth(activeLiveness(cfg.Still, h.log)))
 	bands := cfg.SpoofBands

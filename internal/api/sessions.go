@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/livegate/livegate/internal/session"
@@ -191,6 +192,45 @@ func (h *Handler) revoke(kind session.Kind) func(http.ResponseWriter, *http.Requ
 		}
 		h.appendAudit(r, s.ID, session.AuditEntry{Time: now, Event: "revoked", Outcome: string(s.Status)})
 		writeJSON(w, r, h.log, http.StatusOK, h.view(s, now, false))
+	}
+}
+
+// dataView is the answer of DELETE …/{sid}/data.
+type dataView struct {
+	SID     string         `json:"sid"`
+	Status  session.Status `json:"status"`
+	Deleted []string       `json:"deleted"`
+}
+
+// deleteData removes every biometric value of a session at once (the
+// end user's erasure request, or the integrator's own policy) and records
+// it in the audit; the verdict stays. A pending session is canceled by it.
+// Asking again is harmless: nothing is left to delete.
+func (h *Handler) deleteData(kind session.Kind) func(http.ResponseWriter, *http.Request, string) {
+	return func(w http.ResponseWriter, r *http.Request, owner string) {
+		if _, err := h.load(r, kind, owner); err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		now := h.now()
+		var deleted []string
+		s, err := h.store.Update(r.Context(), r.PathValue("sid"), func(s *session.Session) error {
+			deleted = s.DeleteBiometrics(now)
+			return nil
+		})
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		if deleted == nil {
+			deleted = []string{}
+		}
+		outcome := strings.Join(deleted, ",")
+		if outcome == "" {
+			outcome = "nothing_kept"
+		}
+		h.appendAudit(r, s.ID, session.AuditEntry{Time: now, Event: "data_deleted", Outcome: outcome})
+		writeJSON(w, r, h.log, http.StatusOK, dataView{SID: s.ID, Status: s.Status, Deleted: deleted})
 	}
 }
 

@@ -79,3 +79,29 @@ func TestEndedSessionHoldsNoEmbedding(t *testing.T) {
 		t.Errorf("a refused Finish (err %v) dropped the embedding: %+v", err, s.Reference)
 	}
 }
+
+// TestDeleteBiometrics: the erasure of a session's biometric data removes
+// the sealed reference and names it, cancels a pending session, and leaves
+// an ended session's status and result as they were.
+func TestDeleteBiometrics(t *testing.T) {
+	s := newSession(t)
+	s.Reference = &session.Reference{Sealed: []byte{5, 25}, Quality: "high"}
+	if got := s.DeleteBiometrics(t0.Add(time.Minute)); len(got) != 1 || got[0] != session.BiometricReference {
+		t.Errorf("pending: deleted %v; want the reference", got)
+	}
+	if s.Status != session.StatusCanceled || s.Reference.Sealed != nil || s.Reference.Quality != "high" {
+		t.Errorf("pending: after the deletion %s %+v; want CANCELED, the grade and no embedding", s.Status, s.Reference)
+	}
+	if got := s.DeleteBiometrics(t0.Add(2 * time.Minute)); len(got) != 0 {
+		t.Errorf("again: deleted %v; want nothing", got)
+	}
+
+	s = newSession(t)
+	if err := s.Finish(okResult, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	s.Reference = &session.Reference{Sealed: []byte{5}, Quality: "low"} // as a store might still hold it
+	if got := s.DeleteBiometrics(t0.Add(2 * time.Minute)); len(got) != 1 || s.Status != session.StatusFinished || s.Result == nil || s.Reference.Sealed != nil {
+		t.Errorf("finished: deleted %v, %s, result %v, reference %+v; want the reference gone and the verdict kept", got, s.Status, s.Result, s.Reference)
+	}
+}

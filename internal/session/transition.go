@@ -362,3 +362,27 @@ func (s *Session) dropReference() {
 		s.Reference.Sealed = nil
 	}
 }
+
+// BiometricReference names the reference embedding in DeleteBiometrics'
+// answer and the audit.
+const BiometricReference = "reference_embedding"
+
+// DeleteBiometrics removes every biometric value s keeps (today the
+// reference's sealed embedding; the grade, a verdict, stays) and returns
+// the names of those it removed. A pending session is canceled as well: a
+// check whose reference is gone cannot go on. An ended session keeps its
+// status and result.
+func (s *Session) DeleteBiometrics(now time.Time) []string {
+	var deleted []string
+	if s.Reference != nil && s.Reference.Sealed != nil {
+		deleted = append(deleted, BiometricReference)
+	}
+	switch s.StatusAt(now) {
+	case StatusPending:
+		s.Status, s.EndedAt = StatusCanceled, now
+	case StatusExpired:
+		s.Expire(now)
+	}
+	s.dropReference()
+	return deleted
+}

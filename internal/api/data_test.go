@@ -1,0 +1,189 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/livegate/livegate/internal/api"
+	"github.com/livegate/livegate/internal/httpx"
+	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/session/memstore"
+	"github.com/livegate/livegate/internal/session/redisstore"
+)
+
+// testRedis connects to the test Redis (REDIS_URL, or the local default) and
+// fails the test when it does not answer: `make test` starts one, and a
+// skipped test would hide that it went missing. It returns the client and a
+// key prefix of this test's own, whose keys are deleted when it ends.
+func testRedis(t *testing.T) (*redis.Client, string) {
+	t.Helper()
+	raw := os.Getenv("REDIS_URL")
+	if raw == "" {
+		raw = "redis://127.0.0.1:6379/0"
+	}
+	opt, err := redis.ParseURL(raw)
+	if err != nil {
+		t.Fatalf("REDIS_URL: %v", err)
+	}
+	c := redis.NewClient(opt)
+	t.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatalf("Redis not reachable: %v; run `make test`, which starts one", err)
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	prefix := "livegate-test:" + hex.EncodeToString(b[:]) + ":"
+	t.Cleanup(func() {
+		if keys := scan(t, c, prefix); len(keys) > 0 {
+			c.Del(context.Background(), keys...)
+		}
+	})
+	return c, prefix
+}
+
+func scan(t *testing.T, c *redis.Client, prefix string) []string {
+	t.Helper()
+	var keys []string
+	iter := c.Scan(context.Background(), 0, prefix+"*", 100).Iterator()
+	for iter.Next(context.Background()) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatalf("SCAN: %v", err)
+	}
+	return keys
+}
+
+// TestDeleteData: DELETE …/{sid}/data removes a session's biometric data at
+// once in either store — in Redis no key under the store's prefix holds the
+// sealed reference's bytes afterwards — cancels a pending session, keeps the
+// grade, records the deletion in the audit, and is harmless when repeated;
+// another key's or an unknown session is 404 and changes nothing.
+func TestDeleteData(t *testing.T) {
+	type backend struct {
+		store session.Store
+		raw   func(t *testing.T) [][]byte // every stored value, for the scan
+	}
+	backends := map[string]func(t *testing.T) backend{
+		"memory": func(t *testing.T) backend {
+			st := memstore.New()
+			t.Cleanup(func() { _ = st.Close() })
+			return backend{store: st}
+		},
+		"redis": func(t *testing.T) backend {
+			c, prefix := testRedis(t)
+			st := redisstore.New(c, redisstore.WithPrefix(prefix))
+			return backend{store: st, raw: func(t *testing.T) [][]byte {
+				var out [][]byte
+				for _, k := range scan(t, c, prefix) {
+					switch c.Type(context.Background(), k).Val() {
+					case "string":
+						out = append(out, []byte(c.Get(context.Background(), k).Val()))
+					case "list":
+						for _, v := range c.LRange(context.Background(), k, 0, -1).Val() {
+							out = append(out, []byte(v))
+						}
+					default:
+						t.Fatalf("key %s of type %s: the scan does not read it", k, c.Type(context.Background(), k).Val())
+					}
+				}
+				return out
+			}}
+		},
+	}
+	for name, mk := range backends {
+		t.Run(name, func(t *testing.T) {
+			b := mk(t)
+			h, err := api.New(api.Config{Store: b.store, Keys: []api.Key{{Secret: keyA}, {Secret: keyB}}, PublicURL: public,
+				References: &fakeRefs{ref: goodRef}, DataKeys: dataKeys})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hh := httpx.Middleware(h, slog.New(slog.DiscardHandler), httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic)
+			img := base64.StdEncoding.EncodeToString(encodePNG(t, 64, 48))
+			_, obj := postJSON(t, hh, "/face/v1/active-liveness-sessions", withVerify(img))
+			sid, _ := obj["sid"].(string)
+			s, err := b.store.Get(context.Background(), sid)
+			if err != nil || s.Reference == nil || len(s.Reference.Sealed) == 0 {
+				t.Fatalf("created session %v (%v); want a sealed reference", s, err)
+			}
+			sealedRef := s.Reference.Sealed
+			if b.raw != nil && !anyContains(b.raw(t), base64.StdEncoding.EncodeToString(sealedRef)) {
+				t.Fatal("the scan does not find the sealed reference before the deletion: it proves nothing after")
+			}
+
+			del := func(key, path string) (int, string) {
+				req := httptest.NewRequest(http.MethodDelete, path, nil)
+				req.Header.Set("x-api-key", key)
+				rec := httptest.NewRecorder()
+				hh.ServeHTTP(rec, req)
+				return rec.Code, rec.Body.String()
+			}
+			path := "/face/v1/active-liveness-sessions/" + sid + "/data"
+			for _, tc := range []struct{ key, path string }{
+				{keyB, path},
+				{keyA, "/face/v1/passive-liveness-sessions/" + sid + "/data"},
+				{keyA, "/face/v1/active-liveness-sessions/" + strings.Repeat("x", 32) + "/data"},
+			} {
+				if code, body := del(tc.key, tc.path); code != 404 {
+					t.Errorf("DELETE %s with another key or kind: %d %s; want 404", tc.path, code, body)
+				}
+			}
+			if s, _ := b.store.Get(context.Background(), sid); s.Reference == nil || s.Reference.Sealed == nil || s.Status != session.StatusPending {
+				t.Fatalf("a refused deletion changed the session: %+v", s)
+			}
+
+			code, body := del(keyA, path)
+			if code != 200 || !strings.Contains(body, `"deleted":["reference_embedding"]`) || !strings.Contains(body, `"status":"CANCELED"`) {
+				t.Fatalf("DELETE data: %d %s; want 200, the reference deleted and the pending session canceled", code, body)
+			}
+			s, err = b.store.Get(context.Background(), sid)
+			if err != nil || s.Reference == nil || s.Reference.Sealed != nil || s.Reference.Quality != "medium" || s.Status != session.StatusCanceled {
+				t.Fatalf("after the deletion: %+v (%v); want CANCELED, the grade and no sealed reference", s, err)
+			}
+			if b.raw != nil && anyContains(b.raw(t), base64.StdEncoding.EncodeToString(sealedRef)) {
+				t.Error("Redis still holds the sealed reference after the deletion")
+			}
+			if code, body := del(keyA, path); code != 200 || !strings.Contains(body, `"deleted":[]`) {
+				t.Errorf("DELETE data again: %d %s; want 200 with nothing deleted", code, body)
+			}
+			entries, err := b.store.Audit(context.Background(), sid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var outcomes []string
+			for _, e := range entries {
+				if e.Event == "data_deleted" {
+					outcomes = append(outcomes, e.Outcome)
+				}
+			}
+			if strings.Join(outcomes, " ") != "reference_embedding nothing_kept" {
+				t.Errorf("audit data_deleted outcomes %v; want reference_embedding then nothing_kept", outcomes)
+			}
+		})
+	}
+}
+
+func anyContains(values [][]byte, s string) bool {
+	for _, v := range values {
+		if bytes.Contains(v, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
