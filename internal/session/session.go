@@ -83,6 +83,11 @@ type Session struct {
 	// browsers are shown "in use on another device".
 	ClaimedBy string    `json:"claimed_by,omitempty"`
 	ClaimedAt time.Time `json:"claimed_at,omitzero"`
+	// ConsentedAt is when the end user pressed Start on the consent screen,
+	// and ConsentVersion which text they agreed to (its language and a
+	// digest of its words); both zero until then.
+	ConsentedAt    time.Time `json:"consented_at,omitzero"`
+	ConsentVersion string    `json:"consent_version,omitempty"`
 
 	Result *Result `json:"result,omitempty"`
 

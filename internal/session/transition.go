@@ -386,3 +386,17 @@ func (s *Session) DeleteBiometrics(now time.Time) []string {
 	s.dropReference()
 	return deleted
 }
+
+// Consent records that the end user agreed to the consent text version at
+// now (pressing Start) and reports whether this was the first time: a
+// reload of the capture step agrees again to nothing new.
+func (s *Session) Consent(version string, now time.Time) (first bool, err error) {
+	if err := s.checkPending(now); err != nil {
+		return false, err
+	}
+	if !s.ConsentedAt.IsZero() {
+		return false, nil
+	}
+	s.ConsentedAt, s.ConsentVersion = now, version
+	return true, nil
+}

@@ -17,7 +17,31 @@ func (h *Handler) serveCapture(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if r.Method == http.MethodGet && c.s.ConsentedAt.IsZero() {
+		h.consent(r, c)
+	}
 	h.captureStep(w, r, c)
+}
+
+// consent records, once, that the end user pressed Start: when, and which
+// consent text (c.msg's, the one the consent screen showed) they agreed to,
+// in the session and in its audit. A failure is logged: the capture goes
+// on, and a reload records it again.
+func (h *Handler) consent(r *http.Request, c claimed) {
+	now, version := h.now(), c.msg.ConsentVersion()
+	first := false
+	_, err := h.store.Update(r.Context(), c.s.ID, func(s *session.Session) error {
+		var err error
+		first, err = s.Consent(version, now)
+		return err
+	})
+	if err != nil {
+		h.log.WarnContext(r.Context(), "web: record consent", "sid", c.s.ID, "err", err)
+		return
+	}
+	if first {
+		h.auditEntry(r.Context(), r, c.s.ID, session.AuditEntry{Event: "consent", Outcome: version})
+	}
 }
 
 // captureStep is the one place where the live capture screen plugs in. With

@@ -1,10 +1,12 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -142,5 +144,47 @@ func TestPassiveSessionGetsTheCamera(t *testing.T) {
 				t.Errorf("wait string = %v; want the passive burst's words", keys)
 			}
 		}
+	}
+}
+
+// TestStartRecordsConsent: following Start records, once, when the end user
+// agreed and to which text (its language and a digest of its words), in the
+// session and as a consent entry of the audit; a reload of the capture step
+// records nothing new, and the Indonesian text is another version.
+func TestStartRecordsConsent(t *testing.T) {
+	e := newEnv(t, web.Config{Live: fakeLive{}})
+	versions := map[string]string{}
+	for _, lang := range []string{"en", "id"} {
+		s := e.create(session.Params{Gestures: []string{"HEAD_LEFT"}})
+		a := e.browser()
+		a.lang = lang
+		a.get("/s/"+s.ID).wantScreen(t, http.StatusOK, "screen-consent")
+		if got := e.get(s.ID); !got.ConsentedAt.IsZero() {
+			t.Fatalf("%s: consent recorded before Start: %v", lang, got.ConsentedAt)
+		}
+		a.get("/s/"+s.ID+"/capture").wantScreen(t, http.StatusOK, "screen-capture")
+		e.clock.Add(time.Minute)
+		a.get("/s/"+s.ID+"/capture").wantScreen(t, http.StatusOK, "screen-capture")
+		got := e.get(s.ID)
+		if !strings.HasPrefix(got.ConsentVersion, lang+"-") || len(got.ConsentVersion) != len(lang)+13 || !got.ConsentedAt.Equal(e.clock.Now().Add(-time.Minute)) {
+			t.Errorf("%s: consent %q at %v; want %s-<12 hex> at the first Start (%v)", lang, got.ConsentVersion, got.ConsentedAt, lang, e.clock.Now().Add(-time.Minute))
+		}
+		audit, err := e.store.Audit(context.Background(), s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var consents []session.AuditEntry
+		for _, en := range audit {
+			if en.Event == "consent" {
+				consents = append(consents, en)
+			}
+		}
+		if len(consents) != 1 || consents[0].Outcome != got.ConsentVersion || !consents[0].Time.Equal(got.ConsentedAt) {
+			t.Errorf("%s: audit consent entries %+v; want one with version %s", lang, consents, got.ConsentVersion)
+		}
+		versions[lang] = got.ConsentVersion
+	}
+	if versions["en"][3:] == versions["id"][3:] {
+		t.Errorf("the English and Indonesian texts have one digest: %v", versions)
 	}
 }

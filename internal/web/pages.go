@@ -299,13 +299,13 @@ func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, msg *i18n.
 
 // audit records a notable page event; a failure is logged, never shown.
 func (h *Handler) audit(ctx context.Context, r *http.Request, sid, event string) {
-	err := h.store.AppendAudit(ctx, sid, session.AuditEntry{
-		Time:      h.now(),
-		Event:     event,
-		ClientIP:  h.clientIP(r),
-		UserAgent: r.UserAgent(),
-	})
-	if err != nil {
-		h.log.LogAttrs(ctx, slog.LevelWarn, "web: append audit entry", slog.String("sid", sid), slog.String("event", event), slog.Any("err", err))
+	h.auditEntry(ctx, r, sid, session.AuditEntry{Event: event})
+}
+
+// auditEntry records e, stamped with the time and the request's client.
+func (h *Handler) auditEntry(ctx context.Context, r *http.Request, sid string, e session.AuditEntry) {
+	e.Time, e.ClientIP, e.UserAgent = h.now(), h.clientIP(r), r.UserAgent()
+	if err := h.store.AppendAudit(ctx, sid, e); err != nil {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "web: append audit entry", slog.String("sid", sid), slog.String("event", e.Event), slog.Any("err", err))
 	}
 }

@@ -9,7 +9,9 @@ package i18n
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -290,4 +292,19 @@ func (c *Catalogues) negotiate(header string) string {
 		best, bestQ = primary, q
 	}
 	return best
+}
+
+// ConsentVersion names the consent text of m as the end user read it: its
+// language and the first 12 hex digits of the SHA-256 of its words, so that
+// an audit entry says which text was agreed to and any change of wording
+// gives a new version.
+func (m *Messages) ConsentVersion() string {
+	h := sha256.New()
+	for _, part := range []string{m.ConsentTitle, m.ConsentLead, m.ConsentStepsHeading, m.ConsentStep1, m.ConsentStep2,
+		m.ConsentStep2Passive, m.ConsentStep3, m.ConsentWhyHeading, m.ConsentWhyBody, m.ConsentKeptHeading,
+		m.ConsentKeptBody, m.ConsentPrivacy} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return m.Lang + "-" + hex.EncodeToString(h.Sum(nil))[:12]
 }
