@@ -377,10 +377,9 @@ func (s *Session) DeleteBiometrics(now time.Time) []string {
 	if s.Reference != nil && s.Reference.Sealed != nil {
 		deleted = append(deleted, BiometricReference)
 	}
-	switch s.StatusAt(now) {
-	case StatusPending:
-		s.Status, s.EndedAt = StatusCanceled, now
-	case StatusExpired:
+	// Cancel succeeds only on a pending session; on any other, Expire
+	// records an expiry that readers already see, and changes nothing else.
+	if s.Cancel(now) != nil {
 		s.Expire(now)
 	}
 	s.dropReference()

@@ -40,7 +40,7 @@ func (h *Handler) consent(r *http.Request, c claimed) {
 		return
 	}
 	if first {
-		h.auditEntry(r.Context(), r, c.s.ID, session.AuditEntry{Event: "consent", Outcome: version})
+		h.auditEntry(r.Context(), r, c.s.ID, session.AuditEntry{Time: now, Event: "consent", Outcome: version})
 	}
 }
 

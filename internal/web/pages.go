@@ -302,9 +302,13 @@ func (h *Handler) audit(ctx context.Context, r *http.Request, sid, event string)
 	h.auditEntry(ctx, r, sid, session.AuditEntry{Event: event})
 }
 
-// auditEntry records e, stamped with the time and the request's client.
+// auditEntry records e, stamped with the request's client and, unless e
+// has one, the time.
 func (h *Handler) auditEntry(ctx context.Context, r *http.Request, sid string, e session.AuditEntry) {
-	e.Time, e.ClientIP, e.UserAgent = h.now(), h.clientIP(r), r.UserAgent()
+	if e.Time.IsZero() {
+		e.Time = h.now()
+	}
+	e.ClientIP, e.UserAgent = h.clientIP(r), r.UserAgent()
 	if err := h.store.AppendAudit(ctx, sid, e); err != nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "web: append audit entry", slog.String("sid", sid), slog.String("event", e.Event), slog.Any("err", err))
 	}
