@@ -3,71 +3,22 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/session/memstore"
 	"github.com/livegate/livegate/internal/session/redisstore"
+	"github.com/livegate/livegate/internal/session/sessiontest"
 )
-
-// testRedis connects to the test Redis (REDIS_URL, or the local default) and
-// fails the test when it does not answer: `make test` starts one, and a
-// skipped test would hide that it went missing. It returns the client and a
-// key prefix of this test's own, whose keys are deleted when it ends.
-func testRedis(t *testing.T) (*redis.Client, string) {
-	t.Helper()
-	raw := os.Getenv("REDIS_URL")
-	if raw == "" {
-		raw = "redis://127.0.0.1:6379/0"
-	}
-	opt, err := redis.ParseURL(raw)
-	if err != nil {
-		t.Fatalf("REDIS_URL: %v", err)
-	}
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis not reachable: %v; run `make test`, which starts one", err)
-	}
-	var b [8]byte
-	rand.Read(b[:])
-	prefix := "livegate-test:" + hex.EncodeToString(b[:]) + ":"
-	t.Cleanup(func() {
-		if keys := scan(t, c, prefix); len(keys) > 0 {
-			c.Del(context.Background(), keys...)
-		}
-	})
-	return c, prefix
-}
-
-func scan(t *testing.T, c *redis.Client, prefix string) []string {
-	t.Helper()
-	var keys []string
-	iter := c.Scan(context.Background(), 0, prefix+"*", 100).Iterator()
-	for iter.Next(context.Background()) {
-		keys = append(keys, iter.Val())
-	}
-	if err := iter.Err(); err != nil {
-		t.Fatalf("SCAN: %v", err)
-	}
-	return keys
-}
 
 // TestDeleteData: DELETE …/{sid}/data removes a session's biometric data at
 // once in either store — in Redis no key under the store's prefix holds the
@@ -86,11 +37,12 @@ func TestDeleteData(t *testing.T) {
 			return backend{store: st}
 		},
 		"redis": func(t *testing.T) backend {
-			c, prefix := testRedis(t)
+			c := sessiontest.RedisClient(t)
+			prefix := sessiontest.RedisPrefix(t, c)
 			st := redisstore.New(c, redisstore.WithPrefix(prefix))
 			return backend{store: st, raw: func(t *testing.T) [][]byte {
 				var out [][]byte
-				for _, k := range scan(t, c, prefix) {
+				for _, k := range sessiontest.RedisKeys(t, c, prefix) {
 					switch c.Type(context.Background(), k).Val() {
 					case "string":
 						out = append(out, []byte(c.Get(context.Background(), k).Val()))

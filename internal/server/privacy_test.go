@@ -8,11 +8,8 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
-
-	"github.com/livegate/livegate/internal/facegen"
 )
 
 // TestLogsCarryNoFaceData feeds a running server, logging at debug level, a
@@ -23,14 +20,7 @@ import (
 // answer may carry the marker, the image's bytes in base64 or hex, or an
 // embedding.
 func TestLogsCarryNoFaceData(t *testing.T) {
-	photo, err := facegen.TestFace("mazie-hirono.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	face, err := os.ReadFile(photo)
-	if err != nil {
-		t.Fatal(err)
-	}
+	face := testPhoto(t, "mazie-hirono.jpg")
 	var m [12]byte
 	rand.Read(m[:])
 	marker := "LIVEGATEMARKER" + hex.EncodeToString(m[:])

@@ -14,9 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/session/sessiontest"
 )
 
 const testKey = "test-key-0123456789abcdef"
@@ -242,27 +240,8 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 // key prefix of its own, removed when the test ends.
 func redisEnv(t testing.TB) map[string]string {
 	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := redis.NewClient(opts)
-	ctx := context.Background()
-	if err := client.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis not reachable at %s (%v); run `make test`, which starts one", url, err)
-	}
-	prefix := "lgtest:" + session.NewID()[:12] + ":"
-	t.Cleanup(func() {
-		keys, _ := client.Keys(ctx, prefix+"*").Result()
-		if len(keys) > 0 {
-			client.Del(ctx, keys...)
-		}
-		client.Close()
-	})
+	url := sessiontest.RedisURL()
+	prefix := sessiontest.RedisPrefix(t, sessiontest.RedisClient(t))
 	return map[string]string{
 		"LIVEGATE_API_KEYS":       testKey,
 		"REDIS_URL":               url,

@@ -18,14 +18,7 @@ import (
 // makes a session graded "high"; a picture without a face is refused with a 400 that
 // says so; nothing of the face reaches the log.
 func TestSessionWithVerifyImage(t *testing.T) {
-	photo, err := facegen.TestFace("mazie-hirono.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(photo)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testPhoto(t, "mazie-hirono.jpg")
 	s := startServer(t, map[string]string{"LIVEGATE_API_KEYS": testKey})
 	body := `{"success_url":"https://shop.example/done","verify_image":"` + base64.StdEncoding.EncodeToString(b) + `"}`
 	code, obj, _ := s.call(t, "POST", "/face/v1/passive-liveness-sessions", body)
@@ -68,14 +61,7 @@ func TestLiveVerifyEndToEnd(t *testing.T) {
 		{"grace-hopper-1984.jpg", false},
 	} {
 		t.Run(tc.reference, func(t *testing.T) {
-			photo, err := facegen.TestFace(tc.reference)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := os.ReadFile(photo)
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := testPhoto(t, tc.reference)
 			p := livePageWith(t, s, `"gestures":["HEAD_LEFT"],"verify_image":"`+base64.StdEncoding.EncodeToString(b)+`"`)
 			c, msgs, err := dialPage(t, p)
 			if err != nil {
@@ -100,4 +86,18 @@ func TestLiveVerifyEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testPhoto reads the portrait name of testdata/faces.
+func testPhoto(t *testing.T, name string) []byte {
+	t.Helper()
+	photo, err := facegen.TestFace(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -12,8 +12,8 @@ import (
 
 func BenchmarkCreate(b *testing.B) {
 	ctx := context.Background()
-	c := newClient(b)
-	st := redisstore.New(c, redisstore.WithPrefix(newPrefix(b, c)))
+	c := sessiontest.RedisClient(b)
+	st := redisstore.New(c, redisstore.WithPrefix(sessiontest.RedisPrefix(b, c)))
 	proto := sessiontest.NewSession(b, time.Now())
 	ids := make([]string, b.N)
 	for i := range ids {
@@ -31,8 +31,8 @@ func BenchmarkCreate(b *testing.B) {
 
 func BenchmarkGet(b *testing.B) {
 	ctx := context.Background()
-	c := newClient(b)
-	st := redisstore.New(c, redisstore.WithPrefix(newPrefix(b, c)))
+	c := sessiontest.RedisClient(b)
+	st := redisstore.New(c, redisstore.WithPrefix(sessiontest.RedisPrefix(b, c)))
 	s := sessiontest.NewSession(b, time.Now())
 	if err := st.Create(ctx, s); err != nil {
 		b.Fatal(err)
@@ -48,8 +48,8 @@ func BenchmarkGet(b *testing.B) {
 
 func BenchmarkUpdate(b *testing.B) {
 	ctx := context.Background()
-	c := newClient(b)
-	st := redisstore.New(c, redisstore.WithPrefix(newPrefix(b, c)))
+	c := sessiontest.RedisClient(b)
+	st := redisstore.New(c, redisstore.WithPrefix(sessiontest.RedisPrefix(b, c)))
 	s := sessiontest.NewSession(b, time.Now())
 	if err := st.Create(ctx, s); err != nil {
 		b.Fatal(err)
@@ -65,8 +65,8 @@ func BenchmarkUpdate(b *testing.B) {
 
 func BenchmarkAllow(b *testing.B) {
 	ctx := context.Background()
-	c := newClient(b)
-	rl := redisstore.NewRateLimiter(c, session.RateLimit{PerSecond: 1e9, Burst: 1 << 30}, redisstore.WithPrefix(newPrefix(b, c)))
+	c := sessiontest.RedisClient(b)
+	rl := redisstore.NewRateLimiter(c, session.RateLimit{PerSecond: 1e9, Burst: 1 << 30}, redisstore.WithPrefix(sessiontest.RedisPrefix(b, c)))
 	b.ReportAllocs()
 	for range b.N {
 		if _, _, err := rl.Allow(ctx, "ip:192.0.2.1"); err != nil {

@@ -2,15 +2,10 @@ package redisstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
-	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,86 +17,11 @@ import (
 	"github.com/livegate/livegate/internal/session/sessiontest"
 )
 
-// redisURL is the Redis the tests use: REDIS_URL, or the local default.
-func redisURL() string {
-	if u := os.Getenv("REDIS_URL"); u != "" {
-		return u
-	}
-	return "redis://127.0.0.1:6379/0"
-}
-
-// reachable remembers whether the test Redis answered, so that without one
-// every test fails at once rather than each waiting for its own dial.
-var reachable struct {
-	once sync.Once
-	err  error
-}
-
-// newClient connects to the test Redis and fails the test when it does not
-// answer: CI has a Redis, and a skipped test would hide that it went missing.
-func newClient(tb testing.TB) *redis.Client {
-	tb.Helper()
-	raw := redisURL()
-	shown := raw
-	if u, err := url.Parse(raw); err == nil {
-		shown = u.Redacted()
-	}
-	opt, err := redis.ParseURL(raw)
-	if err != nil {
-		tb.Fatalf("REDIS_URL %s: %v", shown, err)
-	}
-	reachable.once.Do(func() {
-		probe := *opt
-		probe.MaxRetries, probe.DialerRetries = -1, 1
-		probe.DialTimeout = 2 * time.Second
-		c := redis.NewClient(&probe)
-		defer c.Close()
-		reachable.err = c.Ping(context.Background()).Err()
-	})
-	if reachable.err != nil {
-		tb.Fatalf("Redis not reachable at %s: %v; run `make test`, which starts one", shown, reachable.err)
-	}
-	c := redis.NewClient(opt)
-	tb.Cleanup(func() { c.Close() })
-	return c
-}
-
-// newPrefix returns a key prefix no other test uses, and deletes every key
-// under it when the test ends.
-func newPrefix(tb testing.TB, c *redis.Client) string {
-	tb.Helper()
-	var b [8]byte
-	rand.Read(b[:])
-	prefix := "livegate-test:" + hex.EncodeToString(b[:]) + ":"
-	tb.Cleanup(func() {
-		keys := scanKeys(tb, c, prefix)
-		if len(keys) > 0 {
-			if err := c.Del(context.Background(), keys...).Err(); err != nil {
-				tb.Errorf("cleanup: deleting %d keys under %s: %v", len(keys), prefix, err)
-			}
-		}
-	})
-	return prefix
-}
-
-func scanKeys(tb testing.TB, c *redis.Client, prefix string) []string {
-	tb.Helper()
-	var keys []string
-	iter := c.Scan(context.Background(), 0, prefix+"*", 100).Iterator()
-	for iter.Next(context.Background()) {
-		keys = append(keys, iter.Val())
-	}
-	if err := iter.Err(); err != nil {
-		tb.Fatalf("SCAN %s*: %v", prefix, err)
-	}
-	return keys
-}
-
 // checkTTLs fails t unless every key under prefix has a TTL: a key without
 // one would live for ever.
 func checkTTLs(t *testing.T, c *redis.Client, prefix string) {
 	t.Helper()
-	for _, k := range scanKeys(t, c, prefix) {
+	for _, k := range sessiontest.RedisKeys(t, c, prefix) {
 		if ttl := c.PTTL(context.Background(), k).Val(); ttl <= 0 {
 			t.Errorf("key %s: TTL got %v; want > 0", k, ttl)
 		}
@@ -109,9 +29,9 @@ func checkTTLs(t *testing.T, c *redis.Client, prefix string) {
 }
 
 func TestStore(t *testing.T) {
-	c := newClient(t)
+	c := sessiontest.RedisClient(t)
 	sessiontest.TestStore(t, func(t *testing.T, now func() time.Time) session.Store {
-		prefix := newPrefix(t, c)
+		prefix := sessiontest.RedisPrefix(t, c)
 		st := redisstore.New(c, redisstore.WithPrefix(prefix), redisstore.WithClock(now))
 		t.Cleanup(func() {
 			checkTTLs(t, c, prefix)
@@ -122,9 +42,9 @@ func TestStore(t *testing.T) {
 }
 
 func TestRateLimiter(t *testing.T) {
-	c := newClient(t)
+	c := sessiontest.RedisClient(t)
 	sessiontest.TestRateLimiter(t, func(t *testing.T, limit session.RateLimit, now func() time.Time) session.RateLimiter {
-		prefix := newPrefix(t, c)
+		prefix := sessiontest.RedisPrefix(t, c)
 		t.Cleanup(func() { checkTTLs(t, c, prefix) })
 		return redisstore.NewRateLimiter(c, limit, redisstore.WithPrefix(prefix), redisstore.WithClock(now))
 	})
@@ -135,8 +55,8 @@ func TestRateLimiter(t *testing.T) {
 // moving the fake clock.
 func TestTTL(t *testing.T) {
 	ctx := context.Background()
-	c := newClient(t)
-	prefix := newPrefix(t, c)
+	c := sessiontest.RedisClient(t)
+	prefix := sessiontest.RedisPrefix(t, c)
 	clock := sessiontest.NewClock(sessiontest.Start)
 	st := redisstore.New(c, redisstore.WithPrefix(prefix), redisstore.WithClock(clock.Now))
 	sessionKey := func(s *session.Session) string { return prefix + "session:" + s.ID }
@@ -146,7 +66,7 @@ func TestTTL(t *testing.T) {
 	// each with a TTL within a few seconds of its wanted value.
 	wantTTLs := func(step string, want map[string]time.Duration) {
 		t.Helper()
-		keys := scanKeys(t, c, prefix)
+		keys := sessiontest.RedisKeys(t, c, prefix)
 		if len(keys) != len(want) {
 			t.Errorf("%s: got keys %v; want %d keys", step, keys, len(want))
 		}
@@ -233,8 +153,8 @@ func TestTTL(t *testing.T) {
 // after a restart or on another instance.
 func TestSharedAcrossInstances(t *testing.T) {
 	ctx := context.Background()
-	c1, c2 := newClient(t), newClient(t)
-	prefix := newPrefix(t, c2) // c1 is closed half-way
+	c1, c2 := sessiontest.RedisClient(t), sessiontest.RedisClient(t)
+	prefix := sessiontest.RedisPrefix(t, c2) // c1 is closed half-way
 	clock := sessiontest.NewClock(sessiontest.Start)
 	one := redisstore.New(c1, redisstore.WithPrefix(prefix), redisstore.WithClock(clock.Now))
 	s := sessiontest.NewSession(t, clock.Now())
@@ -269,7 +189,7 @@ func TestSharedAcrossInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	three := redisstore.New(newClient(t), redisstore.WithPrefix(prefix), redisstore.WithClock(clock.Now))
+	three := redisstore.New(sessiontest.RedisClient(t), redisstore.WithPrefix(prefix), redisstore.WithClock(clock.Now))
 	got, err = three.Get(ctx, s.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -289,10 +209,10 @@ func TestSharedAcrossInstances(t *testing.T) {
 // writer's version, or give up after its tries with EUnavailable.
 func TestUpdateRetriesOnConflict(t *testing.T) {
 	ctx := context.Background()
-	c := newClient(t)
-	prefix := newPrefix(t, c)
+	c := sessiontest.RedisClient(t)
+	prefix := sessiontest.RedisPrefix(t, c)
 	clock := sessiontest.NewClock(sessiontest.Start)
-	other := redisstore.New(newClient(t), redisstore.WithPrefix(prefix), redisstore.WithClock(clock.Now))
+	other := redisstore.New(sessiontest.RedisClient(t), redisstore.WithPrefix(prefix), redisstore.WithClock(clock.Now))
 
 	tests := []struct {
 		name      string
@@ -392,8 +312,8 @@ func TestRedisErrorsWrapped(t *testing.T) {
 
 func TestCorruptSession(t *testing.T) {
 	ctx := context.Background()
-	c := newClient(t)
-	prefix := newPrefix(t, c)
+	c := sessiontest.RedisClient(t)
+	prefix := sessiontest.RedisPrefix(t, c)
 	st := redisstore.New(c, redisstore.WithPrefix(prefix))
 	id := session.NewID()
 	if err := c.Set(ctx, prefix+"session:"+id, "{not json", time.Minute).Err(); err != nil {
@@ -409,7 +329,7 @@ func TestCorruptSession(t *testing.T) {
 // for its other users; a store from Open closes its own.
 func TestClose(t *testing.T) {
 	ctx := context.Background()
-	c := newClient(t)
+	c := sessiontest.RedisClient(t)
 	if err := redisstore.New(c).Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -417,7 +337,7 @@ func TestClose(t *testing.T) {
 		t.Fatalf("Ping of a client after closing a store built on it: %v; want it still open", err)
 	}
 
-	st, err := redisstore.Open(redisURL())
+	st, err := redisstore.Open(sessiontest.RedisURL())
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -450,8 +370,8 @@ func TestOpenBadURLHidesPassword(t *testing.T) {
 // ever.
 func TestAuditTTLFallback(t *testing.T) {
 	ctx := context.Background()
-	c := newClient(t)
-	prefix := newPrefix(t, c)
+	c := sessiontest.RedisClient(t)
+	prefix := sessiontest.RedisPrefix(t, c)
 	clock := sessiontest.NewClock(sessiontest.Start)
 	st := redisstore.New(c, redisstore.WithPrefix(prefix), redisstore.WithClock(clock.Now))
 	s := sessiontest.NewSession(t, clock.Now())
