@@ -39,7 +39,7 @@ func TestAuditCanonical(t *testing.T) {
 }
 
 // chain builds a trail of n appends the way a store does.
-func chain(t *testing.T, n int) []session.AuditEntry {
+func chain(t testing.TB, n int) []session.AuditEntry {
 	t.Helper()
 	var trail []session.AuditEntry
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -161,5 +161,21 @@ func TestVerifyAuditForgedCheckpoint(t *testing.T) {
 				t.Fatalf("VerifyAudit: got %v; want a break at entry %d", err, tt.at)
 			}
 		})
+	}
+}
+
+// BenchmarkVerifyAudit verifies a full trail (MaxAuditEntries entries, with
+// checkpoints), as the audit answer and cmd/audit-verify do.
+func BenchmarkVerifyAudit(b *testing.B) {
+	trail := chain(b, 3*session.MaxAuditEntries)
+	if err := session.VerifyAudit(trail); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := session.VerifyAudit(trail); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
