@@ -122,8 +122,8 @@ func TestVerifyAuditForgedCheckpoint(t *testing.T) {
 		tamper func(a []session.AuditEntry) []session.AuditEntry
 		at     int
 	}{
-		{"genesis replaced", func(a []session.AuditEntry) []session.AuditEntry {
-			a = chain(t, 3)
+		{"genesis replaced", func([]session.AuditEntry) []session.AuditEntry {
+			a := chain(t, 3)
 			a[0].Prev = "ff" + a[0].Prev[2:]
 			rehash(a, 0)
 			return a
