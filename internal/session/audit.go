@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The audit trail is a hash chain. Each entry carries Prev, the Hash of the
@@ -129,8 +131,35 @@ func ChainAudit(n int, head, lastDropped *AuditEntry, e AuditEntry) (drop int, a
 	}
 	e.Seq, e.Prev = seq, prev
 	e.Dropped, e.DroppedHash = 0, ""
+	// Hash the strings as they will read back: a JSON encoding (the Redis
+	// store's, the audit answer's) turns each invalid UTF-8 byte into
+	// U+FFFD, and a user agent cut at 256 bytes may end in half a rune.
+	for _, p := range []*string{&e.Event, &e.Outcome, &e.ClientIP, &e.UserAgent} {
+		*p = validUTF8(*p)
+	}
+	e.Gesture = Gesture(validUTF8(string(e.Gesture)))
 	e.Hash = e.ComputeHash()
 	return drop, append(add, e), nil
+}
+
+// validUTF8 returns s with each byte that is not part of valid UTF-8
+// replaced by U+FFFD, as encoding/json does (strings.ToValidUTF8 replaces a
+// run of them with one, which would not match).
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // AuditBreak is VerifyAudit's error: where a trail stops being intact and

@@ -2,6 +2,7 @@ package sessiontest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -251,6 +252,34 @@ func testAuditTamper(t *testing.T, st session.Store, clock *Clock) {
 				t.Fatalf("VerifyAudit: got %v; want a break at entry %d", err, tt.at)
 			}
 		})
+	}
+}
+
+// testAuditInvalidUTF8 appends strings that are not valid UTF-8, as a user
+// agent cut at a byte limit can be: the trail read back still verifies.
+func testAuditInvalidUTF8(t *testing.T, st session.Store, clock *Clock) {
+	s := NewSession(t, clock.Now())
+	create(t, st, s)
+	for i, ua := range []string{"Mozilla/5.0 \xe2\x80", "a\xff\xfeb", "ok"} {
+		e := session.AuditEntry{Time: clock.Now(), Attempt: i, Event: "attempt_started", UserAgent: ua}
+		if err := st.AppendAudit(context.Background(), s.ID, e); err != nil {
+			t.Fatalf("AppendAudit %d: %v", i, err)
+		}
+	}
+	a := audit(t, st, s.ID)
+	chainIntact(t, "a trail with invalid UTF-8", a)
+	// And so does the trail after a JSON round trip, as the API sends it.
+	b, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []session.AuditEntry
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	chainIntact(t, "the trail through JSON", back)
+	if got, want := back[1].UserAgent, "a\uFFFD\uFFFDb"; got != want {
+		t.Errorf("user agent: got %q; want %q (each invalid byte replaced, as JSON does)", got, want)
 	}
 }
 

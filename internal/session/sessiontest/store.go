@@ -43,6 +43,7 @@ func TestStore(t *testing.T, newStore NewStoreFunc) {
 		{"AuditChainConcurrent", testAuditChainConcurrent},
 		{"AuditChainTamper", testAuditTamper},
 		{"AuditReservedEvent", testAuditReserved},
+		{"AuditInvalidUTF8", testAuditInvalidUTF8},
 		{"EvictedAfterRetention", testEvictPending},
 		{"EndedKeptRetentionAfterEnd", testEvictEnded},
 		{"Ping", testPing},
