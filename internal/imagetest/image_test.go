@@ -50,7 +50,8 @@ func TestImage(t *testing.T) {
 	if err != nil {
 		t.Fatalf("scripts/image.sh: %v\n%s", err, out)
 	}
-	t.Logf("image built in %s; size: %s", time.Since(start).Round(time.Second), buildah(t, "images", "--format", "{{.Size}}", image))
+	size, _, _ := strings.Cut(buildah(t, "images", "--format", "{{.Size}}", image), "\n")
+	t.Logf("image built in %s; size: %s", time.Since(start).Round(time.Second), size)
 
 	checkConfig(t)
 
