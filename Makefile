@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: run test build deps test-deps redis generate check-generated lint vet gotest bench fuzz replay-eval faceref
+.PHONY: run test build deps test-deps redis generate check-generated lint vet gotest bench fuzz replay-eval faceref image
 
 # staticcheck is pinned here and fetched through the Go module proxy.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -13,13 +13,19 @@ run: deps build
 	./bin/livegate
 
 ## test: install what the tests need, start Redis if none answers, run every test
-test: test-deps redis check-generated lint gotest
+# `image` first: a cold image build takes longer than go test's 10-minute
+# limit, and internal/imagetest's own build then reuses its cached layers.
+test: test-deps redis check-generated lint image gotest
 
 build:
 	$(GO) build -o bin/livegate ./cmd/server
 
 deps:
 	@scripts/deps.sh run
+
+## image: build the container image localhost/livegate:latest with buildah (as root; see scripts/image.sh)
+image:
+	@scripts/image.sh
 
 test-deps:
 	@scripts/deps.sh test
