@@ -55,6 +55,9 @@ vet:
 # real time, and on two cores they must not compete with each other.
 gotest:
 	$(GO) test -p 1 -count=1 -race ./...
+	# Issue 16's small acceptance, without -race (its face reacts in real
+	# time; the race detector would make it late): internal/replayeval.
+	$(GO) test -p 1 -count=1 ./internal/replayeval
 	# gocv's Mat profile: no Mat outlives a detector or a session's engine.
 	$(GO) test -p 1 -count=1 -tags matprofile ./internal/perception
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s FUZZ_TARGETS="$(FUZZ_QUICK)" FUZZ_RACE=
