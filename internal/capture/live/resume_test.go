@@ -176,3 +176,36 @@ func TestReconnectsBeforeAnyInstructionResumeAndAuditOnce(t *testing.T) {
 		t.Errorf("%d instructions; want none", n)
 	}
 }
+
+// A passive attempt has no instruction: its burst may begin as soon as the
+// face is held, so a new connection never resumes it.
+func TestPassiveReconnectCostsTheAttempt(t *testing.T) {
+	r := newRig(t, rigOptions{cfg: func(c *live.Config) {
+		c.Grace = time.Minute
+		// A burst that never completes within the test: the attempt is
+		// still running when the page drops.
+		c.Passive = live.PassiveConfig{Burst: time.Hour, Timeout: time.Hour}
+	}})
+	s := r.passiveSession(2)
+	p := r.mustDial(s.ID)
+	out := r.run(p, client.RunOptions{Clips: []*client.Clip{blankClip(t)}, StopAfter: func(m client.Message) bool { return m.Type == "progress" }})
+	if out.Result != "stopped" {
+		t.Fatalf("outcome %q (%v); want to stop at the burst's progress", out.Result, types(out))
+	}
+	p.c.Close()
+	waitFor(t, 10*time.Second, "the connection to end", func() bool { return r.svc.Live() == 0 })
+
+	p = r.mustDial(s.ID)
+	out = r.run(p, client.RunOptions{Clips: []*client.Clip{blankClip(t)}, StopAfter: func(m client.Message) bool { return m.Type == "progress" }})
+	if hello := out.Messages[0]; hello.Type != "hello" || hello.AttemptsLeft == nil || *hello.AttemptsLeft != 1 {
+		t.Errorf("reconnected page's first message %+v; want hello with 1 attempt left", hello)
+	}
+	waitFor(t, 10*time.Second, "the second attempt", func() bool { return r.get(s.ID).AttemptsUsed == 2 })
+	a := r.audit(s.ID)
+	if n := countAudit(a, "attempt_ended", "connection_lost"); n != 1 {
+		t.Errorf("%d attempt_ended/connection_lost entries; want 1", n)
+	}
+	if n := countAudit(a, "attempt_resumed", ""); n != 0 {
+		t.Errorf("%d attempt_resumed entries; want none", n)
+	}
+}
