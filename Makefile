@@ -67,13 +67,13 @@ gotest:
 # them, one target after the other (the fuzzer takes every core), each for
 # FUZZTIME. The VP8 target runs again under the race detector: libvpx is cgo.
 FUZZTIME ?= 10s
-FUZZ_TARGETS := ./internal/api:FuzzDecodeBody ./internal/session:FuzzRedirect \
+FUZZ_TARGETS := ./internal/api:FuzzDecodeBody ./internal/api:FuzzImageForm ./internal/session:FuzzRedirect \
 	./internal/capture:FuzzCheckOffer ./internal/capture/live:FuzzDecodePageMessage \
 	./internal/capture:FuzzAssembleVP8
 # The pure-Go targets, 5 s each, are part of `make test`; the others need
 # a fuzz-instrumented build of pion, libvpx's wrapper and (for live) gocv,
 # minutes on a cold cache, so CI runs them only through `make fuzz`.
-FUZZ_QUICK := ./internal/api:FuzzDecodeBody ./internal/session:FuzzRedirect
+FUZZ_QUICK := ./internal/api:FuzzDecodeBody ./internal/api:FuzzImageForm ./internal/session:FuzzRedirect
 FUZZ_RACE := ./internal/capture:FuzzAssembleVP8
 
 ## fuzz: run each fuzz target for FUZZTIME (default 10s); a crash fails and is saved under testdata/fuzz
