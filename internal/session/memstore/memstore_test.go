@@ -136,3 +136,28 @@ func TestNewRateLimiterPanicsOnBadLimit(t *testing.T) {
 		}()
 	}
 }
+
+func TestLockout(t *testing.T) {
+	sessiontest.TestLockout(t, func(t *testing.T, p session.LockoutPolicy, now func() time.Time) session.Lockout {
+		return memstore.NewLockout(p, memstore.WithClock(now))
+	})
+}
+
+// TestLockoutBoundedMemory checks that a flood of keys that each failed once
+// is forgotten once their window has passed.
+func TestLockoutBoundedMemory(t *testing.T) {
+	ctx := context.Background()
+	clock := sessiontest.NewClock(sessiontest.Start)
+	l := memstore.NewLockout(session.LockoutPolicy{Failures: 3, Window: time.Minute, Lock: time.Hour}, memstore.WithClock(clock.Now))
+	for round := range 10 {
+		for i := range 1000 {
+			if _, err := l.Fail(ctx, fmt.Sprintf("r%d-k%d", round, i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(time.Minute)
+	}
+	if got := l.Len(); got > 2100 {
+		t.Fatalf("keys after 10,000 stale failures: got %d; want at most about 2,000", got)
+	}
+}
