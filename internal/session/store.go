@@ -108,3 +108,12 @@ func (p LockoutPolicy) Validate() error {
 	}
 	return nil
 }
+
+// DeviceLockoutKey is the Lockout key of the failed attempts of one
+// device_correlation_id of one API key (owner): devices are the
+// integrator's names, so two integrators' devices never share a count.
+func DeviceLockoutKey(owner, device string) string { return "device:" + owner + ":" + device }
+
+// IPLockoutKey is the Lockout key of the failed attempts from one client
+// address.
+func IPLockoutKey(ip string) string { return "ip:" + ip }
