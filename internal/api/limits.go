@@ -76,16 +76,17 @@ func (h *Handler) deviceLocked(ctx context.Context, owner, device string) error 
 	return nil
 }
 
-// limitChecks takes a token from the key's and the client address's
-// buckets of single-image checks before next runs.
+// limitChecks takes a token from the client address's and the key's
+// buckets of single-image checks before next runs; the address first, so
+// that one address's refused checks cost its key nothing.
 func (h *Handler) limitChecks(next func(w http.ResponseWriter, r *http.Request, owner string)) func(w http.ResponseWriter, r *http.Request, owner string) {
 	if h.limits.Checks == nil {
 		return next
 	}
 	return func(w http.ResponseWriter, r *http.Request, owner string) {
 		for _, k := range []struct{ bucket, what string }{
-			{"check:key:" + owner, "too many image checks with this API key"},
 			{"check:ip:" + h.clientIP(r), "too many image checks from this address"},
+			{"check:key:" + owner, "too many image checks with this API key"},
 		} {
 			ok, retry, err := h.limits.Checks.Allow(r.Context(), k.bucket)
 			if err != nil {
