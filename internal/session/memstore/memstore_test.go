@@ -161,3 +161,20 @@ func TestLockoutBoundedMemory(t *testing.T) {
 		t.Fatalf("keys after 10,000 stale failures: got %d; want at most about 2,000", got)
 	}
 }
+
+func BenchmarkLockout(b *testing.B) {
+	l := memstore.NewLockout(session.LockoutPolicy{Failures: 5, Window: 3 * time.Minute, Lock: 30 * time.Minute})
+	ctx := context.Background()
+	b.Run("Locked", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			_, _ = l.Locked(ctx, fmt.Sprint("ip:192.0.2.", i%256))
+		}
+	})
+	b.Run("Fail", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			_, _ = l.Fail(ctx, fmt.Sprint("ip:198.51.100.", i%256))
+		}
+	})
+}
