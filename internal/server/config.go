@@ -243,7 +243,7 @@ func loadLimits(c *config, get func(name, def string) string, bad func(name stri
 	}{
 		{"LIVEGATE_CHECK_LIMIT", "20/10s", &c.CheckLimit},
 		{"LIVEGATE_OFFER_LIMIT_KEY", "200/10s", &c.OfferLimitKey},
-		{"LIVEGATE_OFFER_LIMIT_IP", "10/1m", &c.OfferLimitIP},
+		{"LIVEGATE_OFFER_LIMIT_IP", "60/1m", &c.OfferLimitIP},
 	} {
 		if *l.dst, err = parseRate(get(l.name, l.def)); err != nil {
 			return bad(l.name, "%v", err)

@@ -25,7 +25,7 @@ func TestLimitsConfig(t *testing.T) {
 	if want := (session.LockoutPolicy{Failures: 10, Window: 5 * time.Minute, Lock: 15 * time.Minute}); cfg.AuthLockout != want {
 		t.Errorf("auth lockout: got %+v; want %+v", cfg.AuthLockout, want)
 	}
-	if want := (session.RateLimit{Burst: 10, PerSecond: 10.0 / 60}); cfg.OfferLimitIP != want {
+	if want := (session.RateLimit{Burst: 60, PerSecond: 1}); cfg.OfferLimitIP != want {
 		t.Errorf("offers per address: got %+v; want %+v", cfg.OfferLimitIP, want)
 	}
 	if cfg.MaxLivePerKey != max(1, cfg.MaxLive/2) {
