@@ -23,6 +23,7 @@ func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler
 		FrameAncestors: cfg.FrameAncestors,
 		Retention:      cfg.Retention,
 		Live:           lc,
+		ICERelayOnly:   cfg.ICERelayOnly,
 	})
 	if err != nil {
 		return err

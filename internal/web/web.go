@@ -56,6 +56,10 @@ type Config struct {
 	// Live is the live capture behind the capture screen. When nil, the
 	// capture step says the camera check is not available.
 	Live Live
+	// ICERelayOnly makes the capture page use TURN relay candidates only
+	// (RTCPeerConnection's iceTransportPolicy "relay"): to prove a TURN
+	// deployment, or to keep users' addresses from the service's peer.
+	ICERelayOnly bool
 }
 
 // Handler serves the end user's pages. Mount it for the path prefixes
@@ -72,6 +76,7 @@ type Handler struct {
 	retention      time.Duration
 	clientIP       func(*http.Request) string
 	live           Live
+	relayOnly      bool
 	signaller      Signaller // cfg.Live when it implements it (offer.go)
 	mux            *http.ServeMux
 }
@@ -108,6 +113,7 @@ func New(cfg Config) (*Handler, error) {
 		retention:      cfg.Retention,
 		clientIP:       cfg.ClientIP,
 		live:           cfg.Live,
+		relayOnly:      cfg.ICERelayOnly,
 		mux:            http.NewServeMux(),
 	}
 	if h.now == nil {
