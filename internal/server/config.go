@@ -52,14 +52,14 @@ type config struct {
 	ShutdownTimeout  time.Duration
 
 	// Live capture (WebRTC).
-	ICEServers      []web.ICEServer
+	ICEServers []web.ICEServer
 	// TURN with short-lived credentials (the TURN REST convention):
 	// TURNSecret is coturn's static-auth-secret, TURNURLs its turn: URLs,
 	// TURNTTL the credentials' lifetime. TURNSecret "" means none.
-	TURNSecret   string
-	TURNURLs     []string
-	TURNTTL      time.Duration
-	ICERelayOnly bool // pages use relay candidates only
+	TURNSecret      string
+	TURNURLs        []string
+	TURNTTL         time.Duration
+	ICERelayOnly    bool // pages use relay candidates only
 	UDPPort         int
 	UDPPortMin      uint16
 	UDPPortMax      uint16
