@@ -111,10 +111,13 @@ func TestLiveCaptureThroughCoturn(t *testing.T) {
 		t.Errorf("credentials expire at %d; want 10 minutes after the page opened (%d to %d)", expiry, lo, hi)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	// The first offer waits for the models to load, which on a loaded
+	// machine takes longer than the page client's 30 s.
+	p.HTTP.Timeout = 2 * time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	msgs, on := client.Messages(256)
-	dctx, dcancel := context.WithTimeout(ctx, 60*time.Second) // the first offer waits for the models
+	dctx, dcancel := context.WithTimeout(ctx, 2*time.Minute)
 	c, err := client.Dial(dctx, client.Options{
 		Width: 640, Height: 480, FPS: 15, IncludeLoopback: true, OnMessage: on,
 		ICEServers: p.ICEServers, RelayOnly: p.RelayOnly,
