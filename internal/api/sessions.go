@@ -104,6 +104,10 @@ func (h *Handler) create(kind session.Kind) func(http.ResponseWriter, *http.Requ
 			writeError(w, r, h.log, err)
 			return
 		}
+		if err := h.deviceLocked(r.Context(), owner, s.DeviceCorrelationID); err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
 		// Validate everything before taking a token: bad input must not
 		// cost the integrator its rate.
 		if h.limiter != nil {
@@ -235,7 +239,10 @@ func (h *Handler) deleteData(kind session.Kind) func(http.ResponseWriter, *http.
 }
 
 type auditView struct {
-	SID     string               `json:"sid"`
+	SID string `json:"sid"`
+	// Head is the hash of the last entry (session.AuditHead): an
+	// integrator who keeps it can later prove the trail still leads to it.
+	Head    string               `json:"head"`
 	Entries []session.AuditEntry `json:"entries"`
 }
 
@@ -254,21 +261,28 @@ func (h *Handler) audit(kind session.Kind) func(http.ResponseWriter, *http.Reque
 		if entries == nil {
 			entries = []session.AuditEntry{}
 		}
-		writeJSON(w, r, h.log, http.StatusOK, auditView{SID: s.ID, Entries: entries})
+		// The answer is the trail as stored, broken or not, for the
+		// integrator to verify; a broken one is also worth an operator's look.
+		if err := session.VerifyAudit(entries); err != nil {
+			h.log.ErrorContext(r.Context(), "api: audit trail is not intact", "sid", s.ID, "err", err)
+		}
+		writeJSON(w, r, h.log, http.StatusOK, auditView{SID: s.ID, Head: session.AuditHead(entries), Entries: entries})
 	}
 }
 
 // appendAudit records an integrator action. A failure is logged, not
 // returned: the action itself has been stored.
 func (h *Handler) appendAudit(r *http.Request, sid string, e session.AuditEntry) {
-	e.ClientIP = clientIP(r)
+	e.ClientIP = h.clientIP(r)
 	e.UserAgent = truncate(r.UserAgent(), 256)
 	if err := h.store.AppendAudit(r.Context(), sid, e); err != nil {
 		h.log.WarnContext(r.Context(), "api: append audit", "sid", sid, "err", err)
 	}
 }
 
-func clientIP(r *http.Request) string {
+// peerIP is the connection's peer, the client address when no
+// Limits.ClientIP is set.
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

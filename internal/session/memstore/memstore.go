@@ -226,8 +226,9 @@ func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session
 	return c, nil
 }
 
-// AppendAudit adds a copy of entry to the session's audit trail, dropping the
-// oldest entry past session.MaxAuditEntries.
+// AppendAudit adds a copy of entry to the session's audit trail, chained to
+// the entry before it (session.ChainAudit). A full trail drops its oldest
+// session.AuditDropBatch entries and records the drop in a checkpoint.
 func (st *Store) AppendAudit(ctx context.Context, id string, a session.AuditEntry) error {
 	now := st.now()
 	st.mu.Lock()
@@ -236,13 +237,24 @@ func (st *Store) AppendAudit(ctx context.Context, id string, a session.AuditEntr
 	if !ok {
 		return fmt.Errorf("memstore: append audit %s: %w", id, session.ErrNotFound)
 	}
+	var head, lastDropped *session.AuditEntry
+	if n := len(e.audit); n > 0 {
+		head = &e.audit[n-1]
+	}
 	if len(e.audit) >= session.MaxAuditEntries {
+		lastDropped = &e.audit[session.AuditDropBatch-1]
+	}
+	drop, add, err := session.ChainAudit(len(e.audit), head, lastDropped, a)
+	if err != nil {
+		return fmt.Errorf("memstore: append audit %s: %w", id, err)
+	}
+	if drop > 0 {
 		// Shift in place rather than reslicing forward, so the backing
 		// array never grows past the cap.
-		n := copy(e.audit, e.audit[len(e.audit)-session.MaxAuditEntries+1:])
+		n := copy(e.audit, e.audit[drop:])
 		e.audit = e.audit[:n]
 	}
-	e.audit = append(e.audit, a)
+	e.audit = append(e.audit, add...)
 	return nil
 }
 

@@ -69,6 +69,8 @@ type Messages struct {
 	CanceledBody            string `json:"canceled_body"`
 	InUseTitle              string `json:"in_use_title"`
 	InUseBody               string `json:"in_use_body"`
+	LockedTitle             string `json:"locked_title"`
+	LockedBody              string `json:"locked_body"`
 	CaptureUnavailableTitle string `json:"capture_unavailable_title"`
 	CaptureUnavailableBody  string `json:"capture_unavailable_body"`
 	ForbiddenTitle          string `json:"forbidden_title"`
@@ -89,6 +91,7 @@ type Messages struct {
 	StepOf                string `json:"step_of"` // {n}, {total}
 	OverallProgress       string `json:"overall_progress"`
 	Matched               string `json:"matched"`
+	OpenEyes              string `json:"open_eyes"` // after an eye closure matched, with a tone
 	InstrHeadLeft         string `json:"instr_head_left"`
 	InstrHeadRight        string `json:"instr_head_right"`
 	InstrHeadUp           string `json:"instr_head_up"`
