@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -79,6 +80,8 @@ type stackOptions struct {
 	real bool
 	// fake is used when real is false: server.Options.Live.
 	fake web.Live
+	// env adds to (or overrides) the server's environment.
+	env map[string]string
 }
 
 func newStack(t *testing.T, o stackOptions) *stack {
@@ -100,6 +103,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		"LIVEGATE_ATTEMPT_LOCKOUT": "off",
 		"LIVEGATE_OFFER_LIMIT_IP":  "off",
 	}
+	maps.Copy(env, o.env)
 	var logs io.Writer = io.Discard
 	if os.Getenv("E2E_LOG") != "" {
 		env["LIVEGATE_LOG_LEVEL"] = "debug"
