@@ -13,14 +13,49 @@ import (
 // expired, claimed elsewhere), then hands the claimed session to
 // captureStep.
 func (h *Handler) serveCapture(w http.ResponseWriter, r *http.Request) {
-	c, ok := h.claim(w, r)
+	c, ok := h.claim(w, r, false)
 	if !ok {
 		return
 	}
-	if r.Method == http.MethodGet && c.s.ConsentedAt.IsZero() {
-		h.consent(r, c)
+	if c.s.ClaimedBy == "" {
+		// Not started yet (a link to the capture step, or a preview of
+		// it): Start is on the consent screen.
+		http.Redirect(w, r, "/s/"+c.s.ID, http.StatusSeeOther)
+		return
 	}
 	h.captureStep(w, r, c)
+}
+
+// serveStart is POST /s/{sid}/capture, the consent screen's Start: it
+// claims the session for this browser (CSRF-protected: the token of the
+// consent screen's form), records the consent, and sends the browser to
+// the capture step with 303, so that a reload does not post again.
+func (h *Handler) serveStart(w http.ResponseWriter, r *http.Request) {
+	sid := r.PathValue("sid")
+	accept := r.Header.Get("Accept-Language")
+	if !session.ValidID(sid) {
+		h.notFound(w, r, h.catalogues.Choose("", accept))
+		return
+	}
+	if err := h.origins.Check(r); err != nil {
+		h.forbidden(w, r, h.catalogues.Choose("", accept), sid, err.Error())
+		return
+	}
+	b, ok := h.browsers.Load(r)
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if !ok || !b.ValidToken(r.PostFormValue("csrf_token")) {
+		h.forbidden(w, r, h.messagesFor(r.Context(), sid, accept), sid, "missing or wrong synchronizer token")
+		return
+	}
+	c, ok := h.claim(w, r, true)
+	if !ok {
+		return
+	}
+	if c.s.ConsentedAt.IsZero() {
+		h.consent(r, c)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, "/s/"+sid+"/capture", http.StatusSeeOther)
 }
 
 // consent records, once, that the end user pressed Start: when, and which

@@ -30,7 +30,7 @@ func TestCaptureScreenCarriesTheProtocolAttributes(t *testing.T) {
 	s := e.create(session.Params{CancelURL: cancelURL, Gestures: []string{"HEAD_LEFT", "HEAD_00"}, MaxAttempts: 4})
 	a := e.browser()
 	a.get("/s/" + s.ID)
-	r := a.get("/s/" + s.ID + "/capture")
+	r := a.start(s.ID)
 	r.wantScreen(t, http.StatusOK, "screen-capture")
 	root := r.testID("screen-capture")
 	want := map[string]string{
@@ -90,7 +90,7 @@ func TestCaptureScreenWithoutICEServersGivesAnEmptyList(t *testing.T) {
 	e := newEnv(t, web.Config{Live: fakeLive{}})
 	s := e.create(session.Params{})
 	a := e.browser()
-	r := a.get("/s/" + s.ID + "/capture")
+	r := a.start(s.ID)
 	r.wantScreen(t, http.StatusOK, "screen-capture")
 	if got := attr(r.testID("screen-capture"), "data-ice-servers"); got != "[]" {
 		t.Errorf("data-ice-servers = %q; want []", got)
@@ -105,7 +105,7 @@ func TestCaptureScreenWithoutICEServersGivesAnEmptyList(t *testing.T) {
 func TestCaptureStringsAreTranslated(t *testing.T) {
 	e := newEnv(t, web.Config{Live: fakeLive{}})
 	s := e.create(session.Params{Locale: "id"})
-	r := e.browser().get("/s/" + s.ID + "/capture")
+	r := e.browser().start(s.ID)
 	keys := findAll(r.doc, func(n *html.Node) bool { return attr(n, "data-key") == "HEAD_LEFT" })
 	if len(keys) != 1 || text(keys[0]) != "Perlahan tolehkan kepala ke kiri" {
 		t.Fatalf("HEAD_LEFT string = %v; want the Indonesian instruction", keys)
@@ -134,7 +134,7 @@ func TestPassiveSessionGetsTheCamera(t *testing.T) {
 		if err := e.store.Create(t.Context(), s); err != nil {
 			t.Fatal(err)
 		}
-		r := e.browser().get("/s/" + s.ID + "/capture")
+		r := e.browser().start(s.ID)
 		r.wantScreen(t, http.StatusOK, c.screen)
 		if c.live != nil {
 			if got := attr(r.testID("screen-capture"), "data-offer-url"); got != "/s/"+s.ID+"/offer" {
@@ -162,7 +162,7 @@ func TestStartRecordsConsent(t *testing.T) {
 		if got := e.get(s.ID); !got.ConsentedAt.IsZero() {
 			t.Fatalf("%s: consent recorded before Start: %v", lang, got.ConsentedAt)
 		}
-		a.get("/s/"+s.ID+"/capture").wantScreen(t, http.StatusOK, "screen-capture")
+		a.start(s.ID).wantScreen(t, http.StatusOK, "screen-capture")
 		e.clock.Add(time.Minute)
 		a.get("/s/"+s.ID+"/capture").wantScreen(t, http.StatusOK, "screen-capture")
 		got := e.get(s.ID)

@@ -24,7 +24,7 @@ func pages(t *testing.T, e *env) map[string]*response {
 	s := e.create(session.Params{CancelURL: cancelURL})
 	a := e.browser()
 	out["consent"] = a.get("/s/" + s.ID)
-	out["capture-unavailable"] = a.get("/s/" + s.ID + "/capture")
+	out["capture-unavailable"] = a.start(s.ID)
 	out["in-use"] = e.browser().get("/s/" + s.ID)
 	_, tok := out["consent"].cancelForm(t)
 	out["forbidden"] = a.post("/s/"+s.ID+"/cancel", url.Values{"csrf_token": {tok + "x"}}, nil)

@@ -162,6 +162,28 @@ func (b *browser) post(path string, form url.Values, header map[string]string) *
 	return b.do(req)
 }
 
+// start opens the session's consent screen and presses Start: its form
+// posts the token to /s/{sid}/capture, which claims the session and
+// redirects (303) to the capture step, whose response it returns.
+func (b *browser) start(sid string) *response {
+	b.e.t.Helper()
+	consent := b.get("/s/" + sid)
+	btn := consent.testID("btn-start")
+	if btn == nil {
+		return consent
+	}
+	form := btn.Parent
+	var token string
+	for _, in := range findAll(form, func(n *html.Node) bool { return n.Data == "input" && attr(n, "name") == "csrf_token" }) {
+		token = attr(in, "value")
+	}
+	r := b.post(attr(form, "action"), url.Values{"csrf_token": {token}}, nil)
+	if r.StatusCode != http.StatusSeeOther {
+		return r
+	}
+	return b.get(r.Header.Get("Location"))
+}
+
 // cancelForm returns the action and token of the page's cancel form.
 func (r *response) cancelForm(t *testing.T) (action, token string) {
 	t.Helper()

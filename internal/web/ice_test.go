@@ -33,7 +33,7 @@ func TestCaptureScreenICEPerSessionAndRelayPolicy(t *testing.T) {
 		live := &sidLive{}
 		e := newEnv(t, web.Config{Live: live, ICERelayOnly: relay})
 		s := e.create(session.Params{})
-		r := e.browser().get("/s/" + s.ID + "/capture")
+		r := e.browser().start(s.ID)
 		r.wantScreen(t, http.StatusOK, "screen-capture")
 		root := r.testID("screen-capture")
 		var ice []web.ICEServer

@@ -146,11 +146,13 @@ func TestOfferLimits(t *testing.T) {
 			offer := func(s *session.Session, ip string) *response {
 				t.Helper()
 				b := e.browser()
+				b.start(s.ID)
 				_, token := b.getFrom("/s/"+s.ID, ip).cancelForm(t)
 				return b.signal("POST", "/s/"+s.ID+"/offer", token, "v=0\r\noffer\r\n", from(ip))
 			}
 			s := e.create(session.Params{CancelURL: cancelURL})
 			b := e.browser()
+			b.start(s.ID)
 			_, token := b.getFrom("/s/"+s.ID, "203.0.113.5").cancelForm(t)
 			for i := range offerRate.Burst {
 				if r := b.signal("POST", "/s/"+s.ID+"/offer", token, "v=0\r\noffer\r\n", from("203.0.113.5")); r.StatusCode != http.StatusCreated {
@@ -174,6 +176,7 @@ func TestOfferLimits(t *testing.T) {
 			e.clock.Add(time.Hour)
 			s2 := e.create(session.Params{CancelURL: cancelURL})
 			b2 := e.browser()
+			b2.start(s2.ID)
 			_, token2 := b2.getFrom("/s/"+s2.ID, "198.51.100.3").cancelForm(t)
 			lockKey(t, lim.Attempts, session.IPLockoutKey("198.51.100.3"))
 			r = b2.signal("POST", "/s/"+s2.ID+"/offer", token2, "v=0\r\noffer\r\n", from("198.51.100.3"))

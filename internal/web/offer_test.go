@@ -91,7 +91,7 @@ func TestOfferAnswersTheClaimingBrowser(t *testing.T) {
 	e := newEnv(t, web.Config{Live: live})
 	s := e.create(session.Params{CancelURL: cancelURL})
 	a := e.browser()
-	_, token := a.get("/s/" + s.ID).cancelForm(t)
+	_, token := a.start(s.ID).cancelForm(t)
 	r := a.signal("POST", "/s/"+s.ID+"/offer", token, "v=0\r\noffer\r\n", nil)
 	if r.StatusCode != http.StatusCreated || r.Header.Get("Content-Type") != "application/sdp" ||
 		r.Header.Get("Location") != "/s/"+s.ID+"/offer" || r.body != "v=0\r\nanswer\r\n" {
@@ -114,21 +114,21 @@ func TestOfferRefusals(t *testing.T) {
 	e := newEnv(t, web.Config{Live: live})
 	s := e.create(session.Params{CancelURL: cancelURL})
 	a := e.browser()
-	_, token := a.get("/s/" + s.ID).cancelForm(t)
+	_, token := a.start(s.ID).cancelForm(t)
 	b := e.browser()
 	b.get("/s/" + s.ID) // in use for b
 	tokenB := csrfToken(t, b)
 	unclaimed := e.create(session.Params{CancelURL: cancelURL})
 	finished := e.create(session.Params{CancelURL: cancelURL})
-	a.get("/s/" + finished.ID)
+	a.start(finished.ID)
 	e.store.Update(context.Background(), finished.ID, func(x *session.Session) error {
 		return x.Finish(session.Result{Status: "success", GestureStatus: session.GestureMatch}, e.clock.Now())
 	})
 	canceled := e.create(session.Params{CancelURL: cancelURL})
-	a.get("/s/" + canceled.ID)
+	a.start(canceled.ID)
 	e.store.Update(context.Background(), canceled.ID, func(x *session.Session) error { return x.Cancel(e.clock.Now()) })
 	expiring := e.create(session.Params{CancelURL: cancelURL, ExpiresIn: time.Minute})
-	a.get("/s/" + expiring.ID)
+	a.start(expiring.ID)
 
 	sdp := "v=0\r\n"
 	offer := "/s/" + s.ID + "/offer"
@@ -189,7 +189,7 @@ func TestOfferRoutesNeedASignaller(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	s := e.create(session.Params{CancelURL: cancelURL})
 	a := e.browser()
-	_, token := a.get("/s/" + s.ID).cancelForm(t)
+	_, token := a.start(s.ID).cancelForm(t)
 	if r := a.signal("POST", "/s/"+s.ID+"/offer", token, "v=0\r\n", nil); r.StatusCode == http.StatusCreated {
 		t.Errorf("offer without a live capture: got %d", r.StatusCode)
 	}

@@ -22,15 +22,19 @@ type claimed struct {
 	msg     *i18n.Messages
 }
 
-// serveConsent is GET /s/{sid}: the first browser claims the session and
-// sees what will happen before the camera is used.
+// serveConsent is GET /s/{sid}: what will happen before the camera is
+// used. A GET never claims the session: link previews and mail scanners
+// (Slackbot, WhatsApp, facebookexternalhit, SafeLinks) fetch the link too,
+// and must not take it from the person it was sent to. Start's POST claims
+// it (serveStart); a browser other than the one that did sees "in use".
 func (h *Handler) serveConsent(w http.ResponseWriter, r *http.Request) {
-	c, ok := h.claim(w, r)
+	c, ok := h.claim(w, r, false)
 	if !ok {
 		return
 	}
 	v := templates.ConsentView{
 		StartURL:  "/s/" + c.s.ID + "/capture",
+		CSRFToken: c.browser.CSRFToken,
 		Retention: c.msg.Days(max(1, int(h.retention.Hours()/24))),
 		Passive:   c.s.Kind == session.KindPassive,
 	}
@@ -45,10 +49,12 @@ func (h *Handler) serveNotFound(w http.ResponseWriter, r *http.Request) {
 	h.notFound(w, r, h.catalogues.Choose("", r.Header.Get("Accept-Language")))
 }
 
-// claim loads the session named in the path and binds it to the request's
-// browser. When the session cannot be used (unknown, expired, over, held by
-// another browser) it renders the screen that says so and returns false.
-func (h *Handler) claim(w http.ResponseWriter, r *http.Request) (claimed, bool) {
+// claim loads the session named in the path and, when take is set, binds
+// it to the request's browser; without take it only checks that no other
+// browser holds it. When the session cannot be used (unknown, expired,
+// over, held by another browser) it renders the screen that says so and
+// returns false.
+func (h *Handler) claim(w http.ResponseWriter, r *http.Request, take bool) (claimed, bool) {
 	ctx := r.Context()
 	sid := r.PathValue("sid")
 	accept := r.Header.Get("Accept-Language")
@@ -77,6 +83,13 @@ func (h *Handler) claim(w http.ResponseWriter, r *http.Request) (claimed, bool) 
 	}
 	now := h.now()
 	digest := b.Digest()
+	if !take {
+		if s.ClaimedBy != "" && s.ClaimedBy != digest {
+			h.inUse(w, r, msg)
+			return claimed{}, false
+		}
+		return claimed{s: s, browser: b, msg: msg}, true
+	}
 	first := false
 	s, err = h.store.Update(ctx, sid, func(s *session.Session) error {
 		first = s.ClaimedBy == "" // a store may call fn again on a conflict
@@ -85,9 +98,7 @@ func (h *Handler) claim(w http.ResponseWriter, r *http.Request) (claimed, bool) 
 	switch {
 	case err == nil:
 	case errors.Is(err, session.ErrClaimed):
-		h.message(w, r, http.StatusConflict, msg, h.csp(nil), templates.MessageView{
-			TestID: "screen-in-use", Icon: "icon-devices", Title: msg.InUseTitle, Body: msg.InUseBody,
-		})
+		h.inUse(w, r, msg)
 		return claimed{}, false
 	case errors.Is(err, session.ErrExpired), errors.Is(err, session.ErrFinal):
 		// It ended between Get and Update: show where it stands now.
@@ -105,6 +116,13 @@ func (h *Handler) claim(w http.ResponseWriter, r *http.Request) (claimed, bool) 
 		h.audit(ctx, r, sid, "claimed")
 	}
 	return claimed{s: s, browser: b, msg: msg}, true
+}
+
+// inUse renders the screen of a session another browser holds.
+func (h *Handler) inUse(w http.ResponseWriter, r *http.Request, msg *i18n.Messages) {
+	h.message(w, r, http.StatusConflict, msg, h.csp(nil), templates.MessageView{
+		TestID: "screen-in-use", Icon: "icon-devices", Title: msg.InUseTitle, Body: msg.InUseBody,
+	})
 }
 
 // finalScreen renders the screen of a session that can no longer change and
@@ -165,27 +183,21 @@ func (h *Handler) serveCancel(w http.ResponseWriter, r *http.Request) {
 
 	now := h.now()
 	digest := b.Digest()
-	var unclaimed, otherClaimer bool
+	var otherClaimer bool
 	s, err := h.store.Update(ctx, sid, func(s *session.Session) error {
 		// A store may call fn again on a conflict: set both flags each time.
-		unclaimed, otherClaimer = s.ClaimedBy == "", s.ClaimedBy != "" && s.ClaimedBy != digest
-		if unclaimed || otherClaimer {
+		// An unclaimed session (the consent screen does not claim) may be
+		// canceled by any browser that holds a token, i.e. opened a page.
+		otherClaimer = s.ClaimedBy != "" && s.ClaimedBy != digest
+		if otherClaimer {
 			return session.ErrClaimed
 		}
 		return s.Cancel(now)
 	})
 	switch {
 	case err == nil:
-	case unclaimed:
-		// This browser never opened the page, so it cannot have seen the
-		// form: refuse it like a forged request.
-		h.forbidden(w, r, h.messagesFor(ctx, sid, accept), sid, "cancel from a browser that never opened the page")
-		return
 	case otherClaimer:
-		msg := h.messagesFor(ctx, sid, accept)
-		h.message(w, r, http.StatusConflict, msg, h.csp(nil), templates.MessageView{
-			TestID: "screen-in-use", Icon: "icon-devices", Title: msg.InUseTitle, Body: msg.InUseBody,
-		})
+		h.inUse(w, r, h.messagesFor(ctx, sid, accept))
 		return
 	case errors.Is(err, session.ErrExpired), errors.Is(err, session.ErrFinal):
 		cur, gerr := h.store.Get(ctx, sid)

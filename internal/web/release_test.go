@@ -16,7 +16,7 @@ func TestReleaseLetsAnotherBrowserClaim(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	s := e.create(session.Params{CancelURL: cancelURL})
 	inApp, real := e.browser(), e.browser()
-	_, token := inApp.get("/s/" + s.ID).cancelForm(t)
+	_, token := inApp.start(s.ID).cancelForm(t)
 
 	wantAPIError(t, "release without token", inApp.signal("POST", "/s/"+s.ID+"/release", "", "", nil), http.StatusForbidden)
 	wantAPIError(t, "release cross-site", inApp.signal("POST", "/s/"+s.ID+"/release", token,
@@ -30,7 +30,7 @@ func TestReleaseLetsAnotherBrowserClaim(t *testing.T) {
 	if got := e.get(s.ID).ClaimedBy; got != "" {
 		t.Fatalf("after release the session is still claimed by %q", got)
 	}
-	real.get("/s/"+s.ID).wantScreen(t, http.StatusOK, "screen-consent")
+	real.start(s.ID)
 	if got := e.get(s.ID).ClaimedBy; got == "" {
 		t.Errorf("the real browser did not claim the released session")
 	}
@@ -48,7 +48,7 @@ func TestReleaseRefusedOnceTheCheckHasStarted(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	s := e.create(session.Params{CancelURL: cancelURL})
 	a := e.browser()
-	_, token := a.get("/s/" + s.ID).cancelForm(t)
+	_, token := a.start(s.ID).cancelForm(t)
 	if _, err := e.store.Update(context.Background(), s.ID, func(x *session.Session) error {
 		_, err := x.StartAttempt(e.clock.Now())
 		return err

@@ -144,6 +144,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h.mux.HandleFunc("GET /s/{sid}", h.serveConsent)
 	h.mux.HandleFunc("GET /s/{sid}/capture", h.serveCapture)
+	h.mux.HandleFunc("POST /s/{sid}/capture", h.serveStart)
 	h.mux.HandleFunc("POST /s/{sid}/cancel", h.serveCancel)
 	h.mux.HandleFunc("POST /s/{sid}/release", h.serveRelease)
 	if sig, ok := cfg.Live.(Signaller); ok {

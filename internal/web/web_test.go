@@ -21,13 +21,42 @@ const (
 		"media-src 'self' blob:; base-uri 'none'; form-action 'self' https://shop.example; frame-ancestors 'none'"
 )
 
-func TestFirstBrowserClaimsAndSeesConsent(t *testing.T) {
+// TestConsentDoesNotClaimStartDoes: a GET of the page never claims the
+// session (link previews and mail scanners fetch links too: Slackbot,
+// WhatsApp, facebookexternalhit, SafeLinks); the consent screen's Start, a
+// POST with the browser's token, does.
+func TestConsentDoesNotClaimStartDoes(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	s := e.create(session.Params{CancelURL: cancelURL})
-	a := e.browser()
 
+	for _, ua := range []string{"Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", "WhatsApp/2.23.20.0", "facebookexternalhit/1.1"} {
+		bot := e.browser()
+		req := httptest.NewRequest(http.MethodGet, e.public+"/s/"+s.ID, nil)
+		req.Header.Set("User-Agent", ua)
+		bot.do(req).wantScreen(t, http.StatusOK, "screen-consent")
+		bot.get("/s/"+s.ID+"/capture").wantScreen(t, http.StatusSeeOther, "")
+	}
+	if got := e.get(s.ID).ClaimedBy; got != "" {
+		t.Fatalf("after link previews ClaimedBy = %q; want unclaimed", got)
+	}
+
+	a := e.browser()
 	r := a.get("/s/" + s.ID)
 	r.wantScreen(t, http.StatusOK, "screen-consent")
+	start := r.testID("btn-start")
+	if start == nil || start.Parent == nil || attr(start.Parent, "method") != "post" || attr(start.Parent, "action") != "/s/"+s.ID+"/capture" {
+		t.Fatalf("btn-start = %v; want the submit button of a POST form to the capture step", start)
+	}
+	if got := e.get(s.ID).ClaimedBy; got != "" {
+		t.Fatalf("after the consent screen ClaimedBy = %q; want unclaimed", got)
+	}
+	// Start without the token is refused and claims nothing.
+	a.post("/s/"+s.ID+"/capture", url.Values{"csrf_token": {"forged"}}, nil).wantScreen(t, http.StatusForbidden, "screen-forbidden")
+	if got := e.get(s.ID).ClaimedBy; got != "" {
+		t.Fatalf("after a forged Start ClaimedBy = %q; want unclaimed", got)
+	}
+
+	a.start(s.ID).wantScreen(t, http.StatusOK, "screen-capture-unavailable")
 	got := e.get(s.ID)
 	if !strings.HasPrefix(got.ClaimedBy, "sha256:") || len(got.ClaimedBy) != len("sha256:")+64 {
 		t.Fatalf("ClaimedBy = %q; want a sha256 digest", got.ClaimedBy)
@@ -39,10 +68,6 @@ func TestFirstBrowserClaimsAndSeesConsent(t *testing.T) {
 		if strings.Contains(c.Value, strings.TrimPrefix(got.ClaimedBy, "sha256:")) {
 			t.Errorf("the cookie carries the stored digest")
 		}
-	}
-	start := r.testID("btn-start")
-	if start == nil || attr(start, "href") != "/s/"+s.ID+"/capture" {
-		t.Fatalf("btn-start = %v; want a link to the capture step", start)
 	}
 	if r.testID("btn-cancel") == nil {
 		t.Error("no btn-cancel although cancel_url is set")
@@ -61,24 +86,26 @@ func TestFirstBrowserClaimsAndSeesConsent(t *testing.T) {
 
 	// The same browser may come back, and the claim does not move.
 	a.get("/s/"+s.ID).wantScreen(t, http.StatusOK, "screen-consent")
+	a.start(s.ID).wantScreen(t, http.StatusOK, "screen-capture-unavailable")
 	if again := e.get(s.ID); again.ClaimedBy != got.ClaimedBy {
 		t.Errorf("ClaimedBy changed from %q to %q", got.ClaimedBy, again.ClaimedBy)
 	}
 	audit, err := e.store.Audit(context.Background(), s.ID)
-	if err != nil || len(audit) != 1 || audit[0].Event != "claimed" {
-		t.Errorf("audit = %+v, %v; want one claimed entry", audit, err)
+	if err != nil || len(audit) != 2 || audit[0].Event != "claimed" || audit[1].Event != "consent" {
+		t.Errorf("audit = %+v, %v; want claimed then consent", audit, err)
 	}
 }
 
 func TestSecondBrowserSeesInUse(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	s := e.create(session.Params{CancelURL: cancelURL})
-	e.browser().get("/s/"+s.ID).wantScreen(t, http.StatusOK, "screen-consent")
+	e.browser().start(s.ID)
 	claim := e.get(s.ID).ClaimedBy
 
 	b := e.browser()
 	b.get("/s/"+s.ID).wantScreen(t, http.StatusConflict, "screen-in-use")
 	b.get("/s/"+s.ID+"/capture").wantScreen(t, http.StatusConflict, "screen-in-use")
+	b.start(s.ID).wantScreen(t, http.StatusConflict, "screen-in-use")
 	if got := e.get(s.ID).ClaimedBy; got != claim {
 		t.Errorf("ClaimedBy = %q; want the first browser's %q", got, claim)
 	}
@@ -101,8 +128,7 @@ func TestStartLeadsToCaptureUnavailable(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	s := e.create(session.Params{CancelURL: cancelURL})
 	a := e.browser()
-	start := a.get("/s/" + s.ID).testID("btn-start")
-	r := a.get(attr(start, "href"))
+	r := a.start(s.ID)
 	r.wantScreen(t, http.StatusOK, "screen-capture-unavailable")
 	if r.testID("btn-cancel") == nil {
 		t.Error("the capture-unavailable screen offers no way back")
@@ -187,7 +213,7 @@ func TestCancelWithoutCancelURLShowsCanceled(t *testing.T) {
 func csrfToken(t *testing.T, b *browser) string {
 	t.Helper()
 	other := b.e.create(session.Params{CancelURL: cancelURL})
-	_, tok := b.get("/s/" + other.ID).cancelForm(t)
+	_, tok := b.start(other.ID).cancelForm(t)
 	return tok
 }
 
@@ -195,7 +221,7 @@ func TestCancelIsProtected(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	s := e.create(session.Params{CancelURL: cancelURL})
 	a := e.browser()
-	action, token := a.get("/s/" + s.ID).cancelForm(t)
+	action, token := a.start(s.ID).cancelForm(t)
 	b := e.browser()
 	b.get("/s/" + s.ID) // in use: b has a cookie and a token of its own
 	_, tokenB := b.get("/s/" + e.create(session.Params{CancelURL: cancelURL}).ID).cancelForm(t)
@@ -228,11 +254,12 @@ func TestCancelIsProtected(t *testing.T) {
 		})
 	}
 
-	// A browser that never opened the page cannot cancel it either.
+	// The consent screen does not claim, and its Cancel works before
+	// Start: a browser with a token (it opened a page) and the sid may
+	// cancel an unclaimed session, as opening the sid's page lets anyone.
 	fresh := e.create(session.Params{CancelURL: cancelURL})
-	a.post("/s/"+fresh.ID+"/cancel", url.Values{"csrf_token": {token}}, nil).wantScreen(t, http.StatusForbidden, "screen-forbidden")
-	if got := e.get(fresh.ID).Status; got != session.StatusPending {
-		t.Errorf("unopened session: status = %s; want PENDING", got)
+	if r := a.post("/s/"+fresh.ID+"/cancel", url.Values{"csrf_token": {token}}, nil); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("cancel of an unclaimed session: got %d; want 303 to cancel_url", r.StatusCode)
 	}
 	// And the real one still works.
 	if r := a.post(action, url.Values{"csrf_token": {token}}, nil); r.StatusCode != http.StatusSeeOther {
@@ -305,7 +332,7 @@ func TestCancelAfterExpiryShowsExpired(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	s := e.create(session.Params{CancelURL: cancelURL, ExpiresIn: time.Minute})
 	a := e.browser()
-	action, token := a.get("/s/" + s.ID).cancelForm(t)
+	action, token := a.start(s.ID).cancelForm(t)
 	e.clock.Add(time.Minute)
 	a.post(action, url.Values{"csrf_token": {token}}, nil).wantScreen(t, http.StatusGone, "screen-expired")
 }

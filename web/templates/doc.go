@@ -31,7 +31,8 @@ func (p Page) mainClass() string {
 
 // ConsentView is the consent screen shown before the camera is used.
 type ConsentView struct {
-	StartURL  string // where Start leads (the capture step)
+	StartURL  string // where Start posts (the capture step), which claims the session
+	CSRFToken string // the browser's synchronizer token, for Start's form
 	Retention string // how long results are kept, in words ("7 days")
 	Passive   bool   // one selfie, no gestures
 	Cancel    *CancelForm

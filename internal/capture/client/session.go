@@ -43,8 +43,8 @@ var (
 	csrfField = regexp.MustCompile(`name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"`)
 )
 
-// OpenPage opens pageURL (…/s/{sid}) with a fresh cookie jar, which claims
-// the session, then reads the CSRF token from the capture screen
+// OpenPage opens pageURL (…/s/{sid}) with a fresh cookie jar, presses Start
+// (which claims the session), then reads the CSRF token from the capture screen
 // (GET …/capture, its data-csrf-token attribute; docs/protocol.md). Until
 // the capture screen carries that attribute, the token is read from a
 // cancel form's hidden csrf_token field (capture screen, then consent
@@ -64,7 +64,13 @@ func OpenPage(ctx context.Context, pageURL string) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	capture, err := p.get(ctx, "/s/"+rest+"/capture")
+	// Start: the consent screen's form posts its token to the capture
+	// step, which claims the session and redirects (303) to it.
+	m := csrfField.FindStringSubmatch(consent)
+	if m == nil {
+		return nil, errors.New("client: no Start form with a csrf_token on the consent screen")
+	}
+	capture, err := p.post(ctx, "/s/"+rest+"/capture", url.Values{"csrf_token": {html.UnescapeString(m[1] + m[2])}})
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +109,28 @@ func (p *Page) get(ctx context.Context, path string) (string, error) {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusOK {
 		return "", &HTTPError{Status: resp.StatusCode, Body: string(b), What: "GET " + path}
+	}
+	return string(b), nil
+}
+
+// post submits form to path as the page's forms do and returns the body
+// the redirects lead to.
+func (p *Page) post(ctx context.Context, path string, form url.Values) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", p.Base.String()+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", p.Base.String())
+	req.Header.Set("User-Agent", "livegate-client")
+	resp, err := p.HTTP.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("client: POST %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return "", &HTTPError{Status: resp.StatusCode, Body: string(b), What: "POST " + path}
 	}
 	return string(b), nil
 }
