@@ -9,6 +9,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"io"
 	"net"
 	"net/http"
@@ -23,6 +26,8 @@ import (
 	"testing"
 	"time"
 
+	xdraw "golang.org/x/image/draw"
+
 	"github.com/livegate/livegate/internal/capture/client"
 )
 
@@ -30,7 +35,7 @@ import (
 // is bounded, so that the whole test ends in about three minutes on a
 // loaded 2-core machine.
 const (
-	expiresIn = 30 // seconds, the sessions' expires_in_seconds
+	expiresIn = 60 // seconds, the sessions' expires_in_seconds (the API's minimum)
 	apiKey    = "chaos_0123456789abcdef01"
 	perClient = 3 // sessions per livegate-client -n run
 )
@@ -379,7 +384,8 @@ type victim struct {
 	sid  string
 	page *client.Page
 	c    *client.Client
-	msgs <-chan []byte
+	msgs  <-chan []byte
+	frame *image.YCbCr
 }
 
 // goLive opens the page on base, dials, and waits for hello.
@@ -419,7 +425,7 @@ func newVictim(t *testing.T, base string) *victim {
 	if err := c.Send([]byte(`{"v":1,"type":"ready"}`)); err != nil {
 		t.Fatalf("victim %s ready: %v", sid, err)
 	}
-	return &victim{sid: sid, page: page, c: c, msgs: msgs}
+	return &victim{sid: sid, page: page, c: c, msgs: msgs, frame: faceFrame(t)}
 }
 
 // retryOn moves the victim's browser (same cookie jar, same CSRF token)
@@ -456,20 +462,88 @@ func (v *victim) retryOn(t *testing.T, other string) {
 	}
 	if err := c.Send([]byte(`{"v":1,"type":"ready"}`)); err != nil {
 		t.Errorf("retry %s: ready: %v", v.sid, err)
+		return
 	}
-	// The attempt runs: the server speaks (face status, instruction, …)
-	// rather than closing.
-	select {
-	case m := <-msgs:
-		var mv map[string]any
-		_ = json.Unmarshal(m, &mv)
-		if mv["type"] == "closing" {
-			t.Errorf("retry %s: the survivor closed the new attempt: %s", v.sid, m)
+	// The new attempt runs: the face is sent and the survivor asks for a
+	// gesture (or at least speaks without closing).
+	playCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		tick := time.NewTicker(time.Second / 15)
+		defer tick.Stop()
+		for {
+			select {
+			case <-playCtx.Done():
+				return
+			case <-tick.C:
+				_ = c.SendFrame(v.frame)
+			}
 		}
-	case <-time.After(30 * time.Second):
-		t.Logf("retry %s: no message within 30 s of ready on the survivor", v.sid)
+	}()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case m := <-msgs:
+			var mv map[string]any
+			_ = json.Unmarshal(m, &mv)
+			switch mv["type"] {
+			case "closing":
+				t.Errorf("retry %s: the survivor closed the new attempt: %s", v.sid, m)
+				return
+			case "instruction":
+				t.Logf("retry %s: the survivor asks for %v", v.sid, mv["gesture"])
+				_ = moved.Hangup(context.Background())
+				return
+			}
+		case <-deadline:
+			t.Errorf("retry %s: no instruction within 30 s of ready on the survivor", v.sid)
+			return
+		}
 	}
-	_ = moved.Hangup(context.Background())
+}
+
+// retryAll retries the victims on other at once, as their browsers would.
+func retryAll(t *testing.T, other string, vs []*victim) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, v := range vs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v.retryOn(t, other)
+		}()
+	}
+	wg.Wait()
+}
+
+// faceFrame is the test face as a 320×240 camera picture (4:2:0).
+func faceFrame(t *testing.T) *image.YCbCr {
+	t.Helper()
+	f, err := os.Open(filepath.Join(root(t), "testdata", "faces", "portrait-obama-2012.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	src, err := jpeg.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	sb := src.Bounds()
+	w := sb.Dx() * 240 / sb.Dy()
+	xdraw.BiLinear.Scale(rgba, image.Rect((320-w)/2, 0, (320+w)/2, 240), src, sb, xdraw.Src, nil)
+	img := image.NewYCbCr(rgba.Bounds(), image.YCbCrSubsampleRatio420)
+	for y := 0; y < 240; y++ {
+		for x := 0; x < 320; x++ {
+			c := rgba.RGBAAt(x, y)
+			yy, cb, cr := color.RGBToYCbCr(c.R, c.G, c.B)
+			img.Y[img.YOffset(x, y)] = yy
+			if x%2 == 0 && y%2 == 0 {
+				img.Cb[img.COffset(x, y)], img.Cr[img.COffset(x, y)] = cb, cr
+			}
+		}
+	}
+	return img
 }
 
 func randomHex(n int) string {
@@ -534,6 +608,8 @@ func probeOutage(t *testing.T, base, sid string, page *client.Page) {
 	if page != nil {
 		hc = page.HTTP
 	}
+	var seen []string
+	defer func() { t.Logf("Redis down, %s answers: %s", base, strings.Join(seen, "; ")) }()
 	for _, p := range probes {
 		var body io.Reader
 		if p.body != "" {
@@ -551,6 +627,7 @@ func probeOutage(t *testing.T, base, sid string, page *client.Page) {
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		seen = append(seen, fmt.Sprintf("%s %d (Retry-After %q)", p.name, resp.StatusCode, resp.Header.Get("Retry-After")))
 		if resp.StatusCode != 503 {
 			t.Errorf("outage, %s %s: %d, want 503: %.200s", p.method, p.path, resp.StatusCode, b)
 			continue
@@ -570,6 +647,7 @@ func probeOutage(t *testing.T, base, sid string, page *client.Page) {
 	}
 	if page != nil {
 		_, err := page.Signal()(context.Background(), "v=0\r\n")
+		seen = append(seen, fmt.Sprintf("POST offer %v", err))
 		if he, ok := err.(*client.HTTPError); !ok || he.Status != 503 || he.RetryAfter == "" {
 			t.Errorf("outage, POST offer: %v, want 503 with Retry-After", err)
 		}
@@ -639,9 +717,7 @@ func TestTwoInstancesChaos(t *testing.T) {
 	killedAt := time.Since(t0)
 	t.Logf("SIGKILLed %s at %v with %d sessions finished", a.name, killedAt.Round(time.Second), len(finBefore))
 	checkFinished(t, b.base, finBefore)
-	for _, v := range victims {
-		v.retryOn(t, b.base)
-	}
+	retryAll(t, b.base, victims)
 	la.wait(t, 10*time.Second)
 	lb.wait(t, 90*time.Second)
 	fin1 := append(la.finished(), lb.finished()...)
@@ -650,13 +726,13 @@ func TestTwoInstancesChaos(t *testing.T) {
 	for _, v := range victims {
 		sids1 = append(sids1, v.sid)
 	}
-	checkNotPending(t, b.base, sids1, time.Now())
+	checkNotPending(t, b.base, sids1, lastCreate(created1))
 	t.Logf("part 1: %d sessions, %d finished, %d retried on the survivor, at %v",
 		len(sids1), len(fin1), len(victims), time.Since(t0).Round(time.Second))
-	_ = created1
 
 	// Part 2: restart Redis mid-load, two instances again.
 	a.start(t)
+	created2 := time.Now()
 	la2 := runLoad(t, "load-a2", clientBin, face, a.base, tmp)
 	lb2 := runLoad(t, "load-b2", clientBin, face, b.base, tmp)
 	v2 := newVictim(t, b.base)
@@ -686,15 +762,21 @@ func TestTwoInstancesChaos(t *testing.T) {
 	}
 	checkFinished(t, a.base, fin2Before)
 	checkFinished(t, b.base, fin2Before)
-	v2.retryOn(t, a.base)
+	retryAll(t, a.base, []*victim{v2})
 	la2.wait(t, 90*time.Second)
 	lb2.wait(t, 30*time.Second)
 	fin2 := append(la2.finished(), lb2.finished()...)
 	checkFinished(t, b.base, fin2)
 	sids2 := append(append(la2.allSIDs(), lb2.allSIDs()...), v2.sid)
-	checkNotPending(t, a.base, sids2, time.Now())
+	checkNotPending(t, a.base, sids2, lastCreate(created2))
 	t.Logf("part 2: %d sessions, %d finished, 1 retried after the Redis restart; total %v",
 		len(sids2), len(fin2), time.Since(t0).Round(time.Second))
+}
+
+// lastCreate bounds the creation time of a part's sessions: the loads
+// create theirs one per -stagger from their start, the victims right after.
+func lastCreate(start time.Time) time.Time {
+	return start.Add(perClient*1500*time.Millisecond + 10*time.Second)
 }
 
 func waitFinished(t *testing.T, d time.Duration, loads ...*load) {
