@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,7 +38,8 @@ import (
 const (
 	expiresIn = 60 // seconds, the sessions' expires_in_seconds (the API's minimum)
 	apiKey    = "chaos_0123456789abcdef01"
-	perClient = 3 // sessions per livegate-client -n run
+	perClient = 3               // sessions per livegate-client -n run
+	stagger   = 4 * time.Second // between its sessions' starts, so that some are live when another ends
 )
 
 func root(t *testing.T) string {
@@ -243,7 +245,7 @@ func runLoad(t *testing.T, name, clientBin, face, base, logs string) *load {
 	l := &load{name: name, sids: map[string]bool{}}
 	path := filepath.Join(logs, name+".out")
 	args := []string{"-server", base, "-api-key", apiKey, "-react", face, "-n", strconv.Itoa(perClient),
-		"-stagger", "1500ms", "-timeout", "75s", "-expires", strconv.Itoa(expiresIn), "-number", "1", "-retry"}
+		"-stagger", stagger.String(), "-timeout", "75s", "-expires", strconv.Itoa(expiresIn), "-number", "1", "-retry"}
 	cmd := exec.Command(clientBin, args...)
 	cmd.Env = os.Environ()
 	pr, pw := io.Pipe()
@@ -303,6 +305,30 @@ func (l *load) finished() []result {
 		}
 	}
 	return out
+}
+
+// tally counts the client's outcomes.
+func (l *load) tally() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := map[string]int{}
+	for _, r := range l.res {
+		k := r.Outcome
+		if r.Error != "" {
+			k += " (" + r.Error
+			if len(k) > 140 {
+				k = k[:140] + "…"
+			}
+			k += ")"
+		}
+		n[k]++
+	}
+	var parts []string
+	for k, v := range n {
+		parts = append(parts, fmt.Sprintf("%s %d", k, v))
+	}
+	sort.Strings(parts)
+	return fmt.Sprintf("%d sessions seen, outcomes: %s", len(l.sids), strings.Join(parts, ", "))
 }
 
 func (l *load) allSIDs() []string {
@@ -381,9 +407,9 @@ func createSession(t *testing.T, base string) string {
 // one instance, held in-process so that its cookie jar (its claim) can
 // move to the other instance as a browser's does behind a load balancer.
 type victim struct {
-	sid  string
-	page *client.Page
-	c    *client.Client
+	sid   string
+	page  *client.Page
+	c     *client.Client
 	msgs  <-chan []byte
 	frame *image.YCbCr
 }
@@ -706,7 +732,6 @@ func TestTwoInstancesChaos(t *testing.T) {
 	t.Logf("two instances ready at %v", time.Since(t0).Round(time.Second))
 
 	// Part 1: SIGKILL one instance mid-load.
-	created1 := time.Now()
 	la := runLoad(t, "load-a1", clientBin, face, a.base, tmp)
 	lb := runLoad(t, "load-b1", clientBin, face, b.base, tmp)
 	victims := []*victim{newVictim(t, a.base), newVictim(t, a.base)}
@@ -719,25 +744,17 @@ func TestTwoInstancesChaos(t *testing.T) {
 	checkFinished(t, b.base, finBefore)
 	retryAll(t, b.base, victims)
 	la.wait(t, 10*time.Second)
-	lb.wait(t, 90*time.Second)
-	fin1 := append(la.finished(), lb.finished()...)
-	checkFinished(t, b.base, fin1)
-	sids1 := append(la.allSIDs(), lb.allSIDs()...)
-	for _, v := range victims {
-		sids1 = append(sids1, v.sid)
-	}
-	checkNotPending(t, b.base, sids1, lastCreate(created1))
-	t.Logf("part 1: %d sessions, %d finished, %d retried on the survivor, at %v",
-		len(sids1), len(fin1), len(victims), time.Since(t0).Round(time.Second))
+	t.Logf("part 1 at %v: instance A's client: %s", time.Since(t0).Round(time.Second), la.tally())
 
-	// Part 2: restart Redis mid-load, two instances again.
+	// Part 2: restart Redis mid-load, two instances again (B's first
+	// load still running).
 	a.start(t)
 	created2 := time.Now()
 	la2 := runLoad(t, "load-a2", clientBin, face, a.base, tmp)
 	lb2 := runLoad(t, "load-b2", clientBin, face, b.base, tmp)
 	v2 := newVictim(t, b.base)
 	waitFinished(t, 60*time.Second, la2, lb2)
-	fin2Before := append(append(la2.finished(), lb2.finished()...), fin1...)
+	fin2Before := append(append(append(la2.finished(), lb2.finished()...), la.finished()...), lb.finished()...)
 	rs.stop(t)
 	down := time.Now()
 	t.Logf("Redis stopped at %v", time.Since(t0).Round(time.Second))
@@ -763,20 +780,34 @@ func TestTwoInstancesChaos(t *testing.T) {
 	checkFinished(t, a.base, fin2Before)
 	checkFinished(t, b.base, fin2Before)
 	retryAll(t, a.base, []*victim{v2})
+	lb.wait(t, 60*time.Second)
 	la2.wait(t, 90*time.Second)
 	lb2.wait(t, 30*time.Second)
-	fin2 := append(la2.finished(), lb2.finished()...)
-	checkFinished(t, b.base, fin2)
-	sids2 := append(append(la2.allSIDs(), lb2.allSIDs()...), v2.sid)
-	checkNotPending(t, a.base, sids2, lastCreate(created2))
-	t.Logf("part 2: %d sessions, %d finished, 1 retried after the Redis restart; total %v",
-		len(sids2), len(fin2), time.Since(t0).Round(time.Second))
+	loads := []*load{la, lb, la2, lb2}
+	var fin []result
+	var sids []string
+	for _, l := range loads {
+		fin = append(fin, l.finished()...)
+		sids = append(sids, l.allSIDs()...)
+		t.Logf("%s: %s", l.name, l.tally())
+	}
+	if len(fin) == 0 || len(fin2Before) == 0 {
+		t.Errorf("no session finished before the Redis restart (%d) or at all (%d): nothing shows that results survive", len(fin2Before), len(fin))
+	}
+	checkFinished(t, a.base, fin)
+	checkFinished(t, b.base, fin)
+	for _, v := range append(victims, v2) {
+		sids = append(sids, v.sid)
+	}
+	checkNotPending(t, a.base, sids, lastCreate(created2))
+	t.Logf("in all: %d sessions, %d finished and kept their result, %d retried on the other instance, none PENDING past expiry; %v",
+		len(sids), len(fin), len(victims)+1, time.Since(t0).Round(time.Second))
 }
 
 // lastCreate bounds the creation time of a part's sessions: the loads
 // create theirs one per -stagger from their start, the victims right after.
 func lastCreate(start time.Time) time.Time {
-	return start.Add(perClient*1500*time.Millisecond + 10*time.Second)
+	return start.Add(perClient*stagger + 10*time.Second)
 }
 
 func waitFinished(t *testing.T, d time.Duration, loads ...*load) {
