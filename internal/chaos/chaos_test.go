@@ -237,7 +237,6 @@ type load struct {
 	mu   sync.Mutex
 	res  []result
 	sids map[string]bool // every sid the client printed
-	out  *os.File
 }
 
 func runLoad(t *testing.T, name, clientBin, face, base, logs string) *load {
@@ -680,6 +679,19 @@ func probeOutage(t *testing.T, base, sid string, page *client.Page) {
 	}
 }
 
+// TestTwoInstancesChaos runs two server processes (built once, without
+// -race) on a redis-server of its own (append-only file on), each under a
+// `livegate-client -n 3 -react` load, plus in-process "victim" sessions
+// whose connection is live on one instance. Part 1 SIGKILLs instance A:
+// every finished session still reads its result through B, and each
+// victim's browser (its cookie jar) loads the capture page on B, is
+// answered an offer, is offered an attempt and asked for a gesture. Part 2
+// restarts A, loads both again and stops Redis with SIGTERM mid-load:
+// while it is down every route answers 503 with Retry-After (the API in its
+// JSON error format); once it is back both instances answer again without
+// a restart, every finished session keeps its result, and a victim live
+// during the outage is retried on the other instance. At the end no
+// session of either part reads PENDING past its expiry.
 func TestTwoInstancesChaos(t *testing.T) {
 	t0 := time.Now()
 	dir := root(t)
