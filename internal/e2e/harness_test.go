@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -79,6 +80,8 @@ type stackOptions struct {
 	real bool
 	// fake is used when real is false: server.Options.Live.
 	fake web.Live
+	// env adds to (or overrides) the server's environment.
+	env map[string]string
 }
 
 func newStack(t *testing.T, o stackOptions) *stack {
@@ -93,7 +96,14 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		// Chromium's fake capture device ("fake_device_0") is these
 		// tests' camera: every virtual camera but that one is refused.
 		"LIVEGATE_VIRTUAL_CAMERAS": browserVirtualCameras(),
+		// Every browser of these tests is 127.0.0.1, and some fail
+		// attempts on purpose (replays, wrong gestures): the per-address
+		// lockout and offer limit would lock the next test out. They are
+		// tested in internal/web and internal/server.
+		"LIVEGATE_ATTEMPT_LOCKOUT": "off",
+		"LIVEGATE_OFFER_LIMIT_IP":  "off",
 	}
+	maps.Copy(env, o.env)
 	var logs io.Writer = io.Discard
 	if os.Getenv("E2E_LOG") != "" {
 		env["LIVEGATE_LOG_LEVEL"] = "debug"

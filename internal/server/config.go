@@ -1,7 +1,9 @@
 package server
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -18,6 +20,7 @@ import (
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/faceid"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
+	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/sealed"
@@ -46,13 +49,36 @@ type config struct {
 	EphemeralDataKey bool
 	LogLevel         slog.Level
 	Demo             bool
-	FrameAncestors   string
-	Retention        time.Duration
-	CreateRate       session.RateLimit
-	ShutdownTimeout  time.Duration
+	// DemoForced: the demo runs beside real API keys (LIVEGATE_DEMO_FORCE).
+	DemoForced bool
+	// DemoKey is the demo's own API key, one of Keys: the development key
+	// when no key is configured, else a key of its own (its own tenant and
+	// creation budget), so the demo can neither show a configured key's
+	// sessions nor use up its budget.
+	DemoKey         api.Key
+	FrameAncestors  string
+	Retention       time.Duration
+	CreateRate      session.RateLimit
+	ShutdownTimeout time.Duration
+
+	// Abuse limits (the README's "Security").
+	TrustedProxies httpx.TrustedProxies
+	AuthLockout    session.LockoutPolicy // wrong API keys per client address
+	AttemptLockout session.LockoutPolicy // failed attempts per device and per address
+	CheckLimit     session.RateLimit     // single-image checks per key and per address
+	OfferLimitKey  session.RateLimit
+	OfferLimitIP   session.RateLimit
+	MaxLivePerKey  int
 
 	// Live capture (WebRTC).
-	ICEServers      []web.ICEServer
+	ICEServers []web.ICEServer
+	// TURN with short-lived credentials (the TURN REST convention):
+	// TURNSecret is coturn's static-auth-secret, TURNURLs its turn: URLs,
+	// TURNTTL the credentials' lifetime. TURNSecret "" means none.
+	TURNSecret      string
+	TURNURLs        []string
+	TURNTTL         time.Duration
+	ICERelayOnly    bool // pages use relay candidates only
 	UDPPort         int
 	UDPPortMin      uint16
 	UDPPortMax      uint16
@@ -177,6 +203,26 @@ func loadConfig(getenv func(string) string) (*config, error) {
 			return nil, bad("LIVEGATE_DEMO", "want true or false")
 		}
 	}
+	if v := getenv("LIVEGATE_DEMO_FORCE"); v != "" {
+		if c.DemoForced, err = strconv.ParseBool(v); err != nil {
+			return nil, bad("LIVEGATE_DEMO_FORCE", "want true or false")
+		}
+	}
+	if c.Demo && !c.DevKey && !c.DemoForced {
+		// Anyone who reaches /demo creates sessions through it: beside an
+		// integrator's keys that is an open door, refused unless asked for.
+		return nil, bad("LIVEGATE_DEMO", "the demo is refused beside real API keys (LIVEGATE_API_KEYS is set): anyone who reaches /demo can create sessions; set LIVEGATE_DEMO_FORCE=true to run it anyway")
+	}
+	c.DemoForced = c.DemoForced && c.Demo && !c.DevKey
+	switch {
+	case c.Demo && c.DevKey:
+		// The development key is a tenant of its own already, and the
+		// newcomer reads the demo's sessions with the key printed.
+		c.DemoKey = c.Keys[0]
+	case c.Demo:
+		c.DemoKey = demoKey(secrets[0])
+		c.Keys = append(c.Keys, c.DemoKey)
+	}
 
 	c.FrameAncestors = get("LIVEGATE_FRAME_ANCESTORS", "'none'")
 	if strings.ContainsAny(c.FrameAncestors, ";,\r\n") {
@@ -198,6 +244,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, bad("LIVEGATE_CREATE_BURST", "want a whole number from 1 to 1000000")
 	}
 	c.CreateRate = session.RateLimit{PerSecond: rate, Burst: burst}
+	if err := loadLimits(c, get, bad); err != nil {
+		return nil, err
+	}
 	if c.SpoofBands, err = loadSpoofBands(get, bad); err != nil {
 		return nil, err
 	}
@@ -205,6 +254,38 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// loadLimits reads the trusted proxies and the abuse limits.
+func loadLimits(c *config, get func(name, def string) string, bad func(name string, format string, args ...any) error) error {
+	var err error
+	if c.TrustedProxies, err = httpx.ParseTrustedProxies(get("LIVEGATE_TRUSTED_PROXIES", "")); err != nil {
+		return bad("LIVEGATE_TRUSTED_PROXIES", "want comma-separated CIDRs of your reverse proxies, e.g. 10.0.0.0/8: %v", err)
+	}
+	for _, l := range []struct {
+		name, def string
+		dst       *session.LockoutPolicy
+	}{
+		{"LIVEGATE_AUTH_LOCKOUT", "10/5m/15m", &c.AuthLockout},
+		{"LIVEGATE_ATTEMPT_LOCKOUT", "5/3m/30m", &c.AttemptLockout},
+	} {
+		if *l.dst, err = parseLockout(get(l.name, l.def)); err != nil {
+			return bad(l.name, "%v", err)
+		}
+	}
+	for _, l := range []struct {
+		name, def string
+		dst       *session.RateLimit
+	}{
+		{"LIVEGATE_CHECK_LIMIT", "20/10s", &c.CheckLimit},
+		{"LIVEGATE_OFFER_LIMIT_KEY", "200/10s", &c.OfferLimitKey},
+		{"LIVEGATE_OFFER_LIMIT_IP", "60/1m", &c.OfferLimitIP},
+	} {
+		if *l.dst, err = parseRate(get(l.name, l.def)); err != nil {
+			return bad(l.name, "%v", err)
+		}
+	}
+	return nil
 }
 
 // loadSpoofBands reads the cut points of spoof_percentage, each a number
@@ -285,6 +366,12 @@ func loadLiveConfig(c *config, get func(name, def string) string, bad func(name 
 			return bad("LIVEGATE_MAX_LIVE", "want a whole number of connections from 1 to 100000")
 		}
 	}
+	c.MaxLivePerKey = max(1, c.MaxLive/2)
+	if v := get("LIVEGATE_MAX_LIVE_PER_KEY", ""); v != "" {
+		if c.MaxLivePerKey, err = strconv.Atoi(v); err != nil || c.MaxLivePerKey < 1 || c.MaxLivePerKey > c.MaxLive {
+			return bad("LIVEGATE_MAX_LIVE_PER_KEY", "want a whole number of connections from 1 to LIVEGATE_MAX_LIVE (%d)", c.MaxLive)
+		}
+	}
 	if c.AnalysisFPS, err = strconv.ParseFloat(get("LIVEGATE_ANALYSIS_FPS", "15"), 64); err != nil || c.AnalysisFPS < 1 || c.AnalysisFPS > 60 {
 		return bad("LIVEGATE_ANALYSIS_FPS", "want frames per second from 1 to 60")
 	}
@@ -319,9 +406,74 @@ func loadLiveConfig(c *config, get func(name, def string) string, bad func(name 
 	if _, err := os.Stat(filepath.Join(c.FaceModelDir, faceid.WeightsFile)); err != nil {
 		return bad("LIVEGATE_FACE_MODEL_DIR", "cannot read %s: %v", filepath.Join(c.FaceModelDir, faceid.WeightsFile), errors.Unwrap(err))
 	}
+	if err := loadTURNConfig(c, get, bad); err != nil {
+		return err
+	}
 	c.MatchThreshold, err = strconv.ParseFloat(get("LIVEGATE_MATCH_THRESHOLD", strconv.FormatFloat(faceid.DefaultThreshold, 'f', -1, 64)), 64)
 	if err != nil || c.MatchThreshold <= 0 || c.MatchThreshold >= 2 {
 		return bad("LIVEGATE_MATCH_THRESHOLD", "want a face-embedding distance above 0 and below 2, e.g. %v", faceid.DefaultThreshold)
+	}
+	return nil
+}
+
+// minTURNSecret is the shortest TURN secret taken: whoever knows the
+// secret can mint credentials, so it must not be guessable.
+const minTURNSecret = 16
+
+// loadTURNConfig reads the TURN secret, its servers and the credentials'
+// lifetime, and the pages' relay-only switch (after LIVEGATE_ICE_SERVERS
+// and LIVEGATE_CONNECTION_LIMIT).
+func loadTURNConfig(c *config, get func(name, def string) string, bad func(name string, format string, args ...any) error) error {
+	var err error
+	c.TURNSecret = get("LIVEGATE_TURN_SECRET", "")
+	if v := get("LIVEGATE_TURN_URLS", ""); v != "" {
+		for _, u := range strings.Split(v, ",") {
+			u = strings.TrimSpace(u)
+			scheme, rest, _ := strings.Cut(u, ":")
+			hostport, _, _ := strings.Cut(rest, "?")
+			switch {
+			case scheme != "turn" && scheme != "turns":
+				return bad("LIVEGATE_TURN_URLS", "%q: want turn: or turns: URLs, e.g. turn:turn.example.com:3478", u)
+			case strings.Contains(rest, "@"):
+				return bad("LIVEGATE_TURN_URLS", "%q: no user:password@ here; credentials are made from LIVEGATE_TURN_SECRET", scheme+":…")
+			case hostport == "" || strings.ContainsAny(hostport, "/ "):
+				return bad("LIVEGATE_TURN_URLS", "%q: want host[:port]", u)
+			}
+			c.TURNURLs = append(c.TURNURLs, u)
+		}
+	}
+	if c.TURNTTL, err = duration(get("LIVEGATE_TURN_TTL", "15m"), time.Minute, 24*time.Hour); err != nil {
+		return bad("LIVEGATE_TURN_TTL", "%v", err)
+	}
+	switch {
+	case c.TURNSecret == "" && len(c.TURNURLs) > 0:
+		return bad("LIVEGATE_TURN_SECRET", "LIVEGATE_TURN_URLS needs the secret shared with the TURN server (coturn's static-auth-secret)")
+	case c.TURNSecret != "" && len(c.TURNURLs) == 0:
+		return bad("LIVEGATE_TURN_URLS", "LIVEGATE_TURN_SECRET is set: list the TURN server's turn: URLs, e.g. turn:turn.example.com:3478")
+	case c.TURNSecret != "" && len(c.TURNSecret) < minTURNSecret:
+		return bad("LIVEGATE_TURN_SECRET", "want at least %d characters (e.g. openssl rand -hex 32)", minTURNSecret)
+	case c.TURNSecret != "" && c.TURNTTL < c.ConnectionLimit:
+		return bad("LIVEGATE_TURN_TTL", "credentials must outlast one connection: want at least LIVEGATE_CONNECTION_LIMIT (%s)", c.ConnectionLimit)
+	}
+	hasTURN := c.TURNSecret != ""
+	for _, s := range c.ICEServers {
+		if !strings.HasPrefix(s.URLs[0], "turn") {
+			continue
+		}
+		if c.TURNSecret != "" {
+			// Every page would get this password, which lasts; the
+			// secret exists so that none does.
+			return bad("LIVEGATE_ICE_SERVERS", "holds a TURN password beside LIVEGATE_TURN_SECRET; list that server in LIVEGATE_TURN_URLS without credentials")
+		}
+		hasTURN = true
+	}
+	if v := get("LIVEGATE_ICE_RELAY_ONLY", ""); v != "" {
+		if c.ICERelayOnly, err = strconv.ParseBool(v); err != nil {
+			return bad("LIVEGATE_ICE_RELAY_ONLY", "want true or false")
+		}
+	}
+	if c.ICERelayOnly && !hasTURN {
+		return bad("LIVEGATE_ICE_RELAY_ONLY", "pages limited to relay candidates need a TURN server: set LIVEGATE_TURN_SECRET and LIVEGATE_TURN_URLS")
 	}
 	return nil
 }
@@ -387,4 +539,13 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// demoKey is the demo's API key, derived from the first session secret so
+// that every instance sharing the secret (and a Redis store) agrees on the
+// demo's tenant; with a random secret it is random too.
+func demoKey(secret string) api.Key {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("livegate demo API key"))
+	return api.Key{Secret: "demo_" + hex.EncodeToString(m.Sum(nil)[:16])}
 }

@@ -87,12 +87,17 @@ func Run(ctx context.Context, o Options) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	store, limiter, closeStore, err := openStore(ctx, cfg, o.Now)
+	store, lim, closeStore, err := openStore(ctx, cfg, o.Now)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
 	istore := metrics.InstrumentStore(store, reg)
+	// The live capture's failed attempts count towards the lockouts.
+	var liveStore session.Store = istore
+	if lim.attempts != nil {
+		liveStore = &failureCounter{Store: istore, lockout: lim.attempts, log: log}
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -109,7 +114,7 @@ func Run(ctx context.Context, o Options) error {
 	var lc web.Live = o.Live
 	drain := func(context.Context) error { return nil }
 	if lc == nil {
-		real, err := openLive(cfg, newEngineFactory(cfg), faces, istore, reg, log, o.Now)
+		real, err := openLive(cfg, newEngineFactory(cfg), faces, liveStore, reg, log, o.Now)
 		if err != nil {
 			return err
 		}
@@ -124,7 +129,7 @@ func Run(ctx context.Context, o Options) error {
 		lc, drain = real, real.Shutdown
 	}
 
-	handler, err := newHandler(cfg, istore, limiter, reg, log, lc, faces, o.Now)
+	handler, err := newHandler(cfg, istore, lim, reg, log, lc, faces, o.Now)
 	if err != nil {
 		return err
 	}
@@ -148,6 +153,10 @@ func Run(ctx context.Context, o Options) error {
 	greet(o.Stdout, cfg, ln.Addr().String())
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
 		"store", storeName(cfg), "demo", cfg.Demo)
+	if cfg.DemoForced {
+		log.Warn("DEMO ENABLED BESIDE REAL API KEYS (LIVEGATE_DEMO_FORCE=true): anyone who reaches /demo can create sessions and see their results; " +
+			"they belong to the demo's own tenant and creation budget, never to a configured key; turn LIVEGATE_DEMO off in production")
+	}
 	if cfg.EphemeralSecret {
 		log.Warn("LIVEGATE_SESSION_SECRET is not set: using a random one; end users' cookies will not survive a restart or work across instances")
 	}
@@ -226,16 +235,16 @@ func storeName(cfg *config) string {
 	return "memory"
 }
 
-// openStore builds the session store and the creation rate limiter: Redis
+// openStore builds the session store and the rate limits and lockouts: Redis
 // when REDIS_URL is set (shared by every instance), else memory.
-func openStore(ctx context.Context, cfg *config, now func() time.Time) (session.Store, session.RateLimiter, func(), error) {
+func openStore(ctx context.Context, cfg *config, now func() time.Time) (session.Store, *limits, func(), error) {
 	if cfg.RedisURL == "" {
 		opts := []memstore.Option{memstore.WithRetention(cfg.Retention)}
 		if now != nil {
 			opts = append(opts, memstore.WithClock(now))
 		}
 		st := memstore.New(opts...)
-		return st, memstore.NewRateLimiter(cfg.CreateRate), func() { _ = st.Close() }, nil
+		return st, memoryLimits(cfg, now), func() { _ = st.Close() }, nil
 	}
 	opts, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
@@ -253,16 +262,16 @@ func openStore(ctx context.Context, cfg *config, now func() time.Time) (session.
 		stOpts = append(stOpts, redisstore.WithClock(now))
 	}
 	st := redisstore.New(client, stOpts...)
-	lim := redisstore.NewRateLimiter(client, cfg.CreateRate, redisstore.WithPrefix(cfg.RedisPrefix))
-	return st, lim, func() { _ = st.Close(); _ = client.Close() }, nil
+	return st, redisLimits(client, cfg, now), func() { _ = st.Close(); _ = client.Close() }, nil
 }
 
 // newHandler wires every surface onto one mux behind the shared middleware.
 // now is nil for time.Now.
-func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, reg *prometheus.Registry, log *slog.Logger, lc web.Live, faces *lazyFaces, now func() time.Time) (http.Handler, error) {
+func newHandler(cfg *config, store session.Store, lim *limits, reg *prometheus.Registry, log *slog.Logger, lc web.Live, faces *lazyFaces, now func() time.Time) (http.Handler, error) {
 	apiHandler, err := api.New(api.Config{
 		Store:          store,
-		Limiter:        limiter,
+		Limiter:        lim.create,
+		Limits:         lim.api(cfg),
 		Keys:           cfg.Keys,
 		PublicURL:      cfg.PublicURL,
 		Now:            now,
@@ -288,7 +297,7 @@ func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, r
 	if cfg.MetricsAddr == "" {
 		mountInternal(mux, store, reg, log)
 	}
-	if err := mountPages(mux, cfg, store, apiHandler, log, lc, now); err != nil {
+	if err := mountPages(mux, cfg, store, apiHandler, log, lc, lim.web(), now); err != nil {
 		return nil, err
 	}
 	var h http.Handler = mux

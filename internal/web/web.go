@@ -56,6 +56,12 @@ type Config struct {
 	// Live is the live capture behind the capture screen. When nil, the
 	// capture step says the camera check is not available.
 	Live Live
+	// Limits are the lockouts and offer limits; nil fields are no limit.
+	Limits Limits
+	// ICERelayOnly makes the capture page use TURN relay candidates only
+	// (RTCPeerConnection's iceTransportPolicy "relay"): to prove a TURN
+	// deployment, or to keep users' addresses from the service's peer.
+	ICERelayOnly bool
 }
 
 // Handler serves the end user's pages. Mount it for the path prefixes
@@ -71,7 +77,9 @@ type Handler struct {
 	frameAncestors string
 	retention      time.Duration
 	clientIP       func(*http.Request) string
+	limits         Limits
 	live           Live
+	relayOnly      bool
 	signaller      Signaller // cfg.Live when it implements it (offer.go)
 	mux            *http.ServeMux
 }
@@ -107,7 +115,9 @@ func New(cfg Config) (*Handler, error) {
 		frameAncestors: cfg.FrameAncestors,
 		retention:      cfg.Retention,
 		clientIP:       cfg.ClientIP,
+		limits:         cfg.Limits,
 		live:           cfg.Live,
+		relayOnly:      cfg.ICERelayOnly,
 		mux:            http.NewServeMux(),
 	}
 	if h.now == nil {

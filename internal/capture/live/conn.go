@@ -18,6 +18,7 @@ const rttInterval = time.Second
 type conn struct {
 	svc      *Service
 	sid      string
+	owner    string // the session's API key, for its share of the slots
 	req      OfferRequest
 	gestures []session.Gesture
 	passive  bool // a passive-liveness session: passiveCheck, no Challenge
@@ -52,6 +53,7 @@ func newConn(s *Service, sess *session.Session, req OfferRequest, eng Engine) *c
 	return &conn{
 		svc:      s,
 		sid:      req.SID,
+		owner:    sess.Owner,
 		req:      req,
 		gestures: append([]session.Gesture(nil), sess.Gestures...),
 		passive:  sess.Kind == session.KindPassive,
@@ -146,6 +148,15 @@ func (c *conn) frame(f capture.Frame) {
 	}
 	c.mu.Unlock()
 
+	if asked != "" {
+		// Before the instruction leaves: from now on the page knows a
+		// gesture of this attempt, which a new connection cannot resume.
+		c.svc.mu.Lock()
+		if c.e != nil && c.e.attempt != 0 {
+			c.e.engaged = true
+		}
+		c.svc.mu.Unlock()
+	}
 	now := time.Now()
 	c.svc.m.analysis.Observe(now.Sub(start).Seconds())
 	c.svc.m.delay.Observe(now.Sub(f.T).Seconds())

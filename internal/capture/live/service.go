@@ -77,6 +77,10 @@ type Config struct {
 	// MaxLive caps the live connections of the process (default 8 per
 	// core); an offer past it gets a *FullError.
 	MaxLive int
+	// MaxLivePerKey caps the live connections of one API key's sessions
+	// (0: MaxLive), so that one integrator cannot hold every slot; an
+	// offer past it gets a session.LimitError (503, live_share_full).
+	MaxLivePerKey int
 	// ConnectionLimit is the absolute lifetime of one connection (default
 	// 5 min); the page is then sent closing/time_limit.
 	ConnectionLimit time.Duration
@@ -149,16 +153,25 @@ type Service struct {
 	entries  map[string]*entry
 	conns    map[*conn]struct{} // running connections, replaced ones included
 	reserved int                // slots taken by offers being accepted
-	closed   bool
-	ended    capture.Stats // frame counters of connections that ended
-	wg       sync.WaitGroup
+	// reservedBy counts reserved by the sessions' API key.
+	reservedBy map[string]int
+	closed     bool
+	ended      capture.Stats // frame counters of connections that ended
+	wg         sync.WaitGroup
 }
 
 // entry is a session with a live connection or an open attempt.
 type entry struct {
-	sid      string
-	conn     *conn
-	attempt  int // open attempt number; 0 when none
+	sid     string
+	conn    *conn
+	attempt int // open attempt number; 0 when none
+	// engaged is set once the open attempt has asked a gesture (its first
+	// instruction left) or, for a passive session, once it started: from
+	// then on a new connection cannot resume it (see conn.settleOpen).
+	engaged bool
+	// resumes counts the resumes of the open attempt; only the first is
+	// audited, so that reconnections cannot flood the audit trail.
+	resumes  int
 	lost     gesture.Result
 	grace    Timer
 	evidence sessionEvidence
@@ -171,6 +184,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.MaxLive <= 0 {
 		cfg.MaxLive = 8 * runtime.GOMAXPROCS(0)
+	}
+	if cfg.MaxLivePerKey <= 0 || cfg.MaxLivePerKey > cfg.MaxLive {
+		cfg.MaxLivePerKey = cfg.MaxLive
 	}
 	if cfg.ConnectionLimit <= 0 {
 		cfg.ConnectionLimit = 5 * time.Minute
@@ -197,10 +213,11 @@ func New(cfg Config) (*Service, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		entries: map[string]*entry{},
-		conns:   map[*conn]struct{}{},
+		cfg:        cfg,
+		log:        cfg.Logger,
+		entries:    map[string]*entry{},
+		conns:      map[*conn]struct{}{},
+		reservedBy: map[string]int{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.m = newMetrics(s)
@@ -213,8 +230,9 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// ICEServers are the STUN and TURN servers the page must use.
-func (s *Service) ICEServers() []capture.ICEServer { return s.cfg.API.ICEServers() }
+// ICEServers are the STUN and TURN servers the page of sid must use, with
+// TURN credentials issued now for sid when a TURN secret is configured.
+func (s *Service) ICEServers(sid string) []capture.ICEServer { return s.cfg.API.ICEServersFor(sid) }
 
 // Live is the number of running connections.
 func (s *Service) Live() int {
@@ -255,11 +273,17 @@ func (s *Service) Offer(ctx context.Context, req OfferRequest) (string, error) {
 		s.m.refused.Inc()
 		return "", &FullError{After: s.cfg.RetryAfter}
 	}
-	s.reserved++
+	if s.heldBy(sess.Owner, e) >= s.cfg.MaxLivePerKey {
+		s.mu.Unlock()
+		s.m.refused.Inc()
+		return "", session.Limited(session.EUnavailable, session.ReasonLiveShare,
+			"this service holds its whole share of the live connections", s.cfg.RetryAfter)
+	}
+	s.reserve(sess.Owner, 1)
 	s.mu.Unlock()
 	release := func() {
 		s.mu.Lock()
-		s.reserved--
+		s.reserve(sess.Owner, -1)
 		s.mu.Unlock()
 	}
 
@@ -272,6 +296,7 @@ func (s *Service) Offer(ctx context.Context, req OfferRequest) (string, error) {
 	answer, peer, err := s.cfg.API.Accept(ctx, req.SDP, c,
 		capture.WithOnMessage(c.onMessage),
 		capture.WithPeerLogger(c.log),
+		capture.WithPeerID(req.SID),
 		// A backstop: the connection's own timer sends closing first.
 		capture.WithPeerTimeLimit(s.cfg.ConnectionLimit+10*time.Second))
 	if err != nil {
@@ -285,7 +310,7 @@ func (s *Service) Offer(ctx context.Context, req OfferRequest) (string, error) {
 	c.peer = peer
 
 	s.mu.Lock()
-	s.reserved--
+	s.reserve(sess.Owner, -1)
 	if s.closed {
 		s.mu.Unlock()
 		peer.Close(nil)
@@ -310,9 +335,44 @@ func (s *Service) Offer(ctx context.Context, req OfferRequest) (string, error) {
 	s.m.connections.Inc()
 	if old != nil {
 		old.stop(reasonReplaced)
+		// The replaced page's progress is the open attempt's result, should
+		// it end as connection_lost.
+		old.mu.Lock()
+		partial := old.partial
+		old.mu.Unlock()
+		s.mu.Lock()
+		if e.attempt != 0 {
+			e.lost = partial
+		}
+		s.mu.Unlock()
 	}
 	go c.run()
 	return answer, nil
+}
+
+// heldBy is how many slots owner's sessions hold, connections and
+// reservations, less e's connection, which an offer for e replaces. The
+// caller holds s.mu.
+func (s *Service) heldBy(owner string, e *entry) int {
+	n := s.reservedBy[owner]
+	for c := range s.conns {
+		if c.owner == owner {
+			n++
+		}
+	}
+	if e != nil && e.conn != nil && e.conn.owner == owner {
+		n--
+	}
+	return n
+}
+
+// reserve takes (d = 1) or gives back (d = -1) a slot for owner. The caller
+// holds s.mu.
+func (s *Service) reserve(owner string, d int) {
+	s.reserved += d
+	if s.reservedBy[owner] += d; s.reservedBy[owner] == 0 {
+		delete(s.reservedBy, owner)
+	}
 }
 
 // usable is the session check of an offer.
@@ -469,7 +529,7 @@ func (s *Service) graceOver(e *entry, n int) {
 		s.mu.Unlock()
 		return
 	}
-	e.attempt, e.grace = 0, nil
+	e.attempt, e.grace, e.engaged, e.resumes = 0, nil, false, 0
 	delete(s.entries, e.sid)
 	lost, ev := e.lost, e.evidence.evidence()
 	s.mu.Unlock()
