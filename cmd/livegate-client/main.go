@@ -58,6 +58,7 @@ type options struct {
 	timeout, stagger                 time.Duration
 	hold                             time.Duration
 	number                           int
+	expires                          int
 	// The reactive mode.
 	react            string
 	reaction, jitter time.Duration
@@ -86,6 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.stagger, "stagger", 100*time.Millisecond, "delay between session starts with -n")
 	fs.DurationVar(&o.hold, "hold", 6*time.Second, "how long the clip's last picture is sent after the clip before it loops")
 	fs.IntVar(&o.number, "number", 0, "number_of_gestures for created sessions without -gestures (default: the server's)")
+	fs.IntVar(&o.expires, "expires", 0, "expires_in_seconds for created sessions (default: the server's)")
 	fs.StringVar(&o.react, "react", "", "a frontal face photo to render live and react to instructions with, instead of -clip")
 	fs.DurationVar(&o.reaction, "reaction", 600*time.Millisecond, "with -react: the reaction delay from an instruction to the start of the movement")
 	fs.DurationVar(&o.jitter, "jitter", 200*time.Millisecond, "with -react: reaction delays are drawn uniformly in -reaction ± -jitter")

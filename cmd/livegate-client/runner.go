@@ -196,6 +196,9 @@ func (r *runner) create(ctx context.Context) (string, error) {
 	} else if r.o.number > 0 {
 		body["number_of_gestures"] = r.o.number
 	}
+	if r.o.expires > 0 {
+		body["expires_in_seconds"] = r.o.expires
+	}
 	sid, err := client.CreateSession(ctx, r.http, r.o.server, r.o.apiKey, r.o.user, r.o.pass, body)
 	if err != nil {
 		return "", err
