@@ -126,8 +126,9 @@ func (st *Store) sweepLoop(every time.Duration) {
 }
 
 // Sweep evicts every session past its retention and returns how many it
-// evicted. The background sweep calls it; it is exported for tests and for
-// callers that turn the sweep off.
+// evicted; it also drops the biometric values past theirs (see lookup). The
+// background sweep calls it; it is exported for tests and for callers that
+// turn the sweep off.
 func (st *Store) Sweep() int {
 	now := st.now()
 	st.mu.Lock()
@@ -137,9 +138,31 @@ func (st *Store) Sweep() int {
 		if st.gone(e, now) {
 			delete(st.sessions, id)
 			n++
+			continue
 		}
+		e.expireBiometrics(now)
 	}
 	return n
+}
+
+// expireBiometrics drops the session's biometric values once their
+// retention has run out, and audits it. The caller holds st.mu.
+func (e *entry) expireBiometrics(now time.Time) {
+	if names := e.s.ExpireBiometrics(now); names != nil {
+		e.appendAudit(e.s.DataExpiredEntry(names))
+	}
+}
+
+// appendAudit adds a to the trail, dropping the oldest entry past
+// session.MaxAuditEntries. The caller holds st.mu.
+func (e *entry) appendAudit(a session.AuditEntry) {
+	if len(e.audit) >= session.MaxAuditEntries {
+		// Shift in place rather than reslicing forward, so the backing
+		// array never grows past the cap.
+		n := copy(e.audit, e.audit[len(e.audit)-session.MaxAuditEntries+1:])
+		e.audit = e.audit[:n]
+	}
+	e.audit = append(e.audit, a)
 }
 
 // Len reports how many sessions the store holds, evicted ones excluded once
@@ -156,7 +179,8 @@ func (st *Store) gone(e *entry, now time.Time) bool {
 }
 
 // lookup returns the live entry for id, evicting it first when it is past
-// its retention. The caller holds st.mu.
+// its retention, and dropping its biometric values (with a "data_expired"
+// audit entry) when they are past theirs. The caller holds st.mu.
 func (st *Store) lookup(id string, now time.Time) (*entry, bool) {
 	e, ok := st.sessions[id]
 	if !ok {
@@ -166,6 +190,7 @@ func (st *Store) lookup(id string, now time.Time) (*entry, bool) {
 		delete(st.sessions, id)
 		return nil, false
 	}
+	e.expireBiometrics(now)
 	return e, true
 }
 
@@ -223,7 +248,8 @@ func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session
 		return nil, session.Errorf(session.EInternal, "memstore: update %s: fn changed the session id to %q", id, c.ID)
 	}
 	e.s = c.Clone()
-	return c, nil
+	e.expireBiometrics(now)
+	return e.s.Clone(), nil
 }
 
 // AppendAudit adds a copy of entry to the session's audit trail, dropping the
@@ -236,13 +262,7 @@ func (st *Store) AppendAudit(ctx context.Context, id string, a session.AuditEntr
 	if !ok {
 		return fmt.Errorf("memstore: append audit %s: %w", id, session.ErrNotFound)
 	}
-	if len(e.audit) >= session.MaxAuditEntries {
-		// Shift in place rather than reslicing forward, so the backing
-		// array never grows past the cap.
-		n := copy(e.audit, e.audit[len(e.audit)-session.MaxAuditEntries+1:])
-		e.audit = e.audit[:n]
-	}
-	e.audit = append(e.audit, a)
+	e.appendAudit(a)
 	return nil
 }
 

@@ -43,6 +43,8 @@ func TestStore(t *testing.T, newStore NewStoreFunc) {
 		{"EvictedAfterRetention", testEvictPending},
 		{"EndedKeptRetentionAfterEnd", testEvictEnded},
 		{"Ping", testPing},
+		{"BiometricRetention", testBiometricRetention},
+		{"BiometricRetentionZero", testBiometricRetentionZero},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
