@@ -418,7 +418,9 @@ func TestBiometricKeyTTL(t *testing.T) {
 		t.Errorf("the session's JSON holds the embedding: %s", raw)
 	}
 	clock.Advance(10 * time.Minute)
-	if _, err := st.Update(ctx, s.ID, func(s *session.Session) error { return s.Finish(session.Result{Status: "failed", GestureStatus: session.GestureNotMatch}, clock.Now()) }); err != nil {
+	if _, err := st.Update(ctx, s.ID, func(s *session.Session) error {
+		return s.Finish(session.Result{Status: "failed", GestureStatus: session.GestureNotMatch}, clock.Now())
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := pttl(), 3*time.Hour; got > want || got < want-5*time.Second {
