@@ -52,8 +52,8 @@ type config struct {
 	// session's end by default (LIVEGATE_BIOMETRIC_RETENTION); each key's
 	// own, from LIVEGATE_KEY_RETENTION or this default, is in Keys.
 	BiometricRetention time.Duration
-	CreateRate       session.RateLimit
-	ShutdownTimeout  time.Duration
+	CreateRate         session.RateLimit
+	ShutdownTimeout    time.Duration
 
 	// Live capture (WebRTC).
 	ICEServers      []web.ICEServer
