@@ -33,7 +33,11 @@ func (p Page) mainClass() string {
 type ConsentView struct {
 	StartURL  string // where Start leads (the capture step)
 	Retention string // how long results are kept, in words ("7 days")
-	Passive   bool   // one selfie, no gestures
+	// FaceData says what becomes of the face data of the session's
+	// reference photo and for how long, as rendered; empty when the session
+	// has none.
+	FaceData string
+	Passive  bool // one selfie, no gestures
 	Cancel    *CancelForm
 }
 
