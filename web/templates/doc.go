@@ -38,7 +38,7 @@ type ConsentView struct {
 	// has none.
 	FaceData string
 	Passive  bool // one selfie, no gestures
-	Cancel    *CancelForm
+	Cancel   *CancelForm
 }
 
 // CancelForm is the POST form that cancels a session, shown only when the

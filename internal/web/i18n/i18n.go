@@ -31,11 +31,11 @@ var files embed.FS
 // Messages is one language's catalogue. Placeholders are written {name} and
 // filled with Format.
 type Messages struct {
-	Lang      string `json:"lang"`       // BCP 47 tag, for <html lang>
-	Brand     string `json:"brand"`      // header of every page
-	PoweredBy string `json:"powered_by"` // footer
-	DayOne    string `json:"day_one"`    // "1 day"
-	DayOther  string `json:"day_other"`  // "{n} days"
+	Lang        string `json:"lang"`         // BCP 47 tag, for <html lang>
+	Brand       string `json:"brand"`        // header of every page
+	PoweredBy   string `json:"powered_by"`   // footer
+	DayOne      string `json:"day_one"`      // "1 day"
+	DayOther    string `json:"day_other"`    // "{n} days"
 	HourOne     string `json:"hour_one"`     // "1 hour"
 	HourOther   string `json:"hour_other"`   // "{n} hours"
 	MinuteOne   string `json:"minute_one"`   // "1 minute"
@@ -55,14 +55,14 @@ type Messages struct {
 	// ConsentFaceKept and ConsentFaceUsed tell a session with a reference
 	// photo (verify_image) what becomes of its face data: kept for {period}
 	// after the check, or used for the check only.
-	ConsentFaceKept string `json:"consent_face_kept"` // {period}
-	ConsentFaceUsed string `json:"consent_face_used"`
-	ConsentPrivacy      string `json:"consent_privacy"`
-	ConsentTipsHeading  string `json:"consent_tips_heading"`
-	ConsentTip1         string `json:"consent_tip_1"`
-	ConsentTip2         string `json:"consent_tip_2"`
-	ConsentTip3         string `json:"consent_tip_3"`
-	ConsentActions      string `json:"consent_actions"` // accessible name of the button group
+	ConsentFaceKept    string `json:"consent_face_kept"` // {period}
+	ConsentFaceUsed    string `json:"consent_face_used"`
+	ConsentPrivacy     string `json:"consent_privacy"`
+	ConsentTipsHeading string `json:"consent_tips_heading"`
+	ConsentTip1        string `json:"consent_tip_1"`
+	ConsentTip2        string `json:"consent_tip_2"`
+	ConsentTip3        string `json:"consent_tip_3"`
+	ConsentActions     string `json:"consent_actions"` // accessible name of the button group
 
 	BtnStart    string `json:"btn_start"`
 	BtnCancel   string `json:"btn_cancel"`
