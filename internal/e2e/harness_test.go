@@ -79,6 +79,8 @@ type stackOptions struct {
 	real bool
 	// fake is used when real is false: server.Options.Live.
 	fake web.Live
+	// env adds to or overrides the server's environment.
+	env map[string]string
 }
 
 func newStack(t *testing.T, o stackOptions) *stack {
@@ -93,6 +95,9 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		// Chromium's fake capture device ("fake_device_0") is these
 		// tests' camera: every virtual camera but that one is refused.
 		"LIVEGATE_VIRTUAL_CAMERAS": browserVirtualCameras(),
+	}
+	for k, v := range o.env {
+		env[k] = v
 	}
 	var logs io.Writer = io.Discard
 	if os.Getenv("E2E_LOG") != "" {
@@ -141,6 +146,12 @@ func newStack(t *testing.T, o stackOptions) *stack {
 // apiCall sends one request to the REST API and decodes the JSON answer.
 func (s *stack) apiCall(method, path string, body any) (int, map[string]any) {
 	s.t.Helper()
+	return s.apiCallAs(apiKey, method, path, body)
+}
+
+// apiCallAs is apiCall with another API key (the stack's env must list it).
+func (s *stack) apiCallAs(key, method, path string, body any) (int, map[string]any) {
+	s.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -150,7 +161,7 @@ func (s *stack) apiCall(method, path string, body any) (int, map[string]any) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	req.Header.Set("x-api-key", apiKey)
+	req.Header.Set("x-api-key", key)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
