@@ -23,7 +23,7 @@ import (
 )
 
 // DefaultScript is the script used when -script is not given.
-const DefaultScript = "neutral 1s; HEAD_LEFT 30deg 1.5s; neutral 1s; HEAD_00 0.4s; neutral 0.6s; HEAD_OPEN_MOUTH 1s; neutral 0.5s"
+const DefaultScript = "neutral 1s; HEAD_LEFT 30deg 1.5s; neutral 1s; HEAD_00 1.3s; neutral 0.6s; HEAD_OPEN_MOUTH 1s; neutral 0.5s"
 
 func main() {
 	if err := run(os.Args[1:], os.Stderr); err != nil {

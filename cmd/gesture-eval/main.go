@@ -14,6 +14,11 @@
 // matches, attack matches, median and 95th-percentile delay.
 //
 //	go run ./cmd/gesture-eval -matrix [-faces mazie,obama] [-conditions clean,dark] [-out DIR] [-j 2]
+//
+// With -footage it scores real clips against an annotation file of
+// intervals per gesture (see footage.go):
+//
+//	go run ./cmd/gesture-eval -footage testdata/footage/annotations.json
 package main
 
 import (
@@ -117,6 +122,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		out      = fs.String("out", "", "-matrix: clip cache directory (default: livegate-gesture-eval in the user cache dir; a fresh one renders every clip anew)")
 		jobs     = fs.Int("j", 1, "-matrix: clips evaluated at once")
 		clipsF   = fs.Bool("clips", false, "-matrix: also print one JSON line per clip")
+		footageF = fs.String("footage", "", "annotation file of real clips (testdata/footage/annotations.json): score every gesture in them, print one table")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -127,9 +133,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 			yunet: *yunet, landmarks: *lmPath, timeout: *timeout, clips: *clipsF,
 		}, stdout, stderr)
 	}
+	if *footageF != "" {
+		ev, err := newEvaluator(*yunet, *lmPath, nil)
+		if err != nil {
+			return err
+		}
+		defer ev.close()
+		rs, err := scoreFootage(ev, *footageF)
+		if err != nil {
+			return err
+		}
+		writeFootage(stdout, rs)
+		return nil
+	}
 	if *video == "" {
 		fs.Usage()
-		return errors.New("need -video (or -matrix)")
+		return errors.New("need -video (or -matrix or -footage)")
 	}
 	var truth *facegen.Truth
 	if *truthF != "" {

@@ -31,9 +31,9 @@ import (
 // pass for a wink; B turns right, which must not pass for left; C winks each
 // eye, which must not pass for both eyes closed).
 var matrixScripts = []struct{ Name, Script, Unperformed string }{
-	{"A", "neutral 1s; HEAD_LEFT 30deg 1.5s; neutral 1s; HEAD_00 0.5s; neutral 0.8s; HEAD_OPEN_MOUTH 1s; neutral 0.5s", "HEAD_01,HEAD_RIGHT"},
+	{"A", "neutral 1s; HEAD_LEFT 30deg 1.5s; neutral 1s; HEAD_00 1.3s; neutral 0.8s; HEAD_OPEN_MOUTH 1s; neutral 0.5s", "HEAD_01,HEAD_RIGHT"},
 	{"B", "neutral 1s; HEAD_RIGHT 30deg 1.5s; neutral 1s; HEAD_UP 20deg 1.5s; neutral 1s; HEAD_DOWN 20deg 1.5s; neutral 1s", "HEAD_LEFT,HEAD_00"},
-	{"C", "neutral 1s; HEAD_01 0.6s; neutral 1s; HEAD_10 0.6s; neutral 1s; HEAD_00 0.5s; neutral 0.2s; HEAD_11 0.5s; HEAD_OPEN_MOUTH 1s; HEAD_CLOSE_MOUTH 1s", "HEAD_UP,HEAD_LEFT"},
+	{"C", "neutral 1s; HEAD_01 1.3s; neutral 1s; HEAD_10 1.3s; neutral 1s; HEAD_00 1.3s; neutral 0.2s; HEAD_11 0.5s; HEAD_OPEN_MOUTH 1s; HEAD_CLOSE_MOUTH 1s", "HEAD_UP,HEAD_LEFT"},
 }
 
 // attackScripts are the scripts played by each attack (a photo "does" the

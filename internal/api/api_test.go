@@ -410,6 +410,21 @@ func TestAudit(t *testing.T) {
 	if last["event"] != "revoked" || last["user_agent"] != "integrator/1.0" || last["client_ip"] != "192.0.2.1" {
 		t.Errorf("revoked entry: got %v", last)
 	}
+	// The answer carries the chain: its head is the last entry's hash, and
+	// the entries as sent verify.
+	if r.obj["head"] != last["hash"] || last["prev"] != entries[0].(map[string]any)["hash"] {
+		t.Errorf("head %v, last entry's prev %v and hash %v; want the head to be the last hash, chained to the first", r.obj["head"], last["prev"], last["hash"])
+	}
+	var view struct {
+		Head    string               `json:"head"`
+		Entries []session.AuditEntry `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &view); err != nil {
+		t.Fatal(err)
+	}
+	if err := session.VerifyAudit(view.Entries); err != nil || view.Head != session.AuditHead(view.Entries) || len(view.Head) != 64 {
+		t.Errorf("the answer's trail: VerifyAudit %v, head %q; want intact with its head", err, view.Head)
+	}
 }
 
 func TestPassiveSessions(t *testing.T) {

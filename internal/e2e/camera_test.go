@@ -62,6 +62,7 @@ var cameraPoses = []cameraPose{
 	{"right10", "HEAD_RIGHT 10deg"}, {"right20", "HEAD_RIGHT 20deg"}, {"right30", "HEAD_RIGHT 30deg"},
 	{"up10", "HEAD_UP 10deg"}, {"up20", "HEAD_UP 20deg"},
 	{"down10", "HEAD_DOWN 10deg"}, {"down20", "HEAD_DOWN 20deg"},
+	{"eyes", "HEAD_00"},
 }
 
 //go:embed testdata/camera.js

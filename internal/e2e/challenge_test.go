@@ -20,7 +20,39 @@ import (
 func TestFlowPaced(t *testing.T) {
 	s := newStack(t, stackOptions{real: true})
 	t.Run("reactive two gestures", func(t *testing.T) { reactiveTwoGestures(t, s) })
+	t.Run("reactive eyes closed", func(t *testing.T) { reactiveEyesClosed(t, s) })
 	t.Run("replay never passes", func(t *testing.T) { replayNeverPasses(t, s) })
+}
+
+// reactiveEyesClosed: asked to close both eyes, the camera shuts them for
+// 1.5 s, longer than the 600 ms the server needs (a natural blink must not
+// pass), and the page tells the user to open them again: a tone, a
+// vibration where there is one, and the text in place of the instruction.
+// The cue is counted in the capture root's data-cue (Chromium's fake
+// devices play sound nowhere; the AudioContext was made in Start's click).
+func reactiveEyesClosed(t *testing.T, s *stack) {
+	sid, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_00"}, "max_attempts": 2})
+	b := openReactiveBrowser(t, reaction{Delay: reactionDelay})
+	startCapture(t, b, pageURL)
+	waitInstruction(t, b, "HEAD_00", firstInstructionTimeout)
+	if got := b.Text(id("instruction")); !strings.Contains(got, "until you hear a tone") {
+		t.Errorf("instruction %q does not say the tone will tell when to open the eyes", got)
+	}
+	if state := waitOutcome(t, b, 30*time.Second); state != "success" {
+		t.Fatalf("the eye closure ended %s (%s); want success (reactive camera %s)", state,
+			evalString(b, `document.getElementById("fail-reason").textContent`),
+			evalString(b, `JSON.stringify((window.__livegateCamera || {}).log || null)`))
+	}
+	if got := evalString(b, `document.getElementById("capture").dataset.cue || ""`); got != "1" {
+		t.Errorf("open-your-eyes cues given: %q; want 1", got)
+	}
+	if got := evalString(b, `document.getElementById("live-region").textContent`); !strings.Contains(got, "open your eyes") {
+		t.Errorf("live region says %q; want the open-your-eyes text", got)
+	}
+	if _, out := s.apiCall("GET", "/face/v1/active-liveness-sessions/"+sid, nil); !strings.Contains(jsonText(out["result"]), `"MATCH"`) {
+		t.Errorf("the API says %s; want HEAD_00 matched", jsonText(out))
+	}
+	noProblems(t, b)
 }
 
 // reactiveTwoGestures: the camera answers two instructions in turn, a head

@@ -35,7 +35,7 @@ func playClip(t *testing.T, dir string, p facegen.Params, ask []session.Gesture)
 // other one closes; the eyes' picture contrast must still tell them apart.
 func TestEyeGesturesOnEveryFace(t *testing.T) {
 	ask := []session.Gesture{session.HeadRightClose, session.HeadLeftClose, session.HeadEyesClosed, session.HeadEyesOpen, session.HeadOpenMouth, session.HeadCloseMouth}
-	script := "neutral 1s; HEAD_01 0.6s; neutral 1s; HEAD_10 0.6s; neutral 1s; HEAD_00 0.5s; neutral 0.2s; HEAD_11 0.5s; HEAD_OPEN_MOUTH 1s; HEAD_CLOSE_MOUTH 1s"
+	script := "neutral 1s; HEAD_01 1.3s; neutral 1s; HEAD_10 1.3s; neutral 1s; HEAD_00 1.3s; neutral 0.2s; HEAD_11 0.5s; HEAD_OPEN_MOUTH 1s; HEAD_CLOSE_MOUTH 1s"
 	dir := t.TempDir()
 	for _, p := range photos(t) {
 		if filepath.Base(p) == "face.jpg" {

@@ -28,6 +28,23 @@ func recorded(cfg ChallengeConfig) ChallengeConfig {
 	return cfg
 }
 
+// recordedEyes is cfg with the EyeHoldTime of the golden record, 200 ms
+// (600 ms since issue 15; TestChallengeBlinkIsNotEyesClosed and the pacing
+// tests hold the new one). The golden cases' gestures are performed as they
+// were then, every one held 600 ms (performRecorded).
+func recordedEyes(cfg ChallengeConfig) ChallengeConfig {
+	if cfg.EyeHoldTime == 0 {
+		cfg.EyeHoldTime = 200 * time.Millisecond
+	}
+	return cfg
+}
+
+// performRecorded is perform as the golden record was taken: every
+// gesture held 600 ms.
+func performRecorded(gs ...session.Gesture) []seg {
+	return performHeld(func(session.Gesture) time.Duration { return 600 * time.Millisecond }, gs...)
+}
+
 // goldenCase is one recorded run of a Challenge: the asked gestures, the
 // rules and the observations fed to it.
 type goldenCase struct {
@@ -50,7 +67,7 @@ func TestChallengeGolden(t *testing.T) {
 	var buf bytes.Buffer
 	for _, gc := range goldenCases() {
 		fmt.Fprintf(&buf, "# %s\n", gc.name)
-		c := NewChallenge(gc.ask, recorded(gc.cfg))
+		c := NewChallenge(gc.ask, recordedEyes(recorded(gc.cfg)))
 		for i, o := range gc.obs {
 			for _, e := range c.Observe(o) {
 				writeGoldenEvent(&buf, i, e)
@@ -140,26 +157,26 @@ func goldenCases() []goldenCase {
 		session.HeadOpenMouth,
 	}
 	for i, g := range all {
-		obs := scenario{subject: uint64(i % 3), noise: 0.8, segs: perform(g)}.observations()
+		obs := scenario{subject: uint64(i % 3), noise: 0.8, segs: performRecorded(g)}.observations()
 		add("each "+string(g), []session.Gesture{g}, ChallengeConfig{}, obs)
-		pic := scenario{subject: uint64(i%3 + 3), noise: 0.5, picture: true, mirror: i%2 == 0, segs: perform(g)}.observations()
+		pic := scenario{subject: uint64(i%3 + 3), noise: 0.5, picture: true, mirror: i%2 == 0, segs: performRecorded(g)}.observations()
 		add("mirrored picture "+string(g), []session.Gesture{g}, ChallengeConfig{}, pic)
 	}
 	add("eyes open after closed", []session.Gesture{session.HeadEyesClosed, session.HeadEyesOpen}, ChallengeConfig{},
-		scenario{subject: 1, noise: 0.8, segs: perform(session.HeadEyesClosed)}.observations())
+		scenario{subject: 1, noise: 0.8, segs: performRecorded(session.HeadEyesClosed)}.observations())
 	add("mouth closed after open", []session.Gesture{session.HeadOpenMouth, session.HeadCloseMouth}, ChallengeConfig{},
-		scenario{subject: 2, noise: 0.8, segs: perform(session.HeadOpenMouth)}.observations())
-	add("five in a row", all[:5], ChallengeConfig{}, scenario{noise: 0.8, segs: perform(all[:5]...)}.observations())
+		scenario{subject: 2, noise: 0.8, segs: performRecorded(session.HeadOpenMouth)}.observations())
+	add("five in a row", all[:5], ChallengeConfig{}, scenario{noise: 0.8, segs: performRecorded(all[:5]...)}.observations())
 	add("wrong then right", []session.Gesture{session.HeadLeft}, ChallengeConfig{},
-		scenario{subject: 1, noise: 0.5, segs: perform(session.HeadRight, session.HeadLeft)}.observations())
+		scenario{subject: 1, noise: 0.5, segs: performRecorded(session.HeadRight, session.HeadLeft)}.observations())
 	add("wrong ends", []session.Gesture{session.HeadLeft}, ChallengeConfig{MaxWrong: 1},
-		scenario{subject: 1, noise: 0.5, segs: perform(session.HeadRight, session.HeadLeft)}.observations())
+		scenario{subject: 1, noise: 0.5, segs: performRecorded(session.HeadRight, session.HeadLeft)}.observations())
 	add("both eyes for one", []session.Gesture{session.HeadLeftClose}, ChallengeConfig{},
-		scenario{subject: 1, noise: 0.5, segs: perform(session.HeadEyesClosed)}.observations())
+		scenario{subject: 1, noise: 0.5, segs: performRecorded(session.HeadEyesClosed)}.observations())
 	add("timeout", []session.Gesture{session.HeadUp}, ChallengeConfig{GestureTimeout: 3 * time.Second},
 		scenario{noise: 0.5, segs: []seg{{dur: 4 * time.Second}}}.observations())
 	add("attempt timeout", []session.Gesture{session.HeadLeft, session.HeadUp}, ChallengeConfig{AttemptTimeout: 3500 * time.Millisecond},
-		scenario{noise: 0.5, segs: append(perform(session.HeadLeft), seg{dur: 2 * time.Second})}.observations())
+		scenario{noise: 0.5, segs: append(performRecorded(session.HeadLeft), seg{dur: 2 * time.Second})}.observations())
 	add("face lost", []session.Gesture{session.HeadLeft}, ChallengeConfig{GestureTimeout: 4 * time.Second},
 		scenario{noise: 0.5, segs: []seg{{dur: 2 * time.Second}, {dur: 3 * time.Second, faces: -1}}}.observations())
 	add("two faces", []session.Gesture{session.HeadLeft}, ChallengeConfig{GestureTimeout: 4 * time.Second},
@@ -183,7 +200,7 @@ func goldenCases() []goldenCase {
 		}
 	}
 	for _, g := range []session.Gesture{session.HeadLeft, session.HeadEyesClosed} {
-		obs := scenario{subject: 2, noise: 0.5, segs: perform(g)}.observations()
+		obs := scenario{subject: 2, noise: 0.5, segs: performRecorded(g)}.observations()
 		for i := range obs {
 			obs[i].Quality.LineRatio = 4
 		}
@@ -200,7 +217,7 @@ func goldenCases() []goldenCase {
 	}
 	hold := []seg{{dur: time.Second}, {dur: 100 * time.Millisecond, to: state{yaw: 30}}, {dur: 250 * time.Millisecond, to: state{yaw: 30}}, {dur: time.Second / 60}, {dur: time.Second}}
 	add("hold at 60 fps", []session.Gesture{session.HeadLeft}, ChallengeConfig{}, scenario{subject: 1, noise: 0.3, fps: 60, segs: hold}.observations())
-	add("nothing known asked", []session.Gesture{"HEAD_SIDEWAYS"}, ChallengeConfig{}, scenario{segs: perform(session.HeadLeft)}.observations())
+	add("nothing known asked", []session.Gesture{"HEAD_SIDEWAYS"}, ChallengeConfig{}, scenario{segs: performRecorded(session.HeadLeft)}.observations())
 	for seed := uint64(0); seed < 64; seed++ {
 		cs = append(cs, randomCase(seed))
 	}

@@ -168,11 +168,11 @@ const (
 func (c class) untimed() bool { return c == clsEyes11 || c == clsMouthClosed }
 
 // earlyHold is how long gesture k must be held during the wait to end the
-// try: WrongHold, and for the eye closures twice EyeHoldTime, so that a
-// natural long blink (250–300 ms) does not count.
+// try: WrongHold, and for the eye closures EyeHoldTime, so that a natural
+// long blink (250–400 ms) does not count.
 func (c *ChallengeConfig) earlyHold(k class) time.Duration {
 	if k.isEye() {
-		return max(c.WrongHold, 2*c.EyeHoldTime)
+		return max(c.WrongHold, c.EyeHoldTime)
 	}
 	return c.WrongHold
 }

@@ -37,7 +37,7 @@ func timeline(segs ...seg) []Observation {
 // pose, held 600 ms, 300 ms back, then neutral for rest.
 func gestureSegs(g session.Gesture, rest time.Duration) []seg {
 	st := poseOf[g]
-	return []seg{{dur: 300 * time.Millisecond, to: st}, {dur: 600 * time.Millisecond, to: st}, {dur: 300 * time.Millisecond}, {dur: rest}}
+	return []seg{{dur: 300 * time.Millisecond, to: st}, {dur: heldFor(g), to: st}, {dur: 300 * time.Millisecond}, {dur: rest}}
 }
 
 type pacedRun struct {
@@ -135,7 +135,7 @@ func TestPacingRules(t *testing.T) {
 		{"a 0.25 s reaction less a 150 ms round trip is too fast", 250 * time.Millisecond, session.HeadLeft, 150 * time.Millisecond, session.GestureNotMatch, failEarly, 100 * time.Millisecond, 100*time.Millisecond + 2*frame},
 		{"moves during the wait", -800 * time.Millisecond, session.HeadLeft, 0, session.GestureNotMatch, failEarly, 0, 0},
 		{"opens the mouth during the wait", -800 * time.Millisecond, session.HeadOpenMouth, 0, session.GestureNotMatch, failEarly, 0, 0},
-		{"closes the eyes during the wait", -1200 * time.Millisecond, session.HeadEyesClosed, 0, session.GestureNotMatch, failEarly, 0, 0},
+		{"closes the eyes during the wait", -1800 * time.Millisecond, session.HeadEyesClosed, 0, session.GestureNotMatch, failEarly, 0, 0},
 		{"reacts in 3.9 s", 3900 * time.Millisecond, session.HeadLeft, 0, session.GestureNotMatch, failLate, 0, 0},
 		// The round trip taken off is capped at 1 s: 4.7 s less 1 s is
 		// still late (uncapped it would be early).

@@ -292,7 +292,27 @@ type AuditEntry struct {
 	Gesture   Gesture `json:"gesture,omitempty"`
 	ClientIP  string  `json:"client_ip,omitempty"`
 	UserAgent string  `json:"user_agent,omitempty"`
+
+	// The hash chain (see audit.go). The store sets these fields when it
+	// appends the entry; what a caller puts in them is replaced.
+
+	// Seq is the entry's position in the session's trail, counting from 0
+	// and including entries dropped since.
+	Seq int64 `json:"seq"`
+	// Dropped and DroppedHash are set on an "audit_truncated" checkpoint
+	// only: how many entries the trail had dropped in all when it was
+	// written (the Seq of the oldest entry kept), and the hash of the last
+	// of them.
+	Dropped     int64  `json:"dropped,omitempty"`
+	DroppedHash string `json:"dropped_hash,omitempty"`
+	// Prev is the previous entry's Hash, or AuditGenesis for the first.
+	Prev string `json:"prev"`
+	// Hash is the hex SHA-256 of the entry's canonical encoding
+	// (AuditEntry.Canonical), Prev included.
+	Hash string `json:"hash"`
 }
 
-// MaxAuditEntries bounds the audit trail kept per session.
+// MaxAuditEntries bounds the audit trail kept per session. A trail that
+// reaches it drops its oldest AuditDropBatch entries at once and records the
+// drop in a checkpoint entry (see ChainAudit).
 const MaxAuditEntries = 200

@@ -19,8 +19,11 @@ type Store interface {
 	// returns nil, all atomically. It returns the stored session, or fn's
 	// error (with nothing stored), or ErrNotFound.
 	Update(ctx context.Context, id string, fn func(*Session) error) (*Session, error)
-	// AppendAudit adds an entry to the session's audit trail; the oldest
-	// entries are dropped past MaxAuditEntries.
+	// AppendAudit adds an entry to the session's audit trail, chained to
+	// the entry before it as ChainAudit says, even when several callers
+	// append at once; past MaxAuditEntries the oldest entries are dropped
+	// and a checkpoint records it. It returns an EInvalid error for an
+	// entry with Event AuditTruncated.
 	AppendAudit(ctx context.Context, id string, e AuditEntry) error
 	// Audit returns the session's audit trail, oldest first.
 	Audit(ctx context.Context, id string) ([]AuditEntry, error)

@@ -181,8 +181,52 @@
     }
   }
 
+  // The eye closures (HEAD_00, HEAD_01, HEAD_10) are held until the server
+  // has seen them; a user with the eyes shut cannot read the screen, so the
+  // page tells them to open the eyes again with a short tone and, where the
+  // device can, a vibration (the text "open your eyes" is there too, for
+  // those who cannot hear it). The AudioContext is made inside the click
+  // that starts the camera: browsers allow sound only after a user gesture.
+  const EYE_CLOSURES = new Set(["HEAD_00", "HEAD_01", "HEAD_10"]);
+  let audio = null;
+
+  function unlockAudio() {
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!audio && typeof Ctx === "function") {
+      try {
+        audio = new Ctx();
+      } catch (_) {
+        audio = null;
+      }
+    }
+    if (audio && audio.state === "suspended") {
+      audio.resume().catch(() => {});
+    }
+  }
+
+  function openEyesCue() {
+    root.dataset.cue = String((Number(root.dataset.cue) || 0) + 1);
+    if (navigator.vibrate) {
+      navigator.vibrate(200);
+    }
+    if (!audio) {
+      return;
+    }
+    const t = audio.currentTime;
+    const osc = audio.createOscillator();
+    const gain = audio.createGain();
+    osc.frequency.value = 880;
+    gain.gain.setValueAtTime(0.0001, t);
+    gain.gain.exponentialRampToValueAtTime(0.3, t + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.25);
+    osc.connect(gain).connect(audio.destination);
+    osc.start(t);
+    osc.stop(t + 0.26);
+  }
+
   async function start() {
     ended = false;
+    unlockAudio();
     const inApp = IN_APP.test(navigator.userAgent);
     const md = navigator.mediaDevices;
     if (!md || typeof md.getUserMedia !== "function" || typeof window.RTCPeerConnection !== "function") {
@@ -552,7 +596,13 @@
         if (total > 0) {
           overall.value = Math.round(((m.index + 1) / total) * 100);
         }
-        say(text("matched"));
+        if (EYE_CLOSURES.has(m.gesture)) {
+          openEyesCue();
+          instructionEl.textContent = text("open_eyes");
+          say(text("open_eyes"));
+        } else {
+          say(text("matched"));
+        }
         break;
       case "attempt_failed":
         attemptFailed(m);

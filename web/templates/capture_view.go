@@ -35,6 +35,7 @@ func captureStrings(p Page) []captureString {
 		{"wait", t.WaitStill},
 		{"step_of", t.StepOf},
 		{"matched", t.Matched},
+		{"open_eyes", t.OpenEyes},
 		{"face_lost", t.FaceLost},
 		{"copied", t.Copied},
 		{"attempts_left_one", t.AttemptsLeftOne},

@@ -30,6 +30,7 @@
     HEAD_RIGHT: ["right10", "right20", "right30"],
     HEAD_UP: ["up10", "up20"],
     HEAD_DOWN: ["down10", "down20"],
+    HEAD_00: ["eyes"], // both eyes shut at once, held as the others are
   };
   const OPPOSITE = { HEAD_LEFT: "HEAD_RIGHT", HEAD_RIGHT: "HEAD_LEFT", HEAD_UP: "HEAD_DOWN", HEAD_DOWN: "HEAD_UP" };
   const STEP_MS = 120; // per pose of the ramp: 0 → 30° in 0.36 s

@@ -149,20 +149,35 @@ func (st *Store) Sweep() int {
 // retention has run out, and audits it. The caller holds st.mu.
 func (e *entry) expireBiometrics(now time.Time) {
 	if names := e.s.ExpireBiometrics(now); names != nil {
-		e.appendAudit(e.s.DataExpiredEntry(names))
+		// ChainAudit refuses only malformed entries, and this one is the
+		// store's own: the purge stands either way.
+		_ = e.appendAudit(e.s.DataExpiredEntry(names))
 	}
 }
 
-// appendAudit adds a to the trail, dropping the oldest entry past
-// session.MaxAuditEntries. The caller holds st.mu.
-func (e *entry) appendAudit(a session.AuditEntry) {
+// appendAudit adds a to the trail, chained to the entry before it
+// (session.ChainAudit); a full trail drops its oldest session.AuditDropBatch
+// entries and records the drop in a checkpoint. The caller holds st.mu.
+func (e *entry) appendAudit(a session.AuditEntry) error {
+	var head, lastDropped *session.AuditEntry
+	if n := len(e.audit); n > 0 {
+		head = &e.audit[n-1]
+	}
 	if len(e.audit) >= session.MaxAuditEntries {
+		lastDropped = &e.audit[session.AuditDropBatch-1]
+	}
+	drop, add, err := session.ChainAudit(len(e.audit), head, lastDropped, a)
+	if err != nil {
+		return err
+	}
+	if drop > 0 {
 		// Shift in place rather than reslicing forward, so the backing
 		// array never grows past the cap.
-		n := copy(e.audit, e.audit[len(e.audit)-session.MaxAuditEntries+1:])
+		n := copy(e.audit, e.audit[drop:])
 		e.audit = e.audit[:n]
 	}
-	e.audit = append(e.audit, a)
+	e.audit = append(e.audit, add...)
+	return nil
 }
 
 // Len reports how many sessions the store holds, evicted ones excluded once
@@ -252,8 +267,9 @@ func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session
 	return e.s.Clone(), nil
 }
 
-// AppendAudit adds a copy of entry to the session's audit trail, dropping the
-// oldest entry past session.MaxAuditEntries.
+// AppendAudit adds a copy of entry to the session's audit trail, chained to
+// the entry before it (session.ChainAudit). A full trail drops its oldest
+// session.AuditDropBatch entries and records the drop in a checkpoint.
 func (st *Store) AppendAudit(ctx context.Context, id string, a session.AuditEntry) error {
 	now := st.now()
 	st.mu.Lock()
@@ -262,7 +278,9 @@ func (st *Store) AppendAudit(ctx context.Context, id string, a session.AuditEntr
 	if !ok {
 		return fmt.Errorf("memstore: append audit %s: %w", id, session.ErrNotFound)
 	}
-	e.appendAudit(a)
+	if err := e.appendAudit(a); err != nil {
+		return fmt.Errorf("memstore: append audit %s: %w", id, err)
+	}
 	return nil
 }
 

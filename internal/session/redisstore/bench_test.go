@@ -75,6 +75,26 @@ func BenchmarkAllow(b *testing.B) {
 	}
 }
 
+// BenchmarkAppendAudit appends to one trail, past the cap: the chained
+// append's read of the head, its hashing and its conditional write.
+func BenchmarkAppendAudit(b *testing.B) {
+	ctx := context.Background()
+	c := sessiontest.RedisClient(b)
+	st := redisstore.New(c, redisstore.WithPrefix(sessiontest.RedisPrefix(b, c)))
+	s := sessiontest.NewSession(b, time.Now())
+	if err := st.Create(ctx, s); err != nil {
+		b.Fatal(err)
+	}
+	e := session.AuditEntry{Time: time.Now(), Attempt: 1, Event: "attempt_ended", Outcome: "NOT_MATCH", ClientIP: "192.0.2.1", UserAgent: "Mozilla/5.0 (X11; Linux x86_64)"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := st.AppendAudit(ctx, s.ID, e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // benchReference is the size of a real sealed reference: 128 float32
 // (512 bytes) plus the sealing's key id, nonce and tag.
 func benchReference(s *session.Session) {

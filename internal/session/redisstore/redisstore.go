@@ -5,7 +5,8 @@
 //
 //	{prefix}session:{id}     the session as JSON (a string), without its biometric values
 //	{prefix}biometric:{id}   its sealed reference embedding, if it keeps one (a string)
-//	{prefix}audit:{id}       its audit trail, a list of JSON entries, oldest first
+//	{prefix}audit:{id}       its audit trail, a list of JSON entries, oldest first,
+//	                         a hash chain (see session.ChainAudit)
 //	{prefix}ratelimit:{key}  a token bucket, a hash (see RateLimiter)
 //
 // Every key has a TTL. A session's keys live until KeepUntil(retention): the
@@ -422,12 +423,19 @@ func backoff(ctx context.Context, try int) error {
 	}
 }
 
-// appendAudit pushes an entry (ARGV[1]) on KEYS[2], the audit trail of the
-// session at KEYS[1], trims it to ARGV[2] entries and gives it the session
-// key's TTL, all only if the session exists. Taking the TTL from the session
-// key inside the script keeps the two in step even when the session ends
-// meanwhile; ARGV[3] (ms) is a fallback should the session key have none.
-// It returns 1, or 0 for no session.
+// appendAudit applies one session.ChainAudit step to KEYS[2], the audit
+// trail of the session at KEYS[1], only if the session exists and the trail
+// is still as the caller read it: ARGV[1] entries, the last of them exactly
+// ARGV[2] ("" for none). It then drops ARGV[4] entries from the front,
+// pushes ARGV[5…] and gives the trail the session key's TTL. Taking the TTL
+// from the session key inside the script keeps the two in step even when
+// the session ends meanwhile; ARGV[3] (ms) is a fallback should the session
+// key have none. It returns 1, 0 for no session, or -1 when the trail moved
+// (another append won) and the caller must read it again.
+//
+// Redis scripts have SHA-1 but not SHA-256, so the hashes are computed in Go
+// between the read and this conditional write: an optimistic lock on the
+// head, as Update's WATCH is on the session.
 var appendAudit = redis.NewScript(`
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl == -2 then
@@ -436,36 +444,115 @@ end
 if ttl < 0 then
 	ttl = ARGV[3]
 end
-redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+if redis.call('LLEN', KEYS[2]) ~= tonumber(ARGV[1]) then
+	return -1
+end
+local head = redis.call('LINDEX', KEYS[2], -1)
+if head == false then
+	head = ''
+end
+if head ~= ARGV[2] then
+	return -1
+end
+local drop = tonumber(ARGV[4])
+if drop > 0 then
+	redis.call('LTRIM', KEYS[2], drop, -1)
+end
+for i = 5, #ARGV do
+	redis.call('RPUSH', KEYS[2], ARGV[i])
+end
 redis.call('PEXPIRE', KEYS[2], ttl)
 return 1
 `)
 
-// AppendAudit adds e to the session's audit trail, dropping the oldest entry
-// past session.MaxAuditEntries. The trail expires with the session.
+// AppendAudit adds e to the session's audit trail, chained to the entry
+// before it (session.ChainAudit); a full trail drops its oldest
+// session.AuditDropBatch entries and records the drop in a checkpoint. The
+// trail expires with the session.
+//
+// Appends from several instances at once still form one chain: each reads
+// the trail's length and head, computes the new entries, and writes them
+// only if the trail has not moved meanwhile, else reads again (up to the
+// configured number of tries, like Update).
 func (st *Store) AppendAudit(ctx context.Context, id string, e session.AuditEntry) error {
-	// Read the session first so that the store's clock, not only Redis's
-	// TTL, decides whether it is still kept.
-	data, err := st.client.Get(ctx, st.sessionKey(id)).Bytes()
-	now := st.now()
-	s, err := st.load("append audit", id, data, err, now)
-	if err != nil {
-		return err
+	key, akey := st.sessionKey(id), st.auditKey(id)
+	for try := 1; ; try++ {
+		var (
+			get        *redis.StringCmd
+			llen       *redis.IntCmd
+			head, last *redis.StringCmd
+		)
+		_, err := st.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			get = p.Get(ctx, key)
+			llen = p.LLen(ctx, akey)
+			head = p.LIndex(ctx, akey, -1)
+			last = p.LIndex(ctx, akey, session.AuditDropBatch-1)
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("redisstore: append audit %s: %w", id, unavailable(err))
+		}
+		// Read the session first so that the store's clock, not only
+		// Redis's TTL, decides whether it is still kept.
+		data, err := get.Bytes()
+		now := st.now()
+		s, err := st.load("append audit", id, data, err, now)
+		if err != nil {
+			return err
+		}
+		n := int(llen.Val())
+		var headRaw string
+		var headE, lastE *session.AuditEntry
+		if n > 0 {
+			headRaw = head.Val()
+			if headE, err = decodeEntry(headRaw); err != nil {
+				return fmt.Errorf("redisstore: append audit %s: head: %w", id, err)
+			}
+		}
+		if n >= session.MaxAuditEntries {
+			if lastE, err = decodeEntry(last.Val()); err != nil {
+				return fmt.Errorf("redisstore: append audit %s: last dropped: %w", id, err)
+			}
+		}
+		drop, add, err := session.ChainAudit(n, headE, lastE, e)
+		if err != nil {
+			return fmt.Errorf("redisstore: append audit %s: %w", id, err)
+		}
+		args := []any{n, headRaw, st.ttl(s, now).Milliseconds(), drop}
+		for _, a := range add {
+			enc, err := json.Marshal(a)
+			if err != nil {
+				return fmt.Errorf("redisstore: append audit %s: encode: %w", id, err)
+			}
+			args = append(args, enc)
+		}
+		res, err := appendAudit.Run(ctx, st.client, []string{key, akey}, args...).Int()
+		switch {
+		case err != nil:
+			return fmt.Errorf("redisstore: append audit %s: %w", id, unavailable(err))
+		case res == 0:
+			return fmt.Errorf("redisstore: append audit %s: %w", id, session.ErrNotFound)
+		case res == 1:
+			return nil
+		case try >= st.maxTries:
+			return &session.Error{
+				Code:    session.EUnavailable,
+				Message: "session is busy, try again",
+				Err:     fmt.Errorf("redisstore: append audit %s: gave up after %d conflicting tries", id, try),
+			}
+		}
+		if err := backoff(ctx, try); err != nil {
+			return fmt.Errorf("redisstore: append audit %s: %w", id, unavailable(err))
+		}
 	}
-	enc, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("redisstore: append audit %s: encode: %w", id, err)
+}
+
+func decodeEntry(raw string) (*session.AuditEntry, error) {
+	var e session.AuditEntry
+	if err := json.Unmarshal([]byte(raw), &e); err != nil {
+		return nil, fmt.Errorf("decode entry: %w", err)
 	}
-	n, err := appendAudit.Run(ctx, st.client, []string{st.sessionKey(id), st.auditKey(id)},
-		enc, session.MaxAuditEntries, st.ttl(s, now).Milliseconds()).Int()
-	if err != nil {
-		return fmt.Errorf("redisstore: append audit %s: %w", id, unavailable(err))
-	}
-	if n == 0 {
-		return fmt.Errorf("redisstore: append audit %s: %w", id, session.ErrNotFound)
-	}
-	return nil
+	return &e, nil
 }
 
 // Audit returns the session's audit trail, oldest first; it is empty, not

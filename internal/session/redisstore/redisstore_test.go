@@ -391,6 +391,116 @@ func TestAuditTTLFallback(t *testing.T) {
 	c.Del(ctx, prefix+"session:"+s.ID)
 }
 
+// TestAuditChainAcrossInstances appends to one session's trail from three
+// instances, each with its own connection, at once: the trail is still one
+// chain with every entry in it once.
+func TestAuditChainAcrossInstances(t *testing.T) {
+	ctx := context.Background()
+	clock := sessiontest.NewClock(sessiontest.Start)
+	var prefix string
+	var stores []*redisstore.Store
+	for i := range 3 {
+		c := sessiontest.RedisClient(t)
+		if i == 0 {
+			prefix = sessiontest.RedisPrefix(t, c)
+		}
+		stores = append(stores, redisstore.New(c, redisstore.WithPrefix(prefix), redisstore.WithClock(clock.Now)))
+	}
+	s := sessiontest.NewSession(t, clock.Now())
+	if err := stores[0].Create(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	const each = 40
+	errs := make(chan error, len(stores)*each)
+	done := make(chan struct{})
+	for w, st := range stores {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range each {
+				e := session.AuditEntry{Time: clock.Now(), Attempt: w*each + i, Event: "attempt"}
+				if err := st.AppendAudit(ctx, s.ID, e); err != nil {
+					errs <- fmt.Errorf("instance %d entry %d: %w", w, i, err)
+				}
+			}
+		}()
+	}
+	for range stores {
+		<-done
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	a, err := stores[2].Audit(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := session.VerifyAudit(a); err != nil {
+		t.Fatalf("VerifyAudit after appends from three instances: %v", err)
+	}
+	seen := map[int]bool{}
+	for _, e := range a {
+		seen[e.Attempt] = true
+	}
+	if len(a) != len(stores)*each || len(seen) != len(a) {
+		t.Fatalf("got %d entries, %d distinct; want %d, all distinct", len(a), len(seen), len(stores)*each)
+	}
+}
+
+// TestAuditTamperedInRedis changes the stored trail behind the store's back,
+// as someone with access to Redis could: VerifyAudit on what Audit then
+// returns names the entry changed.
+func TestAuditTamperedInRedis(t *testing.T) {
+	ctx := context.Background()
+	c := sessiontest.RedisClient(t)
+	prefix := sessiontest.RedisPrefix(t, c)
+	clock := sessiontest.NewClock(sessiontest.Start)
+	st := redisstore.New(c, redisstore.WithPrefix(prefix), redisstore.WithClock(clock.Now))
+	s := sessiontest.NewSession(t, clock.Now())
+	if err := st.Create(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		e := session.AuditEntry{Time: clock.Now(), Attempt: i, Event: "attempt_ended", Outcome: "NOT_MATCH"}
+		if err := st.AppendAudit(ctx, s.ID, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := prefix + "audit:" + s.ID
+	raw, err := c.LIndex(ctx, key, 2).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := strings.Replace(raw, `"NOT_MATCH"`, `"MATCH"`, 1)
+	if forged == raw {
+		t.Fatalf("stored entry %s has no outcome to change", raw)
+	}
+	if err := c.LSet(ctx, key, 2, forged).Err(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.Audit(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b *session.AuditBreak
+	if err := session.VerifyAudit(a); !errors.As(err, &b) || b.Index != 2 {
+		t.Fatalf("VerifyAudit after an entry was changed in Redis: got %v; want a break at entry 2", err)
+	}
+	// Putting it back and removing the entry instead breaks at its place.
+	if err := c.LSet(ctx, key, 2, raw).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.LRem(ctx, key, 1, raw).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if a, err = st.Audit(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := session.VerifyAudit(a); !errors.As(err, &b) || b.Index != 2 {
+		t.Fatalf("VerifyAudit after an entry was removed in Redis: got %v; want a break at entry 2", err)
+	}
+}
+
 // TestBiometricKeyTTL: the sealed embedding lives in its own key whose TTL is
 // the session's biometric retention after its end, never in the session's
 // JSON; when Redis expires that key, the next read notices, records

@@ -13,12 +13,16 @@ import (
 // it, so any bytes do.
 var sealedRef = []byte{0x5e, 0xa1, 0xed, 0x00, 0xff}
 
-// dataExpired returns the trail's "data_expired" entries.
+// dataExpired returns the trail's "data_expired" entries, after checking
+// that the store chained them into the trail like any other.
 func dataExpired(t *testing.T, st session.Store, id string) []session.AuditEntry {
 	t.Helper()
 	es, err := st.Audit(context.Background(), id)
 	if err != nil {
 		t.Fatalf("Audit(%s): %v", id, err)
+	}
+	if err := session.VerifyAudit(es); err != nil {
+		t.Fatalf("Audit(%s): the trail with the store's own entries does not verify: %v", id, err)
 	}
 	var out []session.AuditEntry
 	for _, e := range es {
@@ -41,6 +45,9 @@ func testBiometricRetention(t *testing.T, st session.Store, clock *Clock) {
 	create(t, st, s)
 	if got := get(t, st, s.ID); !got.HasBiometrics() || !bytes.Equal(got.Reference.Sealed, sealedRef) || got.BiometricRetention != keep {
 		t.Fatalf("Get after Create: reference %+v, retention %s; want the embedding and %s", got.Reference, got.BiometricRetention, keep)
+	}
+	if err := st.AppendAudit(context.Background(), s.ID, session.AuditEntry{Time: clock.Now(), Event: "created"}); err != nil {
+		t.Fatal(err)
 	}
 	clock.Advance(10 * time.Minute)
 	end := clock.Now()

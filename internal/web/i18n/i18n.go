@@ -99,6 +99,7 @@ type Messages struct {
 	StepOf                string `json:"step_of"` // {n}, {total}
 	OverallProgress       string `json:"overall_progress"`
 	Matched               string `json:"matched"`
+	OpenEyes              string `json:"open_eyes"` // after an eye closure matched, with a tone
 	InstrHeadLeft         string `json:"instr_head_left"`
 	InstrHeadRight        string `json:"instr_head_right"`
 	InstrHeadUp           string `json:"instr_head_up"`

