@@ -112,3 +112,32 @@ func testBiometricRetentionZero(t *testing.T, st session.Store, clock *Clock) {
 		t.Errorf("audit at its expiry: data_expired %+v; want one at %s", es, expiring.ExpiresAt)
 	}
 }
+
+// testBiometricDeletedBeforeRetention: deleting a session's biometric
+// values on demand, while its retention would still keep them, removes them
+// from every later read at once; the retention's end then finds nothing to
+// purge and records no data_expired.
+func testBiometricDeletedBeforeRetention(t *testing.T, st session.Store, clock *Clock) {
+	s := NewSession(t, clock.Now())
+	s.BiometricRetention = time.Hour
+	s.Reference = &session.Reference{Sealed: bytes.Clone(sealedRef), Quality: "high"}
+	create(t, st, s)
+	update(t, st, s.ID, func(s *session.Session) error { return s.Finish(success(clock), clock.Now()) })
+	deadline := clock.Now().Add(time.Hour)
+	clock.Advance(time.Minute)
+	var deleted []string
+	update(t, st, s.ID, func(s *session.Session) error { deleted = s.DeleteBiometrics(clock.Now()); return nil })
+	if len(deleted) != 1 {
+		t.Fatalf("DeleteBiometrics within the retention deleted %v; want the reference", deleted)
+	}
+	if got := get(t, st, s.ID); got.HasBiometrics() || got.Status != session.StatusFinished {
+		t.Fatalf("after the deletion: %s, reference %+v; want FINISHED without the embedding", got.Status, got.Reference)
+	}
+	clock.Set(deadline)
+	if got := get(t, st, s.ID); got.HasBiometrics() {
+		t.Fatalf("at the deadline: the embedding came back")
+	}
+	if es := dataExpired(t, st, s.ID); len(es) != 0 {
+		t.Errorf("audit: %+v; want no data_expired for data already deleted", es)
+	}
+}

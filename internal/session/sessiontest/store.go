@@ -49,6 +49,7 @@ func TestStore(t *testing.T, newStore NewStoreFunc) {
 		{"Ping", testPing},
 		{"BiometricRetention", testBiometricRetention},
 		{"BiometricRetentionZero", testBiometricRetentionZero},
+		{"BiometricDeletedBeforeRetention", testBiometricDeletedBeforeRetention},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
