@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what livegate needs on Debian 12, idempotently.
 #   scripts/deps.sh run    build and run the server (OpenCV, libvpx, the landmark model, Go)
-#   scripts/deps.sh test   also what the tests need (Redis, Chromium, Node.js and the npm packages)
+#   scripts/deps.sh test   also what the tests need (Redis, Chromium, Node.js and the npm packages, buildah)
+#   scripts/deps.sh build  only what compiling needs (the container image's build stage)
 # apt-get runs only when a package is missing, and then updates its lists once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,10 +12,14 @@ GO_VERSION=1.26.8 # keep in step with go.mod's go line
 
 run_pkgs=(ca-certificates curl unzip git gcc g++ pkg-config libopencv-dev opencv-data libvpx-dev libdlib-data)
 test_pkgs=(redis-server redis-tools chromium)
+# The container image test (internal/imagetest) builds with buildah on a debootstrapped base.
+image_pkgs=(buildah debootstrap)
+build_pkgs=(ca-certificates curl unzip gcc g++ pkg-config libopencv-dev libvpx-dev)
 
 pkgs=("${run_pkgs[@]}")
+[ "$mode" != build ] || pkgs=("${build_pkgs[@]}")
 if [ "$mode" = test ]; then
-	pkgs+=("${test_pkgs[@]}")
+	pkgs+=("${test_pkgs[@]}" "${image_pkgs[@]}")
 fi
 command -v node >/dev/null && command -v npm >/dev/null || { [ "$mode" = test ] && pkgs+=(nodejs npm); }
 

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -46,8 +48,15 @@ type config struct {
 	EphemeralDataKey bool
 	LogLevel         slog.Level
 	Demo             bool
-	FrameAncestors   string
-	Retention        time.Duration
+	// DemoForced: the demo runs beside real API keys (LIVEGATE_DEMO_FORCE).
+	DemoForced bool
+	// DemoKey is the demo's own API key, one of Keys: the development key
+	// when no key is configured, else a key of its own (its own tenant and
+	// creation budget), so the demo can neither show a configured key's
+	// sessions nor use up its budget.
+	DemoKey        api.Key
+	FrameAncestors string
+	Retention      time.Duration
 	// BiometricRetention is how long biometric values outlive their
 	// session's end by default (LIVEGATE_BIOMETRIC_RETENTION); each key's
 	// own, from LIVEGATE_KEY_RETENTION or this default, is in Keys.
@@ -180,6 +189,26 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		if c.Demo, err = strconv.ParseBool(v); err != nil {
 			return nil, bad("LIVEGATE_DEMO", "want true or false")
 		}
+	}
+	if v := getenv("LIVEGATE_DEMO_FORCE"); v != "" {
+		if c.DemoForced, err = strconv.ParseBool(v); err != nil {
+			return nil, bad("LIVEGATE_DEMO_FORCE", "want true or false")
+		}
+	}
+	if c.Demo && !c.DevKey && !c.DemoForced {
+		// Anyone who reaches /demo creates sessions through it: beside an
+		// integrator's keys that is an open door, refused unless asked for.
+		return nil, bad("LIVEGATE_DEMO", "the demo is refused beside real API keys (LIVEGATE_API_KEYS is set): anyone who reaches /demo can create sessions; set LIVEGATE_DEMO_FORCE=true to run it anyway")
+	}
+	c.DemoForced = c.DemoForced && c.Demo && !c.DevKey
+	switch {
+	case c.Demo && c.DevKey:
+		// The development key is a tenant of its own already, and the
+		// newcomer reads the demo's sessions with the key printed.
+		c.DemoKey = c.Keys[0]
+	case c.Demo:
+		c.DemoKey = demoKey(secrets[0])
+		c.Keys = append(c.Keys, c.DemoKey)
 	}
 
 	c.FrameAncestors = get("LIVEGATE_FRAME_ANCESTORS", "'none'")
@@ -442,4 +471,13 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// demoKey is the demo's API key, derived from the first session secret so
+// that every instance sharing the secret (and a Redis store) agrees on the
+// demo's tenant; with a random secret it is random too.
+func demoKey(secret string) api.Key {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("livegate demo API key"))
+	return api.Key{Secret: "demo_" + hex.EncodeToString(m.Sum(nil)[:16])}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // mountPages adds the end user's pages and, when enabled, the demo, which
-// calls the API in process with the first configured key. now is nil for
+// calls the API in process with its own key (config.DemoKey). now is nil for
 // time.Now.
 func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler http.Handler, log *slog.Logger, lc web.Live, now func() time.Time) error {
 	pages, err := web.New(web.Config{
@@ -32,7 +32,9 @@ func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler
 	if !cfg.Demo {
 		return nil
 	}
-	key := cfg.Keys[0]
+	// The demo's own key: its sessions are its own tenant's, with their
+	// own creation budget (config.DemoKey).
+	key := cfg.DemoKey
 	try, err := demo.New(demo.Config{
 		API:            apiHandler,
 		APIKey:         key.Secret,

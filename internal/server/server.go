@@ -148,6 +148,10 @@ func Run(ctx context.Context, o Options) error {
 	greet(o.Stdout, cfg, ln.Addr().String())
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
 		"store", storeName(cfg), "demo", cfg.Demo)
+	if cfg.DemoForced {
+		log.Warn("DEMO ENABLED BESIDE REAL API KEYS (LIVEGATE_DEMO_FORCE=true): anyone who reaches /demo can create sessions and see their results; " +
+			"they belong to the demo's own tenant and creation budget, never to a configured key; turn LIVEGATE_DEMO off in production")
+	}
 	if cfg.EphemeralSecret {
 		log.Warn("LIVEGATE_SESSION_SECRET is not set: using a random one; end users' cookies will not survive a restart or work across instances")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/livegate/livegate/internal/gesture"
+	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/session"
 )
 
@@ -48,6 +49,9 @@ type attemptEnd struct {
 }
 
 func (c *conn) hello(ctx context.Context) {
+	if c.settleOpen(ctx) {
+		return
+	}
 	sess, err := c.svc.get(ctx, c.sid)
 	if err != nil {
 		c.log.Warn("live: read session", "err", err)
@@ -83,11 +87,28 @@ func (c *conn) ready(ctx context.Context) {
 			return
 		}
 	}
+	// A gesture may have been asked since hello (by the replaced page).
+	if c.settleOpen(ctx) {
+		return
+	}
 	s.mu.Lock()
 	n := c.e.attempt
+	resumes := 0
+	if n != 0 {
+		c.e.resumes++
+		resumes = c.e.resumes
+	}
 	s.mu.Unlock()
 	if n != 0 {
-		s.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "attempt_resumed", ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
+		// Before any gesture was asked: the page learnt nothing of this
+		// attempt yet, and the attempt restarts from the baseline it had
+		// not used. Only the first resume is audited (the trail is capped,
+		// and its first entries must stay); the rest are counted.
+		s.m.resumes.Inc()
+		if resumes == 1 {
+			s.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "attempt_resumed", ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
+		}
+		c.log.Info("live: attempt resumed", "attempt", n, "resumes", resumes)
 	} else {
 		now := s.cfg.Now()
 		_, err := s.update(ctx, c.sid, func(x *session.Session) error {
@@ -100,7 +121,9 @@ func (c *conn) ready(ctx context.Context) {
 			return
 		}
 		s.mu.Lock()
-		c.e.attempt = n
+		// A passive attempt has no instruction: its burst may begin at
+		// once, so it is engaged from its start.
+		c.e.attempt, c.e.engaged, c.e.resumes = n, c.passive, 0
 		s.mu.Unlock()
 		s.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "attempt_started", ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
 	}
@@ -117,6 +140,64 @@ func (c *conn) ready(ctx context.Context) {
 	c.smp, c.cues = newSampler(s.cfg.Samples), newStreamCues()
 	c.cues.peerStart = c.peer.Stats()
 	c.mu.Unlock()
+}
+
+// settleOpen ends, as connection_lost, the open attempt this new
+// connection took over when that attempt had already asked a gesture (or,
+// passive, had started): such an attempt is never resumed, so dropping or
+// replacing the connection cannot buy a fresh baseline, new random waits
+// and new gesture timers without using an attempt (issue 14). The open
+// attempt counted when it started; the page's next ready starts another,
+// which counts again. When no attempt is left the session ends as failed
+// and settleOpen, having sent done, returns true.
+//
+// The choice over "a resume continues the same attempt with its own
+// timers": the running challenge and its baseline live in the dropped
+// connection's engine, and carrying them over would let a page swap its
+// camera (or its replayed clip) mid-attempt; ending the attempt is simple
+// to reason about and costs an honest user with a flaky network one
+// attempt, the same as a drop past the grace period.
+func (c *conn) settleOpen(ctx context.Context) bool {
+	s := c.svc
+	s.mu.Lock()
+	e := c.e
+	n := 0
+	if e != nil && e.conn == c && e.attempt != 0 && e.engaged {
+		n = e.attempt
+		e.attempt, e.engaged, e.resumes = 0, false, 0
+	}
+	var lost gesture.Result
+	var ev liveness.Evidence
+	if n != 0 {
+		lost, ev = e.lost, e.evidence.evidence()
+	}
+	s.mu.Unlock()
+	if n == 0 {
+		return false
+	}
+	s.m.attempts.WithLabelValues(outcomeConnectionLost).Inc()
+	s.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "attempt_ended", Outcome: outcomeConnectionLost, ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
+	c.log.Info("live: attempt ended: connection lost (a new connection took it over after a gesture was asked)", "attempt", n)
+	sess, err := s.get(ctx, c.sid)
+	if err != nil {
+		c.storeRefused(ctx, err)
+		return true
+	}
+	if sess.StatusAt(s.cfg.Now()) != session.StatusPending {
+		c.storeRefused(ctx, session.ErrFinal)
+		return true
+	}
+	if sess.AttemptsLeft() > 0 {
+		return false
+	}
+	lost.Status = session.GestureNotMatch
+	sess, err = s.finish(ctx, c.sid, lost, ev, nil)
+	if err != nil {
+		c.storeRefused(ctx, err)
+		return true
+	}
+	c.done("failed", sess)
+	return true
 }
 
 // storeRefused handles a transition refused because the session changed.

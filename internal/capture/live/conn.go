@@ -146,6 +146,15 @@ func (c *conn) frame(f capture.Frame) {
 	}
 	c.mu.Unlock()
 
+	if asked != "" {
+		// Before the instruction leaves: from now on the page knows a
+		// gesture of this attempt, which a new connection cannot resume.
+		c.svc.mu.Lock()
+		if c.e != nil && c.e.attempt != 0 {
+			c.e.engaged = true
+		}
+		c.svc.mu.Unlock()
+	}
 	now := time.Now()
 	c.svc.m.analysis.Observe(now.Sub(start).Seconds())
 	c.svc.m.delay.Observe(now.Sub(f.T).Seconds())

@@ -7,7 +7,10 @@
 // One Service serves every session of a process. Per session it keeps at
 // most one live connection (a second offer replaces the first, which is sent
 // closing/replaced) and the attempt in progress, which outlives a dropped
-// connection for a grace period so that the page can reconnect and resume.
+// connection for a grace period so that the page can reconnect and resume
+// it, but only before the attempt asked its first gesture: after that a new
+// connection ends it as connection_lost and must start another, which
+// counts against max_attempts (attempt.go, settleOpen).
 //
 // Goroutines: capture's own per peer (receive, analysis), and one control
 // goroutine per connection, which owns everything that touches the store

@@ -182,53 +182,6 @@ func TestKilledClientLeavesSessionPendingWithAttemptUsed(t *testing.T) {
 	r.mustDial(s.ID)
 }
 
-func TestReconnectWithinGraceResumesTheAttempt(t *testing.T) {
-	r := newRig(t, rigOptions{cfg: func(c *live.Config) { c.Grace = 5 * time.Second }})
-	s := r.session([]string{"HEAD_OPEN_MOUTH"}, 1)
-	p := r.mustDial(s.ID)
-	out := r.run(p, client.RunOptions{Clips: []*client.Clip{blankClip(t)}, StopAfter: func(m client.Message) bool { return m.Type == "instruction" }})
-	if out.Result != "stopped" {
-		t.Fatalf("outcome %q; want to stop at the instruction", out.Result)
-	}
-	p.c.Close()
-	waitFor(t, 5*time.Second, "the connection to end", func() bool { return r.svc.Live() == 0 })
-	// Its only attempt is open: a new connection may resume it.
-	out = r.run(r.mustDial(s.ID), client.RunOptions{Clips: []*client.Clip{blankClip(t)}})
-	if out.Result != "success" {
-		t.Fatalf("resumed attempt: outcome %q (messages %v); want success", out.Result, types(out))
-	}
-	if got := r.get(s.ID); got.AttemptsUsed != 1 || got.Result.Attempts != 1 {
-		t.Errorf("attempts used %d, result %+v; want the one attempt", got.AttemptsUsed, got.Result)
-	}
-}
-
-func TestSecondOfferReplacesTheFirst(t *testing.T) {
-	r := newRig(t, rigOptions{})
-	s := r.session([]string{"HEAD_OPEN_MOUTH"}, 3)
-	first := r.mustDial(s.ID)
-	done := make(chan *client.Outcome, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		out, _ := client.Run(ctx, first.c, first.msgs, client.RunOptions{Clips: []*client.Clip{blankClip(t)}, StopAfter: func(m client.Message) bool { return m.Type == "closing" }})
-		done <- out
-	}()
-	waitFor(t, 10*time.Second, "the first connection's attempt", func() bool { return r.get(s.ID).AttemptsUsed == 1 })
-	second := r.mustDial(s.ID)
-	out := <-done
-	if last := out.Messages[len(out.Messages)-1]; last.Type != "closing" || last.Reason != "replaced" {
-		t.Fatalf("first connection's last message %+v; want closing/replaced", last)
-	}
-	out2 := r.run(second, client.RunOptions{Clips: []*client.Clip{blankClip(t)}})
-	if out2.Result != "success" {
-		t.Fatalf("second connection: %q (%v); want success", out2.Result, types(out2))
-	}
-	if got := r.get(s.ID); got.AttemptsUsed != 1 {
-		t.Errorf("attempts used %d; want 1 (the replaced connection's attempt resumed)", got.AttemptsUsed)
-	}
-	waitFor(t, 5*time.Second, "no live connection", func() bool { return r.svc.Live() == 0 })
-}
-
 func TestRevokeClosesTheConnection(t *testing.T) {
 	r := newRig(t, rigOptions{engines: live.EngineFactoryFunc(func() (live.Engine, error) { return &fakeEngine{openAfter: time.Hour}, nil })})
 	s := r.session([]string{"HEAD_OPEN_MOUTH"}, 3)

@@ -16,6 +16,7 @@ type metrics struct {
 	connections prometheus.Gauge
 	refused     prometheus.Counter
 	attempts    *prometheus.CounterVec
+	resumes     prometheus.Counter
 	analysis    prometheus.Histogram
 	delay       prometheus.Histogram
 	frames      *prometheus.Desc
@@ -36,6 +37,10 @@ func newMetrics(s *Service) *metrics {
 			Name: "livegate_capture_attempts_total",
 			Help: "Ended attempts by outcome: MATCH, NOT_MATCH, face not detected, too many faces detected, timeout, connection_lost, canceled, handed_back.",
 		}, []string{"outcome"}),
+		resumes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "livegate_capture_attempt_resumes_total",
+			Help: "Open attempts resumed by a new connection before any gesture was asked (only the first resume of an attempt is audited).",
+		}),
 		analysis: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "livegate_capture_analysis_seconds",
 			Help:    "Time to analyse one frame (engine and challenge).",
@@ -54,7 +59,7 @@ func newMetrics(s *Service) *metrics {
 
 func (m *metrics) register(r prometheus.Registerer) error {
 	var errs []error
-	for _, c := range []prometheus.Collector{m.connections, m.refused, m.attempts, m.analysis, m.delay, m} {
+	for _, c := range []prometheus.Collector{m.connections, m.refused, m.attempts, m.resumes, m.analysis, m.delay, m} {
 		errs = append(errs, r.Register(c))
 	}
 	return errors.Join(errs...)

@@ -156,9 +156,16 @@ type Service struct {
 
 // entry is a session with a live connection or an open attempt.
 type entry struct {
-	sid      string
-	conn     *conn
-	attempt  int // open attempt number; 0 when none
+	sid     string
+	conn    *conn
+	attempt int // open attempt number; 0 when none
+	// engaged is set once the open attempt has asked a gesture (its first
+	// instruction left) or, for a passive session, once it started: from
+	// then on a new connection cannot resume it (see conn.settleOpen).
+	engaged bool
+	// resumes counts the resumes of the open attempt; only the first is
+	// audited, so that reconnections cannot flood the audit trail.
+	resumes  int
 	lost     gesture.Result
 	grace    Timer
 	evidence sessionEvidence
@@ -310,6 +317,16 @@ func (s *Service) Offer(ctx context.Context, req OfferRequest) (string, error) {
 	s.m.connections.Inc()
 	if old != nil {
 		old.stop(reasonReplaced)
+		// The replaced page's progress is the open attempt's result, should
+		// it end as connection_lost.
+		old.mu.Lock()
+		partial := old.partial
+		old.mu.Unlock()
+		s.mu.Lock()
+		if e.attempt != 0 {
+			e.lost = partial
+		}
+		s.mu.Unlock()
 	}
 	go c.run()
 	return answer, nil
@@ -469,7 +486,7 @@ func (s *Service) graceOver(e *entry, n int) {
 		s.mu.Unlock()
 		return
 	}
-	e.attempt, e.grace = 0, nil
+	e.attempt, e.grace, e.engaged, e.resumes = 0, nil, false, 0
 	delete(s.entries, e.sid)
 	lost, ev := e.lost, e.evidence.evidence()
 	s.mu.Unlock()
