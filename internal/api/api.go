@@ -53,6 +53,8 @@ type Config struct {
 	// MatchThreshold is the embedding distance under which two faces are the same
 	// person; 0 means faceid.DefaultThreshold.
 	MatchThreshold float64
+	// Limits are the lockouts and rate limits beyond session creation's.
+	Limits Limits
 }
 
 // Handler is the REST API.
@@ -67,6 +69,7 @@ type Handler struct {
 	refs      ReferenceChecker
 	dataKeys  *sealed.Keyring
 	bands     SpoofBands // of passive sessions' results too
+	limits    Limits
 }
 
 // New returns the API handler. Mount it at the root: it serves /face/v1/….
@@ -90,6 +93,7 @@ func New(cfg Config) (*Handler, error) {
 		mux:       http.NewServeMux(),
 		refs:      cfg.References,
 		dataKeys:  cfg.DataKeys,
+		limits:    cfg.Limits,
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -110,7 +114,7 @@ func New(cfg Config) (*Handler, error) {
 		h.mux.Handle("GET "+f.path+"/{sid}/audit", h.auth(h.audit(f.kind)))
 		h.mux.Handle("DELETE "+f.path+"/{sid}/data", h.auth(h.deleteData(f.kind)))
 	}
-	h.mux.Handle("POST /face/v1/active-liveness", h.auth(activeLiveness(cfg.Still, h.log)))
+	h.mux.Handle("POST /face/v1/active-liveness", h.auth(h.limitChecks(activeLiveness(cfg.Still, h.log))))
 	bands := cfg.SpoofBands
 	if bands == (SpoofBands{}) {
 		bands = DefaultSpoofBands
@@ -119,7 +123,7 @@ func New(cfg Config) (*Handler, error) {
 		return nil, fmt.Errorf("api: spoof bands: %w", err)
 	}
 	h.bands = bands
-	h.mux.Handle("POST /face/v1/passive-liveness", h.auth(passiveLiveness(cfg.Passive, bands, cfg.Liveness, h.log)))
+	h.mux.Handle("POST /face/v1/passive-liveness", h.auth(h.limitChecks(passiveLiveness(cfg.Passive, bands, cfg.Liveness, h.log))))
 	th := cfg.MatchThreshold
 	if th == 0 {
 		th = faceid.DefaultThreshold
@@ -127,7 +131,7 @@ func New(cfg Config) (*Handler, error) {
 	if th < 0 {
 		return nil, errors.New("api: MatchThreshold must not be negative")
 	}
-	h.mux.Handle("POST /face/v1/match", h.auth(match(cfg.Faces, th, h.log)))
+	h.mux.Handle("POST /face/v1/match", h.auth(h.limitChecks(match(cfg.Faces, th, h.log))))
 	h.mux.HandleFunc("/face/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, session.Errorf(session.ENotFound, "no endpoint for %s %s", r.Method, r.URL.Path))
 	})
@@ -142,8 +146,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 // key has them) before the handler runs.
 func (h *Handler) auth(next func(w http.ResponseWriter, r *http.Request, owner string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.authLocked(w, r) {
+			return
+		}
 		owner := h.keys.authenticate(r)
 		if owner == "" {
+			h.authFailed(r)
 			// RFC 9110 §11.6.1: a 401 names how to authenticate.
 			w.Header().Add("WWW-Authenticate", `APIKey realm="livegate", header="x-api-key"`)
 			if h.keys.basic {

@@ -105,6 +105,10 @@ func (h *Handler) create(kind session.Kind) func(http.ResponseWriter, *http.Requ
 			writeError(w, r, h.log, err)
 			return
 		}
+		if err := h.deviceLocked(r.Context(), owner, s.DeviceCorrelationID); err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
 		// Validate everything before taking a token: bad input must not
 		// cost the integrator its rate.
 		if h.limiter != nil {
@@ -270,14 +274,16 @@ func (h *Handler) audit(kind session.Kind) func(http.ResponseWriter, *http.Reque
 // appendAudit records an integrator action. A failure is logged, not
 // returned: the action itself has been stored.
 func (h *Handler) appendAudit(r *http.Request, sid string, e session.AuditEntry) {
-	e.ClientIP = clientIP(r)
+	e.ClientIP = h.clientIP(r)
 	e.UserAgent = truncate(r.UserAgent(), 256)
 	if err := h.store.AppendAudit(r.Context(), sid, e); err != nil {
 		h.log.WarnContext(r.Context(), "api: append audit", "sid", sid, "err", err)
 	}
 }
 
-func clientIP(r *http.Request) string {
+// peerIP is the connection's peer, the client address when no
+// Limits.ClientIP is set.
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

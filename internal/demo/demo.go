@@ -207,7 +207,12 @@ func (h *Handler) call(r *http.Request, method, path string, body []byte) (templ
 		return templates.DemoExchange{}, nil, fmt.Errorf("demo: build API request: %w", err)
 	}
 	req.RequestURI = path
+	// The API takes the client's address as every route does (its
+	// trusted-proxy rule): the same peer, the same forwarded chain.
 	req.RemoteAddr = r.RemoteAddr
+	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+		req.Header["X-Forwarded-For"] = xff
+	}
 	req.Header.Set("x-api-key", h.apiKey)
 	if h.basic[0] != "" {
 		req.SetBasicAuth(h.basic[0], h.basic[1])

@@ -95,6 +95,12 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		// Chromium's fake capture device ("fake_device_0") is these
 		// tests' camera: every virtual camera but that one is refused.
 		"LIVEGATE_VIRTUAL_CAMERAS": browserVirtualCameras(),
+		// Every browser of these tests is 127.0.0.1, and some fail
+		// attempts on purpose (replays, wrong gestures): the per-address
+		// lockout and offer limit would lock the next test out. They are
+		// tested in internal/web and internal/server.
+		"LIVEGATE_ATTEMPT_LOCKOUT": "off",
+		"LIVEGATE_OFFER_LIMIT_IP":  "off",
 	}
 	for k, v := range o.env {
 		env[k] = v

@@ -15,6 +15,9 @@ import (
 type ErrorBody struct {
 	Status       string `json:"status"`
 	ErrorMessage string `json:"error_message"`
+	// ErrorCode is livegate's addition for refusals by a limit or a
+	// lockout (session.LimitError's Reason); absent otherwise.
+	ErrorCode string `json:"error_code,omitempty"`
 }
 
 // statusOf is the one table from domain error codes (internal/session's
@@ -54,7 +57,13 @@ func Status(err error) int {
 func WriteDomainError(w http.ResponseWriter, err error) int {
 	status := Status(err)
 	SetRetryAfter(w, err)
-	WriteError(w, status, session.ErrorMessage(err))
+	body := ErrorBody{Status: "failed", ErrorMessage: session.ErrorMessage(err)}
+	var le interface{ ErrorReason() string }
+	if errors.As(err, &le) {
+		body.ErrorCode = le.ErrorReason()
+	}
+	b, _ := json.Marshal(body) // strings cannot fail
+	WriteJSONBytes(w, status, b)
 	return status
 }
 

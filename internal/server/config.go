@@ -20,6 +20,7 @@ import (
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/faceid"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
+	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/sealed"
@@ -63,6 +64,15 @@ type config struct {
 	BiometricRetention time.Duration
 	CreateRate         session.RateLimit
 	ShutdownTimeout    time.Duration
+
+	// Abuse limits (the README's "Security").
+	TrustedProxies httpx.TrustedProxies
+	AuthLockout    session.LockoutPolicy // wrong API keys per client address
+	AttemptLockout session.LockoutPolicy // failed attempts per device and per address
+	CheckLimit     session.RateLimit     // single-image checks per key and per address
+	OfferLimitKey  session.RateLimit
+	OfferLimitIP   session.RateLimit
+	MaxLivePerKey  int
 
 	// Live capture (WebRTC).
 	ICEServers      []web.ICEServer
@@ -234,6 +244,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, bad("LIVEGATE_CREATE_BURST", "want a whole number from 1 to 1000000")
 	}
 	c.CreateRate = session.RateLimit{PerSecond: rate, Burst: burst}
+	if err := loadLimits(c, get, bad); err != nil {
+		return nil, err
+	}
 	if c.SpoofBands, err = loadSpoofBands(get, bad); err != nil {
 		return nil, err
 	}
@@ -287,6 +300,38 @@ func loadBiometricRetention(c *config, get func(name, def string) string, bad fu
 		}
 		set[k] = true
 		c.Keys[k].BiometricRetention = keep
+	}
+	return nil
+}
+
+// loadLimits reads the trusted proxies and the abuse limits.
+func loadLimits(c *config, get func(name, def string) string, bad func(name string, format string, args ...any) error) error {
+	var err error
+	if c.TrustedProxies, err = httpx.ParseTrustedProxies(get("LIVEGATE_TRUSTED_PROXIES", "")); err != nil {
+		return bad("LIVEGATE_TRUSTED_PROXIES", "want comma-separated CIDRs of your reverse proxies, e.g. 10.0.0.0/8: %v", err)
+	}
+	for _, l := range []struct {
+		name, def string
+		dst       *session.LockoutPolicy
+	}{
+		{"LIVEGATE_AUTH_LOCKOUT", "10/5m/15m", &c.AuthLockout},
+		{"LIVEGATE_ATTEMPT_LOCKOUT", "5/3m/30m", &c.AttemptLockout},
+	} {
+		if *l.dst, err = parseLockout(get(l.name, l.def)); err != nil {
+			return bad(l.name, "%v", err)
+		}
+	}
+	for _, l := range []struct {
+		name, def string
+		dst       *session.RateLimit
+	}{
+		{"LIVEGATE_CHECK_LIMIT", "20/10s", &c.CheckLimit},
+		{"LIVEGATE_OFFER_LIMIT_KEY", "200/10s", &c.OfferLimitKey},
+		{"LIVEGATE_OFFER_LIMIT_IP", "60/1m", &c.OfferLimitIP},
+	} {
+		if *l.dst, err = parseRate(get(l.name, l.def)); err != nil {
+			return bad(l.name, "%v", err)
+		}
 	}
 	return nil
 }
@@ -367,6 +412,12 @@ func loadLiveConfig(c *config, get func(name, def string) string, bad func(name 
 	if v := get("LIVEGATE_MAX_LIVE", ""); v != "" {
 		if c.MaxLive, err = strconv.Atoi(v); err != nil || c.MaxLive < 1 || c.MaxLive > 100000 {
 			return bad("LIVEGATE_MAX_LIVE", "want a whole number of connections from 1 to 100000")
+		}
+	}
+	c.MaxLivePerKey = max(1, c.MaxLive/2)
+	if v := get("LIVEGATE_MAX_LIVE_PER_KEY", ""); v != "" {
+		if c.MaxLivePerKey, err = strconv.Atoi(v); err != nil || c.MaxLivePerKey < 1 || c.MaxLivePerKey > c.MaxLive {
+			return bad("LIVEGATE_MAX_LIVE_PER_KEY", "want a whole number of connections from 1 to LIVEGATE_MAX_LIVE (%d)", c.MaxLive)
 		}
 	}
 	if c.AnalysisFPS, err = strconv.ParseFloat(get("LIVEGATE_ANALYSIS_FPS", "15"), 64); err != nil || c.AnalysisFPS < 1 || c.AnalysisFPS > 60 {

@@ -87,6 +87,7 @@ func openLive(cfg *config, engines engineFactory, faces live.FaceEmbedder, store
 		DataKeys:        cfg.DataKeys,
 		Liveness:        liveness.Config{PassMark: cfg.PassMark, VirtualCameras: cfg.VirtualCameras},
 		MaxLive:         cfg.MaxLive,
+		MaxLivePerKey:   cfg.MaxLivePerKey,
 		ConnectionLimit: cfg.ConnectionLimit,
 		Now:             now,
 		Logger:          log,

@@ -13,7 +13,7 @@ import (
 // mountPages adds the end user's pages and, when enabled, the demo, which
 // calls the API in process with its own key (config.DemoKey). now is nil for
 // time.Now.
-func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler http.Handler, log *slog.Logger, lc web.Live, now func() time.Time) error {
+func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler http.Handler, log *slog.Logger, lc web.Live, lim web.Limits, now func() time.Time) error {
 	pages, err := web.New(web.Config{
 		Store:          store,
 		Now:            now,
@@ -23,6 +23,8 @@ func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler
 		FrameAncestors: cfg.FrameAncestors,
 		Retention:      cfg.Retention,
 		Live:           lc,
+		ClientIP:       cfg.TrustedProxies.ClientIP,
+		Limits:         lim,
 	})
 	if err != nil {
 		return err

@@ -87,12 +87,17 @@ func Run(ctx context.Context, o Options) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	store, limiter, closeStore, err := openStore(ctx, cfg, o.Now)
+	store, lim, closeStore, err := openStore(ctx, cfg, o.Now)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
 	istore := metrics.InstrumentStore(store, reg)
+	// The live capture's failed attempts count towards the lockouts.
+	var liveStore session.Store = istore
+	if lim.attempts != nil {
+		liveStore = &failureCounter{Store: istore, lockout: lim.attempts, log: log}
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -109,7 +114,7 @@ func Run(ctx context.Context, o Options) error {
 	var lc web.Live = o.Live
 	drain := func(context.Context) error { return nil }
 	if lc == nil {
-		real, err := openLive(cfg, newEngineFactory(cfg), faces, istore, reg, log, o.Now)
+		real, err := openLive(cfg, newEngineFactory(cfg), faces, liveStore, reg, log, o.Now)
 		if err != nil {
 			return err
 		}
@@ -124,7 +129,7 @@ func Run(ctx context.Context, o Options) error {
 		lc, drain = real, real.Shutdown
 	}
 
-	handler, err := newHandler(cfg, istore, limiter, reg, log, lc, faces, o.Now)
+	handler, err := newHandler(cfg, istore, lim, reg, log, lc, faces, o.Now)
 	if err != nil {
 		return err
 	}
@@ -233,16 +238,16 @@ func storeName(cfg *config) string {
 	return "memory"
 }
 
-// openStore builds the session store and the creation rate limiter: Redis
+// openStore builds the session store and the rate limits and lockouts: Redis
 // when REDIS_URL is set (shared by every instance), else memory.
-func openStore(ctx context.Context, cfg *config, now func() time.Time) (session.Store, session.RateLimiter, func(), error) {
+func openStore(ctx context.Context, cfg *config, now func() time.Time) (session.Store, *limits, func(), error) {
 	if cfg.RedisURL == "" {
 		opts := []memstore.Option{memstore.WithRetention(cfg.Retention)}
 		if now != nil {
 			opts = append(opts, memstore.WithClock(now))
 		}
 		st := memstore.New(opts...)
-		return st, memstore.NewRateLimiter(cfg.CreateRate), func() { _ = st.Close() }, nil
+		return st, memoryLimits(cfg, now), func() { _ = st.Close() }, nil
 	}
 	opts, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
@@ -260,16 +265,16 @@ func openStore(ctx context.Context, cfg *config, now func() time.Time) (session.
 		stOpts = append(stOpts, redisstore.WithClock(now))
 	}
 	st := redisstore.New(client, stOpts...)
-	lim := redisstore.NewRateLimiter(client, cfg.CreateRate, redisstore.WithPrefix(cfg.RedisPrefix))
-	return st, lim, func() { _ = st.Close(); _ = client.Close() }, nil
+	return st, redisLimits(client, cfg, now), func() { _ = st.Close(); _ = client.Close() }, nil
 }
 
 // newHandler wires every surface onto one mux behind the shared middleware.
 // now is nil for time.Now.
-func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, reg *prometheus.Registry, log *slog.Logger, lc web.Live, faces *lazyFaces, now func() time.Time) (http.Handler, error) {
+func newHandler(cfg *config, store session.Store, lim *limits, reg *prometheus.Registry, log *slog.Logger, lc web.Live, faces *lazyFaces, now func() time.Time) (http.Handler, error) {
 	apiHandler, err := api.New(api.Config{
 		Store:          store,
-		Limiter:        limiter,
+		Limiter:        lim.create,
+		Limits:         lim.api(cfg),
 		Keys:           cfg.Keys,
 		PublicURL:      cfg.PublicURL,
 		Now:            now,
@@ -295,7 +300,7 @@ func newHandler(cfg *config, store session.Store, limiter session.RateLimiter, r
 	if cfg.MetricsAddr == "" {
 		mountInternal(mux, store, reg, log)
 	}
-	if err := mountPages(mux, cfg, store, apiHandler, log, lc, now); err != nil {
+	if err := mountPages(mux, cfg, store, apiHandler, log, lc, lim.web(), now); err != nil {
 		return nil, err
 	}
 	var h http.Handler = mux

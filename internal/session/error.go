@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. internal/httpx maps each to one HTTP status in one table,
@@ -74,3 +75,47 @@ func ErrorMessage(err error) string {
 	}
 	return "internal server error"
 }
+
+// Reasons of LimitErrors: the error_code the API adds to their error body,
+// so that an integrator can tell a lockout from other refusals.
+const (
+	// ReasonDeviceLocked: the device_correlation_id has failed too many
+	// liveness attempts lately.
+	ReasonDeviceLocked = "device_locked"
+	// ReasonIPLocked: the client's address has failed too many liveness
+	// attempts lately.
+	ReasonIPLocked = "ip_locked"
+	// ReasonAuthLocked: the client's address has sent too many bad API keys.
+	ReasonAuthLocked = "auth_locked"
+	// ReasonRateLimited: too many requests of one kind from one key or address.
+	ReasonRateLimited = "rate_limited"
+	// ReasonLiveShare: the key holds its whole share of the live slots.
+	ReasonLiveShare = "live_share_full"
+)
+
+// LimitError is a refusal by a rate limit or a lockout: ERateLimited (429)
+// or EUnavailable (503), with when to retry and a Reason for machines.
+type LimitError struct {
+	Code    string // ERateLimited or EUnavailable
+	Reason  string // one of the Reason… constants
+	Message string // safe to show; says when to retry
+	After   time.Duration
+}
+
+// Limited returns a LimitError with code and reason whose message is what,
+// followed by when to retry in whole seconds.
+func Limited(code, reason, what string, after time.Duration) *LimitError {
+	s := max(1, int((after+time.Second-1)/time.Second))
+	return &LimitError{Code: code, Reason: reason, Message: fmt.Sprintf("%s; retry after %d s", what, s), After: after}
+}
+
+func (e *LimitError) Error() string { return e.Message }
+
+// RetryAfter is how long the client should wait.
+func (e *LimitError) RetryAfter() time.Duration { return e.After }
+
+// ErrorReason is the error_code the API sends.
+func (e *LimitError) ErrorReason() string { return e.Reason }
+
+// Unwrap gives the *Error with the LimitError's code and message.
+func (e *LimitError) Unwrap() error { return &Error{Code: e.Code, Message: e.Message} }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"time"
 )
 
@@ -82,3 +83,40 @@ func (s *Session) KeepUntil(retention time.Duration) time.Time {
 	}
 	return end.Add(retention)
 }
+
+// Lockout counts failures per key in fixed windows and locks a key out for
+// a while once it has had too many: LockoutPolicy.Failures failures within
+// Window (counted from the first of them) lock the key for Lock. Failures
+// while locked neither extend nor shorten the lock. Redis-backed lockouts
+// are shared by every instance.
+type Lockout interface {
+	// Fail records one failure of key and returns how long key is now
+	// locked: 0 when it is not.
+	Fail(ctx context.Context, key string) (time.Duration, error)
+	// Locked returns how long key stays locked: 0 when it is not.
+	Locked(ctx context.Context, key string) (time.Duration, error)
+}
+
+// LockoutPolicy configures a Lockout.
+type LockoutPolicy struct {
+	Failures int           // failures within Window that lock the key, ≥ 1
+	Window   time.Duration // how long a run of failures is counted
+	Lock     time.Duration // how long the key is then locked
+}
+
+// Validate reports a policy that cannot be applied.
+func (p LockoutPolicy) Validate() error {
+	if p.Failures < 1 || p.Window <= 0 || p.Lock <= 0 {
+		return fmt.Errorf("bad lockout policy %+v: want Failures ≥ 1, Window > 0 and Lock > 0", p)
+	}
+	return nil
+}
+
+// DeviceLockoutKey is the Lockout key of the failed attempts of one
+// device_correlation_id of one API key (owner): devices are the
+// integrator's names, so two integrators' devices never share a count.
+func DeviceLockoutKey(owner, device string) string { return "device:" + owner + ":" + device }
+
+// IPLockoutKey is the Lockout key of the failed attempts from one client
+// address.
+func IPLockoutKey(ip string) string { return "ip:" + ip }

@@ -38,8 +38,12 @@ type OfferRequest struct {
 // serveOffer is POST /s/{sid}/offer (docs/protocol.md, "Signalling").
 func (h *Handler) serveOffer(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sid, b, ok := h.liveRequest(w, r)
+	sid, b, s, ok := h.liveSession(w, r)
 	if !ok {
+		return
+	}
+	if err := h.limitOffer(ctx, r, s); err != nil {
+		h.liveError(w, r, sid, err)
 		return
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/sdp" {
@@ -88,49 +92,56 @@ func (h *Handler) serveHangup(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// liveRequest applies the checks every signalling request passes, in the
+// liveRequest is liveSession without the session.
+func (h *Handler) liveRequest(w http.ResponseWriter, r *http.Request) (string, Browser, bool) {
+	sid, b, _, ok := h.liveSession(w, r)
+	return sid, b, ok
+}
+
+// liveSession applies the checks every signalling request passes and
+// returns the session, in the
 // order of the statuses' precedence: a known session id, same origin, the
 // browser's token, then the session: unknown 404, expired 410, over 409,
 // not claimed by this browser 403, claimed by another 409.
-func (h *Handler) liveRequest(w http.ResponseWriter, r *http.Request) (string, Browser, bool) {
+func (h *Handler) liveSession(w http.ResponseWriter, r *http.Request) (string, Browser, *session.Session, bool) {
 	sid := r.PathValue("sid")
 	if !session.ValidID(sid) {
 		h.liveError(w, r, sid, session.ErrNotFound)
-		return "", Browser{}, false
+		return "", Browser{}, nil, false
 	}
 	if err := h.origins.Check(r); err != nil {
 		h.apiError(w, r, http.StatusForbidden, "cross-origin request refused", err)
-		return "", Browser{}, false
+		return "", Browser{}, nil, false
 	}
 	b, ok := h.browsers.Load(r)
 	if !ok || !b.ValidToken(r.Header.Get("X-CSRF-Token")) {
 		h.apiError(w, r, http.StatusForbidden, "missing or wrong CSRF token", nil)
-		return "", Browser{}, false
+		return "", Browser{}, nil, false
 	}
 	s, err := h.store.Get(r.Context(), sid)
 	if err != nil {
 		h.liveError(w, r, sid, err)
-		return "", Browser{}, false
+		return "", Browser{}, nil, false
 	}
 	switch s.StatusAt(h.now()) {
 	case session.StatusPending:
 	case session.StatusExpired:
 		h.liveError(w, r, sid, session.ErrExpired)
-		return "", Browser{}, false
+		return "", Browser{}, nil, false
 	default:
 		h.liveError(w, r, sid, session.ErrFinal)
-		return "", Browser{}, false
+		return "", Browser{}, nil, false
 	}
 	switch s.ClaimedBy {
 	case b.Digest():
 	case "":
 		h.apiError(w, r, http.StatusForbidden, "this browser has not opened the session's page", nil)
-		return "", Browser{}, false
+		return "", Browser{}, nil, false
 	default:
 		h.liveError(w, r, sid, session.ErrClaimed)
-		return "", Browser{}, false
+		return "", Browser{}, nil, false
 	}
-	return sid, b, true
+	return sid, b, s, true
 }
 
 // liveError answers a live-capture, store or request error in the API's

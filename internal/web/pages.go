@@ -87,7 +87,7 @@ func (h *Handler) claim(w http.ResponseWriter, r *http.Request) (claimed, bool) 
 		return claimed{}, false
 	}
 	msg := h.catalogues.Choose(s.Locale, accept)
-	if h.finalScreen(w, r, s, msg) {
+	if h.finalScreen(w, r, s, msg) || h.lockedScreen(w, r, s, msg) {
 		return claimed{}, false
 	}
 	if r.Method == http.MethodHead {

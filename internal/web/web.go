@@ -56,6 +56,8 @@ type Config struct {
 	// Live is the live capture behind the capture screen. When nil, the
 	// capture step says the camera check is not available.
 	Live Live
+	// Limits are the lockouts and offer limits; nil fields are no limit.
+	Limits Limits
 }
 
 // Handler serves the end user's pages. Mount it for the path prefixes
@@ -71,6 +73,7 @@ type Handler struct {
 	frameAncestors string
 	retention      time.Duration
 	clientIP       func(*http.Request) string
+	limits         Limits
 	live           Live
 	signaller      Signaller // cfg.Live when it implements it (offer.go)
 	mux            *http.ServeMux
@@ -107,6 +110,7 @@ func New(cfg Config) (*Handler, error) {
 		frameAncestors: cfg.FrameAncestors,
 		retention:      cfg.Retention,
 		clientIP:       cfg.ClientIP,
+		limits:         cfg.Limits,
 		live:           cfg.Live,
 		mux:            http.NewServeMux(),
 	}

@@ -379,8 +379,9 @@
   }
 
   // offerRefused maps the offer's error status (docs/protocol.md) to a
-  // screen. A session that ended or is held by another browser is best
-  // explained by the server's own page, so the page reloads once.
+  // screen. A session that ended or is held by another browser, or a
+  // device or address locked out after too many failed attempts (429), is
+  // best explained by the server's own page, so the page reloads once.
   function offerRefused(status) {
     closePeer();
     if (status === 410) {
@@ -392,7 +393,7 @@
       show("unsupported");
       return;
     }
-    if (status === 403 || status === 404 || status === 409) {
+    if (status === 403 || status === 404 || status === 409 || status === 429) {
       const u = new URL(location.href);
       if (!u.searchParams.has("reloaded")) {
         u.searchParams.set("reloaded", "1");

@@ -18,6 +18,7 @@ const rttInterval = time.Second
 type conn struct {
 	svc      *Service
 	sid      string
+	owner    string // the session's API key, for its share of the slots
 	req      OfferRequest
 	gestures []session.Gesture
 	passive  bool // a passive-liveness session: passiveCheck, no Challenge
@@ -52,6 +53,7 @@ func newConn(s *Service, sess *session.Session, req OfferRequest, eng Engine) *c
 	return &conn{
 		svc:      s,
 		sid:      req.SID,
+		owner:    sess.Owner,
 		req:      req,
 		gestures: append([]session.Gesture(nil), sess.Gestures...),
 		passive:  sess.Kind == session.KindPassive,

@@ -77,6 +77,10 @@ type Config struct {
 	// MaxLive caps the live connections of the process (default 8 per
 	// core); an offer past it gets a *FullError.
 	MaxLive int
+	// MaxLivePerKey caps the live connections of one API key's sessions
+	// (0: MaxLive), so that one integrator cannot hold every slot; an
+	// offer past it gets a session.LimitError (503, live_share_full).
+	MaxLivePerKey int
 	// ConnectionLimit is the absolute lifetime of one connection (default
 	// 5 min); the page is then sent closing/time_limit.
 	ConnectionLimit time.Duration
@@ -149,9 +153,11 @@ type Service struct {
 	entries  map[string]*entry
 	conns    map[*conn]struct{} // running connections, replaced ones included
 	reserved int                // slots taken by offers being accepted
-	closed   bool
-	ended    capture.Stats // frame counters of connections that ended
-	wg       sync.WaitGroup
+	// reservedBy counts reserved by the sessions' API key.
+	reservedBy map[string]int
+	closed     bool
+	ended      capture.Stats // frame counters of connections that ended
+	wg         sync.WaitGroup
 }
 
 // entry is a session with a live connection or an open attempt.
@@ -179,6 +185,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.MaxLive <= 0 {
 		cfg.MaxLive = 8 * runtime.GOMAXPROCS(0)
 	}
+	if cfg.MaxLivePerKey <= 0 || cfg.MaxLivePerKey > cfg.MaxLive {
+		cfg.MaxLivePerKey = cfg.MaxLive
+	}
 	if cfg.ConnectionLimit <= 0 {
 		cfg.ConnectionLimit = 5 * time.Minute
 	}
@@ -204,10 +213,11 @@ func New(cfg Config) (*Service, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		entries: map[string]*entry{},
-		conns:   map[*conn]struct{}{},
+		cfg:        cfg,
+		log:        cfg.Logger,
+		entries:    map[string]*entry{},
+		conns:      map[*conn]struct{}{},
+		reservedBy: map[string]int{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.m = newMetrics(s)
@@ -262,11 +272,17 @@ func (s *Service) Offer(ctx context.Context, req OfferRequest) (string, error) {
 		s.m.refused.Inc()
 		return "", &FullError{After: s.cfg.RetryAfter}
 	}
-	s.reserved++
+	if s.heldBy(sess.Owner, e) >= s.cfg.MaxLivePerKey {
+		s.mu.Unlock()
+		s.m.refused.Inc()
+		return "", session.Limited(session.EUnavailable, session.ReasonLiveShare,
+			"this service holds its whole share of the live connections", s.cfg.RetryAfter)
+	}
+	s.reserve(sess.Owner, 1)
 	s.mu.Unlock()
 	release := func() {
 		s.mu.Lock()
-		s.reserved--
+		s.reserve(sess.Owner, -1)
 		s.mu.Unlock()
 	}
 
@@ -292,7 +308,7 @@ func (s *Service) Offer(ctx context.Context, req OfferRequest) (string, error) {
 	c.peer = peer
 
 	s.mu.Lock()
-	s.reserved--
+	s.reserve(sess.Owner, -1)
 	if s.closed {
 		s.mu.Unlock()
 		peer.Close(nil)
@@ -330,6 +346,31 @@ func (s *Service) Offer(ctx context.Context, req OfferRequest) (string, error) {
 	}
 	go c.run()
 	return answer, nil
+}
+
+// heldBy is how many slots owner's sessions hold, connections and
+// reservations, less e's connection, which an offer for e replaces. The
+// caller holds s.mu.
+func (s *Service) heldBy(owner string, e *entry) int {
+	n := s.reservedBy[owner]
+	for c := range s.conns {
+		if c.owner == owner {
+			n++
+		}
+	}
+	if e != nil && e.conn != nil && e.conn.owner == owner {
+		n--
+	}
+	return n
+}
+
+// reserve takes (d = 1) or gives back (d = -1) a slot for owner. The caller
+// holds s.mu.
+func (s *Service) reserve(owner string, d int) {
+	s.reserved += d
+	if s.reservedBy[owner] += d; s.reservedBy[owner] == 0 {
+		delete(s.reservedBy, owner)
+	}
 }
 
 // usable is the session check of an offer.

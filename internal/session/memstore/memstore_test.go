@@ -175,3 +175,45 @@ func TestSweepExpiresBiometrics(t *testing.T) {
 		t.Errorf("audit %+v; want one data_expired entry at %s", es, clock.Now())
 	}
 }
+
+func TestLockout(t *testing.T) {
+	sessiontest.TestLockout(t, func(t *testing.T, p session.LockoutPolicy, now func() time.Time) session.Lockout {
+		return memstore.NewLockout(p, memstore.WithClock(now))
+	})
+}
+
+// TestLockoutBoundedMemory checks that a flood of keys that each failed once
+// is forgotten once their window has passed.
+func TestLockoutBoundedMemory(t *testing.T) {
+	ctx := context.Background()
+	clock := sessiontest.NewClock(sessiontest.Start)
+	l := memstore.NewLockout(session.LockoutPolicy{Failures: 3, Window: time.Minute, Lock: time.Hour}, memstore.WithClock(clock.Now))
+	for round := range 10 {
+		for i := range 1000 {
+			if _, err := l.Fail(ctx, fmt.Sprintf("r%d-k%d", round, i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(time.Minute)
+	}
+	if got := l.Len(); got > 2100 {
+		t.Fatalf("keys after 10,000 stale failures: got %d; want at most about 2,000", got)
+	}
+}
+
+func BenchmarkLockout(b *testing.B) {
+	l := memstore.NewLockout(session.LockoutPolicy{Failures: 5, Window: 3 * time.Minute, Lock: 30 * time.Minute})
+	ctx := context.Background()
+	b.Run("Locked", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			_, _ = l.Locked(ctx, fmt.Sprint("ip:192.0.2.", i%256))
+		}
+	})
+	b.Run("Fail", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			_, _ = l.Fail(ctx, fmt.Sprint("ip:198.51.100.", i%256))
+		}
+	})
+}

@@ -391,6 +391,15 @@ func TestAuditTTLFallback(t *testing.T) {
 	c.Del(ctx, prefix+"session:"+s.ID)
 }
 
+func TestLockout(t *testing.T) {
+	c := sessiontest.RedisClient(t)
+	sessiontest.TestLockout(t, func(t *testing.T, p session.LockoutPolicy, now func() time.Time) session.Lockout {
+		prefix := sessiontest.RedisPrefix(t, c)
+		t.Cleanup(func() { checkTTLs(t, c, prefix) })
+		return redisstore.NewLockout(c, p, redisstore.WithPrefix(prefix), redisstore.WithClock(now))
+	})
+}
+
 // TestAuditChainAcrossInstances appends to one session's trail from three
 // instances, each with its own connection, at once: the trail is still one
 // chain with every entry in it once.

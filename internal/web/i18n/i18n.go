@@ -79,6 +79,8 @@ type Messages struct {
 	CanceledBody            string `json:"canceled_body"`
 	InUseTitle              string `json:"in_use_title"`
 	InUseBody               string `json:"in_use_body"`
+	LockedTitle             string `json:"locked_title"`
+	LockedBody              string `json:"locked_body"`
 	CaptureUnavailableTitle string `json:"capture_unavailable_title"`
 	CaptureUnavailableBody  string `json:"capture_unavailable_body"`
 	ForbiddenTitle          string `json:"forbidden_title"`
