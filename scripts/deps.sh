@@ -11,7 +11,7 @@ mode=${1:-run}
 GO_VERSION=1.26.8 # keep in step with go.mod's go line
 
 run_pkgs=(ca-certificates curl unzip git gcc g++ pkg-config libopencv-dev opencv-data libvpx-dev libdlib-data)
-test_pkgs=(redis-server redis-tools chromium)
+test_pkgs=(redis-server redis-tools chromium coturn)
 # The container image test (internal/imagetest) builds with buildah on a debootstrapped base.
 image_pkgs=(buildah debootstrap)
 build_pkgs=(ca-certificates curl unzip gcc g++ pkg-config libopencv-dev libvpx-dev)

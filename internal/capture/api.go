@@ -17,7 +17,6 @@ import (
 type API struct {
 	cfg    Config
 	api    *webrtc.API
-	ice    []webrtc.ICEServer
 	udpMux ice.UDPMux
 	tcpMux ice.TCPMux
 
@@ -109,20 +108,41 @@ func NewAPI(cfg Config) (*API, error) {
 	}
 	se.SetNetworkTypes(networks)
 
-	for _, s := range cfg.ICEServers {
-		is := webrtc.ICEServer{URLs: s.URLs, Username: s.Username}
-		if s.Credential != "" {
-			is.Credential = s.Credential
-		}
-		a.ice = append(a.ice, is)
-	}
 	a.api = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 	return a, nil
 }
 
-// ICEServers returns the configured servers, to hand the page.
+// ICEServers returns the configured servers with lasting credentials (or
+// none); ICEServersFor adds those of WithTURNSecret.
 func (a *API) ICEServers() []ICEServer {
 	return append([]ICEServer(nil), a.cfg.ICEServers...)
+}
+
+// ICEServersFor returns the servers to hand the page of id (a session id):
+// the configured ones and, with WithTURNSecret, the TURN servers with
+// credentials issued now for id.
+func (a *API) ICEServersFor(id string) []ICEServer {
+	out := a.ICEServers()
+	if a.cfg.TURN != nil && len(a.cfg.TURNURLs) > 0 {
+		c := a.cfg.TURN.Issue(id)
+		out = append(out, ICEServer{URLs: append([]string(nil), a.cfg.TURNURLs...), Username: c.Username, Credential: c.Password})
+	}
+	return out
+}
+
+// peerICE is the pion list of ICE servers of the peer id: the same as
+// the page's (ICEServersFor), so both ends gather the same kinds of
+// candidates.
+func (a *API) peerICE(id string) []webrtc.ICEServer {
+	var out []webrtc.ICEServer
+	for _, s := range a.ICEServersFor(id) {
+		is := webrtc.ICEServer{URLs: s.URLs, Username: s.Username}
+		if s.Credential != "" {
+			is.Credential = s.Credential
+		}
+		out = append(out, is)
+	}
+	return out
 }
 
 // Scheduler returns the scheduler shared by this API's peers.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/livegate/livegate/internal/codec/vpx"
+	"github.com/livegate/livegate/internal/turncred"
 )
 
 // ICEServer is a STUN or TURN server given to pion and, unchanged, to the
@@ -20,6 +21,11 @@ type ICEServer struct {
 // and the With… options; the zero value of every field means "default".
 type Config struct {
 	ICEServers []ICEServer
+	// TURNURLs are TURN servers whose credentials TURN issues per peer
+	// (short-lived, bound to the peer's id: see WithTURNSecret); both or
+	// neither are set.
+	TURNURLs []string
+	TURN     *turncred.Issuer
 
 	// UDPPort, when not 0, makes every peer share this one UDP port (pion's
 	// UDP mux), which is the easiest to open in a firewall.
@@ -116,6 +122,14 @@ func WithICEServer(urls []string, username, credential string) Option {
 	return func(c *Config) {
 		c.ICEServers = append(c.ICEServers, ICEServer{URLs: urls, Username: username, Credential: credential})
 	}
+}
+
+// WithTURNSecret adds TURN servers (turn: or turns: URLs without
+// credentials) whose credentials iss issues for each peer and each page
+// (ICEServersFor, WithPeerID), so that no lasting TURN password is handed
+// out.
+func WithTURNSecret(urls []string, iss *turncred.Issuer) Option {
+	return func(c *Config) { c.TURNURLs, c.TURN = append([]string(nil), urls...), iss }
 }
 
 // WithUDPPort makes all peers share one UDP port.

@@ -57,6 +57,7 @@ type acceptOptions struct {
 	timeLimit time.Duration
 	onMessage func([]byte)
 	logger    *slog.Logger
+	id        string
 }
 
 // WithPeerTimeLimit closes the peer d after Accept (overrides the API's).
@@ -68,6 +69,12 @@ func WithPeerTimeLimit(d time.Duration) AcceptOption {
 // can arrive.
 func WithOnMessage(f func(msg []byte)) AcceptOption {
 	return func(o *acceptOptions) { o.onMessage = f }
+}
+
+// WithPeerID names the peer (its session id): TURN credentials issued for
+// the peer's own allocations (WithTURNSecret) carry it.
+func WithPeerID(id string) AcceptOption {
+	return func(o *acceptOptions) { o.id = id }
 }
 
 // WithPeerLogger sets the peer's logger (e.g. with the session id).
@@ -138,7 +145,7 @@ func (a *API) Accept(ctx context.Context, offer string, sink FrameSink, opts ...
 	for _, f := range opts {
 		f(&o)
 	}
-	pc, err := a.api.NewPeerConnection(webrtc.Configuration{ICEServers: a.ice})
+	pc, err := a.api.NewPeerConnection(webrtc.Configuration{ICEServers: a.peerICE(o.id)})
 	if err != nil {
 		return "", nil, fmt.Errorf("capture: new peer connection: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -79,7 +80,7 @@ type stackOptions struct {
 	real bool
 	// fake is used when real is false: server.Options.Live.
 	fake web.Live
-	// env adds to or overrides the server's environment.
+	// env adds to (or overrides) the server's environment.
 	env map[string]string
 }
 
@@ -102,9 +103,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		"LIVEGATE_ATTEMPT_LOCKOUT": "off",
 		"LIVEGATE_OFFER_LIMIT_IP":  "off",
 	}
-	for k, v := range o.env {
-		env[k] = v
-	}
+	maps.Copy(env, o.env)
 	var logs io.Writer = io.Discard
 	if os.Getenv("E2E_LOG") != "" {
 		env["LIVEGATE_LOG_LEVEL"] = "debug"

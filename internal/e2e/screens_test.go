@@ -24,7 +24,7 @@ import (
 // iceOnly is a live capture that has ICE servers and no signalling.
 type iceOnly struct{}
 
-func (iceOnly) ICEServers() []web.ICEServer { return nil }
+func (iceOnly) ICEServers(string) []web.ICEServer { return nil }
 
 // fullLive refuses every offer as a server at its connection cap does.
 type fullLive struct {

@@ -75,7 +75,14 @@ type config struct {
 	MaxLivePerKey  int
 
 	// Live capture (WebRTC).
-	ICEServers      []web.ICEServer
+	ICEServers []web.ICEServer
+	// TURN with short-lived credentials (the TURN REST convention):
+	// TURNSecret is coturn's static-auth-secret, TURNURLs its turn: URLs,
+	// TURNTTL the credentials' lifetime. TURNSecret "" means none.
+	TURNSecret      string
+	TURNURLs        []string
+	TURNTTL         time.Duration
+	ICERelayOnly    bool // pages use relay candidates only
 	UDPPort         int
 	UDPPortMin      uint16
 	UDPPortMax      uint16
@@ -454,9 +461,74 @@ func loadLiveConfig(c *config, get func(name, def string) string, bad func(name 
 	if _, err := os.Stat(filepath.Join(c.FaceModelDir, faceid.WeightsFile)); err != nil {
 		return bad("LIVEGATE_FACE_MODEL_DIR", "cannot read %s: %v", filepath.Join(c.FaceModelDir, faceid.WeightsFile), errors.Unwrap(err))
 	}
+	if err := loadTURNConfig(c, get, bad); err != nil {
+		return err
+	}
 	c.MatchThreshold, err = strconv.ParseFloat(get("LIVEGATE_MATCH_THRESHOLD", strconv.FormatFloat(faceid.DefaultThreshold, 'f', -1, 64)), 64)
 	if err != nil || c.MatchThreshold <= 0 || c.MatchThreshold >= 2 {
 		return bad("LIVEGATE_MATCH_THRESHOLD", "want a face-embedding distance above 0 and below 2, e.g. %v", faceid.DefaultThreshold)
+	}
+	return nil
+}
+
+// minTURNSecret is the shortest TURN secret taken: whoever knows the
+// secret can mint credentials, so it must not be guessable.
+const minTURNSecret = 16
+
+// loadTURNConfig reads the TURN secret, its servers and the credentials'
+// lifetime, and the pages' relay-only switch (after LIVEGATE_ICE_SERVERS
+// and LIVEGATE_CONNECTION_LIMIT).
+func loadTURNConfig(c *config, get func(name, def string) string, bad func(name string, format string, args ...any) error) error {
+	var err error
+	c.TURNSecret = get("LIVEGATE_TURN_SECRET", "")
+	if v := get("LIVEGATE_TURN_URLS", ""); v != "" {
+		for _, u := range strings.Split(v, ",") {
+			u = strings.TrimSpace(u)
+			scheme, rest, _ := strings.Cut(u, ":")
+			hostport, _, _ := strings.Cut(rest, "?")
+			switch {
+			case scheme != "turn" && scheme != "turns":
+				return bad("LIVEGATE_TURN_URLS", "%q: want turn: or turns: URLs, e.g. turn:turn.example.com:3478", u)
+			case strings.Contains(rest, "@"):
+				return bad("LIVEGATE_TURN_URLS", "%q: no user:password@ here; credentials are made from LIVEGATE_TURN_SECRET", scheme+":…")
+			case hostport == "" || strings.ContainsAny(hostport, "/ "):
+				return bad("LIVEGATE_TURN_URLS", "%q: want host[:port]", u)
+			}
+			c.TURNURLs = append(c.TURNURLs, u)
+		}
+	}
+	if c.TURNTTL, err = duration(get("LIVEGATE_TURN_TTL", "15m"), time.Minute, 24*time.Hour); err != nil {
+		return bad("LIVEGATE_TURN_TTL", "%v", err)
+	}
+	switch {
+	case c.TURNSecret == "" && len(c.TURNURLs) > 0:
+		return bad("LIVEGATE_TURN_SECRET", "LIVEGATE_TURN_URLS needs the secret shared with the TURN server (coturn's static-auth-secret)")
+	case c.TURNSecret != "" && len(c.TURNURLs) == 0:
+		return bad("LIVEGATE_TURN_URLS", "LIVEGATE_TURN_SECRET is set: list the TURN server's turn: URLs, e.g. turn:turn.example.com:3478")
+	case c.TURNSecret != "" && len(c.TURNSecret) < minTURNSecret:
+		return bad("LIVEGATE_TURN_SECRET", "want at least %d characters (e.g. openssl rand -hex 32)", minTURNSecret)
+	case c.TURNSecret != "" && c.TURNTTL < c.ConnectionLimit:
+		return bad("LIVEGATE_TURN_TTL", "credentials must outlast one connection: want at least LIVEGATE_CONNECTION_LIMIT (%s)", c.ConnectionLimit)
+	}
+	hasTURN := c.TURNSecret != ""
+	for _, s := range c.ICEServers {
+		if !strings.HasPrefix(s.URLs[0], "turn") {
+			continue
+		}
+		if c.TURNSecret != "" {
+			// Every page would get this password, which lasts; the
+			// secret exists so that none does.
+			return bad("LIVEGATE_ICE_SERVERS", "holds a TURN password beside LIVEGATE_TURN_SECRET; list that server in LIVEGATE_TURN_URLS without credentials")
+		}
+		hasTURN = true
+	}
+	if v := get("LIVEGATE_ICE_RELAY_ONLY", ""); v != "" {
+		if c.ICERelayOnly, err = strconv.ParseBool(v); err != nil {
+			return bad("LIVEGATE_ICE_RELAY_ONLY", "want true or false")
+		}
+	}
+	if c.ICERelayOnly && !hasTURN {
+		return bad("LIVEGATE_ICE_RELAY_ONLY", "pages limited to relay candidates need a TURN server: set LIVEGATE_TURN_SECRET and LIVEGATE_TURN_URLS")
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/livegate/livegate/internal/capture/live"
 	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/turncred"
 	"github.com/livegate/livegate/internal/web"
 )
 
@@ -54,6 +55,14 @@ func openLive(cfg *config, engines engineFactory, faces live.FaceEmbedder, store
 	}
 	for _, s := range cfg.ICEServers {
 		opts = append(opts, capture.WithICEServer(s.URLs, s.Username, s.Credential))
+	}
+	if cfg.TURNSecret != "" {
+		iss, err := turncred.New(cfg.TURNSecret, cfg.TURNTTL, now)
+		if err != nil {
+			_ = closeWhenLoaded(engines)
+			return nil, fmt.Errorf("live capture: TURN: %w", err)
+		}
+		opts = append(opts, capture.WithTURNSecret(cfg.TURNURLs, iss))
 	}
 	if cfg.UDPPort != 0 {
 		opts = append(opts, capture.WithUDPPort(cfg.UDPPort))
@@ -142,9 +151,9 @@ func (l *liveCapture) Shutdown(ctx context.Context) error {
 	return nil
 }
 
-func (l *liveCapture) ICEServers() []web.ICEServer {
+func (l *liveCapture) ICEServers(sid string) []web.ICEServer {
 	out := []web.ICEServer{} // the page's data-ice-servers is "[]", never "null"
-	for _, s := range l.svc.ICEServers() {
+	for _, s := range l.svc.ICEServers(sid) {
 		out = append(out, web.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
 	return out

@@ -25,6 +25,7 @@ func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler
 		Live:           lc,
 		ClientIP:       cfg.TrustedProxies.ClientIP,
 		Limits:         lim,
+		ICERelayOnly:   cfg.ICERelayOnly,
 	})
 	if err != nil {
 		return err

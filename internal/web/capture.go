@@ -70,7 +70,7 @@ func (h *Handler) captureStep(w http.ResponseWriter, r *http.Request, c claimed)
 		})
 		return
 	}
-	ice := h.live.ICEServers()
+	ice := h.live.ICEServers(c.s.ID)
 	if ice == nil {
 		ice = []ICEServer{} // "[]", never "null": the page hands it to RTCPeerConnection
 	}
@@ -84,6 +84,7 @@ func (h *Handler) captureStep(w http.ResponseWriter, r *http.Request, c claimed)
 		ReleaseURL:   "/s/" + c.s.ID + "/release",
 		CSRFToken:    c.browser.CSRFToken,
 		ICEServers:   string(iceJSON),
+		RelayOnly:    h.relayOnly,
 		MaxAttempts:  c.s.MaxAttempts,
 		AttemptsLeft: c.s.AttemptsLeft(),
 		PageURL:      "/s/" + c.s.ID,

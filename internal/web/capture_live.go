@@ -5,9 +5,10 @@ package web
 // service is reached through this interface, and the offer handlers
 // (offer.go) add the signalling methods they call.
 type Live interface {
-	// ICEServers is the STUN and TURN list the page hands to its
-	// RTCPeerConnection (data-ice-servers); it may be empty.
-	ICEServers() []ICEServer
+	// ICEServers is the STUN and TURN list the page of session sid hands
+	// to its RTCPeerConnection (data-ice-servers); it may be empty. TURN
+	// credentials in it may be issued for sid, short-lived.
+	ICEServers(sid string) []ICEServer
 }
 
 // ICEServer is one STUN or TURN server as RTCPeerConnection takes it.

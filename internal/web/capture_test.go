@@ -22,7 +22,7 @@ type fakeLive struct {
 	ice []web.ICEServer
 }
 
-func (f fakeLive) ICEServers() []web.ICEServer { return f.ice }
+func (f fakeLive) ICEServers(string) []web.ICEServer { return f.ice }
 
 func TestCaptureScreenCarriesTheProtocolAttributes(t *testing.T) {
 	turn := web.ICEServer{URLs: []string{"turn:turn.example:3478"}, Username: "u", Credential: "c&\"<"}

@@ -28,7 +28,7 @@ var (
 	_ web.Signaller = (*fakeSignaller)(nil)
 )
 
-func (f *fakeSignaller) ICEServers() []web.ICEServer { return nil }
+func (f *fakeSignaller) ICEServers(string) []web.ICEServer { return nil }
 
 func (f *fakeSignaller) Offer(_ context.Context, r web.OfferRequest) (string, error) {
 	f.mu.Lock()

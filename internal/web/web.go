@@ -58,6 +58,10 @@ type Config struct {
 	Live Live
 	// Limits are the lockouts and offer limits; nil fields are no limit.
 	Limits Limits
+	// ICERelayOnly makes the capture page use TURN relay candidates only
+	// (RTCPeerConnection's iceTransportPolicy "relay"): to prove a TURN
+	// deployment, or to keep users' addresses from the service's peer.
+	ICERelayOnly bool
 }
 
 // Handler serves the end user's pages. Mount it for the path prefixes
@@ -75,6 +79,7 @@ type Handler struct {
 	clientIP       func(*http.Request) string
 	limits         Limits
 	live           Live
+	relayOnly      bool
 	signaller      Signaller // cfg.Live when it implements it (offer.go)
 	mux            *http.ServeMux
 }
@@ -112,6 +117,7 @@ func New(cfg Config) (*Handler, error) {
 		clientIP:       cfg.ClientIP,
 		limits:         cfg.Limits,
 		live:           cfg.Live,
+		relayOnly:      cfg.ICERelayOnly,
 		mux:            http.NewServeMux(),
 	}
 	if h.now == nil {

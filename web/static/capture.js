@@ -315,7 +315,10 @@
       iceServers = [];
     }
     try {
-      const pc = new RTCPeerConnection({ iceServers: iceServers });
+      const pc = new RTCPeerConnection({
+        iceServers: iceServers,
+        iceTransportPolicy: conf.iceTransportPolicy === "relay" ? "relay" : "all",
+      });
       peer = pc;
       const track = stream.getVideoTracks()[0];
       preferVP8(pc.addTransceiver(track, { direction: "sendonly", streams: [stream] }));

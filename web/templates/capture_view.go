@@ -10,10 +10,19 @@ type CaptureView struct {
 	ReleaseURL   string // POST target that gives up this browser's claim: /s/{sid}/release
 	CSRFToken    string // the browser's synchronizer token, sent as X-CSRF-Token
 	ICEServers   string // JSON array for RTCPeerConnection's iceServers
+	RelayOnly    bool   // iceTransportPolicy "relay" rather than "all"
 	MaxAttempts  int
 	AttemptsLeft int
 	PageURL      string // the session's page (/s/{sid}), for "open in your browser"
 	Cancel       *CancelForm
+}
+
+// iceTransportPolicy is RTCPeerConnection's iceTransportPolicy.
+func (v CaptureView) iceTransportPolicy() string {
+	if v.RelayOnly {
+		return "relay"
+	}
+	return "all"
 }
 
 func (v CaptureView) maxAttempts() string  { return strconv.Itoa(v.MaxAttempts) }

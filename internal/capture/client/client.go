@@ -51,6 +51,10 @@ type Options struct {
 	// IncludeLoopback offers 127.0.0.1 candidates (tests on one machine).
 	IncludeLoopback bool
 	ICEServers      []webrtc.ICEServer
+	// RelayOnly gathers relay candidates only (ICETransportPolicy relay),
+	// as a page does with data-ice-transport-policy="relay": every packet
+	// goes through a TURN server of ICEServers.
+	RelayOnly bool
 	// NetworkTypes restricts candidates (default UDP4 and UDP6).
 	NetworkTypes []webrtc.NetworkType
 	// NoDataChannel leaves the data channel out of the offer.
@@ -141,7 +145,11 @@ func Dial(ctx context.Context, opts Options, signal Signal) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: opts.ICEServers})
+	policy := webrtc.ICETransportPolicyAll
+	if opts.RelayOnly {
+		policy = webrtc.ICETransportPolicyRelay
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: opts.ICEServers, ICETransportPolicy: policy})
 	if err != nil {
 		enc.Close()
 		return nil, err
@@ -233,6 +241,17 @@ func (c *Client) Connected() <-chan struct{} { return c.connected }
 
 // ChannelOpen is closed once the data channel is open.
 func (c *Client) ChannelOpen() <-chan struct{} { return c.chanOpen }
+
+// SelectedPair is the ICE candidate pair the connection uses (nil before
+// one is selected): its Local.Typ is ICECandidateTypeRelay when the media
+// goes through TURN.
+func (c *Client) SelectedPair() (*webrtc.ICECandidatePair, error) {
+	sctp := c.pc.SCTP()
+	if sctp == nil {
+		return nil, errors.New("client: no SCTP transport (no data channel)")
+	}
+	return sctp.Transport().ICETransport().GetSelectedCandidatePair()
+}
 
 // PLIs is the number of key frame requests received.
 func (c *Client) PLIs() uint64 { return c.plis.Load() }

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/livegate/livegate/internal/codec/vpx"
 )
 
@@ -27,10 +29,17 @@ type Page struct {
 	Base      *url.URL // scheme and host of the server
 	SID       string
 	CSRFToken string
+	// ICEServers and RelayOnly are the capture screen's data-ice-servers
+	// (TURN credentials included) and data-ice-transport-policy="relay",
+	// to pass to Options as the page passes them to RTCPeerConnection.
+	ICEServers []webrtc.ICEServer
+	RelayOnly  bool
 }
 
 var (
 	csrfAttr  = regexp.MustCompile(`data-csrf-token="([^"]+)"`)
+	iceAttr   = regexp.MustCompile(`data-ice-servers="([^"]*)"`)
+	relayAttr = regexp.MustCompile(`data-ice-transport-policy="relay"`)
 	csrfField = regexp.MustCompile(`name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"`)
 )
 
@@ -59,6 +68,12 @@ func OpenPage(ctx context.Context, pageURL string) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m := iceAttr.FindStringSubmatch(capture); m != nil {
+		if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &p.ICEServers); err != nil {
+			return nil, fmt.Errorf("client: the capture screen's data-ice-servers: %w", err)
+		}
+	}
+	p.RelayOnly = relayAttr.MatchString(capture)
 	for _, body := range []string{capture, consent} {
 		if m := csrfAttr.FindStringSubmatch(body); m != nil {
 			p.CSRFToken = html.UnescapeString(m[1])

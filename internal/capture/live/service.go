@@ -230,8 +230,9 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// ICEServers are the STUN and TURN servers the page must use.
-func (s *Service) ICEServers() []capture.ICEServer { return s.cfg.API.ICEServers() }
+// ICEServers are the STUN and TURN servers the page of sid must use, with
+// TURN credentials issued now for sid when a TURN secret is configured.
+func (s *Service) ICEServers(sid string) []capture.ICEServer { return s.cfg.API.ICEServersFor(sid) }
 
 // Live is the number of running connections.
 func (s *Service) Live() int {
@@ -295,6 +296,7 @@ func (s *Service) Offer(ctx context.Context, req OfferRequest) (string, error) {
 	answer, peer, err := s.cfg.API.Accept(ctx, req.SDP, c,
 		capture.WithOnMessage(c.onMessage),
 		capture.WithPeerLogger(c.log),
+		capture.WithPeerID(req.SID),
 		// A backstop: the connection's own timer sends closing first.
 		capture.WithPeerTimeLimit(s.cfg.ConnectionLimit+10*time.Second))
 	if err != nil {
