@@ -25,6 +25,8 @@ const (
 	keyB     = "key-b-0123456789abcdef"
 	keyBasic = "key-c-0123456789abcdef"
 	public   = "https://live.example.com"
+	// keyBRetention is key B's biometric retention; the others keep none.
+	keyBRetention = 48 * time.Hour
 )
 
 type fixture struct {
@@ -41,7 +43,7 @@ func newFixture(t *testing.T, limit *session.RateLimit) *fixture {
 	t.Cleanup(func() { _ = st.Close() })
 	cfg := api.Config{
 		Store:     st,
-		Keys:      []api.Key{{Secret: keyA}, {Secret: keyB}, {Secret: keyBasic, Username: "user", Password: "pass"}},
+		Keys:      []api.Key{{Secret: keyA}, {Secret: keyB, BiometricRetention: keyBRetention}, {Secret: keyBasic, Username: "user", Password: "pass"}},
 		PublicURL: public,
 		Now:       c.Now,
 	}
@@ -155,6 +157,25 @@ func TestCreateStoresEveryExtension(t *testing.T) {
 	}
 	if s.Owner != (api.Key{Secret: keyA}).ID() {
 		t.Errorf("owner: got %q; want key A's id", s.Owner)
+	}
+}
+
+// TestCreateTakesTheKeysBiometricRetention: a session keeps its biometric
+// values as long as the key that created it says, each key its own.
+func TestCreateTakesTheKeysBiometricRetention(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, tc := range []struct {
+		key  string
+		want time.Duration
+	}{{keyA, 0}, {keyB, keyBRetention}} {
+		r := f.create(tc.key, `{"success_url":"https://a.example/"}`)
+		s, err := f.store.Get(context.Background(), r.obj["sid"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.BiometricRetention != tc.want {
+			t.Errorf("key %s: session's biometric retention %s; want %s", tc.key[:5], s.BiometricRetention, tc.want)
+		}
 	}
 }
 

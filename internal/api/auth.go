@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Key is one integrator credential. When Username is set, requests must also
@@ -15,6 +16,9 @@ type Key struct {
 	Secret   string
 	Username string
 	Password string
+	// BiometricRetention is how long the biometric values of this key's
+	// sessions outlive their end (0: they go with the verdict).
+	BiometricRetention time.Duration
 }
 
 // ID names the key without revealing it: sessions record it as their owner.
@@ -63,6 +67,8 @@ func ParseKeys(s string) ([]Key, error) {
 type keyring struct {
 	keys  []hashedKey
 	basic bool // some key also wants HTTP Basic credentials
+	// retention is each key's biometric retention, by key id.
+	retention map[string]time.Duration
 }
 
 type hashedKey struct {
@@ -73,8 +79,9 @@ type hashedKey struct {
 }
 
 func newKeyring(keys []Key) *keyring {
-	kr := &keyring{}
+	kr := &keyring{retention: make(map[string]time.Duration, len(keys))}
 	for _, k := range keys {
+		kr.retention[k.ID()] = k.BiometricRetention
 		kr.keys = append(kr.keys, hashedKey{
 			id:       k.ID(),
 			secret:   sha256.Sum256([]byte(k.Secret)),

@@ -88,6 +88,7 @@ func (h *Handler) create(kind session.Kind) func(http.ResponseWriter, *http.Requ
 			DeviceCorrelationID: str(req.DeviceCorrelationID),
 			Locale:              str(req.Locale),
 			WebhookURL:          str(req.WebhookURL),
+			BiometricRetention:  h.keys.retention[owner],
 		}
 		if req.Gestures != nil && len(req.Gestures) == 0 {
 			writeError(w, r, h.log, session.Errorf(session.EInvalid, "gestures must list at least one code when given"))

@@ -151,6 +151,12 @@ func newStack(t *testing.T, o stackOptions) *stack {
 // apiCall sends one request to the REST API and decodes the JSON answer.
 func (s *stack) apiCall(method, path string, body any) (int, map[string]any) {
 	s.t.Helper()
+	return s.apiCallAs(apiKey, method, path, body)
+}
+
+// apiCallAs is apiCall with another API key (the stack's env must list it).
+func (s *stack) apiCallAs(key, method, path string, body any) (int, map[string]any) {
+	s.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -160,7 +166,7 @@ func (s *stack) apiCall(method, path string, body any) (int, map[string]any) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	req.Header.Set("x-api-key", apiKey)
+	req.Header.Set("x-api-key", key)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

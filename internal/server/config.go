@@ -55,11 +55,15 @@ type config struct {
 	// when no key is configured, else a key of its own (its own tenant and
 	// creation budget), so the demo can neither show a configured key's
 	// sessions nor use up its budget.
-	DemoKey         api.Key
-	FrameAncestors  string
-	Retention       time.Duration
-	CreateRate      session.RateLimit
-	ShutdownTimeout time.Duration
+	DemoKey        api.Key
+	FrameAncestors string
+	Retention      time.Duration
+	// BiometricRetention is how long biometric values outlive their
+	// session's end by default (LIVEGATE_BIOMETRIC_RETENTION); each key's
+	// own, from LIVEGATE_KEY_RETENTION or this default, is in Keys.
+	BiometricRetention time.Duration
+	CreateRate         session.RateLimit
+	ShutdownTimeout    time.Duration
 
 	// Abuse limits (the README's "Security").
 	TrustedProxies httpx.TrustedProxies
@@ -232,6 +236,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if c.Retention, err = duration(get("LIVEGATE_RETENTION", "168h"), time.Minute, 365*24*time.Hour); err != nil {
 		return nil, bad("LIVEGATE_RETENTION", "%v", err)
 	}
+	if err := loadBiometricRetention(c, get, bad); err != nil {
+		return nil, err
+	}
 	if c.ShutdownTimeout, err = duration(get("LIVEGATE_SHUTDOWN_TIMEOUT", "30s"), 0, time.Hour); err != nil {
 		return nil, bad("LIVEGATE_SHUTDOWN_TIMEOUT", "%v", err)
 	}
@@ -254,6 +261,54 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// loadBiometricRetention reads how long each key's biometric values live
+// past their session's end: LIVEGATE_BIOMETRIC_RETENTION for every key,
+// LIVEGATE_KEY_RETENTION (comma-separated name=duration, the name a key's id
+// or its HTTP Basic username) for some. None may exceed the session
+// retention: a value cannot outlive its session. Errors never quote a name
+// that matches no key, since it may be a mistyped secret.
+func loadBiometricRetention(c *config, get func(name, def string) string, bad func(name string, format string, args ...any) error) error {
+	var err error
+	if c.BiometricRetention, err = duration(get("LIVEGATE_BIOMETRIC_RETENTION", "0s"), 0, c.Retention); err != nil {
+		return bad("LIVEGATE_BIOMETRIC_RETENTION", "%v (at most LIVEGATE_RETENTION)", err)
+	}
+	for i := range c.Keys {
+		c.Keys[i].BiometricRetention = c.BiometricRetention
+	}
+	v := get("LIVEGATE_KEY_RETENTION", "")
+	if v == "" {
+		return nil
+	}
+	set := map[int]bool{}
+	for n, item := range strings.Split(v, ",") {
+		name, d, ok := strings.Cut(strings.TrimSpace(item), "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return bad("LIVEGATE_KEY_RETENTION", "entry %d: want name=duration, the name a key's id (key_…) or username, e.g. key_0123456789abcdef=24h", n+1)
+		}
+		k := -1
+		for i, key := range c.Keys {
+			if key.ID() == name || key.Username != "" && key.Username == name {
+				k = i
+				break
+			}
+		}
+		if k < 0 {
+			return bad("LIVEGATE_KEY_RETENTION", "entry %d names no key of LIVEGATE_API_KEYS: use a key's id (key_…, as logged at start-up) or its username", n+1)
+		}
+		keep, err := duration(strings.TrimSpace(d), 0, c.Retention)
+		if err != nil {
+			return bad("LIVEGATE_KEY_RETENTION", "entry %d (%s): %v (at most LIVEGATE_RETENTION)", n+1, name, err)
+		}
+		if set[k] {
+			return bad("LIVEGATE_KEY_RETENTION", "entry %d (%s): that key's retention is already set", n+1, name)
+		}
+		set[k] = true
+		c.Keys[k].BiometricRetention = keep
+	}
+	return nil
 }
 
 // loadLimits reads the trusted proxies and the abuse limits.

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/sealed"
@@ -121,5 +123,60 @@ func TestDataKeysConfig(t *testing.T) {
 	}
 	if want := sealed.KeyID(bytes.Repeat([]byte{1}, 32)); c.DataKeys.SealingKey() != hex.EncodeToString(want[:]) {
 		t.Errorf("sealing key %s; want the first configured one", c.DataKeys.SealingKey())
+	}
+}
+
+// TestBiometricRetentionConfig: LIVEGATE_BIOMETRIC_RETENTION is every key's
+// retention of biometric values, LIVEGATE_KEY_RETENTION sets some keys' own
+// by id or username; a bad value stops start-up with a line naming the
+// variable, and never echoes a name that matches no key (it may be a secret).
+func TestBiometricRetentionConfig(t *testing.T) {
+	const (
+		shop  = "shop-secret-0123456789"
+		bank  = "bank-secret-0123456789"
+		third = "third-secret-0123456789"
+	)
+	keys := shop + "," + bank + ":bank:pw," + third
+	shopID := api.Key{Secret: shop}.ID()
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want [3]time.Duration // shop, bank, third
+		err  string
+	}{
+		{"default none", nil, [3]time.Duration{}, ""},
+		{"default for all", map[string]string{"LIVEGATE_BIOMETRIC_RETENTION": "2h"}, [3]time.Duration{2 * time.Hour, 2 * time.Hour, 2 * time.Hour}, ""},
+		{"per key by id and username", map[string]string{
+			"LIVEGATE_BIOMETRIC_RETENTION": "1h",
+			"LIVEGATE_KEY_RETENTION":       shopID + "=0s, bank = 72h",
+		}, [3]time.Duration{0, 72 * time.Hour, time.Hour}, ""},
+		{"default over the session retention", map[string]string{"LIVEGATE_RETENTION": "24h", "LIVEGATE_BIOMETRIC_RETENTION": "25h"}, [3]time.Duration{}, "LIVEGATE_BIOMETRIC_RETENTION: want a duration from 0s to 24h0m0s"},
+		{"negative", map[string]string{"LIVEGATE_BIOMETRIC_RETENTION": "-1h"}, [3]time.Duration{}, "LIVEGATE_BIOMETRIC_RETENTION"},
+		{"not a duration", map[string]string{"LIVEGATE_KEY_RETENTION": "bank=3 days"}, [3]time.Duration{}, "LIVEGATE_KEY_RETENTION: entry 1 (bank): want a duration"},
+		{"key over the session retention", map[string]string{"LIVEGATE_KEY_RETENTION": "bank=169h"}, [3]time.Duration{}, "LIVEGATE_KEY_RETENTION: entry 1 (bank): want a duration from 0s to 168h0m0s"},
+		{"no name", map[string]string{"LIVEGATE_KEY_RETENTION": "bank=1h,24h"}, [3]time.Duration{}, "LIVEGATE_KEY_RETENTION: entry 2: want name=duration"},
+		{"unknown name", map[string]string{"LIVEGATE_KEY_RETENTION": shop + "=1h"}, [3]time.Duration{}, "LIVEGATE_KEY_RETENTION: entry 1 names no key"},
+		{"twice", map[string]string{"LIVEGATE_KEY_RETENTION": "bank=1h,bank=2h"}, [3]time.Duration{}, "LIVEGATE_KEY_RETENTION: entry 2 (bank): that key's retention is already set"},
+	} {
+		env := map[string]string{"LIVEGATE_API_KEYS": keys}
+		maps.Copy(env, tc.env)
+		c, err := loadConfig(func(k string) string { return env[k] })
+		if tc.err != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), tc.err) {
+				t.Errorf("%s: error %v; want one starting %q", tc.name, err, tc.err)
+			}
+			if err != nil && strings.Contains(err.Error(), shop) {
+				t.Errorf("%s: the error quotes a secret: %v", tc.name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for i, k := range c.Keys {
+			if k.BiometricRetention != tc.want[i] {
+				t.Errorf("%s: key %d retention %s; want %s", tc.name, i+1, k.BiometricRetention, tc.want[i])
+			}
+		}
 	}
 }

@@ -168,6 +168,9 @@ func Run(ctx context.Context, o Options) error {
 	default:
 		log.Info("biometric data sealed", "data_key", cfg.DataKeys.SealingKey())
 	}
+	for _, k := range cfg.Keys {
+		log.Info("api key", "key", k.ID(), "biometric_retention", k.BiometricRetention.String())
+	}
 	started := Started{Addr: ln.Addr().String(), PublicURL: cfg.PublicURL, DrainLive: drain}
 	if internal != nil {
 		started.MetricsAddr = internal.addr

@@ -105,3 +105,54 @@ func TestDeleteBiometrics(t *testing.T) {
 		t.Errorf("finished: deleted %v, %s, result %v, reference %+v; want the reference gone and the verdict kept", got, s.Status, s.Result, s.Reference)
 	}
 }
+
+// TestBiometricRetention: under a retention above 0 the embedding outlives
+// the verdict until the end plus that retention, no longer; the verdict and
+// the grade stay after it goes, and the audit entry is dated at the deadline.
+func TestBiometricRetention(t *testing.T) {
+	const keep = 2 * time.Hour
+	s := newSession(t)
+	s.BiometricRetention = keep
+	s.Reference = &session.Reference{Sealed: []byte{5, 25}, Quality: "high"}
+	end := t0.Add(time.Minute)
+	if err := s.Finish(okResult, end); err != nil {
+		t.Fatal(err)
+	}
+	if !s.HasBiometrics() {
+		t.Fatalf("retention %s: the finish dropped the embedding", keep)
+	}
+	if got, want := s.BiometricUntil(), end.Add(keep); !got.Equal(want) {
+		t.Errorf("BiometricUntil = %s; want %s", got, want)
+	}
+	if got := s.ExpireBiometrics(end.Add(keep - time.Nanosecond)); got != nil || !s.HasBiometrics() {
+		t.Errorf("a nanosecond before its retention: dropped %v", got)
+	}
+	got := s.ExpireBiometrics(end.Add(keep))
+	if len(got) != 1 || got[0] != session.BiometricReference || s.HasBiometrics() {
+		t.Fatalf("at its retention: dropped %v, still holds %v; want the reference gone", got, s.HasBiometrics())
+	}
+	if s.Status != session.StatusFinished || s.Result == nil || s.Reference.Quality != "high" {
+		t.Errorf("after the purge: %s, result %v, reference %+v; want the verdict and grade kept", s.Status, s.Result, s.Reference)
+	}
+	if again := s.ExpireBiometrics(end.Add(2 * keep)); again != nil {
+		t.Errorf("a second purge dropped %v; want nothing", again)
+	}
+	e := s.DataExpiredEntry(got)
+	if e.Event != "data_expired" || e.Outcome != session.BiometricReference || !e.Time.Equal(end.Add(keep)) {
+		t.Errorf("audit entry %+v; want data_expired of %s at %s", e, session.BiometricReference, end.Add(keep))
+	}
+}
+
+// TestBiometricRetentionFromParams: New takes the retention from its
+// params, a negative one read as 0.
+func TestBiometricRetentionFromParams(t *testing.T) {
+	for _, tc := range []struct{ in, want time.Duration }{{0, 0}, {-time.Hour, 0}, {36 * time.Hour, 36 * time.Hour}} {
+		s, err := session.New(session.Params{Kind: session.KindActive, SuccessURL: "https://example.com/ok", BiometricRetention: tc.in}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.BiometricRetention != tc.want {
+			t.Errorf("BiometricRetention(%s) = %s; want %s", tc.in, s.BiometricRetention, tc.want)
+		}
+	}
+}

@@ -91,10 +91,16 @@ type Session struct {
 
 	Result *Result `json:"result,omitempty"`
 
+	// BiometricRetention is how long the session's biometric values (the
+	// reference embedding) outlive its end, from its API key's setting: 0
+	// drops them with the verdict. See BiometricUntil.
+	BiometricRetention time.Duration `json:"biometric_retention,omitempty"`
+
 	// Reference is the face of the session's verify_image (liveness with verify): its
 	// sealed embedding and grade, never the image. Nil without one. The embedding
-	// lives while the session is pending (a finish, cancel or expiry drops it, keeping
-	// the grade) and is never shown through the API or logged.
+	// lives while the session is pending and then for BiometricRetention (0: the
+	// finish, cancel or expiry drops it, keeping the grade); it is never shown
+	// through the API or logged.
 	Reference *Reference `json:"reference,omitempty"`
 }
 

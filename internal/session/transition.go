@@ -22,6 +22,9 @@ type Params struct {
 	DeviceCorrelationID string
 	Locale              string
 	WebhookURL          string
+	// BiometricRetention is how long the session's biometric values outlive
+	// its end (the API key's retention); 0 keeps none past the verdict.
+	BiometricRetention time.Duration
 }
 
 // Locales are the page languages livegate ships.
@@ -62,6 +65,7 @@ func New(p Params, now time.Time) (*Session, error) {
 		DeviceCorrelationID: p.DeviceCorrelationID,
 		Locale:              p.Locale,
 		WebhookURL:          p.WebhookURL,
+		BiometricRetention:  max(p.BiometricRetention, 0),
 	}
 
 	expiresIn := DefaultExpiresIn
@@ -328,7 +332,7 @@ func (s *Session) Finish(r Result, now time.Time) error {
 	}
 	r.Attempts = s.AttemptsUsed
 	s.Status, s.EndedAt, s.Result = StatusFinished, now, &r
-	s.dropReference()
+	s.endBiometrics()
 	return nil
 }
 
@@ -339,7 +343,7 @@ func (s *Session) Cancel(now time.Time) error {
 		return err
 	}
 	s.Status, s.EndedAt = StatusCanceled, now
-	s.dropReference()
+	s.endBiometrics()
 	return nil
 }
 
@@ -348,15 +352,54 @@ func (s *Session) Cancel(now time.Time) error {
 func (s *Session) Expire(now time.Time) bool {
 	if s.Status == StatusPending && s.StatusAt(now) == StatusExpired {
 		s.Status, s.EndedAt = StatusExpired, s.ExpiresAt
-		s.dropReference()
+		s.endBiometrics()
 		return true
 	}
 	return false
 }
 
-// dropReference forgets the reference face's embedding once the session has
-// ended and no comparison can need it; its grade stays, for the result's
-// quality_for_recognition. Biometric data is kept no longer than its use.
+// endBiometrics runs when the session ends: under a biometric retention of
+// 0 the reference's embedding goes at once, in the very write that records
+// the verdict (compared, then discarded); under a longer one it stays until
+// BiometricUntil, when ExpireBiometrics drops it.
+func (s *Session) endBiometrics() {
+	if s.BiometricRetention <= 0 {
+		s.dropReference()
+	}
+}
+
+// BiometricUntil is when the session's biometric values must be gone: its
+// end (or its expiry, if sooner) plus its BiometricRetention. A store keeps
+// the session itself longer, until KeepUntil(the session retention).
+func (s *Session) BiometricUntil() time.Time { return s.KeepUntil(s.BiometricRetention) }
+
+// HasBiometrics reports whether s holds any biometric value.
+func (s *Session) HasBiometrics() bool { return s.Reference != nil && s.Reference.Sealed != nil }
+
+// ExpireBiometrics drops the biometric values of s once now has reached
+// BiometricUntil, keeping its status, result and the reference's grade, and
+// returns the names of those it dropped (nil when none). Stores call it on
+// every read and record what it drops as a "data_expired" audit entry.
+func (s *Session) ExpireBiometrics(now time.Time) []string {
+	if !s.HasBiometrics() || now.Before(s.BiometricUntil()) {
+		return nil
+	}
+	s.dropReference()
+	return []string{BiometricReference}
+}
+
+// EventDataExpired is the audit event of biometric values dropped at the
+// end of their retention; its outcome names them, comma-separated.
+const EventDataExpired = "data_expired"
+
+// DataExpiredEntry is the audit entry recording that the values named were
+// dropped at s's BiometricUntil.
+func (s *Session) DataExpiredEntry(names []string) AuditEntry {
+	return AuditEntry{Time: s.BiometricUntil(), Event: EventDataExpired, Outcome: strings.Join(names, ",")}
+}
+
+// dropReference forgets the reference face's embedding; its grade stays, for
+// the result's quality_for_recognition.
 func (s *Session) dropReference() {
 	if s.Reference != nil {
 		s.Reference.Sealed = nil

@@ -63,7 +63,7 @@ func (h *Handler) serveStart(w http.ResponseWriter, r *http.Request) {
 // in the session and in its audit. A failure is logged: the capture goes
 // on, and a reload records it again.
 func (h *Handler) consent(r *http.Request, c claimed) {
-	now, version := h.now(), c.msg.ConsentVersion()
+	now, version := h.now(), h.consentVersion(c.msg, c.s)
 	first := false
 	_, err := h.store.Update(r.Context(), c.s.ID, func(s *session.Session) error {
 		var err error

@@ -32,16 +32,41 @@ func (h *Handler) serveConsent(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	retention, face := h.consentText(c.msg, c.s)
 	v := templates.ConsentView{
 		StartURL:  "/s/" + c.s.ID + "/capture",
 		CSRFToken: c.browser.CSRFToken,
-		Retention: c.msg.Days(max(1, int(h.retention.Hours()/24))),
+		Retention: retention,
+		FaceData:  face,
 		Passive:   c.s.Kind == session.KindPassive,
 	}
 	if c.s.CancelURL != "" {
 		v.Cancel = &templates.CancelForm{Action: "/s/" + c.s.ID + "/cancel", CSRFToken: c.browser.CSRFToken}
 	}
 	h.render(w, r, http.StatusOK, h.csp(c.s), templates.Consent(h.page(c.msg, c.msg.ConsentTitle), v))
+}
+
+// consentText is what the consent screen of s says varies by session: how
+// long results are kept, in words, and what becomes of its reference
+// photo's face data (empty without one) — kept for the session's own
+// biometric retention, its API key's, or only until the check ends.
+func (h *Handler) consentText(msg *i18n.Messages, s *session.Session) (retention, face string) {
+	retention = msg.Days(max(1, int(h.retention.Hours()/24)))
+	switch {
+	case s.Reference == nil:
+	case s.BiometricRetention > 0:
+		face = i18n.Format(msg.ConsentFaceKept, "period", msg.Period(s.BiometricRetention))
+	default:
+		face = msg.ConsentFaceUsed
+	}
+	return retention, face
+}
+
+// consentVersion names the consent text s's screen shows in msg's language,
+// its periods filled in (see i18n.Messages.ConsentVersion).
+func (h *Handler) consentVersion(msg *i18n.Messages, s *session.Session) string {
+	retention, face := h.consentText(msg, s)
+	return msg.ConsentVersion(i18n.Format(msg.ConsentKeptBody, "period", retention), face)
 }
 
 // serveNotFound answers any other path under /s/.

@@ -34,8 +34,12 @@ type ConsentView struct {
 	StartURL  string // where Start posts (the capture step), which claims the session
 	CSRFToken string // the browser's synchronizer token, for Start's form
 	Retention string // how long results are kept, in words ("7 days")
-	Passive   bool   // one selfie, no gestures
-	Cancel    *CancelForm
+	// FaceData says what becomes of the face data of the session's
+	// reference photo and for how long, as rendered; empty when the session
+	// has none.
+	FaceData string
+	Passive  bool // one selfie, no gestures
+	Cancel   *CancelForm
 }
 
 // CancelForm is the POST form that cancels a session, shown only when the

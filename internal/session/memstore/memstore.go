@@ -126,8 +126,9 @@ func (st *Store) sweepLoop(every time.Duration) {
 }
 
 // Sweep evicts every session past its retention and returns how many it
-// evicted. The background sweep calls it; it is exported for tests and for
-// callers that turn the sweep off.
+// evicted; it also drops the biometric values past theirs (see lookup). The
+// background sweep calls it; it is exported for tests and for callers that
+// turn the sweep off.
 func (st *Store) Sweep() int {
 	now := st.now()
 	st.mu.Lock()
@@ -137,9 +138,46 @@ func (st *Store) Sweep() int {
 		if st.gone(e, now) {
 			delete(st.sessions, id)
 			n++
+			continue
 		}
+		e.expireBiometrics(now)
 	}
 	return n
+}
+
+// expireBiometrics drops the session's biometric values once their
+// retention has run out, and audits it. The caller holds st.mu.
+func (e *entry) expireBiometrics(now time.Time) {
+	if names := e.s.ExpireBiometrics(now); names != nil {
+		// ChainAudit refuses only malformed entries, and this one is the
+		// store's own: the purge stands either way.
+		_ = e.appendAudit(e.s.DataExpiredEntry(names))
+	}
+}
+
+// appendAudit adds a to the trail, chained to the entry before it
+// (session.ChainAudit); a full trail drops its oldest session.AuditDropBatch
+// entries and records the drop in a checkpoint. The caller holds st.mu.
+func (e *entry) appendAudit(a session.AuditEntry) error {
+	var head, lastDropped *session.AuditEntry
+	if n := len(e.audit); n > 0 {
+		head = &e.audit[n-1]
+	}
+	if len(e.audit) >= session.MaxAuditEntries {
+		lastDropped = &e.audit[session.AuditDropBatch-1]
+	}
+	drop, add, err := session.ChainAudit(len(e.audit), head, lastDropped, a)
+	if err != nil {
+		return err
+	}
+	if drop > 0 {
+		// Shift in place rather than reslicing forward, so the backing
+		// array never grows past the cap.
+		n := copy(e.audit, e.audit[drop:])
+		e.audit = e.audit[:n]
+	}
+	e.audit = append(e.audit, add...)
+	return nil
 }
 
 // Len reports how many sessions the store holds, evicted ones excluded once
@@ -156,7 +194,8 @@ func (st *Store) gone(e *entry, now time.Time) bool {
 }
 
 // lookup returns the live entry for id, evicting it first when it is past
-// its retention. The caller holds st.mu.
+// its retention, and dropping its biometric values (with a "data_expired"
+// audit entry) when they are past theirs. The caller holds st.mu.
 func (st *Store) lookup(id string, now time.Time) (*entry, bool) {
 	e, ok := st.sessions[id]
 	if !ok {
@@ -166,6 +205,7 @@ func (st *Store) lookup(id string, now time.Time) (*entry, bool) {
 		delete(st.sessions, id)
 		return nil, false
 	}
+	e.expireBiometrics(now)
 	return e, true
 }
 
@@ -223,7 +263,8 @@ func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session
 		return nil, session.Errorf(session.EInternal, "memstore: update %s: fn changed the session id to %q", id, c.ID)
 	}
 	e.s = c.Clone()
-	return c, nil
+	e.expireBiometrics(now)
+	return e.s.Clone(), nil
 }
 
 // AppendAudit adds a copy of entry to the session's audit trail, chained to
@@ -237,24 +278,9 @@ func (st *Store) AppendAudit(ctx context.Context, id string, a session.AuditEntr
 	if !ok {
 		return fmt.Errorf("memstore: append audit %s: %w", id, session.ErrNotFound)
 	}
-	var head, lastDropped *session.AuditEntry
-	if n := len(e.audit); n > 0 {
-		head = &e.audit[n-1]
-	}
-	if len(e.audit) >= session.MaxAuditEntries {
-		lastDropped = &e.audit[session.AuditDropBatch-1]
-	}
-	drop, add, err := session.ChainAudit(len(e.audit), head, lastDropped, a)
-	if err != nil {
+	if err := e.appendAudit(a); err != nil {
 		return fmt.Errorf("memstore: append audit %s: %w", id, err)
 	}
-	if drop > 0 {
-		// Shift in place rather than reslicing forward, so the backing
-		// array never grows past the cap.
-		n := copy(e.audit, e.audit[drop:])
-		e.audit = e.audit[:n]
-	}
-	e.audit = append(e.audit, add...)
 	return nil
 }
 

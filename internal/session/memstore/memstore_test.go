@@ -137,6 +137,45 @@ func TestNewRateLimiterPanicsOnBadLimit(t *testing.T) {
 	}
 }
 
+// TestSweepExpiresBiometrics: the sweep drops an embedding past its
+// biometric retention with no one reading the session, audits it, and
+// keeps the session.
+func TestSweepExpiresBiometrics(t *testing.T) {
+	ctx := context.Background()
+	clock := sessiontest.NewClock(sessiontest.Start)
+	st := memstore.New(memstore.WithClock(clock.Now), memstore.WithSweepInterval(0))
+	defer st.Close()
+
+	s := sessiontest.NewSession(t, clock.Now())
+	s.BiometricRetention = 30 * time.Minute
+	s.Reference = &session.Reference{Sealed: []byte{1, 2, 3}, Quality: "low"}
+	if err := st.Create(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Update(ctx, s.ID, func(s *session.Session) error { return s.Cancel(clock.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(29 * time.Minute)
+	st.Sweep()
+	if !memstore.HeldBiometrics(st, s.ID) {
+		t.Fatal("swept a minute before its retention: the embedding is gone")
+	}
+	clock.Advance(time.Minute)
+	if n := st.Sweep(); n != 0 || st.Len() != 1 {
+		t.Errorf("Sweep evicted %d sessions, %d left; want the session kept", n, st.Len())
+	}
+	if memstore.HeldBiometrics(st, s.ID) {
+		t.Fatal("swept at its retention: the store still holds the embedding")
+	}
+	es, err := st.Audit(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || es[0].Event != session.EventDataExpired || !es[0].Time.Equal(clock.Now()) {
+		t.Errorf("audit %+v; want one data_expired entry at %s", es, clock.Now())
+	}
+}
+
 func TestLockout(t *testing.T) {
 	sessiontest.TestLockout(t, func(t *testing.T, p session.LockoutPolicy, now func() time.Time) session.Lockout {
 		return memstore.NewLockout(p, memstore.WithClock(now))

@@ -94,3 +94,50 @@ func BenchmarkAppendAudit(b *testing.B) {
 		}
 	}
 }
+
+// benchReference is the size of a real sealed reference: 128 float32
+// (512 bytes) plus the sealing's key id, nonce and tag.
+func benchReference(s *session.Session) {
+	s.BiometricRetention = time.Hour
+	s.Reference = &session.Reference{Sealed: make([]byte, 512+8+12+16), Quality: "high"}
+}
+
+// BenchmarkGetWithReference reads a session that keeps a sealed reference
+// (two keys: the session's and its biometric value's).
+func BenchmarkGetWithReference(b *testing.B) {
+	ctx := context.Background()
+	c := sessiontest.RedisClient(b)
+	st := redisstore.New(c, redisstore.WithPrefix(sessiontest.RedisPrefix(b, c)))
+	s := sessiontest.NewSession(b, time.Now())
+	benchReference(s)
+	if err := st.Create(ctx, s); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := st.Get(ctx, s.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUpdateWithReference updates a session that keeps a sealed
+// reference.
+func BenchmarkUpdateWithReference(b *testing.B) {
+	ctx := context.Background()
+	c := sessiontest.RedisClient(b)
+	st := redisstore.New(c, redisstore.WithPrefix(sessiontest.RedisPrefix(b, c)))
+	s := sessiontest.NewSession(b, time.Now())
+	benchReference(s)
+	if err := st.Create(ctx, s); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := st.Update(ctx, s.ID, func(s *session.Session) error { s.AttemptsUsed++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

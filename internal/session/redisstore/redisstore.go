@@ -3,7 +3,8 @@
 //
 // Keys, under a prefix (default "livegate:"):
 //
-//	{prefix}session:{id}     the session as JSON (a string)
+//	{prefix}session:{id}     the session as JSON (a string), without its biometric values
+//	{prefix}biometric:{id}   its sealed reference embedding, if it keeps one (a string)
 //	{prefix}audit:{id}       its audit trail, a list of JSON entries, oldest first,
 //	                         a hash chain (see session.ChainAudit)
 //	{prefix}ratelimit:{key}  a token bucket, a hash (see RateLimiter)
@@ -11,7 +12,12 @@
 // Every key has a TTL. A session's keys live until KeepUntil(retention): the
 // retention after the session expires, or after it ends if it ends sooner.
 // Each write sets the TTL afresh, so a session that ends early is then kept
-// for the retention after its end.
+// for the retention after its end. The biometric key has its own, shorter
+// TTL: it lives until the session's BiometricUntil (its end plus its own
+// biometric retention), so Redis removes the embedding on time even if no
+// one reads the session again. The first read after that notices the value
+// gone, clears the session's mark of it and appends a "data_expired" audit
+// entry dated at BiometricUntil.
 //
 // Time comes from an injected clock (WithClock). Redis still counts TTLs in
 // its own real time, so the store also checks retention against its clock on
@@ -150,8 +156,33 @@ func Open(redisURL string, opts ...Option) (*Store, error) {
 	return st, nil
 }
 
-func (st *Store) sessionKey(id string) string { return st.prefix + "session:" + id }
-func (st *Store) auditKey(id string) string   { return st.prefix + "audit:" + id }
+func (st *Store) sessionKey(id string) string   { return st.prefix + "session:" + id }
+func (st *Store) auditKey(id string) string     { return st.prefix + "audit:" + id }
+func (st *Store) biometricKey(id string) string { return st.prefix + "biometric:" + id }
+
+// record is a session as the session key holds it: its sealed reference
+// embedding lives in the biometric key, and Biometric marks that it does, so
+// that a read finding that key gone knows its retention ran out.
+type record struct {
+	*session.Session
+	Biometric bool `json:"biometric,omitempty"`
+}
+
+// encode splits s into the session key's JSON and the biometric key's value
+// (nil when s keeps none).
+func encode(s *session.Session) (data, bio []byte, err error) {
+	c := s.Clone()
+	if c.HasBiometrics() {
+		bio, c.Reference.Sealed = c.Reference.Sealed, nil
+	}
+	data, err = json.Marshal(record{Session: c, Biometric: bio != nil})
+	return data, bio, err
+}
+
+// biometricTTL is how long Redis should keep s's biometric key, seen at now.
+func biometricTTL(s *session.Session, now time.Time) time.Duration {
+	return max(s.BiometricUntil().Sub(now), time.Millisecond)
+}
 
 // gone reports whether s is past its retention at now.
 func (st *Store) gone(s *session.Session, now time.Time) bool {
@@ -170,47 +201,116 @@ func (st *Store) Create(ctx context.Context, s *session.Session) error {
 	if s == nil || s.ID == "" {
 		return session.Errorf(session.EInvalid, "redisstore: create: session has no id")
 	}
-	data, err := json.Marshal(s)
+	data, bio, err := encode(s)
 	if err != nil {
 		return fmt.Errorf("redisstore: create %s: encode: %w", s.ID, err)
 	}
-	ok, err := st.client.SetNX(ctx, st.sessionKey(s.ID), data, st.ttl(s, st.now())).Result()
+	now := st.now()
+	n, err := create.Run(ctx, st.client, []string{st.sessionKey(s.ID), st.biometricKey(s.ID)},
+		data, st.ttl(s, now).Milliseconds(), bio, biometricTTL(s, now).Milliseconds()).Int()
 	if err != nil {
 		return fmt.Errorf("redisstore: create %s: %w", s.ID, unavailable(err))
 	}
-	if !ok {
+	if n == 0 {
 		return fmt.Errorf("redisstore: create %s: %w", s.ID, session.ErrExists)
 	}
 	return nil
 }
 
+// create stores a new session (ARGV[1], TTL ARGV[2] ms) at KEYS[1] unless
+// the key is taken and, in the same step, its biometric value (ARGV[3], TTL
+// ARGV[4] ms) at KEYS[2] when there is one: no reader ever sees a session
+// marked as keeping a value that is not there yet. It returns 1, or 0 for a
+// taken id.
+var create = redis.NewScript(`
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+	return 0
+end
+if ARGV[3] ~= '' then
+	redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
+end
+return 1
+`)
+
 // load decodes a stored session and checks its retention. op names the
 // operation for error messages.
 func (st *Store) load(op, id string, data []byte, err error, now time.Time) (*session.Session, error) {
+	s, _, err := st.loadWith(op, id, data, err, nil, now)
+	return s, err
+}
+
+// loadWith is load with the session's biometric value, bio (nil when its key
+// is gone). It puts the value back in the session unless its retention has
+// run out, and then returns what ran out: a session marked as keeping a
+// value whose key Redis has expired, or whose BiometricUntil the store's
+// clock has reached, comes back without it.
+func (st *Store) loadWith(op, id string, data []byte, err error, bio []byte, now time.Time) (*session.Session, []string, error) {
 	if errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("redisstore: %s %s: %w", op, id, session.ErrNotFound)
+		return nil, nil, fmt.Errorf("redisstore: %s %s: %w", op, id, session.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: %s %s: %w", op, id, unavailable(err))
+		return nil, nil, fmt.Errorf("redisstore: %s %s: %w", op, id, unavailable(err))
 	}
-	var s session.Session
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("redisstore: %s %s: decode: %w", op, id, err)
+	rec := record{Session: &session.Session{}}
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, nil, fmt.Errorf("redisstore: %s %s: decode: %w", op, id, err)
 	}
-	if st.gone(&s, now) {
-		return nil, fmt.Errorf("redisstore: %s %s: %w", op, id, session.ErrNotFound)
+	s := rec.Session
+	if st.gone(s, now) {
+		return nil, nil, fmt.Errorf("redisstore: %s %s: %w", op, id, session.ErrNotFound)
 	}
-	return &s, nil
+	if !rec.Biometric || s.Reference == nil {
+		return s, nil, nil
+	}
+	if bio == nil {
+		return s, []string{session.BiometricReference}, nil // Redis's TTL removed it
+	}
+	s.Reference.Sealed = bio
+	return s, s.ExpireBiometrics(now), nil
+}
+
+// getBiometric reads a biometric value from cmd: nil when its key is gone.
+func getBiometric(cmd *redis.StringCmd) ([]byte, error) {
+	b, err := cmd.Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	return b, err
+}
+
+// recordExpired rewrites session id without the biometric values whose
+// retention ran out, and audits it: Update does both.
+func (st *Store) recordExpired(ctx context.Context, id string) (*session.Session, error) {
+	return st.Update(ctx, id, func(*session.Session) error { return nil })
 }
 
 // Get returns the session as seen now: a PENDING session past its expiry
 // comes back EXPIRED even though the stored copy still says PENDING.
+//
+// A session whose biometric retention has run out comes back without the
+// values, and Get records that (see Update) before it returns.
 func (st *Store) Get(ctx context.Context, id string) (*session.Session, error) {
-	data, err := st.client.Get(ctx, st.sessionKey(id)).Bytes()
+	var get, bget *redis.StringCmd
+	_, err := st.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.Get(ctx, st.sessionKey(id))
+		bget = p.Get(ctx, st.biometricKey(id))
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("redisstore: get %s: %w", id, unavailable(err))
+	}
+	bio, err := getBiometric(bget)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: get %s: %w", id, unavailable(err))
+	}
+	data, err := get.Bytes()
 	now := st.now()
-	s, err := st.load("get", id, data, err, now)
+	s, expired, err := st.loadWith("get", id, data, err, bio, now)
 	if err != nil {
 		return nil, err
+	}
+	if expired != nil {
+		return st.recordExpired(ctx, id)
 	}
 	s.Expire(now)
 	return s, nil
@@ -229,17 +329,30 @@ func (e final) Error() string { return e.err.Error() }
 // configured number of tries: fn may thus run more than once and must only
 // change the session it is given. A try fails only when another writer
 // committed, so with fewer concurrent writers than tries none gives up.
+//
+// The session's biometric value is written to its own key with its own TTL,
+// or deleted when the session no longer keeps it. When Update finds that
+// value's retention run out, it writes the session without it and appends
+// a "data_expired" audit entry.
 func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session) error) (*session.Session, error) {
-	key, akey := st.sessionKey(id), st.auditKey(id)
+	key, akey, bkey := st.sessionKey(id), st.auditKey(id), st.biometricKey(id)
 	for try := 1; ; try++ {
-		var out *session.Session
+		var (
+			out     *session.Session
+			expired []string
+		)
 		err := st.client.Watch(ctx, func(tx *redis.Tx) error {
 			data, err := tx.Get(ctx, key).Bytes()
+			bio, berr := getBiometric(tx.Get(ctx, bkey))
+			if err == nil && berr != nil {
+				err = berr
+			}
 			now := st.now()
-			s, err := st.load("update", id, data, err, now)
+			s, exp, err := st.loadWith("update", id, data, err, bio, now)
 			if err != nil {
 				return final{err}
 			}
+			expired = exp
 			s.Expire(now)
 			if err := fn(s); err != nil {
 				return final{err}
@@ -247,13 +360,19 @@ func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session
 			if s.ID != id {
 				return final{session.Errorf(session.EInternal, "redisstore: update %s: fn changed the session id to %q", id, s.ID)}
 			}
-			enc, err := json.Marshal(s)
+			expired = append(expired, s.ExpireBiometrics(now)...)
+			enc, bio, err := encode(s)
 			if err != nil {
 				return final{fmt.Errorf("redisstore: update %s: encode: %w", id, err)}
 			}
 			ttl := st.ttl(s, now)
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 				p.Set(ctx, key, enc, ttl)
+				if bio != nil {
+					p.Set(ctx, bkey, bio, biometricTTL(s, now))
+				} else {
+					p.Del(ctx, bkey)
+				}
 				p.PExpire(ctx, akey, ttl) // a no-op while there is no audit trail
 				return nil
 			})
@@ -262,11 +381,16 @@ func (st *Store) Update(ctx context.Context, id string, fn func(*session.Session
 			}
 			out = s
 			return nil
-		}, key)
+		}, key, bkey)
 
 		var f final
 		switch {
 		case err == nil:
+			if expired != nil {
+				if err := st.AppendAudit(ctx, id, out.DataExpiredEntry(expired)); err != nil {
+					return nil, err
+				}
+			}
 			return out, nil
 		case errors.As(err, &f):
 			return nil, f.err
@@ -435,20 +559,33 @@ func decodeEntry(raw string) (*session.AuditEntry, error) {
 // nil, for a session without entries.
 func (st *Store) Audit(ctx context.Context, id string) ([]session.AuditEntry, error) {
 	var (
-		get *redis.StringCmd
-		lr  *redis.StringSliceCmd
+		get, bget *redis.StringCmd
+		lr        *redis.StringSliceCmd
 	)
 	_, err := st.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		get = p.Get(ctx, st.sessionKey(id))
+		bget = p.Get(ctx, st.biometricKey(id))
 		lr = p.LRange(ctx, st.auditKey(id), 0, -1)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("redisstore: audit %s: %w", id, unavailable(err))
 	}
+	bio, err := getBiometric(bget)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: audit %s: %w", id, unavailable(err))
+	}
 	data, err := get.Bytes()
-	if _, err := st.load("audit", id, data, err, st.now()); err != nil {
+	_, expired, err := st.loadWith("audit", id, data, err, bio, st.now())
+	if err != nil {
 		return nil, err
+	}
+	if expired != nil {
+		// Record the expiry first, so that the trail shows it.
+		if _, err := st.recordExpired(ctx, id); err != nil {
+			return nil, err
+		}
+		return st.Audit(ctx, id)
 	}
 	raw, err := lr.Result()
 	if err != nil {

@@ -509,3 +509,65 @@ func TestAuditTamperedInRedis(t *testing.T) {
 		t.Fatalf("VerifyAudit after an entry was removed in Redis: got %v; want a break at entry 2", err)
 	}
 }
+
+// TestBiometricKeyTTL: the sealed embedding lives in its own key whose TTL is
+// the session's biometric retention after its end, never in the session's
+// JSON; when Redis expires that key, the next read notices, records
+// data_expired and keeps the verdict, and no biometric key is left.
+func TestBiometricKeyTTL(t *testing.T) {
+	ctx := context.Background()
+	c := sessiontest.RedisClient(t)
+	prefix := sessiontest.RedisPrefix(t, c)
+	clock := sessiontest.NewClock(sessiontest.Start)
+	st := redisstore.New(c, redisstore.WithPrefix(prefix), redisstore.WithClock(clock.Now))
+	marker := []byte("sealed-marker-7f3a")
+
+	s := sessiontest.NewSession(t, clock.Now()) // expires in an hour
+	s.BiometricRetention = 3 * time.Hour
+	s.Reference = &session.Reference{Sealed: marker, Quality: "high"}
+	if err := st.Create(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	bkey := prefix + "biometric:" + s.ID
+	pttl := func() time.Duration { t.Helper(); return c.PTTL(ctx, bkey).Val() }
+	if got, want := pttl(), time.Hour+3*time.Hour; got > want || got < want-5*time.Second {
+		t.Errorf("pending: TTL of the biometric key %v; want %v (expiry + retention)", got, want)
+	}
+	if raw := c.Get(ctx, prefix+"session:"+s.ID).Val(); strings.Contains(raw, string(marker)) || strings.Contains(raw, "sealed") {
+		t.Errorf("the session's JSON holds the embedding: %s", raw)
+	}
+	clock.Advance(10 * time.Minute)
+	if _, err := st.Update(ctx, s.ID, func(s *session.Session) error {
+		return s.Finish(session.Result{Status: "failed", GestureStatus: session.GestureNotMatch}, clock.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := pttl(), 3*time.Hour; got > want || got < want-5*time.Second {
+		t.Errorf("finished: TTL of the biometric key %v; want %v (its end + retention)", got, want)
+	}
+
+	// Redis's TTL runs out (on Redis's clock, not the store's): as it would.
+	if err := c.Del(ctx, bkey).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Get(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.HasBiometrics() || got.Status != session.StatusFinished || got.Result == nil || got.Reference.Quality != "high" {
+		t.Errorf("after Redis expired the key: %s, result %v, reference %+v; want the verdict and grade only", got.Status, got.Result, got.Reference)
+	}
+	es, err := st.Audit(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(es); n != 1 || es[0].Event != "data_expired" || es[0].Outcome != session.BiometricReference {
+		t.Errorf("audit %+v; want one data_expired entry", es)
+	}
+	for _, k := range sessiontest.RedisKeys(t, c, prefix) {
+		if strings.Contains(k, "biometric:") || strings.Contains(c.Get(ctx, k).Val(), string(marker)) {
+			t.Errorf("key %s still holds biometric data", k)
+		}
+	}
+	checkTTLs(t, c, prefix)
+}

@@ -47,6 +47,9 @@ func TestStore(t *testing.T, newStore NewStoreFunc) {
 		{"EvictedAfterRetention", testEvictPending},
 		{"EndedKeptRetentionAfterEnd", testEvictEnded},
 		{"Ping", testPing},
+		{"BiometricRetention", testBiometricRetention},
+		{"BiometricRetentionZero", testBiometricRetentionZero},
+		{"BiometricDeletedBeforeRetention", testBiometricDeletedBeforeRetention},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Default is the language used when neither the session nor the browser
@@ -30,11 +31,15 @@ var files embed.FS
 // Messages is one language's catalogue. Placeholders are written {name} and
 // filled with Format.
 type Messages struct {
-	Lang      string `json:"lang"`       // BCP 47 tag, for <html lang>
-	Brand     string `json:"brand"`      // header of every page
-	PoweredBy string `json:"powered_by"` // footer
-	DayOne    string `json:"day_one"`    // "1 day"
-	DayOther  string `json:"day_other"`  // "{n} days"
+	Lang        string `json:"lang"`         // BCP 47 tag, for <html lang>
+	Brand       string `json:"brand"`        // header of every page
+	PoweredBy   string `json:"powered_by"`   // footer
+	DayOne      string `json:"day_one"`      // "1 day"
+	DayOther    string `json:"day_other"`    // "{n} days"
+	HourOne     string `json:"hour_one"`     // "1 hour"
+	HourOther   string `json:"hour_other"`   // "{n} hours"
+	MinuteOne   string `json:"minute_one"`   // "1 minute"
+	MinuteOther string `json:"minute_other"` // "{n} minutes"
 
 	ConsentTitle        string `json:"consent_title"`
 	ConsentLead         string `json:"consent_lead"`
@@ -47,12 +52,17 @@ type Messages struct {
 	ConsentWhyBody      string `json:"consent_why_body"`
 	ConsentKeptHeading  string `json:"consent_kept_heading"`
 	ConsentKeptBody     string `json:"consent_kept_body"` // {period}
-	ConsentPrivacy      string `json:"consent_privacy"`
-	ConsentTipsHeading  string `json:"consent_tips_heading"`
-	ConsentTip1         string `json:"consent_tip_1"`
-	ConsentTip2         string `json:"consent_tip_2"`
-	ConsentTip3         string `json:"consent_tip_3"`
-	ConsentActions      string `json:"consent_actions"` // accessible name of the button group
+	// ConsentFaceKept and ConsentFaceUsed tell a session with a reference
+	// photo (verify_image) what becomes of its face data: kept for {period}
+	// after the check, or used for the check only.
+	ConsentFaceKept    string `json:"consent_face_kept"` // {period}
+	ConsentFaceUsed    string `json:"consent_face_used"`
+	ConsentPrivacy     string `json:"consent_privacy"`
+	ConsentTipsHeading string `json:"consent_tips_heading"`
+	ConsentTip1        string `json:"consent_tip_1"`
+	ConsentTip2        string `json:"consent_tip_2"`
+	ConsentTip3        string `json:"consent_tip_3"`
+	ConsentActions     string `json:"consent_actions"` // accessible name of the button group
 
 	BtnStart    string `json:"btn_start"`
 	BtnCancel   string `json:"btn_cancel"`
@@ -191,6 +201,26 @@ func (m *Messages) Days(n int) string {
 	return Format(m.DayOther, "n", strconv.Itoa(n))
 }
 
+// Period is d in words in the catalogue's language: whole days, else whole
+// hours, else minutes rounded up ("2 days", "36 hours", "1 minute").
+func (m *Messages) Period(d time.Duration) string {
+	const day = 24 * time.Hour
+	n := func(one, other string, k int64) string {
+		if k == 1 {
+			return one
+		}
+		return Format(other, "n", strconv.FormatInt(k, 10))
+	}
+	switch {
+	case d >= day && d%day == 0:
+		return m.Days(int(d / day))
+	case d >= time.Hour && d%time.Hour == 0:
+		return n(m.HourOne, m.HourOther, int64(d/time.Hour))
+	default:
+		return n(m.MinuteOne, m.MinuteOther, int64(max((d+time.Minute-1)/time.Minute, 1)))
+	}
+}
+
 // Catalogues holds every shipped language.
 type Catalogues struct {
 	byLang map[string]*Messages
@@ -300,12 +330,14 @@ func (c *Catalogues) negotiate(header string) string {
 // ConsentVersion names the consent text of m as the end user read it: its
 // language and the first 12 hex digits of the SHA-256 of its words, so that
 // an audit entry says which text was agreed to and any change of wording
-// gives a new version.
-func (m *Messages) ConsentVersion() string {
+// gives a new version. shown are the screen's paragraphs that vary by
+// session, as rendered (the retention periods filled in): a session told
+// another period read another text.
+func (m *Messages) ConsentVersion(shown ...string) string {
 	h := sha256.New()
-	for _, part := range []string{m.ConsentTitle, m.ConsentLead, m.ConsentStepsHeading, m.ConsentStep1, m.ConsentStep2,
+	for _, part := range append([]string{m.ConsentTitle, m.ConsentLead, m.ConsentStepsHeading, m.ConsentStep1, m.ConsentStep2,
 		m.ConsentStep2Passive, m.ConsentStep3, m.ConsentWhyHeading, m.ConsentWhyBody, m.ConsentKeptHeading,
-		m.ConsentKeptBody, m.ConsentPrivacy} {
+		m.ConsentPrivacy}, shown...) {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

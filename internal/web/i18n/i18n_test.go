@@ -3,6 +3,7 @@ package i18n_test
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/livegate/livegate/internal/web/i18n"
 )
@@ -63,5 +64,50 @@ func TestFormatAndDays(t *testing.T) {
 	}
 	if got := i18n.Format("a {x} b {y}", "x", "1", "y", "2"); got != "a 1 b 2" {
 		t.Errorf("Format = %q", got)
+	}
+}
+
+// TestPeriod: a retention in words, in both languages.
+func TestPeriod(t *testing.T) {
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		d      time.Duration
+		en, id string
+	}{
+		{24 * time.Hour, "1 day", "1 hari"},
+		{7 * 24 * time.Hour, "7 days", "7 hari"},
+		{time.Hour, "1 hour", "1 jam"},
+		{36 * time.Hour, "36 hours", "36 jam"},
+		{90 * time.Minute, "90 minutes", "90 menit"},
+		{30 * time.Second, "1 minute", "1 menit"},
+	} {
+		if got := c.Get("en").Period(tc.d); got != tc.en {
+			t.Errorf("en Period(%s) = %q; want %q", tc.d, got, tc.en)
+		}
+		if got := c.Get("id").Period(tc.d); got != tc.id {
+			t.Errorf("id Period(%s) = %q; want %q", tc.d, got, tc.id)
+		}
+	}
+}
+
+// TestConsentVersionCoversShownText: the version changes with the periods
+// the screen shows, not only with the catalogue.
+func TestConsentVersionCoversShownText(t *testing.T) {
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Get("en")
+	a := m.ConsentVersion(i18n.Format(m.ConsentKeptBody, "period", "7 days"))
+	b := m.ConsentVersion(i18n.Format(m.ConsentKeptBody, "period", "7 days"), i18n.Format(m.ConsentFaceKept, "period", "2 days"))
+	d := m.ConsentVersion(i18n.Format(m.ConsentKeptBody, "period", "7 days"), i18n.Format(m.ConsentFaceKept, "period", "36 hours"))
+	if a == b || b == d || a == d {
+		t.Errorf("versions %s, %s, %s; want three different ones", a, b, d)
+	}
+	if again := m.ConsentVersion(i18n.Format(m.ConsentKeptBody, "period", "7 days")); again != a {
+		t.Errorf("the same text gave %s then %s", a, again)
 	}
 }
