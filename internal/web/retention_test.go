@@ -56,7 +56,7 @@ func TestConsentStatesBiometricRetention(t *testing.T) {
 			case want != "" && (face == nil || !strings.Contains(text(face), want)):
 				t.Errorf("%s, %s: face-data paragraph %v; want one saying %q", lang, tc.name, face, want)
 			}
-			a.get("/s/"+s.ID+"/capture").wantScreen(t, http.StatusOK, "screen-capture")
+			a.start(s.ID).wantScreen(t, http.StatusOK, "screen-capture")
 			versions[tc.name] = e.get(s.ID).ConsentVersion
 		}
 		seen := map[string]string{}
