@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/livegate/livegate/internal/browsertest"
+	"github.com/livegate/livegate/internal/capture/client"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/web"
 )
@@ -187,9 +187,10 @@ func TestSessionsThatCannotBeUsed(t *testing.T) {
 	s := newStack(t, stackOptions{fake: iceOnly{}})
 	sid, pageURL := s.session(map[string]any{"expires_in_seconds": 60})
 
-	first := &http.Client{}
-	if res, err := first.Get(pageURL); err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("first browser: %v %v", res, err)
+	// The first browser presses Start, which claims the session (opening
+	// the link alone does not).
+	if _, err := client.OpenPage(context.Background(), pageURL); err != nil {
+		t.Fatalf("first browser: %v", err)
 	}
 	b := openBrowser(t, defaultCamera, "")
 	b.MustRun("second browser", chromedp.Navigate(pageURL+"/capture"), chromedp.WaitVisible(chromedp.CSS(id("screen-in-use"))))
