@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,6 +54,18 @@ type Config struct {
 	// MatchThreshold is the embedding distance under which two faces are the same
 	// person; 0 means faceid.DefaultThreshold.
 	MatchThreshold float64
+	// Webhooks checks a session's webhook_url at creation (a secret to sign
+	// with, a target that is not an internal address); nil answers 503 to a
+	// create that carries one.
+	Webhooks WebhookChecker
+}
+
+// WebhookChecker decides whether owner may have its sessions' ends POSTed
+// to raw. webhook.Checker is the server's.
+type WebhookChecker interface {
+	// CheckWebhook returns a *session.Error saying why not (EInvalid for
+	// the URL, EUnavailable when the server cannot sign for owner), or nil.
+	CheckWebhook(ctx context.Context, owner, raw string) error
 }
 
 // Handler is the REST API.
@@ -67,6 +80,7 @@ type Handler struct {
 	refs      ReferenceChecker
 	dataKeys  *sealed.Keyring
 	bands     SpoofBands // of passive sessions' results too
+	webhooks  WebhookChecker
 }
 
 // New returns the API handler. Mount it at the root: it serves /face/v1/….
@@ -90,6 +104,7 @@ func New(cfg Config) (*Handler, error) {
 		mux:       http.NewServeMux(),
 		refs:      cfg.References,
 		dataKeys:  cfg.DataKeys,
+		webhooks:  cfg.Webhooks,
 	}
 	if h.now == nil {
 		h.now = time.Now

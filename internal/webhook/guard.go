@@ -247,3 +247,20 @@ func (g *Guard) Client(timeout time.Duration) *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
+
+// Checker is the API's check of a webhook_url at a session's creation: the
+// server must hold a secret to sign the owner's deliveries with, and the
+// target must pass the Guard.
+type Checker struct {
+	Guard   *Guard
+	Secrets *Secrets
+}
+
+// CheckWebhook returns a *session.Error (EUnavailable without a secret,
+// EInvalid for a refused target), or nil.
+func (c Checker) CheckWebhook(ctx context.Context, owner, raw string) error {
+	if len(c.Secrets.For(owner)) == 0 {
+		return session.Errorf(session.EUnavailable, "webhook_url is not available for this API key: no webhook secret is configured")
+	}
+	return c.Guard.CheckURL(ctx, raw)
+}
