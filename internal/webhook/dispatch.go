@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/livegate/livegate/internal/session"
@@ -22,6 +23,7 @@ const (
 	DefaultMaxBackoff = time.Hour
 	DefaultWindow     = 24 * time.Hour
 	DefaultPoll       = time.Second
+	DefaultWorkers    = 4
 )
 
 // Outcomes of an attempt, as Config.Observe hears them.
@@ -63,6 +65,9 @@ type Config struct {
 	Window time.Duration
 	// Poll is how often Run looks for due jobs (default DefaultPoll).
 	Poll time.Duration
+	// Workers is how many attempts Run makes at once (default
+	// DefaultWorkers), so that one slow receiver does not hold up the rest.
+	Workers int
 	// Observe, when set, hears the outcome of every attempt (metrics).
 	Observe func(outcome string)
 }
@@ -88,6 +93,9 @@ func NewDispatcher(cfg Config) (*Dispatcher, error) {
 	def(&cfg.MaxBackoff, DefaultMaxBackoff)
 	def(&cfg.Window, DefaultWindow)
 	def(&cfg.Poll, DefaultPoll)
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultWorkers
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -105,8 +113,17 @@ func NewDispatcher(cfg Config) (*Dispatcher, error) {
 // up to another.
 func (d *Dispatcher) lease() time.Duration { return d.cfg.Timeout + 30*time.Second }
 
-// Run delivers due jobs every Poll until ctx is done.
+// Run delivers due jobs with Workers workers, each looking every Poll,
+// until ctx is done; it returns once every worker has stopped.
 func (d *Dispatcher) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range d.cfg.Workers {
+		wg.Go(func() { d.work(ctx) })
+	}
+	wg.Wait()
+}
+
+func (d *Dispatcher) work(ctx context.Context) {
 	t := time.NewTicker(d.cfg.Poll)
 	defer t.Stop()
 	for {

@@ -20,6 +20,7 @@ package redisqueue
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -91,7 +92,7 @@ return {id, redis.call('HGET', KEYS[2], id) or ''}
 func (q *Queue) Claim(ctx context.Context, now time.Time, lease time.Duration) (webhook.Job, bool, error) {
 	token := webhook.NewToken()
 	res, err := claim.Run(ctx, q.client, q.keys(), ms(now), ms(now.Add(lease)), token).StringSlice()
-	if err == redis.Nil {
+	if errors.Is(err, redis.Nil) {
 		return webhook.Job{}, false, nil
 	}
 	if err != nil {
@@ -174,17 +175,4 @@ func (q *Queue) Len(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("redisqueue: len: %w", err)
 	}
 	return int(n), nil
-}
-
-// Due returns when sid is due, for tests and operators; ok is false when it
-// is not queued.
-func (q *Queue) Due(ctx context.Context, sid string) (time.Time, bool, error) {
-	s, err := q.client.ZScore(ctx, q.due, sid).Result()
-	if err == redis.Nil {
-		return time.Time{}, false, nil
-	}
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("redisqueue: due %s: %w", sid, err)
-	}
-	return time.UnixMilli(int64(s)), true, nil
 }
