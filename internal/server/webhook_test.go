@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -106,4 +107,47 @@ func grep(text, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestWebhookConfig: bad webhook settings stop start-up with one line
+// naming the variable; good ones reach the config.
+func TestWebhookConfig(t *testing.T) {
+	long := strings.Repeat("w", 32)
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"LIVEGATE_WEBHOOK_SECRET": "short"}, "LIVEGATE_WEBHOOK_SECRET"},
+		{map[string]string{"LIVEGATE_WEBHOOK_SECRET": long + ",short"}, "LIVEGATE_WEBHOOK_SECRET"},
+		{map[string]string{"LIVEGATE_WEBHOOK_SECRETS": "acme:" + long}, "LIVEGATE_WEBHOOK_SECRETS"},
+		{map[string]string{"LIVEGATE_WEBHOOK_SECRETS": "key_0123456789abcdef:short"}, "LIVEGATE_WEBHOOK_SECRETS"},
+		{map[string]string{"LIVEGATE_WEBHOOK_ALLOW": "https://hooks.example/x"}, "LIVEGATE_WEBHOOK_ALLOW"},
+	} {
+		_, err := loadConfig(func(k string) string { return c.env[k] })
+		if err == nil || !strings.HasPrefix(err.Error(), c.want+":") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("env %v: got error %v; want one line starting with %s:", c.env, err, c.want)
+		}
+	}
+	cfg, err := loadConfig(func(k string) string {
+		return map[string]string{
+			"LIVEGATE_WEBHOOK_SECRET":  long,
+			"LIVEGATE_WEBHOOK_SECRETS": "key_0123456789abcdef:" + strings.Repeat("k", 32),
+			"LIVEGATE_WEBHOOK_ALLOW":   "10.0.0.0/8, hooks.internal",
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.WebhookSecrets.For("key_0123456789abcdef"); len(got) != 1 || got[0][0] != 'k' {
+		t.Errorf("per-key secret: got %v", got)
+	}
+	if got := cfg.WebhookSecrets.For("key_ffffffffffffffff"); len(got) != 1 || got[0] != long {
+		t.Errorf("default secret: got %v", got)
+	}
+	if !cfg.WebhookGuard.Allowed(netip.MustParseAddr("10.1.2.3")) || cfg.WebhookGuard.Allowed(netip.MustParseAddr("192.168.0.1")) {
+		t.Error("LIVEGATE_WEBHOOK_ALLOW did not reach the guard")
+	}
+	if cfg, err := loadConfig(func(string) string { return "" }); err != nil || webhookChecker(cfg) != nil {
+		t.Errorf("no secret: got checker %v, %v; want none (webhook_url answers 503)", webhookChecker(cfg), err)
+	}
 }
