@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,18 @@ type Config struct {
 	MatchThreshold float64
 	// Limits are the lockouts and rate limits beyond session creation's.
 	Limits Limits
+	// Webhooks checks a session's webhook_url at creation (a secret to sign
+	// with, a target that is not an internal address); nil answers 503 to a
+	// create that carries one.
+	Webhooks WebhookChecker
+}
+
+// WebhookChecker decides whether owner may have its sessions' ends POSTed
+// to raw. webhook.Checker is the server's.
+type WebhookChecker interface {
+	// CheckWebhook returns a *session.Error saying why not (EInvalid for
+	// the URL, EUnavailable when the server cannot sign for owner), or nil.
+	CheckWebhook(ctx context.Context, owner, raw string) error
 }
 
 // Handler is the REST API.
@@ -70,6 +83,7 @@ type Handler struct {
 	dataKeys  *sealed.Keyring
 	bands     SpoofBands // of passive sessions' results too
 	limits    Limits
+	webhooks  WebhookChecker
 }
 
 // New returns the API handler. Mount it at the root: it serves /face/v1/….
@@ -94,6 +108,7 @@ func New(cfg Config) (*Handler, error) {
 		refs:      cfg.References,
 		dataKeys:  cfg.DataKeys,
 		limits:    cfg.Limits,
+		webhooks:  cfg.Webhooks,
 	}
 	if h.now == nil {
 		h.now = time.Now

@@ -46,6 +46,7 @@ func newFixture(t *testing.T, limit *session.RateLimit) *fixture {
 		Keys:      []api.Key{{Secret: keyA}, {Secret: keyB, BiometricRetention: keyBRetention}, {Secret: keyBasic, Username: "user", Password: "pass"}},
 		PublicURL: public,
 		Now:       c.Now,
+		Webhooks:  testWebhooks(),
 	}
 	if limit != nil {
 		cfg.Limiter = memstore.NewRateLimiter(*limit, memstore.WithClock(c.Now))
@@ -320,6 +321,9 @@ func TestBadInputIsRefusedAndStoresNothing(t *testing.T) {
 		{"too long url", `{"success_url":"` + long + `"}`, "application/json", 400, "at most 2048"},
 		{"bad cancel_url", `{"success_url":"https://a.example/","cancel_url":"data:text/html,x"}`, "application/json", 400, "cancel_url"},
 		{"bad webhook_url", `{"success_url":"https://a.example/","webhook_url":"localhost"}`, "application/json", 400, "webhook_url"},
+		{"webhook_url to Redis", `{"success_url":"https://a.example/","webhook_url":"http://127.0.0.1:6379/"}`, "application/json", 400, "webhook_url must not point to a loopback"},
+		{"webhook_url to metadata", `{"success_url":"https://a.example/","webhook_url":"http://169.254.169.254/latest/meta-data/"}`, "application/json", 400, "webhook_url must not point to a loopback"},
+		{"webhook_url resolving inward", `{"success_url":"https://a.example/","webhook_url":"https://internal.example/h"}`, "application/json", 400, "webhook_url must not point to a loopback"},
 		{"unknown gesture", `{"success_url":"https://a.example/","gestures":["HEAD_SPIN"]}`, "application/json", 400, "HEAD_SPIN"},
 		{"empty gestures", `{"success_url":"https://a.example/","gestures":[]}`, "application/json", 400, "at least one"},
 		{"gesture count mismatch", `{"success_url":"https://a.example/","gestures":["HEAD_UP"],"number_of_gestures":2}`, "application/json", 400, "does not match"},

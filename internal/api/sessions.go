@@ -109,6 +109,16 @@ func (h *Handler) create(kind session.Kind) func(http.ResponseWriter, *http.Requ
 			writeError(w, r, h.log, err)
 			return
 		}
+		if p.WebhookURL != "" {
+			if h.webhooks == nil {
+				writeError(w, r, h.log, session.Errorf(session.EUnavailable, "webhook_url is not available on this server: no webhook secret is configured"))
+				return
+			}
+			if err := h.webhooks.CheckWebhook(r.Context(), owner, p.WebhookURL); err != nil {
+				writeError(w, r, h.log, err)
+				return
+			}
+		}
 		// Validate everything before taking a token: bad input must not
 		// cost the integrator its rate.
 		if h.limiter != nil {
@@ -296,6 +306,12 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// SessionJSON is the JSON of s as GET of it answers at now: the body of its
+// webhook.
+func (h *Handler) SessionJSON(s *session.Session, now time.Time) ([]byte, error) {
+	return json.Marshal(h.view(s, now, false))
 }
 
 // sessionView is the session object of GLAIR's API plus livegate's fields.

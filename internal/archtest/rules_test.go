@@ -38,6 +38,11 @@ var rules = []archtest.Rule{
 		Why:    "the HTTP plumbing serves every surface and depends on none",
 	},
 	{
+		Pkgs:   []string{"internal/webhook/..."},
+		Forbid: append([]string{"internal/capture/...", "internal/gesture/...", "internal/api", "internal/web/...", "internal/facegen/...", "internal/metrics"}, heavy...),
+		Why:    "webhooks know the domain and their queue only: the server hands them the API's JSON and the metrics as functions",
+	},
+	{
 		Pkgs:   []string{"internal/gesture/...", "internal/facegen/..."},
 		Forbid: append([]string{"internal/capture/...", "internal/api", "internal/web/..."}, heavy...),
 		Why:    "what judges (and the footage it is judged on) is pure Go above the perception layer",

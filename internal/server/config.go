@@ -26,6 +26,7 @@ import (
 	"github.com/livegate/livegate/internal/sealed"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/web"
+	"github.com/livegate/livegate/internal/webhook"
 )
 
 // config is everything the server reads from its environment. Each
@@ -106,6 +107,12 @@ type config struct {
 	// Face matching.
 	FaceModelDir   string  // face_recognition_model.bin and its manifest
 	MatchThreshold float64 // embedding distance under which two faces match
+
+	// Webhooks: the secrets that sign deliveries (nil: webhook_url is
+	// refused with 503) and the guard of their targets, with the
+	// operator's allow-list.
+	WebhookSecrets *webhook.Secrets
+	WebhookGuard   *webhook.Guard
 }
 
 // loadConfig reads the environment. Errors name the variable at fault.
@@ -252,6 +259,12 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	c.CreateRate = session.RateLimit{PerSecond: rate, Burst: burst}
 	if err := loadLimits(c, get, bad); err != nil {
+		return nil, err
+	}
+	if c.WebhookSecrets, err = webhook.ParseSecrets(getenv("LIVEGATE_WEBHOOK_SECRET"), getenv("LIVEGATE_WEBHOOK_SECRETS")); err != nil {
+		return nil, err // names its variable
+	}
+	if c.WebhookGuard, err = webhook.ParseAllow(getenv("LIVEGATE_WEBHOOK_ALLOW")); err != nil {
 		return nil, err
 	}
 	if c.SpoofBands, err = loadSpoofBands(get, bad); err != nil {

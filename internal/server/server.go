@@ -31,6 +31,7 @@ import (
 	"github.com/livegate/livegate/internal/session/memstore"
 	"github.com/livegate/livegate/internal/session/redisstore"
 	"github.com/livegate/livegate/internal/web"
+	"github.com/livegate/livegate/internal/webhook"
 )
 
 // Options are what Run needs from its caller. Getenv is required; the
@@ -92,7 +93,14 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer closeStore()
-	istore := metrics.InstrumentStore(store, reg)
+	// Webhooks: every session that ends is announced by the wrapper, which
+	// queues its job (see internal/webhook).
+	queue, closeQueue, err := openWebhookQueue(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeQueue()
+	istore := webhook.Notify(metrics.InstrumentStore(store, reg), queue, o.Now, log)
 	// The live capture's failed attempts count towards the lockouts.
 	var liveStore session.Store = istore
 	if lim.attempts != nil {
@@ -133,6 +141,14 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	stopWebhooks, err := startWebhooks(ctx, cfg, queue, istore, reg, log, o.Now)
+	if err != nil {
+		return err
+	}
+	// Deferred after the store's close, so it runs first: an attempt in
+	// flight ends (its lease hands it to another instance) before the
+	// store goes.
+	defer stopWebhooks()
 	internal, err := listenInternal(cfg, istore, reg, log)
 	if err != nil {
 		return err
@@ -287,6 +303,7 @@ func newHandler(cfg *config, store session.Store, lim *limits, reg *prometheus.R
 		References:     faces,
 		DataKeys:       cfg.DataKeys,
 		MatchThreshold: cfg.MatchThreshold,
+		Webhooks:       webhookChecker(cfg),
 	})
 	if err != nil {
 		return nil, err
