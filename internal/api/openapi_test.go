@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
+	verrors "github.com/pb33f/libopenapi-validator/errors"
 
 	"github.com/livegate/livegate/internal/api"
 )
@@ -123,11 +125,54 @@ func (d *docIndex) check(req *http.Request, resp *http.Response) string {
 	return strings.Join(errs, "\n")
 }
 
-func describe[S any](msg, reason string, details []S) string {
+func describe(msg, reason string, details []*verrors.SchemaValidationFailure) string {
 	s := msg + ": " + reason
 	for _, d := range details {
-		b, _ := json.Marshal(d)
-		s += "\n  " + string(b)
+		s += fmt.Sprintf("\n  at %s: %s (%s)", d.FieldPath, d.Reason, d.KeywordLocation)
 	}
 	return s
+}
+
+// TestOpenAPICheckCatchesDepartures shows that checked is not vacuous: the
+// document refuses answers and requests the server must not produce.
+func TestOpenAPICheckCatchesDepartures(t *testing.T) {
+	idx, err := openAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sid = "YrdV00l1uLMbL-2rz223SzyRfbvAt6Gq"
+	good := `{"status":"PENDING","sid":"` + sid + `","expired":1,"url":"https://live.example.com/s/` + sid + `","success_url":"https://a.example/","cancel_url":null,"number_of_gestures":1,"result":null,"created":1,"max_attempts":3,"attempts_used":0}`
+	exchange := func(method, path, reqBody string, status int, ctype, body string) string {
+		req := httptest.NewRequest(method, path, strings.NewReader(reqBody))
+		req.Header.Set("x-api-key", keyA)
+		if reqBody != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		rec.Header().Set("Content-Type", ctype)
+		rec.WriteHeader(status)
+		_, _ = io.WriteString(rec, body)
+		return idx.check(req, rec.Result())
+	}
+	get := "/face/v1/active-liveness-sessions/" + sid
+	if msg := exchange("GET", get, "", 200, "application/json; charset=utf-8", good); msg != "" {
+		t.Fatalf("a good answer is refused: %s", msg)
+	}
+	if msg := exchange("GET", get, "", 404, "application/json; charset=utf-8", `{"status":"failed","error_message":"session not found"}`); msg != "" {
+		t.Fatalf("a good error is refused: %s", msg)
+	}
+	for name, msg := range map[string]string{
+		"no sid":                             exchange("GET", get, "", 200, "application/json", strings.Replace(good, `"sid":"`+sid+`",`, "", 1)),
+		"unknown status":                     exchange("GET", get, "", 200, "application/json", strings.Replace(good, "PENDING", "DONE", 1)),
+		"expired as a string":                exchange("GET", get, "", 200, "application/json", strings.Replace(good, `"expired":1`, `"expired":"1"`, 1)),
+		"undocumented status":                exchange("GET", get, "", 418, "application/json", `{"status":"failed","error_message":"teapot"}`),
+		"error without message":              exchange("GET", get, "", 404, "application/json", `{"status":"failed"}`),
+		"HTML for JSON":                      exchange("GET", get, "", 200, "text/html", "<p>hi</p>"),
+		"unknown request field answered 200": exchange("POST", "/face/v1/active-liveness-sessions", `{"success_url":"https://a.example/","colour":"red"}`, 200, "application/json", good),
+		"fallback answering 200":             exchange("GET", "/face/v1/nothing", "", 200, "application/json", `{}`),
+	} {
+		if msg == "" {
+			t.Errorf("%s: accepted; want refused", name)
+		}
+	}
 }
