@@ -176,3 +176,20 @@ func TestOpenAPICheckCatchesDepartures(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPIDocumentIsValid checks the document against the OpenAPI 3.1
+// specification's schema.
+func TestOpenAPIDocumentIsValid(t *testing.T) {
+	idx, err := openAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(api.OpenAPI), `"openapi": "3.1.0"`) {
+		t.Fatal("openapi.json is not an OpenAPI 3.1.0 document")
+	}
+	if ok, errs := idx.v.ValidateDocument(); !ok {
+		for _, e := range errs {
+			t.Error(describe(e.Message, e.Reason, e.SchemaValidationErrors))
+		}
+	}
+}
