@@ -78,7 +78,7 @@ type Handler struct {
 	publicURL string
 	now       func() time.Time
 	log       *slog.Logger
-	mux       *http.ServeMux
+	mux       *httpx.Mux
 	refs      ReferenceChecker
 	dataKeys  *sealed.Keyring
 	bands     SpoofBands // of passive sessions' results too
@@ -104,7 +104,7 @@ func New(cfg Config) (*Handler, error) {
 		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		now:       cfg.Now,
 		log:       cfg.Logger,
-		mux:       http.NewServeMux(),
+		mux:       httpx.NewMux(),
 		refs:      cfg.References,
 		dataKeys:  cfg.DataKeys,
 		limits:    cfg.Limits,
@@ -156,6 +156,10 @@ func New(cfg Config) (*Handler, error) {
 // ServeHTTP serves the API. Unknown paths and methods get 404 in the API's
 // error format, never the mux's plain text.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Routes lists the patterns the API serves ("POST /face/v1/match", …), the
+// catch-all "/face/" that answers 404 last.
+func (h *Handler) Routes() []string { return h.mux.Patterns() }
 
 // auth rejects requests without a valid key (and Basic credentials when the
 // key has them) before the handler runs.

@@ -56,7 +56,7 @@ func newFixture(t *testing.T, limit *session.RateLimit) *fixture {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	return &fixture{t: t, clock: c, store: st, h: httpx.Middleware(h, log, httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic)}
+	return &fixture{t: t, clock: c, store: st, h: checked(t, httpx.Middleware(h, log, httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic))}
 }
 
 type reply struct {

@@ -66,7 +66,7 @@ func TestDeleteData(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hh := httpx.Middleware(h, slog.New(slog.DiscardHandler), httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic)
+			hh := checked(t, httpx.Middleware(h, slog.New(slog.DiscardHandler), httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic))
 			img := base64.StdEncoding.EncodeToString(encodePNG(t, 64, 48))
 			_, obj := postJSON(t, hh, "/face/v1/active-liveness-sessions", withVerify(img))
 			sid, _ := obj["sid"].(string)

@@ -59,7 +59,7 @@ func stillHandler(t *testing.T, still api.StillChecker) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return httpx.Middleware(h, slog.New(slog.DiscardHandler), httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic)
+	return checked(t, httpx.Middleware(h, slog.New(slog.DiscardHandler), httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic))
 }
 
 // part is one field of a multipart body; file parts are sent as the npm

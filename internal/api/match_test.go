@@ -56,7 +56,7 @@ func matchHandler(t *testing.T, faces api.FaceEmbedder, threshold float64) http.
 	if err != nil {
 		t.Fatal(err)
 	}
-	return httpx.Middleware(h, slog.New(slog.DiscardHandler), httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic)
+	return checked(t, httpx.Middleware(h, slog.New(slog.DiscardHandler), httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic))
 }
 
 type matchReply struct {

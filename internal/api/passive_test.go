@@ -55,7 +55,7 @@ func passiveHandler(t *testing.T, pc api.PassiveChecker, bands api.SpoofBands) h
 	if err != nil {
 		t.Fatal(err)
 	}
-	return httpx.Middleware(h, slog.New(slog.DiscardHandler), httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic)
+	return checked(t, httpx.Middleware(h, slog.New(slog.DiscardHandler), httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic))
 }
 
 func postTo(t *testing.T, h http.Handler, path string, body *bytes.Buffer, ctype string) (int, map[string]any) {
@@ -269,7 +269,7 @@ func TestImageLimitsAreCheckedBeforeDecoding(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := httpx.Middleware(hh, slog.New(slog.DiscardHandler), httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic)
+			h := checked(t, httpx.Middleware(hh, slog.New(slog.DiscardHandler), httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic))
 			body, ct := multipartBody(t, ep.parts(pngHeaderOnly(t, tc.w, tc.h, tc.depth, tc.colourType))...)
 			code, r := postTo(t, h, ep.path, body, ct)
 			if msg, _ := r["error_message"].(string); code != 400 || r["status"] != "failed" || !strings.Contains(msg, tc.msg) {

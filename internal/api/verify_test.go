@@ -58,7 +58,7 @@ func verifyHandlerKeys(t *testing.T, refs api.ReferenceChecker, keys *sealed.Key
 	if err != nil {
 		t.Fatal(err)
 	}
-	return httpx.Middleware(h, slog.New(slog.DiscardHandler), httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic), st
+	return checked(t, httpx.Middleware(h, slog.New(slog.DiscardHandler), httpx.NewMetrics(prometheus.NewRegistry()), api.WritePanic)), st
 }
 
 func postJSON(t *testing.T, h http.Handler, path, body string) (int, map[string]any) {

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/web"
 	"github.com/livegate/livegate/internal/web/i18n"
@@ -61,7 +62,7 @@ type Handler struct {
 	catalogues *i18n.Catalogues
 	origins    *http.CrossOriginProtection
 	csp        string
-	mux        *http.ServeMux
+	mux        *httpx.Mux
 }
 
 // New checks cfg and returns the handler.
@@ -98,7 +99,7 @@ func New(cfg Config) (*Handler, error) {
 		catalogues: cat,
 		origins:    http.NewCrossOriginProtection(),
 		csp:        web.ContentSecurityPolicy(cfg.FrameAncestors),
-		mux:        http.NewServeMux(),
+		mux:        httpx.NewMux(),
 	}
 	if h.log == nil {
 		h.log = slog.Default()
@@ -120,6 +121,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Cache-Control", "no-store")
 	h.mux.ServeHTTP(w, r)
 }
+
+// Routes lists the patterns the demo serves ("GET /demo", …).
+func (h *Handler) Routes() []string { return h.mux.Patterns() }
 
 func (h *Handler) page(r *http.Request, title func(*i18n.Messages) string) templates.Page {
 	m := h.catalogues.Choose("", r.Header.Get("Accept-Language"))

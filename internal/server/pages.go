@@ -13,7 +13,7 @@ import (
 // mountPages adds the end user's pages and, when enabled, the demo, which
 // calls the API in process with its own key (config.DemoKey). now is nil for
 // time.Now.
-func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler http.Handler, log *slog.Logger, lc web.Live, lim web.Limits, now func() time.Time) error {
+func mountPages(mux *router, cfg *config, store session.Store, apiHandler http.Handler, log *slog.Logger, lc web.Live, lim web.Limits, now func() time.Time) error {
 	pages, err := web.New(web.Config{
 		Store:          store,
 		Now:            now,
@@ -30,8 +30,7 @@ func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler
 	if err != nil {
 		return err
 	}
-	mux.Handle("/s/", pages)
-	mux.Handle("/static/", pages)
+	mux.mount(pages, "/s/", "/static/")
 	if !cfg.Demo {
 		return nil
 	}
@@ -51,7 +50,6 @@ func mountPages(mux *http.ServeMux, cfg *config, store session.Store, apiHandler
 	if err != nil {
 		return err
 	}
-	mux.Handle("/demo", try)
-	mux.Handle("/demo/", try)
+	mux.mount(try, "/demo", "/demo/")
 	return nil
 }

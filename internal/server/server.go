@@ -287,6 +287,13 @@ func openStore(ctx context.Context, cfg *config, now func() time.Time) (session.
 // newHandler wires every surface onto one mux behind the shared middleware.
 // now is nil for time.Now.
 func newHandler(cfg *config, store session.Store, lim *limits, reg *prometheus.Registry, log *slog.Logger, lc web.Live, faces *lazyFaces, now func() time.Time) (http.Handler, error) {
+	h, _, err := buildHandler(cfg, store, lim, reg, log, lc, faces, now)
+	return h, err
+}
+
+// buildHandler is newHandler that also returns every pattern the handler
+// serves (see router).
+func buildHandler(cfg *config, store session.Store, lim *limits, reg *prometheus.Registry, log *slog.Logger, lc web.Live, faces *lazyFaces, now func() time.Time) (http.Handler, []string, error) {
 	apiHandler, err := api.New(api.Config{
 		Store:          store,
 		Limiter:        lim.create,
@@ -306,10 +313,11 @@ func newHandler(cfg *config, store session.Store, lim *limits, reg *prometheus.R
 		Webhooks:       webhookChecker(cfg),
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/face/", apiHandler)
+	mux := newRouter()
+	mux.mount(apiHandler, "/face/")
+	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
@@ -318,13 +326,13 @@ func newHandler(cfg *config, store session.Store, lim *limits, reg *prometheus.R
 		mountInternal(mux, store, reg, log)
 	}
 	if err := mountPages(mux, cfg, store, apiHandler, log, lc, lim.web(), now); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var h http.Handler = mux
+	var h http.Handler = mux.mux
 	if strings.HasPrefix(cfg.PublicURL, "https://") {
-		h = hsts(mux)
+		h = hsts(h)
 	}
-	return httpx.Middleware(h, log, httpx.NewMetrics(reg), api.WritePanic), nil
+	return httpx.Middleware(h, log, httpx.NewMetrics(reg), api.WritePanic), mux.routes, nil
 }
 
 // hsts tells browsers to reach the service over https only, for a year,
@@ -340,7 +348,10 @@ func hsts(next http.Handler) http.Handler {
 
 // mountInternal adds the operator's endpoints: readiness (the store
 // answers) and the Prometheus metrics.
-func mountInternal(mux *http.ServeMux, store session.Store, reg *prometheus.Registry, log *slog.Logger) {
+func mountInternal(mux interface {
+	HandleFunc(string, func(http.ResponseWriter, *http.Request))
+	Handle(string, http.Handler)
+}, store session.Store, reg *prometheus.Registry, log *slog.Logger) {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()

@@ -25,6 +25,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/web/i18n"
 	"github.com/livegate/livegate/web/static"
@@ -81,7 +82,7 @@ type Handler struct {
 	live           Live
 	relayOnly      bool
 	signaller      Signaller // cfg.Live when it implements it (offer.go)
-	mux            *http.ServeMux
+	mux            *httpx.Mux
 }
 
 // New checks cfg and returns the handler.
@@ -118,7 +119,7 @@ func New(cfg Config) (*Handler, error) {
 		limits:         cfg.Limits,
 		live:           cfg.Live,
 		relayOnly:      cfg.ICERelayOnly,
-		mux:            http.NewServeMux(),
+		mux:            httpx.NewMux(),
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -168,6 +169,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Cache-Control", "no-store")
 	h.mux.ServeHTTP(w, r)
 }
+
+// Routes lists the patterns the pages serve ("GET /s/{sid}", …), with the
+// catch-all "GET /s/" (the not-found page) and the static files' prefix.
+func (h *Handler) Routes() []string { return h.mux.Patterns() }
 
 // AssetURL returns the hashed URL of a static file by its plain name.
 func (h *Handler) AssetURL(name string) string { return h.assets.URL(name) }
