@@ -31,20 +31,8 @@ func (h *Handler) serveCapture(w http.ResponseWriter, r *http.Request) {
 // consent screen's form), records the consent, and sends the browser to
 // the capture step with 303, so that a reload does not post again.
 func (h *Handler) serveStart(w http.ResponseWriter, r *http.Request) {
-	sid := r.PathValue("sid")
-	accept := r.Header.Get("Accept-Language")
-	if !session.ValidID(sid) {
-		h.notFound(w, r, h.catalogues.Choose("", accept))
-		return
-	}
-	if err := h.origins.Check(r); err != nil {
-		h.forbidden(w, r, h.catalogues.Choose("", accept), sid, err.Error())
-		return
-	}
-	b, ok := h.browsers.Load(r)
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if !ok || !b.ValidToken(r.PostFormValue("csrf_token")) {
-		h.forbidden(w, r, h.messagesFor(r.Context(), sid, accept), sid, "missing or wrong synchronizer token")
+	sid, _, ok := h.pageForm(w, r)
+	if !ok {
 		return
 	}
 	c, ok := h.claim(w, r, true)

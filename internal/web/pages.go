@@ -186,23 +186,37 @@ func (h *Handler) canceled(w http.ResponseWriter, r *http.Request, status int, m
 	h.message(w, r, status, msg, h.csp(nil), v)
 }
 
-// serveCancel is POST /s/{sid}/cancel, from the claiming browser only.
-func (h *Handler) serveCancel(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	sid := r.PathValue("sid")
+// pageForm checks a POST of one of the pages' forms (Start, Cancel): a valid
+// sid, a same-origin request, and the browser's synchronizer token in
+// csrf_token. On a failure it renders the screen that says so and returns
+// false.
+func (h *Handler) pageForm(w http.ResponseWriter, r *http.Request) (sid string, b Browser, ok bool) {
+	sid = r.PathValue("sid")
 	accept := r.Header.Get("Accept-Language")
 	if !session.ValidID(sid) {
 		h.notFound(w, r, h.catalogues.Choose("", accept))
-		return
+		return "", Browser{}, false
 	}
 	if err := h.origins.Check(r); err != nil {
 		h.forbidden(w, r, h.catalogues.Choose("", accept), sid, err.Error())
-		return
+		return "", Browser{}, false
 	}
-	b, ok := h.browsers.Load(r)
+	b, ok = h.browsers.Load(r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if !ok || !b.ValidToken(r.PostFormValue("csrf_token")) {
-		h.forbidden(w, r, h.catalogues.Choose("", accept), sid, "missing or wrong synchronizer token")
+		h.forbidden(w, r, h.messagesFor(r.Context(), sid, accept), sid, "missing or wrong synchronizer token")
+		return "", Browser{}, false
+	}
+	return sid, b, true
+}
+
+// serveCancel is POST /s/{sid}/cancel, from the claiming browser, or any
+// browser with a token while the session is unclaimed.
+func (h *Handler) serveCancel(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	accept := r.Header.Get("Accept-Language")
+	sid, b, ok := h.pageForm(w, r)
+	if !ok {
 		return
 	}
 
