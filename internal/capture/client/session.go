@@ -100,21 +100,11 @@ func (p *Page) get(ctx context.Context, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("User-Agent", "livegate-client")
-	resp, err := p.HTTP.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("client: GET %s: %w", path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return "", &HTTPError{Status: resp.StatusCode, Body: string(b), What: "GET " + path}
-	}
-	return string(b), nil
+	return p.do(req, "GET "+path)
 }
 
-// post submits form to path as the page's forms do and returns the body
-// the redirects lead to.
+// post submits form to path as the page's forms do (same origin) and
+// returns the body the redirects lead to.
 func (p *Page) post(ctx context.Context, path string, form url.Values) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, "POST", p.Base.String()+path, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -122,15 +112,20 @@ func (p *Page) post(ctx context.Context, path string, form url.Values) (string, 
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", p.Base.String())
+	return p.do(req, "POST "+path)
+}
+
+// do sends req as the page's browser and returns the body of a 200.
+func (p *Page) do(req *http.Request, what string) (string, error) {
 	req.Header.Set("User-Agent", "livegate-client")
 	resp, err := p.HTTP.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("client: POST %s: %w", path, err)
+		return "", fmt.Errorf("client: %s: %w", what, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusOK {
-		return "", &HTTPError{Status: resp.StatusCode, Body: string(b), What: "POST " + path}
+		return "", &HTTPError{Status: resp.StatusCode, Body: string(b), What: what}
 	}
 	return string(b), nil
 }
