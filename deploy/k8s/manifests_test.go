@@ -236,7 +236,7 @@ func serverVars(t *testing.T) []string {
 }
 
 // serverRoutes are the mux patterns internal/server registers, by the
-// function that registers them: newHandler's are on LIVEGATE_ADDR,
+// function that registers them: buildHandler's are on LIVEGATE_ADDR,
 // mountInternal's on LIVEGATE_METRICS_ADDR when it is set.
 func serverRoutes(t *testing.T) map[string][]string {
 	t.Helper()
@@ -269,8 +269,8 @@ func serverRoutes(t *testing.T) map[string][]string {
 			return true
 		})
 	}
-	if len(routes["newHandler"]) == 0 || len(routes["mountInternal"]) == 0 {
-		t.Fatalf("found no routes in newHandler or mountInternal of internal/server/server.go (%v): has the wiring moved?", routes)
+	if len(routes["buildHandler"]) == 0 || len(routes["mountInternal"]) == 0 {
+		t.Fatalf("found no routes in buildHandler or mountInternal of internal/server/server.go (%v): has the wiring moved?", routes)
 	}
 	return routes
 }
@@ -574,7 +574,7 @@ func TestPortsAndProbes(t *testing.T) {
 		port   int32
 		served []string
 	}{
-		{"livenessProbe", c.LivenessProbe, "/healthz", httpPort, routes["newHandler"]},
+		{"livenessProbe", c.LivenessProbe, "/healthz", httpPort, routes["buildHandler"]},
 		{"readinessProbe", c.ReadinessProbe, "/readyz", readyPort, routes["mountInternal"]},
 	} {
 		if tc.probe == nil || tc.probe.HTTPGet == nil {
