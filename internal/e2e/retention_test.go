@@ -24,6 +24,7 @@ func TestConsentStatesKeysBiometricRetention(t *testing.T) {
 		"LIVEGATE_API_KEYS":            apiKey + "," + bankKey,
 		"LIVEGATE_BIOMETRIC_RETENTION": "0s",
 		"LIVEGATE_KEY_RETENTION":       api.Key{Secret: bankKey}.ID() + "=36h",
+		"LIVEGATE_DATA_KEYS":           "ZTJlLWRhdGEta2V5LTAxMjM0NTY3ODlhYmNkZWYhISE=",
 	}})
 	path, err := facegen.TestFace("")
 	if err != nil {

@@ -184,14 +184,26 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, bad("LIVEGATE_SESSION_SECRET", "%v", err)
 	}
 
-	// Biometric data at rest: sealed under LIVEGATE_DATA_KEYS. The in-memory
-	// store loses everything on exit, so a random key serves it; a Redis
-	// store outlives the process and is shared, so without configured keys
-	// the server keeps no biometric data at all (verify_image answers 503).
+	// Biometric data at rest: sealed under LIVEGATE_DATA_KEYS. Without
+	// them the server keeps no biometric data at all (verify_image answers
+	// 503), unless LIVEGATE_DEV_DATA_KEY asks for a random key that dies
+	// with the process: development only, so on by default only in
+	// development mode (no API key configured) with the in-memory store,
+	// which loses everything on exit anyway; refused with Redis, which
+	// outlives the process and is shared by instances.
 	if c.DataKeys, err = sealed.Parse(getenv("LIVEGATE_DATA_KEYS")); err != nil {
 		return nil, bad("LIVEGATE_DATA_KEYS", "%v", err)
 	}
-	if c.DataKeys == nil && c.RedisURL == "" {
+	devData := c.DevKey && c.RedisURL == ""
+	if v := getenv("LIVEGATE_DEV_DATA_KEY"); v != "" {
+		if devData, err = strconv.ParseBool(v); err != nil {
+			return nil, bad("LIVEGATE_DEV_DATA_KEY", "want true or false")
+		}
+		if devData && c.RedisURL != "" {
+			return nil, bad("LIVEGATE_DEV_DATA_KEY", "a random data key cannot serve a Redis store (it outlives the process and is shared): set LIVEGATE_DATA_KEYS")
+		}
+	}
+	if c.DataKeys == nil && devData {
 		c.DataKeys, c.EphemeralDataKey = sealed.Ephemeral(), true
 	}
 

@@ -94,8 +94,13 @@ func TestDataKeysConfig(t *testing.T) {
 		ephemeral bool
 		err       string
 	}{
-		{"memory, no key", nil, true, true, ""},
+		{"development mode (no API key), memory, no data key", nil, true, true, ""},
+		{"API keys, memory, no data key: none kept", map[string]string{"LIVEGATE_API_KEYS": "k_0123456789abcdef"}, false, false, ""},
+		{"API keys, memory, explicit development key", map[string]string{"LIVEGATE_API_KEYS": "k_0123456789abcdef", "LIVEGATE_DEV_DATA_KEY": "true"}, true, true, ""},
+		{"development mode, development key turned off", map[string]string{"LIVEGATE_DEV_DATA_KEY": "false"}, false, false, ""},
 		{"redis, no key", map[string]string{"REDIS_URL": "redis://127.0.0.1:6379"}, false, false, ""},
+		{"redis, development key", map[string]string{"REDIS_URL": "redis://127.0.0.1:6379", "LIVEGATE_DEV_DATA_KEY": "true"}, false, false, "LIVEGATE_DEV_DATA_KEY"},
+		{"development key not a bool", map[string]string{"LIVEGATE_DEV_DATA_KEY": "yes please"}, false, false, "LIVEGATE_DEV_DATA_KEY"},
 		{"redis, two keys", map[string]string{"REDIS_URL": "redis://127.0.0.1:6379", "LIVEGATE_DATA_KEYS": k1 + ", " + k2}, true, false, ""},
 		{"short key", map[string]string{"LIVEGATE_DATA_KEYS": base64.StdEncoding.EncodeToString([]byte("short"))}, false, false, "LIVEGATE_DATA_KEYS: key 1"},
 		{"not base64", map[string]string{"LIVEGATE_DATA_KEYS": k1 + ",%%%"}, false, false, "LIVEGATE_DATA_KEYS: key 2"},

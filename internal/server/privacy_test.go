@@ -27,7 +27,7 @@ func TestLogsCarryNoFaceData(t *testing.T) {
 	img := append(append([]byte(nil), face...), marker...)
 	b64 := base64.StdEncoding.EncodeToString(img)
 
-	s := startServer(t, map[string]string{"LIVEGATE_API_KEYS": testKey, "LIVEGATE_LOG_LEVEL": "debug"})
+	s := startServer(t, map[string]string{"LIVEGATE_API_KEYS": testKey, "LIVEGATE_DATA_KEYS": testDataKey, "LIVEGATE_LOG_LEVEL": "debug"})
 	var answers strings.Builder
 	record := func(what string, code int, body string) {
 		answers.WriteString(what + " " + body + "\n")

@@ -180,7 +180,7 @@ func Run(ctx context.Context, o Options) error {
 	case cfg.DataKeys == nil:
 		log.Warn("LIVEGATE_DATA_KEYS is not set: this server keeps no biometric data, and sessions with a verify_image are refused (503)")
 	case cfg.EphemeralDataKey:
-		log.Info("LIVEGATE_DATA_KEYS is not set: biometric data is sealed under a random key that, like the in-memory store, lives as long as the process")
+		log.Warn("LIVEGATE_DATA_KEYS is not set: biometric data is sealed under a random development key (LIVEGATE_DEV_DATA_KEY) that, like the in-memory store, lives as long as the process; set LIVEGATE_DATA_KEYS in production")
 	default:
 		log.Info("biometric data sealed", "data_key", cfg.DataKeys.SealingKey())
 	}

@@ -19,6 +19,10 @@ import (
 
 const testKey = "test-key-0123456789abcdef"
 
+// testDataKey seals the biometric data of the tests that keep some: with
+// API keys configured, the server keeps none without LIVEGATE_DATA_KEYS.
+const testDataKey = "dGVzdC1kYXRhLWtleS0wMTIzNDU2Nzg5YWJjZGVmISE=" // base64 of 32 bytes
+
 // server is a livegate started through Run, as cmd/server starts it.
 type server struct {
 	url string

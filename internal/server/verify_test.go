@@ -19,7 +19,7 @@ import (
 // says so; nothing of the face reaches the log.
 func TestSessionWithVerifyImage(t *testing.T) {
 	b := testPhoto(t, "mazie-hirono.jpg")
-	s := startServer(t, map[string]string{"LIVEGATE_API_KEYS": testKey})
+	s := startServer(t, map[string]string{"LIVEGATE_API_KEYS": testKey, "LIVEGATE_DATA_KEYS": testDataKey})
 	body := `{"success_url":"https://shop.example/done","verify_image":"` + base64.StdEncoding.EncodeToString(b) + `"}`
 	code, obj, _ := s.call(t, "POST", "/face/v1/passive-liveness-sessions", body)
 	if code != 200 || obj["quality_for_recognition"] != "high" {
@@ -50,7 +50,7 @@ func TestSessionWithVerifyImage(t *testing.T) {
 // performance against another person's photo finishes live too, but says
 // plainly that it was not that person: two separate verdicts.
 func TestLiveVerifyEndToEnd(t *testing.T) {
-	s := startServer(t, map[string]string{"LIVEGATE_API_KEYS": testKey})
+	s := startServer(t, map[string]string{"LIVEGATE_API_KEYS": testKey, "LIVEGATE_DATA_KEYS": testDataKey})
 	neutral := clip(t, "neutral 8s")
 	turn := clip(t, "HEAD_LEFT 30deg 1.5s; neutral 1s")
 	for _, tc := range []struct {
