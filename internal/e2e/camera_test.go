@@ -34,8 +34,8 @@ import (
 //
 // The strip: the whole neutral frame first, then, for every other pose,
 // only the band of columns the head moves in (the background is the same
-// in every pose, which writeStrip checks pixel by pixel): 4560×480, 20
-// frames, 65.7 MB, where 11 whole 640×480 poses would take 101 MB.
+// in every pose, which writeStrip checks pixel by pixel): 4952×480, 20
+// frames, 71.3 MB, where 12 whole 640×480 poses would take 111 MB.
 
 const (
 	panelW, panelH = 640, 480
