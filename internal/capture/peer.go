@@ -296,16 +296,20 @@ func (p *Peer) RTT() (time.Duration, bool) {
 	if p.statsClosed {
 		return 0, false
 	}
-	var best time.Duration
-	found := false
-	for _, s := range p.pc.GetStats() {
-		cp, ok := s.(webrtc.ICECandidatePairStats)
-		if !ok || !cp.Nominated || cp.CurrentRoundTripTime <= 0 {
-			continue
-		}
-		best, found = time.Duration(cp.CurrentRoundTripTime*float64(time.Second)), true
+	// The selected pair's own stats, from the ICE agent under its locks.
+	// Not PeerConnection.GetStats: it reads the connection's stats getter,
+	// which pion clears without a lock when it closes the connection
+	// itself (on the remote's DTLS close_notify), a data race no lock of
+	// ours can order.
+	sctp := p.pc.SCTP()
+	if sctp == nil || sctp.Transport() == nil || sctp.Transport().ICETransport() == nil {
+		return 0, false
 	}
-	return best, found
+	cp, ok := sctp.Transport().ICETransport().GetSelectedCandidatePairStats()
+	if !ok || cp.CurrentRoundTripTime <= 0 {
+		return 0, false
+	}
+	return time.Duration(cp.CurrentRoundTripTime * float64(time.Second)), true
 }
 
 // Connected is closed once the connection is established.
