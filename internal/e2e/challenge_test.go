@@ -76,8 +76,12 @@ func reactiveTwoGestures(t *testing.T, s *stack) {
 		}
 		reason := evalString(b, `document.getElementById("fail-reason").textContent`)
 		if n == attempts || state != "attempt-failed" {
-			t.Fatalf("attempt %d ended %s (%s); want success within %d attempts (reactive camera %s)", n, state, reason, attempts,
-				evalString(b, `JSON.stringify((window.__livegateCamera || {}).log || null)`))
+			// The session's own account (liveness score, attack type,
+			// each gesture's timings) says why: a failed state after
+			// matched gestures is the liveness fusion's verdict.
+			_, out := s.apiCall("GET", "/face/v1/active-liveness-sessions/"+sid, nil)
+			t.Fatalf("attempt %d ended %s (%s); want success within %d attempts (session %s; reactive camera %s)", n, state, reason, attempts,
+				jsonText(out), evalString(b, `JSON.stringify((window.__livegateCamera || {}).log || null)`))
 		}
 		t.Logf("attempt %d: %s (%s); trying again", n, state, reason)
 		b.MustRun("try again", chromedp.Click(chromedp.CSS(id("btn-try-again"))))
