@@ -25,6 +25,7 @@ import (
 	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/sealed"
 	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/signedurl"
 	"github.com/livegate/livegate/internal/web"
 	"github.com/livegate/livegate/internal/webhook"
 )
@@ -42,6 +43,10 @@ type config struct {
 	RedisPrefix     string
 	CookieKeys      [][]byte // derived from LIVEGATE_SESSION_SECRET
 	EphemeralSecret bool
+	// URLSigner signs the expiring links a browser opens without an API key
+	// (evidence images, reports); its keys come from LIVEGATE_SESSION_SECRET
+	// too, so every instance that shares the secret verifies them.
+	URLSigner *signedurl.Signer
 	// DataKeys seal the biometric values sessions keep (LIVEGATE_DATA_KEYS);
 	// nil keeps none. EphemeralDataKey: none was configured and the
 	// in-memory store got a random key that dies with the process, as its
@@ -181,6 +186,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		c.EphemeralSecret = true
 	}
 	if c.CookieKeys, err = web.DeriveCookieKeys(secrets...); err != nil {
+		return nil, bad("LIVEGATE_SESSION_SECRET", "%v", err)
+	}
+	if c.URLSigner, err = signedurl.New(secrets...); err != nil {
 		return nil, bad("LIVEGATE_SESSION_SECRET", "%v", err)
 	}
 
