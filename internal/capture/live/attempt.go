@@ -242,10 +242,37 @@ func (c *conn) check(ctx context.Context) {
 	}
 	switch sess.StatusAt(c.svc.cfg.Now()) {
 	case session.StatusPending:
+		if c.svc.cfg.Now().Sub(c.renewed) >= claimRenewal {
+			c.renewClaim(ctx)
+		}
 	case session.StatusExpired:
 		c.endSession(reasonExpired)
 	default:
 		c.endSession(reasonRevoked)
+	}
+}
+
+// claimRenewal is how often an open connection renews its browser's claim
+// on the session: a third of the lease, so that two renewals may fail (a
+// store restarting) before the claim lapses.
+const claimRenewal = session.ClaimLease / 3
+
+// renewClaim renews the claim of the connection's browser (on connect and
+// every claimRenewal while the connection is open), so that a live
+// capture's claim does not lapse. A failed write is retried at the next
+// poll; a claim another browser took over (it had lapsed) ends this
+// connection as revoked.
+func (c *conn) renewClaim(ctx context.Context) {
+	now := c.svc.cfg.Now()
+	_, err := c.svc.update(ctx, c.sid, func(x *session.Session) error { return x.RenewClaim(c.req.Browser, now) })
+	switch {
+	case err == nil:
+		c.renewed = now
+	case errors.Is(err, session.ErrClaimed):
+		c.log.Info("live: the claim was taken over by another browser")
+		c.endSession(reasonRevoked)
+	default:
+		c.log.Warn("live: renew the claim", "err", err)
 	}
 }
 

@@ -44,9 +44,10 @@ type conn struct {
 	ref *session.Reference // the session's verify_image face (control goroutine only)
 	rtt time.Duration      // the connection's last known round-trip time
 
-	lastCh *gesture.Challenge // analysis goroutine only
-	lastPv *passiveCheck      // analysis goroutine only
-	final  bool               // control goroutine only: the session is over for this page
+	lastCh  *gesture.Challenge // analysis goroutine only
+	lastPv  *passiveCheck      // analysis goroutine only
+	final   bool               // control goroutine only: the session is over for this page
+	renewed time.Time          // control goroutine only: the claim's last renewal (renewClaim)
 }
 
 func newConn(s *Service, sess *session.Session, req OfferRequest, eng Engine) *conn {
@@ -216,6 +217,7 @@ func (c *conn) run() {
 	defer lt.Stop()
 	open := c.peer.ChannelOpen()
 	closing := false
+	c.renewClaim(ctx) // on connect; then every claimRenewal, from check
 	for {
 		select {
 		case <-open:
