@@ -191,13 +191,26 @@ func (c *conn) settleOpen(ctx context.Context) bool {
 		return false
 	}
 	lost.Status = session.GestureNotMatch
-	sess, err = s.finish(ctx, c.sid, lost, ev, nil)
-	if err != nil {
-		c.storeRefused(ctx, err)
-		return true
-	}
-	c.done("failed", sess)
+	c.finish(ctx, lost, ev, nil, func(sess *session.Session) { c.done("failed", sess) })
 	return true
+}
+
+// finish writes the session's result (Service.finish) and runs then with
+// the stored session: now, or, when the store failed and the write goes on
+// in the background, once it is written; meanwhile the page is told its
+// result is being saved (saving) and starts nothing new.
+func (c *conn) finish(ctx context.Context, r gesture.Result, ev liveness.Evidence, verify *session.VerifyResult, then func(*session.Session)) {
+	sess, err := c.svc.finish(ctx, c.sid, r, ev, verify, c.expires)
+	var sv *savingError
+	switch {
+	case err == nil:
+		then(sess)
+	case errors.As(err, &sv):
+		c.saving, c.then = sv.done, then
+		c.send(encode(msg{Type: "saving"}))
+	default:
+		c.storeRefused(ctx, err)
+	}
 }
 
 // storeRefused handles a transition refused because the session changed.
@@ -317,24 +330,7 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 	c.log.Info("live: attempt ended", "attempt", n, "outcome", outcome)
 
 	if st == session.GestureMatch {
-		sess, err := s.finish(ctx, c.sid, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples))
-		if err != nil {
-			c.storeRefused(ctx, err)
-			return
-		}
-		if sess.Result.Status != "success" {
-			// Every gesture matched, but the evidence says attack: the
-			// page is sent away as for any failure.
-			attack := ""
-			if sess.Result.AttackType != nil {
-				attack = *sess.Result.AttackType
-			}
-			s.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "liveness_failed", Outcome: attack, ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
-			c.log.Info("live: gestures matched but liveness failed", "attempt", n, "attack_type", attack, "liveness_score", *sess.Result.LivenessScore)
-			c.done("failed", sess)
-			return
-		}
-		c.done("success", sess)
+		c.finish(ctx, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples), func(sess *session.Session) { c.matched(ctx, n, sess) })
 		return
 	}
 	sess, err := s.get(ctx, c.sid)
@@ -351,11 +347,25 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 	if left > 0 {
 		return
 	}
-	sess, err = s.finish(ctx, c.sid, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples))
-	if err != nil {
-		c.storeRefused(ctx, err)
+	c.finish(ctx, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples), func(sess *session.Session) { c.done("failed", sess) })
+}
+
+// matched ends the page of attempt n, whose gestures all matched, once its
+// result (sess's) is stored: success, or failed when the liveness evidence
+// says attack.
+func (c *conn) matched(ctx context.Context, n int, sess *session.Session) {
+	if sess.Result.Status == "success" {
+		c.done("success", sess)
 		return
 	}
+	// Every gesture matched, but the evidence says attack: the page is
+	// sent away as for any failure.
+	attack := ""
+	if sess.Result.AttackType != nil {
+		attack = *sess.Result.AttackType
+	}
+	c.svc.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "liveness_failed", Outcome: attack, ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
+	c.log.Info("live: gestures matched but liveness failed", "attempt", n, "attack_type", attack, "liveness_score", *sess.Result.LivenessScore)
 	c.done("failed", sess)
 }
 

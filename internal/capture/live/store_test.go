@@ -90,7 +90,10 @@ func TestBlockedStoreCallEndsByItsDeadline(t *testing.T) {
 			_, err := s.update(s.ctx, "sid", func(*session.Session) error { return nil })
 			return err
 		}},
-		{"finish", func() error { _, err := s.finish(s.ctx, "sid", gesture.Result{}, liveness.Evidence{}, nil); return err }},
+		{"finish", func() error {
+			_, err := s.finish(s.ctx, "sid", gesture.Result{}, liveness.Evidence{}, nil, time.Time{})
+			return err
+		}},
 	} {
 		start := time.Now()
 		done := make(chan error, 1)

@@ -101,6 +101,7 @@ type Messages struct {
 	StepOf                string `json:"step_of"` // {n}, {total}
 	OverallProgress       string `json:"overall_progress"`
 	Matched               string `json:"matched"`
+	Saving                string `json:"saving"`    // the result waits for the store (protocol's saving)
 	OpenEyes              string `json:"open_eyes"` // after an eye closure matched, with a tone
 	InstrHeadLeft         string `json:"instr_head_left"`
 	InstrHeadRight        string `json:"instr_head_right"`
