@@ -81,6 +81,8 @@ type Messages struct {
 	InUseBody               string `json:"in_use_body"`
 	LockedTitle             string `json:"locked_title"`
 	LockedBody              string `json:"locked_body"`
+	SlowDownTitle           string `json:"slow_down_title"` // too many page requests from one address (429)
+	SlowDownBody            string `json:"slow_down_body"`
 	CaptureUnavailableTitle string `json:"capture_unavailable_title"`
 	CaptureUnavailableBody  string `json:"capture_unavailable_body"`
 	ForbiddenTitle          string `json:"forbidden_title"`
