@@ -2,38 +2,20 @@ package live_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/livegate/livegate/internal/capture/live"
 	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/session/sessiontest"
 )
-
-// testClock is a settable clock for the Service's transitions.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // TestLiveConnectionRenewsTheClaim: an open connection renews its
 // browser's claim on connect and every third of session.ClaimLease, so the
 // claim of a browser that is capturing never lapses; once another browser
 // has taken a lapsed claim over, the old connection is closed as revoked.
 func TestLiveConnectionRenewsTheClaim(t *testing.T) {
-	clk := &testClock{t: time.Now()}
+	clk := sessiontest.NewClock(time.Now())
 	r := newRig(t, rigOptions{
 		engines: live.EngineFactoryFunc(func() (live.Engine, error) { return &fakeEngine{openAfter: time.Hour}, nil }),
 		cfg: func(c *live.Config) {
@@ -48,7 +30,7 @@ func TestLiveConnectionRenewsTheClaim(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "the renewal on connect", renewedAt(clk.Now()))
 	for range 6 { // two leases, in steps of a third
-		clk.Add(session.ClaimLease / 3)
+		clk.Advance(session.ClaimLease / 3)
 		waitFor(t, 5*time.Second, "a renewal while connected", renewedAt(clk.Now()))
 		if got := r.get(s.ID); !got.HeldByOther("sha256:another-browser", clk.Now()) {
 			t.Fatalf("the claim of a connected browser lapsed at +%v", clk.Now().Sub(s.ClaimedAt))
@@ -62,7 +44,7 @@ func TestLiveConnectionRenewsTheClaim(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(session.ClaimLease / 3)
+	clk.Advance(session.ClaimLease / 3)
 	waitFor(t, 5*time.Second, "the connection of the browser that lost the claim to close", func() bool { return r.svc.Live() == 0 })
 	if got := r.get(s.ID); got.ClaimedBy != "sha256:another-browser" {
 		t.Errorf("ClaimedBy %q; want the other browser's", got.ClaimedBy)
