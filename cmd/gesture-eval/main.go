@@ -19,6 +19,14 @@
 // intervals per gesture (see footage.go):
 //
 //	go run ./cmd/gesture-eval -footage testdata/footage/annotations.json
+//
+// With -calibrate it renders held head turns and tilts with facegen and
+// tabulates the engine's reading against the truth (see calibrate.go):
+//
+//	go run ./cmd/gesture-eval -calibrate [-faces mazie] [-calib-conditions clean,dark+noise,far+blur] [-footage testdata/footage/annotations.json]
+//
+// (with -footage it also prints the peak yaw and pitch read in each
+// annotated head gesture of the real clips, and outside them).
 package main
 
 import (
@@ -123,6 +131,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		jobs     = fs.Int("j", 1, "-matrix: clips evaluated at once")
 		clipsF   = fs.Bool("clips", false, "-matrix: also print one JSON line per clip")
 		footageF = fs.String("footage", "", "annotation file of real clips (testdata/footage/annotations.json): score every gesture in them, print one table")
+		calib    = fs.Bool("calibrate", false, "render held head poses with facegen and tabulate the engine's yaw and pitch against the truth")
+		calConds = fs.String("calib-conditions", calibDefaultConditions(), "-calibrate: conditions to render")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -132,6 +142,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 			faces: *faces, conditions: *conds, attacks: *attacks, dir: *out, jobs: *jobs,
 			yunet: *yunet, landmarks: *lmPath, timeout: *timeout, clips: *clipsF,
 		}, stdout, stderr)
+	}
+	if *calib {
+		return runCalibrate(calibOpts{faces: *faces, conditions: *calConds, footage: *footageF, dir: *out, yunet: *yunet, landmarks: *lmPath}, stdout)
 	}
 	if *footageF != "" {
 		ev, err := newEvaluator(*yunet, *lmPath, nil)
