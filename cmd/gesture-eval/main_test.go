@@ -39,7 +39,7 @@ func truthClip(live bool) *facegen.Truth {
 func TestScore(t *testing.T) {
 	ask := []session.Gesture{session.HeadLeft, session.HeadEyesClosed}
 	cfg := gesture.DefaultChallengeConfig()
-	// 18° is crossed at frame 20 (30·5/7 ≈ 21.4°), t = 1333 ms.
+	// 14° is crossed at frame 19 (30·4/7 ≈ 17.1°), t = 1267 ms.
 	matches := []line{
 		{TMS: 1533, Frame: 23, Gesture: session.HeadLeft},
 		{TMS: 3133, Frame: 47, Gesture: session.HeadEyesClosed},
@@ -48,8 +48,8 @@ func TestScore(t *testing.T) {
 	if sc.Matched != 2 || sc.Recall != 1 || sc.FalseMatches != 0 {
 		t.Fatalf("got %+v; want 2 matched, recall 1, no false match", sc)
 	}
-	if len(sc.DelaysMS) != 2 || math.Abs(sc.DelaysMS[0]-200) > 1 || math.Abs(sc.DelaysMS[1]-133) > 1 {
-		t.Errorf("delays %v; want [200 133]", sc.DelaysMS)
+	if len(sc.DelaysMS) != 2 || math.Abs(sc.DelaysMS[0]-266) > 1 || math.Abs(sc.DelaysMS[1]-133) > 1 {
+		t.Errorf("delays %v; want [266 133]", sc.DelaysMS)
 	}
 	// A match outside its gesture's interval is a false match; any match
 	// on an attack clip is.
