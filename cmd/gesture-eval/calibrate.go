@@ -38,15 +38,9 @@ var (
 	calibPitch = []float64{-20, -15, -10, 10, 15, 20}
 )
 
-// calibConditions are the capture conditions of the calibration.
-var calibConditions = []struct {
-	Name  string
-	Apply func(*facegen.Params)
-}{
-	{"clean", func(*facegen.Params) {}},
-	{"dark+noise", func(p *facegen.Params) { p.Light, p.Noise = facegen.LightDark, 8 }},
-	{"far+blur", func(p *facegen.Params) { p.Scale, p.Blur = 0.2, true }},
-}
+// calibConditions are the capture conditions of the calibration, by
+// their names in matrixConditions.
+var calibConditions = []string{"clean", "dark+noise", "far+blur"}
 
 // calibScript holds every pose for 1.2 s (the turn takes part of it), with
 // 0.8 s of neutral between two poses.
@@ -142,18 +136,14 @@ func calibrate(o calibOpts) ([]*calibClip, error) {
 	}
 	var conds []int
 	for _, cn := range strings.Split(o.conditions, ",") {
-		i := slices.IndexFunc(calibConditions, func(c struct {
+		i := slices.IndexFunc(matrixConditions, func(c struct {
 			Name  string
 			Apply func(*facegen.Params)
 		}) bool {
 			return c.Name == strings.TrimSpace(cn)
 		})
 		if i < 0 {
-			var have []string
-			for _, c := range calibConditions {
-				have = append(have, c.Name)
-			}
-			return nil, fmt.Errorf("-calibrate: unknown condition %q (have %s)", cn, strings.Join(have, ", "))
+			return nil, fmt.Errorf("-calibrate: unknown condition %q (have %s)", cn, strings.Join(defaultConditions(), ", "))
 		}
 		conds = append(conds, i)
 	}
@@ -172,17 +162,17 @@ func calibrate(o calibOpts) ([]*calibClip, error) {
 	for _, face := range faces {
 		for _, ci := range conds {
 			p := facegen.Params{Face: face, Script: calibScript(), Seed: 1, NoSway: true, NoBlinks: true}
-			calibConditions[ci].Apply(&p)
+			matrixConditions[ci].Apply(&p)
 			c, err := calibrateClip(r, ev, o.dir, p)
 			if err != nil {
-				return nil, fmt.Errorf("%s %s: %w", faceName(face), calibConditions[ci].Name, err)
+				return nil, fmt.Errorf("%s %s: %w", faceName(face), matrixConditions[ci].Name, err)
 			}
 			sp := facegen.Params{Face: face, Script: swayScript, Seed: 2}
-			calibConditions[ci].Apply(&sp)
+			matrixConditions[ci].Apply(&sp)
 			if c.SwayYaw, c.SwayPitch, err = swayClip(r, ev, o.dir, sp); err != nil {
-				return nil, fmt.Errorf("%s %s sway: %w", faceName(face), calibConditions[ci].Name, err)
+				return nil, fmt.Errorf("%s %s sway: %w", faceName(face), matrixConditions[ci].Name, err)
 			}
-			c.Face, c.Condition = faceName(face), calibConditions[ci].Name
+			c.Face, c.Condition = faceName(face), matrixConditions[ci].Name
 			for i := range c.Samples {
 				c.Samples[i].Face, c.Samples[i].Condition = c.Face, c.Condition
 			}
@@ -473,14 +463,8 @@ func writeCalibration(w io.Writer, clips []*calibClip) {
 	tw.Flush()
 }
 
-// calibDefaults are the flags' defaults for the calibration.
-func calibDefaultConditions() string {
-	var n []string
-	for _, c := range calibConditions {
-		n = append(n, c.Name)
-	}
-	return strings.Join(n, ",")
-}
+// calibDefaultConditions is the -calib-conditions default.
+func calibDefaultConditions() string { return strings.Join(calibConditions, ",") }
 
 // calibModelPaths resolves the model paths against the module root, so the
 // test can run from the package directory.

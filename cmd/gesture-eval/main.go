@@ -7,8 +7,9 @@
 //	go run ./cmd/gesture-eval -video clip.y4m -gestures HEAD_LEFT,HEAD_00 [-truth clip.truth.json]
 //
 // With -matrix it renders the evaluation matrix with facegen instead (every
-// photo of testdata/faces, or -faces; seven capture conditions × three
-// scripts that ask every gesture, plus flat-photo, still-photo and
+// photo of testdata/faces, or -faces; ten capture conditions (three of
+// them combined) × four scripts that ask every gesture (D at the smallest
+// amplitudes, 20° turns and 15° tilts), plus flat-photo, still-photo and
 // screen-replay attacks), plays each clip and prints one table per
 // condition, per face and per gesture: asked, matched, recall, false
 // matches, attack matches, median and 95th-percentile delay.
@@ -130,6 +131,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		out      = fs.String("out", "", "-matrix: clip cache directory (default: livegate-gesture-eval in the user cache dir; a fresh one renders every clip anew)")
 		jobs     = fs.Int("j", 1, "-matrix: clips evaluated at once")
 		clipsF   = fs.Bool("clips", false, "-matrix: also print one JSON line per clip")
+		scriptsF = fs.String("scripts", "", "-matrix: comma-separated live scripts to play (A,B,C,D; default all)")
 		footageF = fs.String("footage", "", "annotation file of real clips (testdata/footage/annotations.json): score every gesture in them, print one table")
 		calib    = fs.Bool("calibrate", false, "render held head poses with facegen and tabulate the engine's yaw and pitch against the truth")
 		calConds = fs.String("calib-conditions", calibDefaultConditions(), "-calibrate: conditions to render")
@@ -139,7 +141,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if *matrix {
 		return runMatrix(matrixOpts{
-			faces: *faces, conditions: *conds, attacks: *attacks, dir: *out, jobs: *jobs,
+			faces: *faces, conditions: *conds, attacks: *attacks, scripts: *scriptsF, dir: *out, jobs: *jobs,
 			yunet: *yunet, landmarks: *lmPath, timeout: *timeout, clips: *clipsF,
 		}, stdout, stderr)
 	}

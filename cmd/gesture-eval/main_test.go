@@ -68,16 +68,24 @@ func TestMatrixCells(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 2 faces × (3 conditions × 3 scripts + 2 attacks × 2 scripts).
-	if len(cells) != 2*(3*3+2*2) {
-		t.Fatalf("got %d cells; want 26", len(cells))
+	// 2 faces × (3 conditions × 4 scripts + 2 attacks × 2 scripts).
+	if len(cells) != 2*(3*4+2*2) {
+		t.Fatalf("got %d cells; want 32", len(cells))
 	}
-	c := cells[3] // mazie, dark, script A
+	c := cells[4] // mazie, dark, script A
 	if c.Face != "mazie" || c.Condition != "dark" || c.Script != "A" || c.Params.Light != "dark" || c.Attack {
-		t.Errorf("cell 3 = %+v; want mazie dark A", c)
+		t.Errorf("cell 4 = %+v; want mazie dark A", c)
 	}
-	if a := cells[9]; !a.Attack || a.Params.Attack != "flat" || a.Condition != "flat" {
-		t.Errorf("cell 9 = %+v; want the flat attack", a)
+	if a := cells[12]; !a.Attack || a.Params.Attack != "flat" || a.Condition != "flat" {
+		t.Errorf("cell 12 = %+v; want the flat attack", a)
+	}
+	// Combined conditions and a script filter.
+	cells, err = matrixCells(matrixOpts{faces: "mazie", conditions: "dark+noise,backlit+noise", scripts: "D"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != 2 || cells[0].Script != "D" || cells[0].Params.Noise != 8 || cells[0].Params.Light != "dark" || cells[1].Params.Light != "backlit" {
+		t.Errorf("combined conditions, script D: %+v", cells)
 	}
 	if _, err := matrixCells(matrixOpts{faces: "nobody"}); err == nil {
 		t.Error("unknown face: no error")
