@@ -6,7 +6,6 @@ import (
 	"image"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -136,12 +135,7 @@ func calibrate(o calibOpts) ([]*calibClip, error) {
 	}
 	var conds []int
 	for _, cn := range strings.Split(o.conditions, ",") {
-		i := slices.IndexFunc(matrixConditions, func(c struct {
-			Name  string
-			Apply func(*facegen.Params)
-		}) bool {
-			return c.Name == strings.TrimSpace(cn)
-		})
+		i := conditionIndex(cn)
 		if i < 0 {
 			return nil, fmt.Errorf("-calibrate: unknown condition %q (have %s)", cn, strings.Join(defaultConditions(), ", "))
 		}
@@ -296,36 +290,15 @@ func (ev *evaluator) observeY4M(video string) ([]gesture.Observation, error) {
 		return nil, err
 	}
 	engine := gesture.NewEngine(ev.det, pred)
-	f, err := os.Open(video)
+	var obs []gesture.Observation
+	_, err = eachY4MFrame(video, func(_ int, at time.Duration, img *image.Gray) (bool, error) {
+		obs = append(obs, engine.Process(img, time.Time{}.Add(at)))
+		return true, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	rd, err := facegen.NewY4MReader(f)
-	if err != nil {
-		return nil, err
-	}
-	h := rd.Header
-	if h.FPSNum <= 0 || h.FPSDen <= 0 {
-		h.FPSNum, h.FPSDen = 15, 1
-	}
-	img := &image.Gray{Rect: image.Rect(0, 0, h.Width, h.Height), Stride: h.Width}
-	var (
-		frame *facegen.YUVFrame
-		obs   []gesture.Observation
-	)
-	for n := 0; ; n++ {
-		frame, err = rd.ReadFrame(frame)
-		if errors.Is(err, io.EOF) {
-			return obs, engine.Err()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("frame %d: %w", n, err)
-		}
-		img.Pix = frame.Y
-		at := time.Time{}.Add(time.Duration(int64(n) * int64(time.Second) * int64(h.FPSDen) / int64(h.FPSNum)))
-		obs = append(obs, engine.Process(img, at))
-	}
+	return obs, engine.Err()
 }
 
 // calibStats summarises samples: the median reading and bias (read − true)

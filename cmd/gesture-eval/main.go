@@ -271,43 +271,20 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 	engine := gesture.NewEngine(ev.det, pred)
 	challenge := gesture.NewChallenge(ask, cfg)
 
-	f, err := os.Open(video)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rd, err := facegen.NewY4MReader(f)
-	if err != nil {
-		return nil, err
-	}
-	h := rd.Header
-	if h.FPSNum <= 0 || h.FPSDen <= 0 {
-		h.FPSNum, h.FPSDen = 15, 1
-	}
 	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // clip time zero
-	var (
-		frame *facegen.YUVFrame
-		n     int
-		p     = &played{}
-	)
-	img := &image.Gray{Rect: image.Rect(0, 0, h.Width, h.Height), Stride: h.Width}
-	for !challenge.Done() {
-		frame, err = rd.ReadFrame(frame)
-		if errors.Is(err, io.EOF) {
-			break
+	p := &played{}
+	n, err := eachY4MFrame(video, func(n int, rel time.Duration, img *image.Gray) (bool, error) {
+		if challenge.Done() {
+			return false, nil
 		}
-		if err != nil {
-			return nil, fmt.Errorf("frame %d: %w", n, err)
-		}
-		img.Pix = frame.Y
-		at := start.Add(time.Duration(int64(n) * int64(time.Second) * int64(h.FPSDen) / int64(h.FPSNum)))
+		at := start.Add(rel)
 		t0 := time.Now()
 		o := engine.Process(img, at)
 		evs := challenge.Observe(o)
 		p.busy += time.Since(t0)
 		if emit != nil {
 			if err := emit(line{TMS: at.Sub(start).Milliseconds(), Frame: n}, &o); err != nil {
-				return nil, err
+				return false, err
 			}
 		}
 		for _, e := range evs {
@@ -321,17 +298,60 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 			}
 			if emit != nil {
 				if err := emit(l, nil); err != nil {
-					return nil, err
+					return false, err
 				}
 			}
 		}
-		n++
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	p.res = challenge.Result()
 	p.done = challenge.Done()
 	p.frames = n
 	p.detections = engine.Detections()
 	return p, nil
+}
+
+// eachY4MFrame calls fn with every frame of the y4m clip at video (its
+// number, its time from the clip's start at the header's frame rate, 15
+// frames/s when the header has none, and its grey plane, reused between
+// calls) until fn returns false or an error, and returns how many frames
+// fn took.
+func eachY4MFrame(video string, fn func(n int, at time.Duration, img *image.Gray) (bool, error)) (int, error) {
+	f, err := os.Open(video)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	rd, err := facegen.NewY4MReader(f)
+	if err != nil {
+		return 0, err
+	}
+	h := rd.Header
+	if h.FPSNum <= 0 || h.FPSDen <= 0 {
+		h.FPSNum, h.FPSDen = 15, 1
+	}
+	var frame *facegen.YUVFrame
+	img := &image.Gray{Rect: image.Rect(0, 0, h.Width, h.Height), Stride: h.Width}
+	for n := 0; ; n++ {
+		frame, err = rd.ReadFrame(frame)
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("frame %d: %w", n, err)
+		}
+		img.Pix = frame.Y
+		more, err := fn(n, time.Duration(int64(n)*int64(time.Second)*int64(h.FPSDen)/int64(h.FPSNum)), img)
+		if err != nil {
+			return n, err
+		}
+		if !more {
+			return n, nil
+		}
+	}
 }
 
 // readTruth reads a facegen truth file.

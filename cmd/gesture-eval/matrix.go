@@ -63,6 +63,17 @@ var matrixConditions = []struct {
 	{"backlit+noise", func(p *facegen.Params) { p.Light, p.Noise = facegen.LightBacklit, 8 }},
 }
 
+// conditionIndex is the index in matrixConditions of the condition named
+// name, or -1.
+func conditionIndex(name string) int {
+	for i, c := range matrixConditions {
+		if c.Name == strings.TrimSpace(name) {
+			return i
+		}
+	}
+	return -1
+}
+
 func defaultConditions() []string {
 	var n []string
 	for _, c := range matrixConditions {
@@ -181,12 +192,7 @@ func matrixCells(o matrixOpts) ([]*matrixClip, error) {
 	var cells []*matrixClip
 	for _, face := range faces {
 		for _, cn := range conds {
-			i := slices.IndexFunc(matrixConditions, func(c struct {
-				Name  string
-				Apply func(*facegen.Params)
-			}) bool {
-				return c.Name == strings.TrimSpace(cn)
-			})
+			i := conditionIndex(cn)
 			if i < 0 {
 				return nil, fmt.Errorf("unknown condition %q (have %s)", cn, strings.Join(defaultConditions(), ", "))
 			}
