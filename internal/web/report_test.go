@@ -75,7 +75,7 @@ func turnEvidence(g session.Gesture, matched bool) session.GestureEvidence {
 }
 
 // finished stores a session that ended with evidence for two gestures.
-func finished(t *testing.T, store session.Store, now time.Time, locale string) *session.Session {
+func finished(t testing.TB, store session.Store, now time.Time, locale string) *session.Session {
 	t.Helper()
 	s, err := session.New(session.Params{Kind: session.KindActive, Owner: "k", SuccessURL: "https://shop.example/done",
 		Gestures: []string{"HEAD_LEFT", "HEAD_RIGHT"}, Locale: locale}, now)
@@ -251,5 +251,36 @@ func TestBrowserReport(t *testing.T) {
 		if !strings.Contains(p, "403") {
 			t.Errorf("browser problem: %s", p)
 		}
+	}
+}
+
+// BenchmarkReportPage is the report's cost: one signed GET of a finished
+// session's report with two gestures of evidence (link check, store read,
+// layout of the charts, rendering), beside the not-found page's, a page
+// with no data, as the baseline of the same run.
+func BenchmarkReportPage(b *testing.B) {
+	store := memstore.New(memstore.WithSweepInterval(0))
+	defer func() { _ = store.Close() }()
+	pages, err := web.New(web.Config{Store: store, Logger: slog.New(slog.DiscardHandler), CookieKeys: testKeys,
+		PublicURL: "https://livegate.example", Reports: testSigner})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	s := finished(b, store, now, "")
+	for _, bc := range []struct{ name, path string }{
+		{"report", reportLink(s.ID, now.Add(time.Hour))},
+		{"not-found-page", "/s/no-such-session-0123456789"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				pages.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, bc.path, nil))
+				if rec.Code != http.StatusOK && rec.Code != http.StatusNotFound {
+					b.Fatalf("status %d", rec.Code)
+				}
+			}
+		})
 	}
 }
