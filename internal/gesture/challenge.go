@@ -285,13 +285,15 @@ func (c *Challenge) observeGesture(o *Observation) {
 		return
 	}
 	g := c.asked[c.idx]
-	c.heldNow = active[g]
 	if !c.cfg.Unpaced && c.paced(o, g, m.score(g, &c.cfg), active[g]) {
 		return
 	}
 	if !c.arming.observe(c.conds.neutral(turning)) {
 		return
 	}
+	// The trace's held spans are the holds that can count: not while the
+	// user comes back from the previous gesture.
+	c.heldNow = active[g]
 
 	score := m.score(g, &c.cfg)
 	c.sig.Score = score
