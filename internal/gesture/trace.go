@@ -117,47 +117,6 @@ func (g *gestureTrace) span(a int64, on bool) {
 	g.on = on
 }
 
-// measureOf is g's own measure in its natural unit (see levels).
-func measureOf(g class, m *measures) float64 {
-	switch g {
-	case clsLeft:
-		return m.dYaw
-	case clsRight:
-		return -m.dYaw
-	case clsUp:
-		return m.dPitch
-	case clsDown:
-		return -m.dPitch
-	case clsEyes00:
-		return math.Min(m.closedL, m.closedR)
-	case clsEye01:
-		return m.closedR
-	case clsEye10:
-		return m.closedL
-	case clsEyes11:
-		return math.Max(m.closedL, m.closedR)
-	}
-	return m.dMouth // clsMouthOpen, clsMouthClosed
-}
-
-// levels returns g's measure's name, threshold, release and whether the
-// condition holds below the threshold.
-func levels(g class, cfg *ChallengeConfig) (name string, on, off float64, below bool) {
-	switch g {
-	case clsLeft, clsRight:
-		return "yaw", cfg.TurnOn, cfg.TurnOff, false
-	case clsUp, clsDown:
-		return "pitch", cfg.TiltOn, cfg.TiltOff, false
-	case clsEyes00, clsEye01, clsEye10:
-		return "eye_closure", 1, cfg.openLevel(), false
-	case clsEyes11:
-		return "eye_closure", cfg.openLevel(), 1, true
-	case clsMouthOpen:
-		return "mouth", cfg.MouthOn, cfg.MouthOff, false
-	}
-	return "mouth", cfg.MouthOff, cfg.MouthOn, true // clsMouthClosed
-}
-
 // trace records the frame o for the gesture number idx, which was in its
 // wait or asked when the frame came (the frame that decides it included).
 func (c *Challenge) trace(idx int, o *Observation, on bool) {
