@@ -119,6 +119,18 @@ var sections = []section{
 		pkgs:  []string{"./internal/facegen"}, bench: "^BenchmarkRenderFrame$",
 		realTime: 1e9 / 15,
 	},
+	{
+		title: "Explainable evidence (issue 13): the challenge per frame with and without its trace, and the trace's conversion once per finished attempt",
+		note:  "ratio: against the challenge per frame without the trace, same run",
+		pkgs:  []string{"./internal/gesture"}, bench: "^(BenchmarkChallengeObserveTrace|BenchmarkChallengeEvidence)$",
+		baseline: func(string) string { return "ChallengeObserveTrace/without" },
+	},
+	{
+		title: "Session report page (GET /report/{sid}, two gestures of evidence)",
+		note:  "ratio: against the not-found page, same run",
+		pkgs:  []string{"./internal/web"}, bench: "^BenchmarkReportPage$",
+		baseline: func(string) string { return "ReportPage/not-found-page" },
+	},
 }
 
 var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:.*?\s([\d.]+) allocs/op)?`)

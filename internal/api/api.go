@@ -5,6 +5,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/sealed"
 	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/signedurl"
 )
 
 // MaxBodyBytes bounds every JSON request body.
@@ -60,7 +62,22 @@ type Config struct {
 	// with, a target that is not an internal address); nil answers 503 to a
 	// create that carries one.
 	Webhooks WebhookChecker
+	// Reports signs the report links of finished active sessions
+	// (report_url, GET /report/{sid}); nil gives none.
+	Reports *signedurl.Signer
+	// ReportPath is the path of a session's report page (the pages'
+	// web.ReportPath); required with Reports.
+	ReportPath func(sid string) string
+	// ReportTTL is how long a report link is valid, never past the
+	// session's Retention; 0 means DefaultReportTTL.
+	ReportTTL time.Duration
+	// Retention is how long the store keeps a session after it ends; 0
+	// means session.DefaultRetention.
+	Retention time.Duration
 }
+
+// DefaultReportTTL is how long a report link is valid by default.
+const DefaultReportTTL = 24 * time.Hour
 
 // WebhookChecker decides whether owner may have its sessions' ends POSTed
 // to raw. webhook.Checker is the server's.
@@ -84,6 +101,10 @@ type Handler struct {
 	bands     SpoofBands // of passive sessions' results too
 	limits    Limits
 	webhooks  WebhookChecker
+	reports   *signedurl.Signer
+	reportAt  func(sid string) string
+	reportTTL time.Duration
+	retention time.Duration
 }
 
 // New returns the API handler. Mount it at the root: it serves /face/v1/….
@@ -109,9 +130,16 @@ func New(cfg Config) (*Handler, error) {
 		dataKeys:  cfg.DataKeys,
 		limits:    cfg.Limits,
 		webhooks:  cfg.Webhooks,
+		reports:   cfg.Reports,
+		reportAt:  cfg.ReportPath,
+		reportTTL: cmp.Or(cfg.ReportTTL, DefaultReportTTL),
+		retention: cmp.Or(cfg.Retention, session.DefaultRetention),
 	}
 	if h.now == nil {
 		h.now = time.Now
+	}
+	if h.reports != nil && h.reportAt == nil {
+		return nil, errors.New("api: ReportPath is required with Reports")
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

@@ -36,7 +36,7 @@ type fixture struct {
 	h     http.Handler
 }
 
-func newFixture(t *testing.T, limit *session.RateLimit) *fixture {
+func newFixture(t *testing.T, limit *session.RateLimit, mod ...func(*api.Config)) *fixture {
 	t.Helper()
 	c := sessiontest.NewClock(sessiontest.Start)
 	st := memstore.New(memstore.WithClock(c.Now))
@@ -50,6 +50,9 @@ func newFixture(t *testing.T, limit *session.RateLimit) *fixture {
 	}
 	if limit != nil {
 		cfg.Limiter = memstore.NewRateLimiter(*limit, memstore.WithClock(c.Now))
+	}
+	for _, m := range mod {
+		m(&cfg)
 	}
 	h, err := api.New(cfg)
 	if err != nil {

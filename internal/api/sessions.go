@@ -326,6 +326,11 @@ type sessionView struct {
 	// Result is present (null until finished) on retrieval; GLAIR's create
 	// response does not carry it.
 	Result *resultField `json:"result,omitempty"`
+	// ReportURL is a finished active session's report page, a signed link
+	// a browser opens without an API key, valid until ReportExpiresAt
+	// (Unix ms).
+	ReportURL       string `json:"report_url,omitempty"`
+	ReportExpiresAt int64  `json:"report_expires_at,omitempty"`
 
 	Gestures            []session.Gesture `json:"gestures,omitempty"`
 	CreatedAt           int64             `json:"created"`
@@ -367,6 +372,8 @@ type resultView struct {
 	Attempts int                     `json:"attempts"`
 	// VerifyResult is present for sessions created with a verify_image.
 	VerifyResult *session.VerifyResult `json:"verify_result,omitempty"`
+	// Evidence is, per asked gesture, the signals that decided it.
+	Evidence []session.GestureEvidence `json:"evidence,omitempty"`
 }
 
 type glairResult struct {
@@ -413,10 +420,30 @@ func (h *Handler) view(s *session.Session, now time.Time, created bool) sessionV
 				Liveness:      r.Liveness,
 				Attempts:      r.Attempts,
 				VerifyResult:  r.Verify,
+				Evidence:      r.Evidence,
 			}
+			v.ReportURL, v.ReportExpiresAt = h.reportLink(s, now)
 		}
 	}
 	return v
+}
+
+// reportLink is s's signed report link and its expiry (Unix ms): ReportTTL
+// from now, never past the session's retention; none without a signer or
+// once the retention is over.
+func (h *Handler) reportLink(s *session.Session, now time.Time) (string, int64) {
+	if h.reports == nil {
+		return "", 0
+	}
+	exp := now.Add(h.reportTTL)
+	if keep := s.KeepUntil(h.retention); keep.Before(exp) {
+		exp = keep
+	}
+	exp = exp.Truncate(time.Second) // the link's expiry is to the second
+	if !exp.After(now) {
+		return "", 0
+	}
+	return h.publicURL + h.reports.Path(h.reportAt(s.ID), exp), exp.UnixMilli()
 }
 
 // passiveResultView is a finished passive session's result: GLAIR's

@@ -267,3 +267,70 @@ func (b *Browser) Screenshot(dir, name string, width, height int64, full bool) s
 	}
 	return path
 }
+
+var (
+	axeOnce sync.Once
+	axeSrc  string
+	axeErr  error
+)
+
+// Axe runs axe-core (test/a11y/node_modules, `npm ci --prefix test/a11y`)
+// on the page as it is now and fails the test on serious or critical
+// violations. axe is evaluated through DevTools, so the page's CSP does not
+// stop it.
+func (b *Browser) Axe(t testing.TB, what string) {
+	t.Helper()
+	axeOnce.Do(func() {
+		var root string
+		if root, axeErr = moduleRoot(); axeErr == nil {
+			var raw []byte
+			raw, axeErr = os.ReadFile(filepath.Join(root, "test", "a11y", "node_modules", "axe-core", "axe.min.js"))
+			axeSrc = string(raw)
+		}
+	})
+	if axeErr != nil {
+		t.Fatalf("axe-core is needed for the accessibility scan (%v): run `npm ci --prefix test/a11y`", axeErr)
+	}
+	type violation struct {
+		ID     string   `json:"id"`
+		Impact string   `json:"impact"`
+		Help   string   `json:"help"`
+		Nodes  []string `json:"nodes"`
+	}
+	var found []violation
+	err := b.Run(30*time.Second,
+		chromedp.Evaluate[chromedp.Void](axeSrc),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			v, err := chromedp.Evaluate[[]violation](`axe.run(document, {resultTypes: ["violations"]}).then(r =>
+				r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+				 .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html.slice(0, 160))})))`,
+				chromedp.EvalAwaitPromise)(ctx, tg)
+			found = v
+			return err
+		}))
+	if err != nil {
+		t.Fatalf("axe on %s: %v", what, err)
+	}
+	for _, v := range found {
+		t.Errorf("axe, %s: %s (%s): %s\n  %s", what, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+	}
+}
+
+// moduleRoot is the nearest directory above the working directory (a
+// test's package directory) that holds go.mod.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return "", fmt.Errorf("browsertest: no go.mod above the working directory")
+		}
+		dir = up
+	}
+}

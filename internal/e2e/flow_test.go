@@ -163,6 +163,27 @@ func TestFlowSuccess(t *testing.T) {
 		t.Errorf("the API says %d %s; want FINISHED with MATCH", code, jsonText(out))
 	}
 	noProblems(t, b)
+
+	// Issue 13: the result explains itself, and the back office opens the
+	// signed report link in a browser, no API key: the chart of the turn
+	// against its threshold, in Indonesian too.
+	res, _ := out["result"].(map[string]any)
+	evs, _ := res["evidence"].([]any)
+	if ev, _ := firstOf(evs).(map[string]any); len(evs) != 1 || ev["gesture"] != "HEAD_LEFT" || ev["gesture_status"] != "MATCH" || ev["onset_ms"] == nil {
+		t.Errorf("result without the turn's evidence: %s", jsonText(res))
+	}
+	report, _ := out["report_url"].(string)
+	if !strings.Contains(report, "/report/"+sid+"?") {
+		t.Fatalf("report_url %q", report)
+	}
+	for _, lang := range []string{"en", "id"} {
+		b.MustRun("open the report "+lang, chromedp.Navigate(report+"&lang="+lang), chromedp.WaitVisible(id("report-chart")))
+		if n := evalString(b, `String(document.querySelectorAll('[data-testid="report-chart"] polyline').length)`); n != "1" {
+			t.Errorf("report %s: %s charted lines; want 1", lang, n)
+		}
+		axeScan(t, b, "report "+lang)
+	}
+	noProblems(t, b)
 }
 
 func TestFlowWrongGestureThenTryAgain(t *testing.T) {
@@ -387,4 +408,11 @@ func TestFlowShutdown(t *testing.T) {
 	b.MustRun("try again", chromedp.Click(chromedp.CSS(id("screen-shutdown")+" "+id("btn-reconnect"))))
 	waitScreen(t, b, "screen-connection-failed", 15*time.Second)
 	noProblems(t, b, "status of 503")
+}
+
+func firstOf(v []any) any {
+	if len(v) == 0 {
+		return nil
+	}
+	return v[0]
 }

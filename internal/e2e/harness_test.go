@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -322,48 +321,11 @@ func shots(t *testing.T, b *browsertest.Browser, name string) {
 	b.Screenshot(dir, name+"-1280x800.png", 1280, 800, false)
 }
 
-var (
-	axeOnce sync.Once
-	axeSrc  string
-	axeErr  error
-)
-
 // axeScan runs axe-core on the page as it is now and fails the test on
-// serious or critical violations. axe is evaluated through DevTools, so the
-// page's CSP stays as it is.
+// serious or critical violations (browsertest's Axe).
 func axeScan(t *testing.T, b *browsertest.Browser, what string) {
 	t.Helper()
-	axeOnce.Do(func() {
-		var raw []byte
-		raw, axeErr = os.ReadFile(filepath.Join("..", "..", "test", "a11y", "node_modules", "axe-core", "axe.min.js"))
-		axeSrc = string(raw)
-	})
-	if axeErr != nil {
-		t.Fatalf("axe-core is needed for the accessibility scan (%v): run `npm ci --prefix test/a11y`", axeErr)
-	}
-	type violation struct {
-		ID     string   `json:"id"`
-		Impact string   `json:"impact"`
-		Help   string   `json:"help"`
-		Nodes  []string `json:"nodes"`
-	}
-	var found []violation
-	err := b.Run(30*time.Second,
-		chromedp.Evaluate[chromedp.Void](axeSrc),
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			v, err := chromedp.Evaluate[[]violation](`axe.run(document, {resultTypes: ["violations"]}).then(r =>
-				r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
-				 .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html.slice(0, 160))})))`,
-				chromedp.EvalAwaitPromise)(ctx, tg)
-			found = v
-			return err
-		}))
-	if err != nil {
-		t.Fatalf("axe on %s: %v", what, err)
-	}
-	for _, v := range found {
-		t.Errorf("axe, %s: %s (%s): %s\n  %s", what, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
-	}
+	b.Axe(t, what)
 }
 
 // noProblems fails on console errors, warnings and CSP violations, except

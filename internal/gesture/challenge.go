@@ -70,6 +70,11 @@ type Challenge struct {
 	lastProgress float64
 	hints        hinter
 	pace         pacer
+
+	// tr records the signals behind each asked gesture (trace.go); heldNow
+	// is whether the asked gesture's condition held in this frame.
+	tr      tracer
+	heldNow bool
 }
 
 // NewChallenge starts a challenge for the asked gestures, in order. Unknown
@@ -85,6 +90,7 @@ func NewChallenge(gestures []session.Gesture, cfg ChallengeConfig) *Challenge {
 			c.results = append(c.results, GestureResult{Gesture: g})
 		}
 	}
+	c.tr = newTracer(len(c.asked))
 	if len(c.asked) == 0 {
 		c.phase = phaseDone
 		c.status = session.GestureNotMatch
@@ -95,14 +101,19 @@ func NewChallenge(gestures []session.Gesture, cfg ChallengeConfig) *Challenge {
 // Done reports whether the attempt is over.
 func (c *Challenge) Done() bool { return c.phase == phaseDone }
 
-// Result returns the outcome so far; Status is set once Done.
+// Result returns the outcome so far; Status and Evidence are set once
+// Done.
 func (c *Challenge) Result() Result {
-	return Result{
+	r := Result{
 		Status:   c.status,
 		Detected: c.detect,
 		Gestures: slices.Clone(c.results),
 		Baseline: c.bl,
 	}
+	if c.phase == phaseDone {
+		r.Evidence = c.Evidence()
+	}
+	return r
 }
 
 // Current returns the index and code of the gesture being asked, and false
@@ -140,6 +151,8 @@ func (c *Challenge) Observe(o Observation) []Event {
 	c.signals(&o)
 	c.presence(&o)
 	c.hint(&o)
+	idx, traced := c.idx, c.phase == phaseWait || c.phase == phaseGesture
+	c.heldNow = false
 	switch c.phase {
 	case phaseBaseline:
 		c.observeBaseline(&o)
@@ -150,6 +163,9 @@ func (c *Challenge) Observe(o Observation) []Event {
 	}
 	if c.phase != phaseDone {
 		c.checkTimeout(t)
+	}
+	if traced {
+		c.trace(idx, &o, c.heldNow)
 	}
 	return c.events
 }
@@ -275,6 +291,9 @@ func (c *Challenge) observeGesture(o *Observation) {
 	if !c.arming.observe(c.conds.neutral(turning)) {
 		return
 	}
+	// The trace's held spans are the holds that can count: not while the
+	// user comes back from the previous gesture.
+	c.heldNow = active[g]
 
 	score := m.score(g, &c.cfg)
 	c.sig.Score = score
@@ -345,6 +364,7 @@ func (c *Challenge) see(o *Observation) (m measures, active [numClasses]bool, tu
 func (c *Challenge) judge(o *Observation, g class) bool {
 	t := o.T
 	res := &c.results[c.idx]
+	c.judged(g)
 	switch {
 	case c.evidence.onScreen(c.bl.LineRatio, c.cfg.ScreenLineRatio):
 		if c.evidence.reject() {

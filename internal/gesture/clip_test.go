@@ -175,3 +175,48 @@ func play(obs []gesture.Observation, ask []session.Gesture, cfg gesture.Challeng
 	}
 	return ch.Result()
 }
+
+// TestTraceOnRenderedFootage: the evidence of a real engine's run on a
+// rendered face: the asked turn's measure crosses its threshold where the
+// condition held and it matched; the tilt that never comes times out,
+// never held, its measure under the threshold once the face is back from
+// the turn (a turn reads as a little up too: the arming keeps that from
+// counting, and the trace shows it).
+func TestTraceOnRenderedFootage(t *testing.T) {
+	p := photos(t)[0]
+	r := playClip(t, t.TempDir(), facegen.Params{Face: p, Script: "neutral 1s; HEAD_LEFT 1.5s; neutral 11s", Seed: 3},
+		[]session.Gesture{session.HeadLeft, session.HeadUp})
+	if len(r.Evidence) != 2 {
+		t.Fatalf("evidence of %d gestures; want 2 (%+v)", len(r.Evidence), r.Gestures)
+	}
+	left, up := r.Evidence[0], r.Evidence[1]
+	if left.Status != session.GestureMatch || left.MatchedMS == nil || len(left.Held) == 0 || left.Turn == nil {
+		t.Fatalf("HEAD_LEFT evidence %+v; want a match with its hold and 3D figures", left)
+	}
+	var peak float32
+	for i, v := range left.Samples.Measure {
+		peak = max(peak, v)
+		if v != left.Samples.Yaw[i] {
+			t.Errorf("HEAD_LEFT sample %d: measure %g, yaw %g; want the turn's measure to be the yaw", i, v, left.Samples.Yaw[i])
+		}
+	}
+	if float64(peak) < left.Threshold {
+		t.Errorf("HEAD_LEFT's measure peaked at %g; want past %g", peak, left.Threshold)
+	}
+	if left.Turn.Parallax < left.Turn.ParallaxMin || left.Turn.Planar < left.Turn.PlanarMin {
+		t.Errorf("HEAD_LEFT 3D figures %+v; want a real head's", left.Turn)
+	}
+	if up.Status != session.GestureNotMatch || up.Failure != "timeout" || up.Measure != "pitch" || len(up.Held) != 0 {
+		t.Errorf("HEAD_UP evidence: %s %q measure %s held %v; want a NOT_MATCH timeout on pitch, never held", up.Status, up.Failure, up.Measure, up.Held)
+	}
+	for i, v := range up.Samples.Measure {
+		if up.Samples.T[i] > 2000 && float64(v) >= up.Threshold {
+			t.Errorf("HEAD_UP measure %g reached its threshold %g on a face that never tilted", v, up.Threshold)
+			break
+		}
+	}
+	// 15 frames/s sampled at 10/s over the 10 s timeout.
+	if n := up.Samples.Len(); n < 80 || n > 110 {
+		t.Errorf("HEAD_UP: %d samples; want about 100", n)
+	}
+}

@@ -201,6 +201,9 @@ type Result struct {
 	Detected session.Gesture `json:"detected_gesture,omitempty"`
 	Gestures []GestureResult `json:"gestures"`
 	Baseline Baseline        `json:"baseline"`
+	// Evidence is the trace behind each gesture reached (see
+	// Challenge.Evidence), once the attempt is over.
+	Evidence []session.GestureEvidence `json:"evidence,omitempty"`
 }
 
 // Outcomes converts the per-gesture results to the session's form.

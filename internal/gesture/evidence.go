@@ -102,6 +102,15 @@ func (e *evidence) is3D(bl *Baseline, cfg *ChallengeConfig) bool {
 		px >= cfg.ParallaxMin && px >= cfg.ParallaxPerDegree*ang && px >= cfg.ParallaxFactor*bl.ParallaxFloor
 }
 
+// figures are the held turn's planarity residual and nose parallax
+// (medians) and the least of each that is3D asks for.
+func (e *evidence) figures(bl *Baseline, cfg *ChallengeConfig) (planar, planarMin, parallax, parallaxMin float64) {
+	n := e.nTurn
+	ang := median(e.angle[:n])
+	return median(e.planar[:n]), cfg.PlanarFactor * bl.PlanarFloor, median(e.parallax[:n]),
+		max(cfg.ParallaxMin, cfg.ParallaxPerDegree*ang, cfg.ParallaxFactor*bl.ParallaxFloor)
+}
+
 // reject reports whether a rejection of the held gesture is new: true the
 // first time in a hold.
 func (e *evidence) reject() bool {

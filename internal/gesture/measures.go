@@ -40,17 +40,28 @@ func closure(ear, baseEAR, con, baseCon float64, cfg *ChallengeConfig) float64 {
 
 // score is how far the frame goes toward g, over g's threshold (1 = at
 // it); it drives the progress and keeps a gesture under way from counting
-// as a wrong one.
+// as a wrong one. A condition that holds below its threshold (eyes open,
+// mouth closed) scores the threshold over the measure.
 func (m measures) score(g class, cfg *ChallengeConfig) float64 {
+	v := measureOf(g, &m)
+	_, on, _, below := levels(g, cfg)
+	if below {
+		return on / math.Max(v, 1e-3)
+	}
+	return v / on
+}
+
+// measureOf is g's own measure in its natural unit (see levels).
+func measureOf(g class, m *measures) float64 {
 	switch g {
 	case clsLeft:
-		return m.dYaw / cfg.TurnOn
+		return m.dYaw
 	case clsRight:
-		return -m.dYaw / cfg.TurnOn
+		return -m.dYaw
 	case clsUp:
-		return m.dPitch / cfg.TiltOn
+		return m.dPitch
 	case clsDown:
-		return -m.dPitch / cfg.TiltOn
+		return -m.dPitch
 	case clsEyes00:
 		return math.Min(m.closedL, m.closedR)
 	case clsEye01:
@@ -58,11 +69,25 @@ func (m measures) score(g class, cfg *ChallengeConfig) float64 {
 	case clsEye10:
 		return m.closedL
 	case clsEyes11:
-		return cfg.openLevel() / math.Max(math.Max(m.closedL, m.closedR), 1e-3)
-	case clsMouthOpen:
-		return m.dMouth / cfg.MouthOn
-	case clsMouthClosed:
-		return cfg.MouthOff / math.Max(m.dMouth, 1e-3)
+		return math.Max(m.closedL, m.closedR)
 	}
-	return 0
+	return m.dMouth // clsMouthOpen, clsMouthClosed
+}
+
+// levels returns g's measure's name, threshold, release and whether the
+// condition holds below the threshold.
+func levels(g class, cfg *ChallengeConfig) (name string, on, off float64, below bool) {
+	switch g {
+	case clsLeft, clsRight:
+		return "yaw", cfg.TurnOn, cfg.TurnOff, false
+	case clsUp, clsDown:
+		return "pitch", cfg.TiltOn, cfg.TiltOff, false
+	case clsEyes00, clsEye01, clsEye10:
+		return "eye_closure", 1, cfg.openLevel(), false
+	case clsEyes11:
+		return "eye_closure", cfg.openLevel(), 1, true
+	case clsMouthOpen:
+		return "mouth", cfg.MouthOn, cfg.MouthOff, false
+	}
+	return "mouth", cfg.MouthOff, cfg.MouthOn, true // clsMouthClosed
 }

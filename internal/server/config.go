@@ -64,6 +64,9 @@ type config struct {
 	DemoKey        api.Key
 	FrameAncestors string
 	Retention      time.Duration
+	// ReportTTL is how long the API's signed report links are valid
+	// (LIVEGATE_REPORT_TTL), never past a session's retention.
+	ReportTTL time.Duration
 	// BiometricRetention is how long biometric values outlive their
 	// session's end by default (LIVEGATE_BIOMETRIC_RETENTION); each key's
 	// own, from LIVEGATE_KEY_RETENTION or this default, is in Keys.
@@ -266,6 +269,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if err := loadBiometricRetention(c, get, bad); err != nil {
 		return nil, err
+	}
+	if c.ReportTTL, err = duration(get("LIVEGATE_REPORT_TTL", min(24*time.Hour, c.Retention).String()), time.Minute, c.Retention); err != nil {
+		return nil, bad("LIVEGATE_REPORT_TTL", "%v", err)
 	}
 	if c.ShutdownTimeout, err = duration(get("LIVEGATE_SHUTDOWN_TIMEOUT", "30s"), 0, time.Hour); err != nil {
 		return nil, bad("LIVEGATE_SHUTDOWN_TIMEOUT", "%v", err)

@@ -26,11 +26,12 @@ func mountPages(mux *router, cfg *config, store session.Store, apiHandler http.H
 		ClientIP:       cfg.TrustedProxies.ClientIP,
 		Limits:         lim,
 		ICERelayOnly:   cfg.ICERelayOnly,
+		Reports:        cfg.URLSigner,
 	})
 	if err != nil {
 		return err
 	}
-	mux.mount(pages, "/s/", "/static/")
+	mux.mount(pages, "/s/", "/report/", "/static/")
 	if !cfg.Demo {
 		return nil
 	}

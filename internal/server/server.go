@@ -311,6 +311,10 @@ func buildHandler(cfg *config, store session.Store, lim *limits, reg *prometheus
 		DataKeys:       cfg.DataKeys,
 		MatchThreshold: cfg.MatchThreshold,
 		Webhooks:       webhookChecker(cfg),
+		Reports:        cfg.URLSigner,
+		ReportPath:     web.ReportPath,
+		ReportTTL:      cfg.ReportTTL,
+		Retention:      cfg.Retention,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -176,6 +176,9 @@ type Result struct {
 	// Verify is the identity verdict of a session created with a verify_image (nil
 	// otherwise): a verdict separate from liveness.
 	Verify *VerifyResult `json:"verify_result,omitempty"`
+	// Evidence is, per asked gesture of the last attempt, the signals that
+	// decided it (active sessions).
+	Evidence []GestureEvidence `json:"evidence,omitempty"`
 }
 
 // VerifyResult compares a session's live face with its reference (Azure's
@@ -246,6 +249,12 @@ func (r Result) clone() Result {
 	if r.SpoofPercentage != nil {
 		v := *r.SpoofPercentage
 		c.SpoofPercentage = &v
+	}
+	if r.Evidence != nil {
+		c.Evidence = make([]GestureEvidence, len(r.Evidence))
+		for i, e := range r.Evidence {
+			c.Evidence[i] = e.clone()
+		}
 	}
 	return c
 }

@@ -160,6 +160,8 @@ func TestClone(t *testing.T) {
 		Status: "success", GestureStatus: session.GestureMatch,
 		Gestures:      []session.GestureOutcome{{Gesture: session.HeadLeft, Status: session.GestureMatch, At: t0, ReactionMS: &reaction}},
 		LivenessScore: &score, AttackType: &attack,
+		Evidence: []session.GestureEvidence{{Gesture: session.HeadLeft, OnsetMS: &reaction, Held: [][2]int64{{1, 2}},
+			Turn: &session.TurnEvidence{Planar: 0.1}, Samples: session.EvidenceSamples{T: []int64{0}, Measure: []float32{3}}}},
 	}
 	c := s.Clone()
 	if !reflect.DeepEqual(c, s) {
@@ -171,6 +173,11 @@ func TestClone(t *testing.T) {
 	*c.Result.Gestures[0].ReactionMS = 1
 	*c.Result.AttackType = "injection"
 	c.Result.Status = "failed"
+	ev := &c.Result.Evidence[0]
+	*ev.OnsetMS, ev.Held[0][0], ev.Turn.Planar, ev.Samples.Measure[0] = 9, 9, 9, 9
+	if o := s.Result.Evidence[0]; o.Held[0][0] != 1 || o.Turn.Planar != 0.1 || o.Samples.Measure[0] != 3 {
+		t.Fatalf("changing a clone's evidence changed the original's: %+v", o)
+	}
 	if s.Gestures[0] != session.HeadLeft || s.Result.Gestures[0].Status != session.GestureMatch ||
 		*s.Result.LivenessScore != 88 || *s.Result.Gestures[0].ReactionMS != 450 || *s.Result.AttackType != "unsure" || s.Result.Status != "success" {
 		t.Fatalf("changing a clone changed the original: got %+v %+v", s, *s.Result)

@@ -27,6 +27,7 @@ import (
 
 	"github.com/livegate/livegate/internal/httpx"
 	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/signedurl"
 	"github.com/livegate/livegate/internal/web/i18n"
 	"github.com/livegate/livegate/web/static"
 	"github.com/livegate/livegate/web/templates"
@@ -63,10 +64,16 @@ type Config struct {
 	// (RTCPeerConnection's iceTransportPolicy "relay"): to prove a TURN
 	// deployment, or to keep users' addresses from the service's peer.
 	ICERelayOnly bool
+	// Reports verifies the signed links of the session report
+	// (GET /report/{sid}); nil answers 404 there.
+	Reports *signedurl.Signer
+	// ReportImages lists a session's evidence images for its report; nil
+	// shows none.
+	ReportImages ReportImages
 }
 
-// Handler serves the end user's pages. Mount it for the path prefixes
-// "/s/" and "/static/".
+// Handler serves the end user's pages and the session report. Mount it for
+// the path prefixes "/s/", "/report/" and "/static/".
 type Handler struct {
 	store          session.Store
 	now            func() time.Time
@@ -82,6 +89,8 @@ type Handler struct {
 	live           Live
 	relayOnly      bool
 	signaller      Signaller // cfg.Live when it implements it (offer.go)
+	reports        *signedurl.Signer
+	images         ReportImages
 	mux            *httpx.Mux
 }
 
@@ -119,6 +128,8 @@ func New(cfg Config) (*Handler, error) {
 		limits:         cfg.Limits,
 		live:           cfg.Live,
 		relayOnly:      cfg.ICERelayOnly,
+		reports:        cfg.Reports,
+		images:         cfg.ReportImages,
 		mux:            httpx.NewMux(),
 	}
 	if h.now == nil {
@@ -154,6 +165,7 @@ func New(cfg Config) (*Handler, error) {
 		h.mux.HandleFunc("DELETE /s/{sid}/offer", h.serveHangup)
 	}
 	h.mux.HandleFunc("GET /s/", h.limitPages(h.serveNotFound))
+	h.mux.HandleFunc("GET /report/{sid}", h.serveReport)
 	h.mux.Handle("GET "+StaticPrefix, assets)
 	return h, nil
 }

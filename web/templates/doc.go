@@ -20,6 +20,9 @@ type Page struct {
 	// Scripts are extra static scripts (plain names) the page loads after
 	// app.js, such as capture.js on the capture screen.
 	Scripts []string
+	// Styles are extra style sheets (plain names) after app.css, such as
+	// report.css on the session report.
+	Styles []string
 }
 
 func (p Page) mainClass() string {

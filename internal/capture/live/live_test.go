@@ -41,6 +41,11 @@ func TestGestureClipFinishesWithMatch(t *testing.T) {
 	if got.Result.LivenessScore == nil || *got.Result.LivenessScore < 50 || got.Result.AttackType != nil {
 		t.Errorf("liveness %v attack %v; want ≥ 50 and null for a 3D head turn", got.Result.LivenessScore, got.Result.AttackType)
 	}
+	// The evidence of issue 13: the turn's trace from the instruction.
+	if ev := got.Result.Evidence; len(ev) != 1 || ev[0].Gesture != session.HeadLeft || ev[0].Status != session.GestureMatch ||
+		ev[0].MatchedMS == nil || *ev[0].MatchedMS <= 0 || len(ev[0].Held) == 0 || ev[0].Samples.Len() == 0 || ev[0].Turn == nil {
+		t.Errorf("result.evidence %+v; want HEAD_LEFT matched after the instruction, with its hold, samples and 3D figures", ev)
+	}
 	var started, ended bool
 	for _, e := range r.audit(s.ID) {
 		switch {

@@ -60,6 +60,7 @@ func (s *Service) finish(ctx context.Context, sid string, r gesture.Result, ev l
 		GestureStatus:   r.Status,
 		DetectedGesture: r.Detected,
 		Gestures:        r.Outcomes(),
+		Evidence:        r.Evidence,
 		Verify:          verify,
 	}
 	v, detail := s.verdict(ev)

@@ -196,6 +196,16 @@ func success(clock *Clock) session.Result {
 			{Name: "model", Score: &model, Reason: "median real-probability 0.97 of 4 frames"},
 			{Name: "loop", Reason: "none"},
 		}},
+		// The evidence round-trips to the last sample (issue 13).
+		Evidence: []session.GestureEvidence{{
+			Gesture: session.HeadLeft, Status: session.GestureMatch, Measure: "yaw", Threshold: 18, Release: 10,
+			Baseline: session.EvidenceBaseline{Yaw: 0.4, Pitch: -6.5, EyeLeft: 0.2, EyeRight: 0.21, Mouth: 0.17},
+			OnsetMS:  &reaction, HeldMS: &reaction, MatchedMS: &reaction, EndMS: 1519, Held: [][2]int64{{1233, 1519}},
+			Turn:   &session.TurnEvidence{Planar: 0.124, PlanarMin: 0.008, Parallax: 0.28, ParallaxMin: 0.086},
+			Screen: &session.ScreenEvidence{BaselineLineRatio: 1.4, HeldLineRatio: 1.95, Limit: 2.2},
+			Samples: session.EvidenceSamples{T: []int64{-100, 0, 100}, Yaw: []float32{0.2, 10.903, 28.534}, Pitch: []float32{-1, 4.844, 2.301},
+				Eye: []float32{1, 0.874, 1.265}, Mouth: []float32{0, 0.018, -0.006}, Measure: []float32{0.2, 10.903, 28.534}},
+		}},
 	}
 }
 

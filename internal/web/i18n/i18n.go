@@ -186,6 +186,62 @@ type Messages struct {
 	DemoResultLead    string `json:"demo_result_lead"`
 	DemoMissingSID    string `json:"demo_missing_sid"`
 	DemoAgain         string `json:"demo_again"`
+
+	// The session report (GET /report/{sid}): an integrator's back office,
+	// not the end user.
+	ReportTitle             string `json:"report_title"`
+	ReportLead              string `json:"report_lead"`
+	ReportSummaryHeading    string `json:"report_summary_heading"`
+	ReportResult            string `json:"report_result"`
+	ReportPassed            string `json:"report_passed"`
+	ReportFailed            string `json:"report_failed"`
+	ReportLivenessScore     string `json:"report_liveness_score"`
+	ReportAttack            string `json:"report_attack"`
+	ReportAttempts          string `json:"report_attempts"`
+	ReportSignalsHeading    string `json:"report_signals_heading"`
+	ReportSignal            string `json:"report_signal"`
+	ReportScore             string `json:"report_score"`
+	ReportReason            string `json:"report_reason"`
+	ReportNoData            string `json:"report_no_data"`
+	ReportImagesHeading     string `json:"report_images_heading"`
+	ReportGesturesHeading   string `json:"report_gestures_heading"`
+	ReportGestureN          string `json:"report_gesture_n"`
+	ReportNoEvidence        string `json:"report_no_evidence"`
+	ReportChartDesc         string `json:"report_chart_desc"`
+	ReportTimeAxis          string `json:"report_time_axis"`
+	ReportFigure            string `json:"report_figure"`
+	ReportValue             string `json:"report_value"`
+	ReportOutcome           string `json:"report_outcome"`
+	ReportMatched           string `json:"report_matched"`
+	ReportNotMatched        string `json:"report_not_matched"`
+	ReportWhy               string `json:"report_why"`
+	ReportThreshold         string `json:"report_threshold"`
+	ReportPeak              string `json:"report_peak"`
+	ReportMarkInstruction   string `json:"report_mark_instruction"`
+	ReportMarkOnset         string `json:"report_mark_onset"`
+	ReportMarkHeld          string `json:"report_mark_held"`
+	ReportMarkMatched       string `json:"report_mark_matched"`
+	ReportMarkEnd           string `json:"report_mark_end"`
+	ReportPlanar            string `json:"report_planar"`
+	ReportParallax          string `json:"report_parallax"`
+	ReportLineRatio         string `json:"report_line_ratio"`
+	ReportSamples           string `json:"report_samples"`
+	ReportSeconds           string `json:"report_seconds"`
+	ReportMeasureYaw        string `json:"report_measure_yaw"`
+	ReportMeasurePitch      string `json:"report_measure_pitch"`
+	ReportMeasureEyeClosure string `json:"report_measure_eye_closure"`
+	ReportMeasureMouth      string `json:"report_measure_mouth"`
+	ReportFailEarly         string `json:"report_fail_early"`
+	ReportFailLate          string `json:"report_fail_late"`
+	ReportFailWrongGesture  string `json:"report_fail_wrong_gesture"`
+	ReportFailTimeout       string `json:"report_fail_timeout"`
+	ReportFailScreen        string `json:"report_fail_screen"`
+	ReportFailPlanar        string `json:"report_fail_planar"`
+	ReportFailJump          string `json:"report_fail_jump"`
+	ReportFailLostFace      string `json:"report_fail_lost_face"`
+	ReportFailTooManyFaces  string `json:"report_fail_too_many_faces"`
+	ReportInvalidTitle      string `json:"report_invalid_title"`
+	ReportInvalidBody       string `json:"report_invalid_body"`
 }
 
 // Format replaces each {key} in s with its value; pairs are key, value.
