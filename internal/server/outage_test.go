@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livegate/livegate/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 )
@@ -166,6 +167,7 @@ func TestEveryRouteAnswersAStoreOutage(t *testing.T) {
 		"DELETE /s/{sid}/offer":             {"/s/" + sid + "/offer", "", "", wantAPI503},
 		"GET /s/":                           {"/s/not/a/page", "", "", wantPage503}, // the page limit is checked first
 		"GET /static/":                      {"/static/nothing.css", "", "", wantServed},
+		"GET /report/{sid}":                 {web.ReportPath(sid) + "?" + cfg.URLSigner.Query(web.ReportPath(sid), time.Now().Add(time.Hour)), "", "", wantPage503},
 		"GET /demo":                         {"/demo", "", "", wantServed},
 		"POST /demo":                        {"/demo", demoForm, "application/x-www-form-urlencoded", wantHTML503},
 		"GET /demo/done":                    {"/demo/done?sid=" + sid, "", "", wantHTML503},
