@@ -295,6 +295,7 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 			c.storeRefused(ctx, err)
 			return
 		}
+		s.keepImages(ctx, sess, end.ev.samples)
 		if sess.Result.Status != "success" {
 			// Every gesture matched, but the evidence says attack: the
 			// page is sent away as for any failure.
@@ -329,6 +330,7 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 		c.storeRefused(ctx, err)
 		return
 	}
+	s.keepImages(ctx, sess, end.ev.samples)
 	c.done("failed", sess)
 }
 
