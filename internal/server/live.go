@@ -94,6 +94,7 @@ func openLive(cfg *config, engines engineFactory, faces live.FaceEmbedder, store
 		Faces:           faces,
 		MatchThreshold:  cfg.MatchThreshold,
 		DataKeys:        cfg.DataKeys,
+		Images:          cfg.images,
 		Liveness:        liveness.Config{PassMark: cfg.PassMark, VirtualCameras: cfg.VirtualCameras},
 		MaxLive:         cfg.MaxLive,
 		MaxLivePerKey:   cfg.MaxLivePerKey,
