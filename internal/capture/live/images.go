@@ -29,7 +29,8 @@ import (
 //
 // Once the attempt that finishes the session has ended, the control
 // goroutine scales each to at most imageMaxSide pixels on its long side,
-// encodes it as JPEG (imageQuality), seals it and stores it for the
+// encodes it as JPEG (imageQuality; Config.EncodeJPEG, OpenCV's libjpeg in
+// the server, about ten times cheaper than image/jpeg), seals it and stores it for the
 // session's biometric retention (Service.keepImages).
 
 const (
@@ -193,31 +194,50 @@ func scaleYCbCr(src *image.YCbCr, maxSide int) (*image.YCbCr, float64) {
 	return dst, f
 }
 
-// encodeEvidence scales and encodes one frame, and gives its face box in
-// the JPEG's pixels.
-func encodeEvidence(buf *bytes.Buffer, smp *sample) (w, h int, box *session.Box, err error) {
+// JPEGEncoder appends img, encoded as JPEG at quality, to dst.
+// perception.EncodeJPEG (OpenCV's libjpeg) is the server's; StdJPEG the
+// default.
+type JPEGEncoder func(dst []byte, img *image.YCbCr, quality int) ([]byte, error)
+
+// StdJPEG is the standard library's JPEG encoder as a JPEGEncoder.
+func StdJPEG(dst []byte, img *image.YCbCr, quality int) ([]byte, error) {
+	buf := bytes.NewBuffer(dst)
+	if err := jpeg.Encode(buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// encodeEvidence scales and encodes one frame into buf (reused), and gives
+// its face box in the JPEG's pixels.
+func encodeEvidence(enc JPEGEncoder, buf []byte, smp *sample) (out []byte, w, h int, box *session.Box, err error) {
 	img, f := scaleYCbCr(&smp.img, imageMaxSide)
-	buf.Reset()
-	if err := jpeg.Encode(buf, img, &jpeg.Options{Quality: imageQuality}); err != nil {
-		return 0, 0, nil, err
+	if enc == nil {
+		enc = StdJPEG
+	}
+	if out, err = enc(buf[:0], img, imageQuality); err != nil {
+		return nil, 0, 0, nil, err
 	}
 	r := smp.box.Sub(smp.img.Rect.Min).Intersect(image.Rect(0, 0, smp.img.Rect.Dx(), smp.img.Rect.Dy()))
 	if !r.Empty() {
 		box = &session.Box{X: int(float64(r.Min.X) * f), Y: int(float64(r.Min.Y) * f), W: int(float64(r.Dx()) * f), H: int(float64(r.Dy()) * f)}
 	}
-	return img.Rect.Dx(), img.Rect.Dy(), box, nil
+	return out, img.Rect.Dx(), img.Rect.Dy(), box, nil
 }
 
 // evidenceImages encodes and seals the chosen frames of an attempt.
 func (s *Service) evidenceImages(sid string, smp *sampler) ([]session.Image, error) {
-	var buf bytes.Buffer
+	var buf []byte
 	var out []session.Image
 	for _, c := range smp.chosen() {
-		w, h, box, err := encodeEvidence(&buf, c.frame)
+		var w, h int
+		var box *session.Box
+		var err error
+		buf, w, h, box, err = encodeEvidence(s.cfg.EncodeJPEG, buf, c.frame)
 		if err != nil {
 			return nil, fmt.Errorf("encode %s: %w", c.name, err)
 		}
-		sealed, err := s.cfg.DataKeys.Seal(sid, session.ImageLabel(c.name), buf.Bytes())
+		sealed, err := s.cfg.DataKeys.Seal(sid, session.ImageLabel(c.name), buf)
 		if err != nil {
 			return nil, fmt.Errorf("seal %s: %w", c.name, err)
 		}

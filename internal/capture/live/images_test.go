@@ -100,8 +100,7 @@ func TestEncodeEvidenceScalesFrameAndBox(t *testing.T) {
 		src.Cb[i], src.Cr[i] = 100, 150
 	}
 	smp := &sample{img: *src, box: image.Rect(200, 120, 392, 360)}
-	var buf bytes.Buffer
-	w, h, box, err := encodeEvidence(&buf, smp)
+	jp, w, h, box, err := encodeEvidence(nil, nil, smp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +111,7 @@ func TestEncodeEvidenceScalesFrameAndBox(t *testing.T) {
 	if box == nil || *box != want {
 		t.Errorf("box %+v; want %+v", box, want)
 	}
-	img, err := jpeg.Decode(bytes.NewReader(buf.Bytes()))
+	img, err := jpeg.Decode(bytes.NewReader(jp))
 	if err != nil {
 		t.Fatalf("the JPEG does not decode: %v", err)
 	}
@@ -127,7 +126,7 @@ func TestEncodeEvidenceScalesFrameAndBox(t *testing.T) {
 	if cb := yc.Cb[yc.COffset(240, 180)]; cb < 95 || cb > 105 {
 		t.Errorf("Cb %d; want about 100", cb)
 	}
-	if buf.Len() > session.MaxImageBytes/2 {
-		t.Errorf("a 480x360 JPEG of %d bytes", buf.Len())
+	if len(jp) > session.MaxImageBytes/2 {
+		t.Errorf("a 480x360 JPEG of %d bytes", len(jp))
 	}
 }

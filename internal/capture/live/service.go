@@ -72,6 +72,8 @@ type Config struct {
 	// Images keeps the evidence images of a finished session (images.go)
 	// for its biometric retention; nil, or no DataKeys, keeps none.
 	Images session.ImageStore
+	// EncodeJPEG encodes them (nil: StdJPEG).
+	EncodeJPEG JPEGEncoder
 	// Liveness fuses the evidence into liveness_score and attack_type; its
 	// PassMark (default 50) decides whether a session whose gestures all
 	// matched succeeds.
