@@ -165,12 +165,16 @@ func scaleYCbCr(src *image.YCbCr, maxSide int) (*image.YCbCr, float64) {
 	f := float64(maxSide) / float64(long)
 	dw, dh := max(1, int(float64(w)*f)), max(1, int(float64(h)*f))
 	dst := image.NewYCbCr(image.Rect(0, 0, dw, dh), src.SubsampleRatio)
+	// The source column of each destination column, computed once.
+	xs := make([]int, dw)
+	for x := range xs {
+		xs[x] = x * w / dw
+	}
 	for y := range dh {
-		sy := b.Min.Y + y*h/dh
-		row := dst.Y[y*dst.YStride:]
-		srow := src.Y[(sy-b.Min.Y)*src.YStride:]
-		for x := range dw {
-			row[x] = srow[x*w/dw]
+		row := dst.Y[y*dst.YStride : y*dst.YStride+dw]
+		srow := src.Y[(y*h/dh)*src.YStride:]
+		for x, sx := range xs {
+			row[x] = srow[sx]
 		}
 	}
 	cw, ch := dst.Rect.Dx(), dst.Rect.Dy()
@@ -180,15 +184,19 @@ func scaleYCbCr(src *image.YCbCr, maxSide int) (*image.YCbCr, float64) {
 	case image.YCbCrSubsampleRatio422:
 		cw = (cw + 1) / 2
 	}
+	// Each destination chroma sample takes the source chroma sample under
+	// the first destination luma pixel it covers.
+	cx := make([]int, cw)
+	for x := range cx {
+		sx := min(b.Min.X+(x*dw/cw)*w/dw, b.Max.X-1)
+		cx[x] = src.COffset(sx, b.Min.Y) - src.COffset(b.Min.X, b.Min.Y)
+	}
 	for y := range ch {
-		// The source chroma sample under dst's luma pixel that this
-		// chroma sample covers first.
 		sy := min(b.Min.Y+(y*dh/ch)*h/dh, b.Max.Y-1)
-		for x := range cw {
-			sx := min(b.Min.X+(x*dw/cw)*w/dw, b.Max.X-1)
-			di := y*dst.CStride + x
-			ci := src.COffset(sx, sy)
-			dst.Cb[di], dst.Cr[di] = src.Cb[ci], src.Cr[ci]
+		base := src.COffset(b.Min.X, sy)
+		drow := y * dst.CStride
+		for x, o := range cx {
+			dst.Cb[drow+x], dst.Cr[drow+x] = src.Cb[base+o], src.Cr[base+o]
 		}
 	}
 	return dst, f
