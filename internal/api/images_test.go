@@ -313,7 +313,7 @@ func TestDeleteEvidence(t *testing.T) {
 // TestImagesStatus: a result says why it lists no images.
 func TestImagesStatus(t *testing.T) {
 	f := newImgFixture(t, nil)
-	if l := f.list(keyB, f.finished(keyB, false), ""); l.Result.ImagesStatus != "no_data_keys" || l.Result.Images != nil && len(l.Result.Images) != 0 {
+	if l := f.list(keyB, f.finished(keyB, false), ""); l.Result.ImagesStatus != "no_data_keys" || len(l.Result.Images) != 0 {
 		t.Errorf("without data keys: %+v", l.Result)
 	}
 	f = newImgFixture(t, sealed.Ephemeral())
