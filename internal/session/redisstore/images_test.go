@@ -3,14 +3,9 @@ package redisstore_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/session/redisstore"
@@ -47,31 +42,8 @@ func TestImagesTTL(t *testing.T) {
 // TestImagesRedisFull: a Redis at maxmemory refuses the images with a
 // clear EUnavailable error, and the session and its verdict are kept.
 func TestImagesRedisFull(t *testing.T) {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatal("redis-server not found; run `make test`, which installs it")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
-	defer c.Close()
-	ctx := context.Background()
-	deadline := time.Now().Add(10 * time.Second)
-	for c.Ping(ctx).Err() != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("the test's redis-server did not answer within 10 s")
-		}
-		time.Sleep(20 * time.Millisecond) // polling a process we started
-	}
+	own := sessiontest.StartRedis(t)
+	c, ctx := own.Client, context.Background()
 	st := redisstore.New(c)
 	defer st.Close()
 	s := sessiontest.NewSession(t, time.Now())
@@ -95,7 +67,7 @@ func TestImagesRedisFull(t *testing.T) {
 	if err := c.ConfigSet(ctx, "maxmemory-policy", "noeviction").Err(); err != nil {
 		t.Fatal(err)
 	}
-	err = st.PutImages(ctx, s.ID, []session.Image{{Name: session.ImageBest, Sealed: []byte("second")}}, s.BiometricUntil())
+	err := st.PutImages(ctx, s.ID, []session.Image{{Name: session.ImageBest, Sealed: []byte("second")}}, s.BiometricUntil())
 	var se *session.Error
 	if !errors.As(err, &se) || se.Code != session.EUnavailable || !strings.Contains(err.Error(), "Redis is full") {
 		t.Fatalf("PutImages on a full Redis: %v; want an EUnavailable error saying Redis is full", err)
