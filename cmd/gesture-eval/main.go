@@ -7,8 +7,9 @@
 //	go run ./cmd/gesture-eval -video clip.y4m -gestures HEAD_LEFT,HEAD_00 [-truth clip.truth.json]
 //
 // With -matrix it renders the evaluation matrix with facegen instead (every
-// photo of testdata/faces, or -faces; seven capture conditions × three
-// scripts that ask every gesture, plus flat-photo, still-photo and
+// photo of testdata/faces, or -faces; ten capture conditions (three of
+// them combined) × four scripts that ask every gesture (D at the smallest
+// amplitudes, 20° turns and 15° tilts), plus flat-photo, still-photo and
 // screen-replay attacks), plays each clip and prints one table per
 // condition, per face and per gesture: asked, matched, recall, false
 // matches, attack matches, median and 95th-percentile delay.
@@ -19,6 +20,14 @@
 // intervals per gesture (see footage.go):
 //
 //	go run ./cmd/gesture-eval -footage testdata/footage/annotations.json
+//
+// With -calibrate it renders held head turns and tilts with facegen and
+// tabulates the engine's reading against the truth (see calibrate.go):
+//
+//	go run ./cmd/gesture-eval -calibrate [-faces mazie] [-calib-conditions clean,dark+noise,far+blur] [-footage testdata/footage/annotations.json]
+//
+// (with -footage it also prints the peak yaw and pitch read in each
+// annotated head gesture of the real clips, and outside them).
 package main
 
 import (
@@ -122,16 +131,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 		out      = fs.String("out", "", "-matrix: clip cache directory (default: livegate-gesture-eval in the user cache dir; a fresh one renders every clip anew)")
 		jobs     = fs.Int("j", 1, "-matrix: clips evaluated at once")
 		clipsF   = fs.Bool("clips", false, "-matrix: also print one JSON line per clip")
+		scriptsF = fs.String("scripts", "", "-matrix: comma-separated live scripts to play (A,B,C,D; default all)")
 		footageF = fs.String("footage", "", "annotation file of real clips (testdata/footage/annotations.json): score every gesture in them, print one table")
+		calib    = fs.Bool("calibrate", false, "render held head poses with facegen and tabulate the engine's yaw and pitch against the truth")
+		calConds = fs.String("calib-conditions", calibDefaultConditions(), "-calibrate: conditions to render")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *matrix {
 		return runMatrix(matrixOpts{
-			faces: *faces, conditions: *conds, attacks: *attacks, dir: *out, jobs: *jobs,
+			faces: *faces, conditions: *conds, attacks: *attacks, scripts: *scriptsF, dir: *out, jobs: *jobs,
 			yunet: *yunet, landmarks: *lmPath, timeout: *timeout, clips: *clipsF,
 		}, stdout, stderr)
+	}
+	if *calib {
+		return runCalibrate(calibOpts{faces: *faces, conditions: *calConds, footage: *footageF, dir: *out, yunet: *yunet, landmarks: *lmPath}, stdout)
 	}
 	if *footageF != "" {
 		ev, err := newEvaluator(*yunet, *lmPath, nil)
@@ -256,43 +271,20 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 	engine := gesture.NewEngine(ev.det, pred)
 	challenge := gesture.NewChallenge(ask, cfg)
 
-	f, err := os.Open(video)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rd, err := facegen.NewY4MReader(f)
-	if err != nil {
-		return nil, err
-	}
-	h := rd.Header
-	if h.FPSNum <= 0 || h.FPSDen <= 0 {
-		h.FPSNum, h.FPSDen = 15, 1
-	}
 	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // clip time zero
-	var (
-		frame *facegen.YUVFrame
-		n     int
-		p     = &played{}
-	)
-	img := &image.Gray{Rect: image.Rect(0, 0, h.Width, h.Height), Stride: h.Width}
-	for !challenge.Done() {
-		frame, err = rd.ReadFrame(frame)
-		if errors.Is(err, io.EOF) {
-			break
+	p := &played{}
+	n, err := eachY4MFrame(video, func(n int, rel time.Duration, img *image.Gray) (bool, error) {
+		if challenge.Done() {
+			return false, nil
 		}
-		if err != nil {
-			return nil, fmt.Errorf("frame %d: %w", n, err)
-		}
-		img.Pix = frame.Y
-		at := start.Add(time.Duration(int64(n) * int64(time.Second) * int64(h.FPSDen) / int64(h.FPSNum)))
+		at := start.Add(rel)
 		t0 := time.Now()
 		o := engine.Process(img, at)
 		evs := challenge.Observe(o)
 		p.busy += time.Since(t0)
 		if emit != nil {
 			if err := emit(line{TMS: at.Sub(start).Milliseconds(), Frame: n}, &o); err != nil {
-				return nil, err
+				return false, err
 			}
 		}
 		for _, e := range evs {
@@ -306,17 +298,60 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 			}
 			if emit != nil {
 				if err := emit(l, nil); err != nil {
-					return nil, err
+					return false, err
 				}
 			}
 		}
-		n++
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	p.res = challenge.Result()
 	p.done = challenge.Done()
 	p.frames = n
 	p.detections = engine.Detections()
 	return p, nil
+}
+
+// eachY4MFrame calls fn with every frame of the y4m clip at video (its
+// number, its time from the clip's start at the header's frame rate, 15
+// frames/s when the header has none, and its grey plane, reused between
+// calls) until fn returns false or an error, and returns how many frames
+// fn took.
+func eachY4MFrame(video string, fn func(n int, at time.Duration, img *image.Gray) (bool, error)) (int, error) {
+	f, err := os.Open(video)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	rd, err := facegen.NewY4MReader(f)
+	if err != nil {
+		return 0, err
+	}
+	h := rd.Header
+	if h.FPSNum <= 0 || h.FPSDen <= 0 {
+		h.FPSNum, h.FPSDen = 15, 1
+	}
+	var frame *facegen.YUVFrame
+	img := &image.Gray{Rect: image.Rect(0, 0, h.Width, h.Height), Stride: h.Width}
+	for n := 0; ; n++ {
+		frame, err = rd.ReadFrame(frame)
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("frame %d: %w", n, err)
+		}
+		img.Pix = frame.Y
+		more, err := fn(n, time.Duration(int64(n)*int64(time.Second)*int64(h.FPSDen)/int64(h.FPSNum)), img)
+		if err != nil {
+			return n, err
+		}
+		if !more {
+			return n, nil
+		}
+	}
 }
 
 // readTruth reads a facegen truth file.

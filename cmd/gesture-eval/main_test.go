@@ -39,7 +39,7 @@ func truthClip(live bool) *facegen.Truth {
 func TestScore(t *testing.T) {
 	ask := []session.Gesture{session.HeadLeft, session.HeadEyesClosed}
 	cfg := gesture.DefaultChallengeConfig()
-	// 18° is crossed at frame 20 (30·5/7 ≈ 21.4°), t = 1333 ms.
+	// 14° is crossed at frame 19 (30·4/7 ≈ 17.1°), t = 1267 ms.
 	matches := []line{
 		{TMS: 1533, Frame: 23, Gesture: session.HeadLeft},
 		{TMS: 3133, Frame: 47, Gesture: session.HeadEyesClosed},
@@ -48,8 +48,8 @@ func TestScore(t *testing.T) {
 	if sc.Matched != 2 || sc.Recall != 1 || sc.FalseMatches != 0 {
 		t.Fatalf("got %+v; want 2 matched, recall 1, no false match", sc)
 	}
-	if len(sc.DelaysMS) != 2 || math.Abs(sc.DelaysMS[0]-200) > 1 || math.Abs(sc.DelaysMS[1]-133) > 1 {
-		t.Errorf("delays %v; want [200 133]", sc.DelaysMS)
+	if len(sc.DelaysMS) != 2 || math.Abs(sc.DelaysMS[0]-266) > 1 || math.Abs(sc.DelaysMS[1]-133) > 1 {
+		t.Errorf("delays %v; want [266 133]", sc.DelaysMS)
 	}
 	// A match outside its gesture's interval is a false match; any match
 	// on an attack clip is.
@@ -68,16 +68,24 @@ func TestMatrixCells(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 2 faces × (3 conditions × 3 scripts + 2 attacks × 2 scripts).
-	if len(cells) != 2*(3*3+2*2) {
-		t.Fatalf("got %d cells; want 26", len(cells))
+	// 2 faces × (3 conditions × 4 scripts + 2 attacks × 2 scripts).
+	if len(cells) != 2*(3*4+2*2) {
+		t.Fatalf("got %d cells; want 32", len(cells))
 	}
-	c := cells[3] // mazie, dark, script A
+	c := cells[4] // mazie, dark, script A
 	if c.Face != "mazie" || c.Condition != "dark" || c.Script != "A" || c.Params.Light != "dark" || c.Attack {
-		t.Errorf("cell 3 = %+v; want mazie dark A", c)
+		t.Errorf("cell 4 = %+v; want mazie dark A", c)
 	}
-	if a := cells[9]; !a.Attack || a.Params.Attack != "flat" || a.Condition != "flat" {
-		t.Errorf("cell 9 = %+v; want the flat attack", a)
+	if a := cells[12]; !a.Attack || a.Params.Attack != "flat" || a.Condition != "flat" {
+		t.Errorf("cell 12 = %+v; want the flat attack", a)
+	}
+	// Combined conditions and a script filter.
+	cells, err = matrixCells(matrixOpts{faces: "mazie", conditions: "dark+noise,backlit+noise", scripts: "D"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != 2 || cells[0].Script != "D" || cells[0].Params.Noise != 8 || cells[0].Params.Light != "dark" || cells[1].Params.Light != "backlit" {
+		t.Errorf("combined conditions, script D: %+v", cells)
 	}
 	if _, err := matrixCells(matrixOpts{faces: "nobody"}); err == nil {
 		t.Error("unknown face: no error")

@@ -34,6 +34,9 @@ var matrixScripts = []struct{ Name, Script, Unperformed string }{
 	{"A", "neutral 1s; HEAD_LEFT 30deg 1.5s; neutral 1s; HEAD_00 1.3s; neutral 0.8s; HEAD_OPEN_MOUTH 1s; neutral 0.5s", "HEAD_01,HEAD_RIGHT"},
 	{"B", "neutral 1s; HEAD_RIGHT 30deg 1.5s; neutral 1s; HEAD_UP 20deg 1.5s; neutral 1s; HEAD_DOWN 20deg 1.5s; neutral 1s", "HEAD_LEFT,HEAD_00"},
 	{"C", "neutral 1s; HEAD_01 1.3s; neutral 1s; HEAD_10 1.3s; neutral 1s; HEAD_00 1.3s; neutral 0.2s; HEAD_11 0.5s; HEAD_OPEN_MOUTH 1s; HEAD_CLOSE_MOUTH 1s", "HEAD_UP,HEAD_LEFT"},
+	// D: the four head motions at the smallest amplitudes a user must be
+	// able to pass with (README, "Pose calibration"): 20° turns, 15° tilts.
+	{"D", "neutral 1s; HEAD_LEFT 20deg 1.5s; neutral 1s; HEAD_UP 15deg 1.5s; neutral 1s; HEAD_RIGHT 20deg 1.5s; neutral 1s; HEAD_DOWN 15deg 1.5s; neutral 1s", "HEAD_00,HEAD_OPEN_MOUTH"},
 }
 
 // attackScripts are the scripts played by each attack (a photo "does" the
@@ -53,6 +56,22 @@ var matrixConditions = []struct {
 	{"near", func(p *facegen.Params) { p.Scale = 0.55 }},
 	{"blur", func(p *facegen.Params) { p.Blur = true }},
 	{"backlit", func(p *facegen.Params) { p.Light = facegen.LightBacklit }},
+	// Combined conditions: a webcam in a dim room is also noisy, a far
+	// face is also blurred, a backlit one noisy.
+	{"dark+noise", func(p *facegen.Params) { p.Light, p.Noise = facegen.LightDark, 8 }},
+	{"far+blur", func(p *facegen.Params) { p.Scale, p.Blur = 0.2, true }},
+	{"backlit+noise", func(p *facegen.Params) { p.Light, p.Noise = facegen.LightBacklit, 8 }},
+}
+
+// conditionIndex is the index in matrixConditions of the condition named
+// name, or -1.
+func conditionIndex(name string) int {
+	for i, c := range matrixConditions {
+		if c.Name == strings.TrimSpace(name) {
+			return i
+		}
+	}
+	return -1
 }
 
 func defaultConditions() []string {
@@ -65,6 +84,7 @@ func defaultConditions() []string {
 
 type matrixOpts struct {
 	faces, conditions, attacks string
+	scripts                    string // live scripts to play (default all)
 	dir                        string
 	jobs                       int
 	yunet, landmarks           string
@@ -172,16 +192,14 @@ func matrixCells(o matrixOpts) ([]*matrixClip, error) {
 	var cells []*matrixClip
 	for _, face := range faces {
 		for _, cn := range conds {
-			i := slices.IndexFunc(matrixConditions, func(c struct {
-				Name  string
-				Apply func(*facegen.Params)
-			}) bool {
-				return c.Name == strings.TrimSpace(cn)
-			})
+			i := conditionIndex(cn)
 			if i < 0 {
 				return nil, fmt.Errorf("unknown condition %q (have %s)", cn, strings.Join(defaultConditions(), ", "))
 			}
 			for _, s := range matrixScripts {
+				if o.scripts != "" && !slices.Contains(strings.Split(o.scripts, ","), s.Name) {
+					continue
+				}
 				p := facegen.Params{Face: face, Script: s.Script, Seed: 1}
 				matrixConditions[i].Apply(&p)
 				cells = append(cells, &matrixClip{Face: faceName(face), Condition: matrixConditions[i].Name, Script: s.Name, Params: p, Unperformed: s.Unperformed})

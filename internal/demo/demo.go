@@ -163,7 +163,7 @@ func (h *Handler) serveCreate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	ex, body, err := h.call(r, http.MethodPost, sessionsPath, reqBody)
+	ex, body, hdr, err := h.call(r, http.MethodPost, sessionsPath, reqBody)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -178,7 +178,7 @@ func (h *Handler) serveCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p := h.page(r, func(m *i18n.Messages) string { return m.DemoCreatedTitle })
-	web.Render(w, r, h.log, http.StatusOK, h.csp, templates.DemoCreated(p, v))
+	web.Render(w, r, h.log, pageStatus(w, ex, hdr), h.csp, templates.DemoCreated(p, v))
 }
 
 // serveResult is where the end user's page sends the user back: it shows
@@ -194,21 +194,37 @@ func (h *Handler) serveResult(w http.ResponseWriter, r *http.Request) {
 		web.Render(w, r, h.log, http.StatusBadRequest, h.csp, templates.DemoResult(p, v))
 		return
 	}
-	ex, _, err := h.call(r, http.MethodGet, sessionsPath+"/"+url.PathEscape(sid), nil)
+	ex, _, hdr, err := h.call(r, http.MethodGet, sessionsPath+"/"+url.PathEscape(sid), nil)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	v.Exchange = &ex
-	web.Render(w, r, h.log, http.StatusOK, h.csp, templates.DemoResult(p, v))
+	web.Render(w, r, h.log, pageStatus(w, ex, hdr), h.csp, templates.DemoResult(p, v))
+}
+
+// pageStatus is the status of a demo page that shows the API's exchange
+// ex: 200, except when the API was unavailable (its store down, a cap
+// reached), whose 503 and Retry-After (hdr's) the page passes on, so that
+// a browser or a proxy retries rather than taking the page for an answer.
+func pageStatus(w http.ResponseWriter, ex templates.DemoExchange, hdr http.Header) int {
+	if ex.Status != http.StatusServiceUnavailable {
+		return http.StatusOK
+	}
+	ra := hdr.Get("Retry-After")
+	if ra == "" {
+		ra = "5"
+	}
+	w.Header().Set("Retry-After", ra)
+	return http.StatusServiceUnavailable
 }
 
 // call runs one request through the API handler in process, as an
 // integrator's backend would send it over the network.
-func (h *Handler) call(r *http.Request, method, path string, body []byte) (templates.DemoExchange, []byte, error) {
+func (h *Handler) call(r *http.Request, method, path string, body []byte) (templates.DemoExchange, []byte, http.Header, error) {
 	req, err := http.NewRequestWithContext(r.Context(), method, h.public+path, bytes.NewReader(body))
 	if err != nil {
-		return templates.DemoExchange{}, nil, fmt.Errorf("demo: build API request: %w", err)
+		return templates.DemoExchange{}, nil, nil, fmt.Errorf("demo: build API request: %w", err)
 	}
 	req.RequestURI = path
 	// The API takes the client's address as every route does (its
@@ -236,7 +252,7 @@ func (h *Handler) call(r *http.Request, method, path string, body []byte) (templ
 		Body:        pretty(raw),
 		OK:          rec.code() >= 200 && rec.code() < 300,
 	}
-	return ex, raw, nil
+	return ex, raw, rec.header, nil
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {

@@ -30,7 +30,12 @@ import (
 // getUserMedia to hand the page a 640×480 canvas stream that shows one
 // pose at a time, and watches the data channel: on an instruction it waits
 // a reaction delay, then turns the head through the poses (neutral → 10°
-// → 20° → 30°, held, back), as a person does when asked.
+// → 20° → 30°, held, back), as a person does when asked. The strip loops
+// every 20 frames; the script drifts the picture slowly and aperiodically
+// (a few pixels, a few per cent of brightness), since a picture that
+// repeats itself is what the server's loop detector rightly calls
+// injection, and reactive sessions are checked to show no loop
+// (noLoopSeen).
 //
 // The strip: the whole neutral frame first, then, for every other pose,
 // only the band of columns the head moves in (the background is the same

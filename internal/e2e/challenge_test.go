@@ -34,51 +34,48 @@ func reactiveEyesClosed(t *testing.T, s *stack) {
 	sid, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_00"}, "max_attempts": 2})
 	b := openReactiveBrowser(t, reaction{Delay: reactionDelay})
 	startCapture(t, b, pageURL)
-	waitInstruction(t, b, "HEAD_00", firstInstructionTimeout)
-	if got := b.Text(id("instruction")); !strings.Contains(got, "until you hear a tone") {
-		t.Errorf("instruction %q does not say the tone will tell when to open the eyes", got)
-	}
-	if state := waitOutcome(t, b, 30*time.Second); state != "success" {
-		t.Fatalf("the eye closure ended %s (%s); want success (reactive camera %s)", state,
-			evalString(b, `document.getElementById("fail-reason").textContent`),
-			evalString(b, `JSON.stringify((window.__livegateCamera || {}).log || null)`))
-	}
-	if got := evalString(b, `document.getElementById("capture").dataset.cue || ""`); got != "1" {
-		t.Errorf("open-your-eyes cues given: %q; want 1", got)
+	n := untilSuccess(t, s, b, sid, 2, func(int) {
+		waitInstruction(t, b, "HEAD_00", firstInstructionTimeout)
+		if got := b.Text(id("instruction")); !strings.Contains(got, "until you hear a tone") {
+			t.Errorf("instruction %q does not say the tone will tell when to open the eyes", got)
+		}
+	})
+	// One cue per eye closure the server took; a try that failed before
+	// it took one (late, on a loaded machine) gave none.
+	if got := evalString(b, `document.getElementById("capture").dataset.cue || ""`); got == "" || (n == 1 && got != "1") {
+		t.Errorf("open-your-eyes cues given: %q in %d attempts; want 1 for the one closure taken", got, n)
 	}
 	if got := evalString(b, `document.getElementById("live-region").textContent`); !strings.Contains(got, "open your eyes") {
 		t.Errorf("live region says %q; want the open-your-eyes text", got)
 	}
-	if _, out := s.apiCall("GET", "/face/v1/active-liveness-sessions/"+sid, nil); !strings.Contains(jsonText(out["result"]), `"MATCH"`) {
+	_, out := s.apiCall("GET", "/face/v1/active-liveness-sessions/"+sid, nil)
+	if !strings.Contains(jsonText(out["result"]), `"MATCH"`) {
 		t.Errorf("the API says %s; want HEAD_00 matched", jsonText(out))
 	}
+	noLoopSeen(t, out)
 	noProblems(t, b)
 }
 
-// reactiveTwoGestures: the camera answers two instructions in turn, a head
-// turn and a tilt, and the session succeeds within two of its three
-// attempts. A person whose try fails presses Try again, and so does the
-// test once: on a loaded 2-core machine (CI's Intel Xeon) the onset of a
-// tilt has once reached the server after the reaction window ("late"); the
-// replay-evaluation figures of the README count such misses, and a second
-// failure here fails the test.
-func reactiveTwoGestures(t *testing.T, s *stack) {
-	const attempts = 2
-	sid, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_RIGHT", "HEAD_UP"}})
-	b := openReactiveBrowser(t, reaction{Delay: reactionDelay})
-	startCapture(t, b, pageURL)
+// untilSuccess waits for the outcome of each attempt, calling each(n)
+// first (to follow the attempt's instructions), and presses Try again
+// after a failed attempt, as a person does, up to attempts; it returns the
+// attempt that succeeded. On a loaded 2-core machine (CI's Intel Xeon) the
+// onset of a gesture has reached the server after the reaction window
+// ("late"); the replay-evaluation figures of the README count such misses,
+// and a failure of the last attempt, or of the session, fails the test with
+// the session's own account (liveness score, attack type, each gesture's
+// timings: a failed state after matched gestures is the liveness fusion's
+// verdict) and the camera's log.
+func untilSuccess(t *testing.T, s *stack, b *browsertest.Browser, sid string, attempts int, each func(n int)) int {
+	t.Helper()
 	for n := 1; ; n++ {
-		waitInstruction(t, b, "HEAD_RIGHT", firstInstructionTimeout)
-		waitInstruction(t, b, "HEAD_UP", 20*time.Second)
+		each(n)
 		state := waitOutcome(t, b, 30*time.Second)
 		if state == "success" {
-			break
+			return n
 		}
 		reason := evalString(b, `document.getElementById("fail-reason").textContent`)
 		if n == attempts || state != "attempt-failed" {
-			// The session's own account (liveness score, attack type,
-			// each gesture's timings) says why: a failed state after
-			// matched gestures is the liveness fusion's verdict.
 			_, out := s.apiCall("GET", "/face/v1/active-liveness-sessions/"+sid, nil)
 			t.Fatalf("attempt %d ended %s (%s); want success within %d attempts (session %s; reactive camera %s)", n, state, reason, attempts,
 				jsonText(out), evalString(b, `JSON.stringify((window.__livegateCamera || {}).log || null)`))
@@ -86,12 +83,47 @@ func reactiveTwoGestures(t *testing.T, s *stack) {
 		t.Logf("attempt %d: %s (%s); trying again", n, state, reason)
 		b.MustRun("try again", chromedp.Click(chromedp.CSS(id("btn-try-again"))))
 	}
+}
+
+// noLoopSeen fails when the server's loop detector found the reactive
+// camera's picture repeating itself: a person's never does, so a loop
+// here is the test camera's fault (the strip wraps every 20 frames; see
+// the drift in camera.js), and it would fail sessions at random.
+func noLoopSeen(t *testing.T, session map[string]any) {
+	t.Helper()
+	res, _ := session["result"].(map[string]any)
+	live, _ := res["liveness"].(map[string]any)
+	signals, _ := live["signals"].([]any)
+	if len(signals) == 0 {
+		t.Errorf("the session's result has no liveness signals: %s", jsonText(session))
+		return
+	}
+	for _, sig := range signals {
+		m, _ := sig.(map[string]any)
+		if m["name"] == "loop" && m["score"] != nil {
+			t.Errorf("the loop detector saw the reactive camera repeat itself: %s", jsonText(m))
+		}
+	}
+}
+
+// reactiveTwoGestures: the camera answers two instructions in turn, a head
+// turn and a tilt, and the session succeeds within two of its three
+// attempts (see untilSuccess).
+func reactiveTwoGestures(t *testing.T, s *stack) {
+	sid, pageURL := s.session(map[string]any{"gestures": []string{"HEAD_RIGHT", "HEAD_UP"}})
+	b := openReactiveBrowser(t, reaction{Delay: reactionDelay})
+	startCapture(t, b, pageURL)
+	untilSuccess(t, s, b, sid, 2, func(int) {
+		waitInstruction(t, b, "HEAD_RIGHT", firstInstructionTimeout)
+		waitInstruction(t, b, "HEAD_UP", 20*time.Second)
+	})
 	waitScreen(t, b, "screen-success", 10*time.Second)
 	checkReacted(t, cameraLog(t, b), "HEAD_RIGHT", "HEAD_UP")
 	code, out := s.apiCall("GET", "/face/v1/active-liveness-sessions/"+sid, nil)
 	if code != http.StatusOK || out["status"] != "FINISHED" || strings.Count(jsonText(out["result"]), `"MATCH"`) < 2 {
 		t.Errorf("the API says %d %s; want FINISHED with both gestures matched", code, jsonText(out))
 	}
+	noLoopSeen(t, out)
 	noProblems(t, b)
 }
 

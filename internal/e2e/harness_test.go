@@ -102,6 +102,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		// tested in internal/web and internal/server.
 		"LIVEGATE_ATTEMPT_LOCKOUT": "off",
 		"LIVEGATE_OFFER_LIMIT_IP":  "off",
+		"LIVEGATE_PAGE_LIMIT_IP":   "off",
 	}
 	maps.Copy(env, o.env)
 	var logs io.Writer = io.Discard

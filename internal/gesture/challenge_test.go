@@ -255,8 +255,8 @@ func TestChallengeEventOrder(t *testing.T) {
 		}
 	}
 	m := r.of(EventMatch)[0]
-	if m.Signals.DYaw < 18 || m.Signals.Planar < 0.03 || m.Signals.HoldMS < 130 {
-		t.Errorf("match signals %+v; want dyaw ≥ 18, planar ≥ 0.03, hold ≥ 130 ms", m.Signals)
+	if m.Signals.DYaw < 14 || m.Signals.Planar < 0.03 || m.Signals.HoldMS < 130 {
+		t.Errorf("match signals %+v; want dyaw ≥ 14, planar ≥ 0.03, hold ≥ 130 ms", m.Signals)
 	}
 	if d := r.of(EventDone)[0]; d.Status != session.GestureMatch || d.Detected != session.HeadLeft {
 		t.Errorf("done %+v; want MATCH, HEAD_LEFT", d)
@@ -297,7 +297,7 @@ func TestChallengeNeverMatchesShortSpikes(t *testing.T) {
 				seg{dur: 600 * time.Millisecond})
 		}
 		obs := scenario{subject: 2, noise: 0.5, segs: segs}.observations()
-		// The segment interpolation ends on the target: n frames at ≥ 18°.
+		// The segment interpolation ends on the target: n frames at ≥ 14°.
 		r := play([]session.Gesture{session.HeadLeft}, ChallengeConfig{}, obs)
 		if len(r.matched()) != 0 {
 			t.Errorf("%d-frame spikes matched", n)
@@ -313,7 +313,7 @@ func TestChallengeHoldTime(t *testing.T) {
 	}{{60 * time.Millisecond, false}, {250 * time.Millisecond, true}} {
 		segs := []seg{
 			{dur: time.Second},
-			{dur: 100 * time.Millisecond, to: state{yaw: 30}}, // 300°/s, above 18° for its last 40 ms
+			{dur: 100 * time.Millisecond, to: state{yaw: 30}}, // 300°/s, above 14° for its last 53 ms
 			{dur: tc.hold, to: state{yaw: 30}},
 			{dur: time.Second / 60},
 			{dur: time.Second},
@@ -333,15 +333,15 @@ func TestChallengeHoldTime(t *testing.T) {
 }
 
 func TestChallengeHysteresis(t *testing.T) {
-	// Crossing 18° once, then wavering between 13° and 19°: the condition
-	// stays on (release at 10°) and the turn counts.
-	waver := []seg{{dur: time.Second}, {dur: 200 * time.Millisecond, to: state{yaw: 19}}}
+	// Crossing 14° once, then wavering between 10° and 15°: the condition
+	// stays on (release at 8°) and the turn counts.
+	waver := []seg{{dur: time.Second}, {dur: 200 * time.Millisecond, to: state{yaw: 15}}}
 	for i := 0; i < 4; i++ {
-		waver = append(waver, seg{dur: time.Second / 15, to: state{yaw: 13}}, seg{dur: time.Second / 15, to: state{yaw: 19}})
+		waver = append(waver, seg{dur: time.Second / 15, to: state{yaw: 10}}, seg{dur: time.Second / 15, to: state{yaw: 15}})
 	}
 	waver = append(waver, seg{dur: 300 * time.Millisecond}, seg{dur: time.Second})
 	// Staying under the threshold never counts, however long.
-	under := []seg{{dur: time.Second}, {dur: 200 * time.Millisecond, to: state{yaw: 14}}, {dur: 3 * time.Second, to: state{yaw: 15}}, {dur: time.Second}}
+	under := []seg{{dur: time.Second}, {dur: 200 * time.Millisecond, to: state{yaw: 11}}, {dur: 3 * time.Second, to: state{yaw: 12}}, {dur: time.Second}}
 	for _, tc := range []struct {
 		name string
 		segs []seg
@@ -513,7 +513,7 @@ func TestChallengeTrackChangeRestartsBaseline(t *testing.T) {
 	// baseline is taken before anything counts.
 	segs := []seg{
 		{dur: time.Second},
-		{dur: 200 * time.Millisecond, to: state{yaw: 20}},
+		{dur: 200 * time.Millisecond, to: state{yaw: 15}},
 		{dur: 500 * time.Millisecond, to: state{yaw: 30}, track: 2},
 		{dur: 300 * time.Millisecond, track: 2},
 		{dur: time.Second, track: 2},
@@ -555,10 +555,10 @@ func TestChallengeMatchDelay(t *testing.T) {
 				t.Fatalf("%s not matched", g)
 			}
 			// perform reaches the pose linearly over 300 ms after 1 s; the
-			// threshold is 18/30 of a turn, 12/20 of a tilt, 45 % of a
+			// threshold is 14/30 of a turn, 12/20 of a tilt, 45 % of a
 			// closure (eyes close 85 % at full), 9/20 of the mouth gap.
 			frac := map[session.Gesture]float64{
-				session.HeadLeft: 18.0 / 30, session.HeadRight: 18.0 / 30, session.HeadUp: 12.0 / 20, session.HeadDown: 12.0 / 20,
+				session.HeadLeft: 14.0 / 30, session.HeadRight: 14.0 / 30, session.HeadUp: 12.0 / 20, session.HeadDown: 12.0 / 20,
 				session.HeadEyesClosed: 0.45 / 0.85, session.HeadOpenMouth: 0.5,
 			}[g]
 			cross := t0.Add(time.Second + time.Duration(frac*300)*time.Millisecond)

@@ -45,7 +45,13 @@ type ChallengeConfig struct {
 
 	// Thresholds relative to the baseline, each with its release level
 	// (hysteresis): a condition turns on past On and off only below Off.
-	// Turn (yaw) and Tilt (pitch) are degrees, default 18/10 and 12/7.
+	// Turn (yaw) and Tilt (pitch) are degrees of the engine's reading,
+	// default 14/8 and 12/7. The README's "Pose calibration" measures that
+	// reading on facegen's heads: a 20° turn reads 14–22° in the weaker
+	// direction (yaw reads about right to 20° and saturates beyond), a 15°
+	// tilt 17–25° (pitch is over-read by half), while a neutral face with
+	// sway, blinks and talking moves at most 6.5° in yaw and 6.3° in pitch.
+	// A turn threshold of 18° let a real 20° turn fail on two of six faces.
 	TurnOn, TurnOff float64
 	TiltOn, TiltOff float64
 	// EyeClosedOn and EyeClosedOff are eye aspect ratios relative to the
@@ -127,10 +133,10 @@ type ChallengeConfig struct {
 	ReactionMin, ReactionMax time.Duration
 	// OnsetBand is the neutral band of the onset, as a fraction of the
 	// asked gesture's threshold (its score, see measures.score): default
-	// 0.5, 9° of yaw for a turn with TurnOn 18, 6° of pitch. Measured on
+	// 0.5, 7° of yaw for a turn with TurnOn 14, 6° of pitch. Measured on
 	// rendered footage with natural sway and blinks (clip_test.go), a
-	// still face wanders up to 0.35 of TiltOn in pitch and 0.27 of TurnOn
-	// in yaw from its baseline: a band of 0.3 would take sway for onsets.
+	// still face wanders up to 0.35 of TiltOn in pitch and 0.35 of TurnOn
+	// in yaw (4.9°) from its baseline: a band of 0.3 would take sway for onsets.
 	OnsetBand float64
 
 	// Quality levels below which hints are given.
@@ -154,8 +160,8 @@ func DefaultChallengeConfig() ChallengeConfig {
 		HoldFrames:        3,
 		EyeHoldTime:       600 * time.Millisecond,
 		WrongHold:         260 * time.Millisecond,
-		TurnOn:            18,
-		TurnOff:           10,
+		TurnOn:            14,
+		TurnOff:           8,
 		TiltOn:            12,
 		TiltOff:           7,
 		EyeClosedOn:       0.55,

@@ -32,7 +32,7 @@ func TestClosure(t *testing.T) {
 
 func TestMeasuresScore(t *testing.T) {
 	cfg := DefaultChallengeConfig()
-	m := measures{dYaw: 9, dPitch: -6, closedL: 0.5, closedR: 2, dMouth: 0.09}
+	m := measures{dYaw: 7, dPitch: -6, closedL: 0.5, closedR: 2, dMouth: 0.09}
 	tests := []struct {
 		g    class
 		want float64

@@ -82,7 +82,7 @@ func (p *pacer) next() {
 // flickers below the release level during a held turn of some faces,
 // breaking the hold every few frames (a recorded turn of issue 16's clip
 // held 200 ms at a time), so the wait adds up the active frames instead of
-// asking for one unbroken hold; a still face never turns 18° at all.
+// asking for one unbroken hold; a still face never turns 14° at all.
 func (p *pacer) moved(a time.Time, active *[numClasses]bool, d time.Duration) (class, bool) {
 	dt := time.Duration(0)
 	if !p.last.IsZero() {

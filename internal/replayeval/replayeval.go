@@ -52,6 +52,7 @@ func StartServer(logs io.Writer) (*Server, error) {
 		// attacker.
 		"LIVEGATE_ATTEMPT_LOCKOUT": "off",
 		"LIVEGATE_OFFER_LIMIT_IP":  "off",
+		"LIVEGATE_PAGE_LIMIT_IP":   "off",
 		"LIVEGATE_OFFER_LIMIT_KEY": "off",
 	}
 	if logs != nil {

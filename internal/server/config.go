@@ -86,6 +86,7 @@ type config struct {
 	CheckLimit     session.RateLimit     // single-image checks per key and per address
 	OfferLimitKey  session.RateLimit
 	OfferLimitIP   session.RateLimit
+	PageLimitIP    session.RateLimit // page GETs per client address
 	MaxLivePerKey  int
 
 	// Live capture (WebRTC).
@@ -384,6 +385,7 @@ func loadLimits(c *config, get func(name, def string) string, bad func(name stri
 		{"LIVEGATE_CHECK_LIMIT", "20/10s", &c.CheckLimit},
 		{"LIVEGATE_OFFER_LIMIT_KEY", "200/10s", &c.OfferLimitKey},
 		{"LIVEGATE_OFFER_LIMIT_IP", "60/1m", &c.OfferLimitIP},
+		{"LIVEGATE_PAGE_LIMIT_IP", "120/1m", &c.PageLimitIP},
 	} {
 		if *l.dst, err = parseRate(get(l.name, l.def)); err != nil {
 			return bad(l.name, "%v", err)

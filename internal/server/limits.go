@@ -25,6 +25,7 @@ type limits struct {
 	attempts                  session.Lockout     // failed attempts per device and per address
 	checks                    session.RateLimiter // single-image checks per key and per address
 	offersPerKey, offersPerIP session.RateLimiter
+	pagesPerIP                session.RateLimiter
 }
 
 // A limit or lockout set to "off" is the zero value and builds no limiter:
@@ -54,6 +55,7 @@ func memoryLimits(cfg *config, now func() time.Time) *limits {
 		checks:       rate(cfg.CheckLimit),
 		offersPerKey: rate(cfg.OfferLimitKey),
 		offersPerIP:  rate(cfg.OfferLimitIP),
+		pagesPerIP:   rate(cfg.PageLimitIP),
 	}
 }
 
@@ -86,6 +88,7 @@ func redisLimits(client redis.UniversalClient, cfg *config, now func() time.Time
 		checks:       rate(cfg.CheckLimit, "checks:"),
 		offersPerKey: rate(cfg.OfferLimitKey, "offers:"),
 		offersPerIP:  rate(cfg.OfferLimitIP, "offers:"),
+		pagesPerIP:   rate(cfg.PageLimitIP, "pages:"),
 	}
 }
 
@@ -94,7 +97,7 @@ func (l *limits) api(cfg *config) api.Limits {
 }
 
 func (l *limits) web() web.Limits {
-	return web.Limits{Attempts: l.attempts, OffersPerKey: l.offersPerKey, OffersPerIP: l.offersPerIP}
+	return web.Limits{Attempts: l.attempts, OffersPerKey: l.offersPerKey, OffersPerIP: l.offersPerIP, PagesPerIP: l.pagesPerIP}
 }
 
 // failureCounter is the store the live capture writes through: every

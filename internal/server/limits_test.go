@@ -28,12 +28,15 @@ func TestLimitsConfig(t *testing.T) {
 	if want := (session.RateLimit{Burst: 60, PerSecond: 1}); cfg.OfferLimitIP != want {
 		t.Errorf("offers per address: got %+v; want %+v", cfg.OfferLimitIP, want)
 	}
+	if want := (session.RateLimit{Burst: 120, PerSecond: 2}); cfg.PageLimitIP != want {
+		t.Errorf("pages per address: got %+v; want %+v", cfg.PageLimitIP, want)
+	}
 	if cfg.MaxLivePerKey != max(1, cfg.MaxLive/2) {
 		t.Errorf("live slots per key: got %d; want half of %d", cfg.MaxLivePerKey, cfg.MaxLive)
 	}
 	off, err := loadConfig(func(k string) string {
 		switch k {
-		case "LIVEGATE_ATTEMPT_LOCKOUT", "LIVEGATE_CHECK_LIMIT":
+		case "LIVEGATE_ATTEMPT_LOCKOUT", "LIVEGATE_CHECK_LIMIT", "LIVEGATE_PAGE_LIMIT_IP":
 			return "off"
 		case "LIVEGATE_MAX_LIVE":
 			return "10"
@@ -48,6 +51,12 @@ func TestLimitsConfig(t *testing.T) {
 	if off.AttemptLockout != (session.LockoutPolicy{}) || off.CheckLimit != (session.RateLimit{}) || off.MaxLivePerKey != 10 {
 		t.Errorf("off: got %+v, %+v, %d", off.AttemptLockout, off.CheckLimit, off.MaxLivePerKey)
 	}
+	if l := memoryLimits(off, nil); l.pagesPerIP != nil || l.web().PagesPerIP != nil {
+		t.Errorf("memory limits with the page limit off: got %v; want nil", l.pagesPerIP)
+	}
+	if l := memoryLimits(cfg, nil); l.web().PagesPerIP == nil {
+		t.Error("memory limits by default: no page limit")
+	}
 	if l := memoryLimits(off, nil); l.attempts != nil || l.checks != nil || l.auth == nil {
 		t.Errorf("memory limits with two off: got attempts %v, checks %v, auth %v; want nil, nil, set", l.attempts, l.checks, l.auth)
 	}
@@ -61,6 +70,7 @@ func TestLimitsConfig(t *testing.T) {
 		{"LIVEGATE_CHECK_LIMIT", "20"},
 		{"LIVEGATE_OFFER_LIMIT_KEY", "200/0s"},
 		{"LIVEGATE_OFFER_LIMIT_IP", "-1/1m"},
+		{"LIVEGATE_PAGE_LIMIT_IP", "120"},
 		{"LIVEGATE_MAX_LIVE_PER_KEY", "0"},
 		{"LIVEGATE_MAX_LIVE_PER_KEY", "100001"},
 	} {

@@ -5,15 +5,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/livegate/livegate/internal/session/sessiontest"
 )
 
 // TestReadyzFailsWhenRedisGoesAway runs the server on a Redis of its own,
 // stops that Redis, and expects /readyz to say so while /healthz stays up.
 func TestReadyzFailsWhenRedisGoesAway(t *testing.T) {
-	own := sessiontest.StartRedis(t)
-	url := own.URL
+	url, kill := startRedis(t)
 	s := startServer(t, map[string]string{"LIVEGATE_API_KEYS": testKey, "REDIS_URL": url})
 	if code, _ := get(t, s.url+"/readyz"); code != 200 {
 		t.Fatalf("/readyz with Redis up: got %d; want 200", code)
@@ -23,7 +20,7 @@ func TestReadyzFailsWhenRedisGoesAway(t *testing.T) {
 	if code != 200 || sid == "" {
 		t.Fatalf("create with Redis up: %d %v", code, obj)
 	}
-	own.Stop()
+	kill()
 	code, body := get(t, s.url+"/readyz")
 	if code != 503 || !strings.Contains(body, "store unavailable") {
 		t.Errorf("/readyz with Redis down: got %d %q; want 503", code, body)

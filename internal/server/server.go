@@ -381,6 +381,9 @@ func mountInternal(mux interface {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if err := store.Ping(ctx); err != nil {
 			log.WarnContext(r.Context(), "not ready", "err", err)
+			if !httpx.SetRetryAfter(w, err) {
+				w.Header().Set("Retry-After", "5")
+			}
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = io.WriteString(w, "store unavailable\n")
 			return

@@ -79,10 +79,13 @@ type Session struct {
 	Locale              string    `json:"locale,omitempty"`
 	WebhookURL          string    `json:"webhook_url,omitempty"`
 
-	// ClaimedBy is a digest of the browser that first opened the page; other
-	// browsers are shown "in use on another device".
-	ClaimedBy string    `json:"claimed_by,omitempty"`
-	ClaimedAt time.Time `json:"claimed_at,omitzero"`
+	// ClaimedBy is a digest of the browser that pressed Start; other
+	// browsers are shown "in use on another device" while its claim's lease
+	// runs (ClaimLease from ClaimRenewedAt, which the claim and every
+	// renewal by a live connection set). A lapsed claim may be taken over.
+	ClaimedBy      string    `json:"claimed_by,omitempty"`
+	ClaimedAt      time.Time `json:"claimed_at,omitzero"`
+	ClaimRenewedAt time.Time `json:"claim_renewed_at,omitzero"`
 	// ConsentedAt is when the end user pressed Start on the consent screen,
 	// and ConsentVersion which text they agreed to (its language and a
 	// digest of its words); both zero until then.

@@ -246,18 +246,61 @@ func (s *Session) checkPending(now time.Time) error {
 	}
 }
 
-// Claim binds s to one browser. The first browser to open the page claims
-// it; the same browser may come back; any other gets ErrClaimed.
+// ClaimLease is how long a claim holds a session without being renewed: a
+// browser that pressed Start and went away (closed, crashed, or a scanner
+// that somehow posted) holds the session no longer than this past its last
+// sign of life. Its live connection renews the claim while it is open
+// (capture/live, every ClaimLease/3), so a real capture never lapses.
+const ClaimLease = 2 * time.Minute
+
+// ClaimLapsed reports whether s has a claim whose lease ran out at now.
+func (s *Session) ClaimLapsed(now time.Time) bool {
+	if s.ClaimedBy == "" {
+		return false
+	}
+	last := s.ClaimedAt
+	if s.ClaimRenewedAt.After(last) {
+		last = s.ClaimRenewedAt
+	}
+	return !now.Before(last.Add(ClaimLease))
+}
+
+// HeldByOther reports whether another browser than browser holds a claim
+// on s whose lease still runs at now: the "in use on another device" case.
+func (s *Session) HeldByOther(browser string, now time.Time) bool {
+	return s.ClaimedBy != "" && s.ClaimedBy != browser && !s.ClaimLapsed(now)
+}
+
+// Claim binds s to one browser. The first browser to press Start claims
+// it; the same browser may come back (which renews its lease); any other
+// gets ErrClaimed while the claim's lease runs and takes the session over
+// once it has lapsed. Attempts used stay used: a takeover neither refunds
+// nor resets them.
 func (s *Session) Claim(browser string, now time.Time) error {
 	if err := s.checkPending(now); err != nil {
 		return err
 	}
-	if s.ClaimedBy != "" && s.ClaimedBy != browser {
+	if s.HeldByOther(browser, now) {
 		return ErrClaimed
 	}
-	if s.ClaimedBy == "" {
+	if s.ClaimedBy != browser {
 		s.ClaimedBy, s.ClaimedAt = browser, now
 	}
+	s.ClaimRenewedAt = now
+	return nil
+}
+
+// RenewClaim extends browser's claim lease from now: a live connection of
+// the claiming browser keeps its claim this way. ErrClaimed when browser
+// does not hold the claim (another browser took it over after it lapsed).
+func (s *Session) RenewClaim(browser string, now time.Time) error {
+	if err := s.checkPending(now); err != nil {
+		return err
+	}
+	if browser == "" || s.ClaimedBy != browser {
+		return ErrClaimed
+	}
+	s.ClaimRenewedAt = now
 	return nil
 }
 
@@ -273,7 +316,7 @@ func (s *Session) Release(browser string, now time.Time) error {
 	case "":
 		return nil
 	case browser:
-		s.ClaimedBy, s.ClaimedAt = "", time.Time{}
+		s.ClaimedBy, s.ClaimedAt, s.ClaimRenewedAt = "", time.Time{}, time.Time{}
 		return nil
 	}
 	return ErrClaimed

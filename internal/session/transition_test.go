@@ -382,6 +382,47 @@ func TestClaim(t *testing.T) {
 	}
 }
 
+func TestClaimLease(t *testing.T) {
+	s := newSession(t)
+	if err := s.Claim("browser-a", t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartAttempt(t0); err != nil {
+		t.Fatal(err)
+	}
+	lease := session.ClaimLease
+	// A live connection renews the claim: the lease runs from the renewal.
+	if err := s.RenewClaim("browser-a", t0.Add(lease/2)); err != nil {
+		t.Fatalf("RenewClaim by the claimant: %v", err)
+	}
+	if err := s.RenewClaim("browser-b", t0.Add(lease/2)); !errors.Is(err, session.ErrClaimed) {
+		t.Fatalf("RenewClaim by another browser: got %v; want ErrClaimed", err)
+	}
+	if err := s.Claim("browser-b", t0.Add(lease)); !errors.Is(err, session.ErrClaimed) {
+		t.Fatalf("Claim by another browser past the first lease but within the renewed one: got %v; want ErrClaimed", err)
+	}
+	if !s.HeldByOther("browser-b", t0.Add(lease/2+lease-time.Millisecond)) {
+		t.Fatal("HeldByOther just before the renewed lease ends: got false; want true")
+	}
+	end := t0.Add(lease/2 + lease)
+	if !s.ClaimLapsed(end) || s.HeldByOther("browser-b", end) || s.HeldByOther("browser-a", t0) {
+		t.Fatalf("at the lease's end: lapsed %v, held against b %v; want true, false", s.ClaimLapsed(end), s.HeldByOther("browser-b", end))
+	}
+	if err := s.Claim("browser-b", end); err != nil {
+		t.Fatalf("Claim of a lapsed claim: %v; want nil", err)
+	}
+	if s.ClaimedBy != "browser-b" || !s.ClaimedAt.Equal(end) || s.AttemptsUsed != 1 {
+		t.Fatalf("after the takeover: claimed by %q at %v, attempts used %d; want browser-b at %v, 1 (a takeover refunds nothing)",
+			s.ClaimedBy, s.ClaimedAt, s.AttemptsUsed, end)
+	}
+	if err := s.RenewClaim("browser-a", end); !errors.Is(err, session.ErrClaimed) {
+		t.Fatalf("RenewClaim by the browser that lost the claim: got %v; want ErrClaimed", err)
+	}
+	if err := s.Claim("browser-a", end.Add(time.Second)); !errors.Is(err, session.ErrClaimed) {
+		t.Fatalf("Claim by the first browser after the takeover: got %v; want ErrClaimed", err)
+	}
+}
+
 func TestRelease(t *testing.T) {
 	s := newSession(t)
 	if err := s.Release("browser-a", t0); err != nil {

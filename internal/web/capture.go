@@ -17,9 +17,10 @@ func (h *Handler) serveCapture(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if c.s.ClaimedBy == "" {
+	if c.s.ClaimedBy == "" || (c.browser.ID != "" && c.s.ClaimedBy != c.browser.Digest()) {
 		// Not started yet (a link to the capture step, or a preview of
-		// it): Start is on the consent screen.
+		// it), or started by another browser whose claim lapsed: Start is
+		// on the consent screen.
 		http.Redirect(w, r, "/s/"+c.s.ID, http.StatusSeeOther)
 		return
 	}

@@ -143,6 +143,10 @@ func TestPassiveSessionGetsTheCamera(t *testing.T) {
 			if keys := findAll(r.doc, func(n *html.Node) bool { return attr(n, "data-key") == "wait" }); len(keys) != 1 || text(keys[0]) != "Look at the camera and hold still" {
 				t.Errorf("wait string = %v; want the passive burst's words", keys)
 			}
+			// The words of the protocol's saving (a result waiting for the store).
+			if keys := findAll(r.doc, func(n *html.Node) bool { return attr(n, "data-key") == "saving" }); len(keys) != 1 || !strings.HasPrefix(text(keys[0]), "Saving your result") {
+				t.Errorf("saving string = %v; want the page to say the result is being saved", keys)
+			}
 		}
 	}
 }

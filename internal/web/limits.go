@@ -22,6 +22,37 @@ type Limits struct {
 	// OffersPerKey and OffersPerIP bound POST /s/{sid}/offer per API key
 	// (the session's owner) and per client address.
 	OffersPerKey, OffersPerIP session.RateLimiter
+	// PagesPerIP bounds the page GETs (GET and HEAD of /s/{sid}, its
+	// capture step and any other /s/ path; not the static assets) per
+	// client address: past it the page answers "too many requests" (429
+	// with Retry-After) in the page's own format, before any store read.
+	PagesPerIP session.RateLimiter
+}
+
+// limitPages wraps a page GET with the PagesPerIP bucket.
+func (h *Handler) limitPages(next http.HandlerFunc) http.HandlerFunc {
+	if h.limits.PagesPerIP == nil {
+		return next
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		ok, retry, err := h.limits.PagesPerIP.Allow(r.Context(), "page:ip:"+h.clientIP(r))
+		switch {
+		case err != nil:
+			msg := h.catalogues.Choose("", r.Header.Get("Accept-Language"))
+			h.unavailable(w, r, msg, r.PathValue("sid"), &session.Error{Code: session.EUnavailable, Message: "rate limiter unavailable", Err: err})
+		case !ok:
+			msg := h.catalogues.Choose("", r.Header.Get("Accept-Language"))
+			lim := session.Limited(session.ERateLimited, session.ReasonRateLimited, "too many page requests from this address", max(retry, time.Millisecond))
+			h.log.InfoContext(r.Context(), "web: page refused", "path", r.URL.Path, "err", lim)
+			httpx.SetRetryAfter(w, lim)
+			w.Header().Set("Cache-Control", "no-store")
+			h.message(w, r, http.StatusTooManyRequests, msg, h.csp(nil), templates.MessageView{
+				TestID: "screen-slow-down", Icon: "icon-clock", Title: msg.SlowDownTitle, Body: msg.SlowDownBody,
+			})
+		default:
+			next(w, r)
+		}
+	}
 }
 
 // lock returns the LimitError of a session whose device or client address

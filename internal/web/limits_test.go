@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -185,5 +186,86 @@ func TestOfferLimits(t *testing.T) {
 				t.Errorf("locked offer: body %s; want it to say when to retry", r.body)
 			}
 		})
+	}
+}
+
+// failingLimiter is a RateLimiter whose store is down.
+type failingLimiter struct{}
+
+func (failingLimiter) Allow(context.Context, string) (bool, time.Duration, error) {
+	return false, 0, errors.New("redis: connection refused")
+}
+
+// TestPageLimit: page GETs had no limit; now each client address has a
+// bucket of them (static assets aside), past which the page answers a
+// plain "too many requests" screen in its language, 429 with Retry-After,
+// without reading the session.
+func TestPageLimit(t *testing.T) {
+	pageRate := session.RateLimit{Burst: 3, PerSecond: 3.0 / 60} // 3/1m
+	for backend, newLimiter := range map[string]func(t *testing.T, now func() time.Time) session.RateLimiter{
+		"memory": func(t *testing.T, now func() time.Time) session.RateLimiter {
+			return memstore.NewRateLimiter(pageRate, memstore.WithClock(now))
+		},
+		"redis": func(t *testing.T, now func() time.Time) session.RateLimiter {
+			c := sessiontest.RedisClient(t)
+			return redisstore.NewRateLimiter(c, pageRate, redisstore.WithPrefix(sessiontest.RedisPrefix(t, c)+"pages:"), redisstore.WithClock(now))
+		},
+	} {
+		t.Run(backend, func(t *testing.T) {
+			tp, err := httpx.ParseTrustedProxies("192.0.2.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var clk *clock
+			lim := newLimiter(t, func() time.Time { return clk.Now() })
+			e := newEnv(t, web.Config{ClientIP: tp.ClientIP, Limits: web.Limits{PagesPerIP: lim}})
+			clk = e.clock
+			s := e.create(session.Params{})
+			b := e.browser()
+			b.getFrom("/s/"+s.ID, "203.0.113.5").wantScreen(t, http.StatusOK, "screen-consent")
+			b.getFrom("/s/"+s.ID+"/capture", "203.0.113.5").wantScreen(t, http.StatusSeeOther, "")
+			b.getFrom("/s/nope", "203.0.113.5").wantScreen(t, http.StatusNotFound, "screen-not-found")
+
+			r := b.getFrom("/s/"+s.ID, "203.0.113.5")
+			r.wantScreen(t, http.StatusTooManyRequests, "screen-slow-down")
+			if h1 := findAll(r.doc, isH1); len(h1) != 1 || text(h1[0]) != "Too many requests" {
+				t.Errorf("English title: got %v", r.body)
+			}
+			if got := r.Header.Get("Retry-After"); got != "20" {
+				t.Errorf("Retry-After: got %q; want 20 (one request refills in 20 s)", got)
+			}
+			if got := r.Header.Get("Content-Type"); !strings.HasPrefix(got, "text/html") {
+				t.Errorf("Content-Type %q; want the page's HTML, not the API's JSON", got)
+			}
+			id := e.browser()
+			id.lang = "id"
+			r = id.getFrom("/s/"+s.ID+"/capture", "203.0.113.5")
+			r.wantScreen(t, http.StatusTooManyRequests, "screen-slow-down")
+			if h1 := findAll(r.doc, isH1); len(h1) != 1 || text(h1[0]) != "Terlalu banyak permintaan" {
+				t.Errorf("Indonesian title: got %v", r.body)
+			}
+
+			// Static assets are not counted; other addresses have their own bucket.
+			req := httptest.NewRequest(http.MethodGet, e.public+web.StaticPrefix+"nope.css", nil)
+			req.Header.Set("X-Forwarded-For", "203.0.113.5")
+			if r := b.do(req); r.StatusCode == http.StatusTooManyRequests {
+				t.Errorf("static asset limited: %d", r.StatusCode)
+			}
+			e.browser().getFrom("/s/"+s.ID, "198.51.100.1").wantScreen(t, http.StatusOK, "screen-consent")
+
+			// The bucket refills: one more page after 20 s.
+			e.clock.Add(20 * time.Second)
+			b.getFrom("/s/"+s.ID, "203.0.113.5").wantScreen(t, http.StatusOK, "screen-consent")
+			b.getFrom("/s/"+s.ID, "203.0.113.5").wantScreen(t, http.StatusTooManyRequests, "screen-slow-down")
+		})
+	}
+
+	// A limiter whose store is down: the page's 503 with Retry-After.
+	e := newEnv(t, web.Config{Limits: web.Limits{PagesPerIP: failingLimiter{}}})
+	s := e.create(session.Params{})
+	r := e.browser().get("/s/" + s.ID)
+	r.wantScreen(t, http.StatusServiceUnavailable, "screen-unavailable")
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
 	}
 }

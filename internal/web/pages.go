@@ -109,15 +109,22 @@ func (h *Handler) claim(w http.ResponseWriter, r *http.Request, take bool) (clai
 	now := h.now()
 	digest := b.Digest()
 	if !take {
-		if s.ClaimedBy != "" && s.ClaimedBy != digest {
+		// Another browser's claim holds only while its lease runs
+		// (session.ClaimLease): past it, this browser sees the consent
+		// screen and its Start takes the session over.
+		if s.HeldByOther(digest, now) {
 			h.inUse(w, r, msg)
 			return claimed{}, false
 		}
 		return claimed{s: s, browser: b, msg: msg}, true
 	}
-	first := false
+	first, lapsed := false, ""
 	s, err = h.store.Update(ctx, sid, func(s *session.Session) error {
-		first = s.ClaimedBy == "" // a store may call fn again on a conflict
+		// A store may call fn again on a conflict: set both each time.
+		first, lapsed = s.ClaimedBy != digest, ""
+		if first && s.ClaimedBy != "" {
+			lapsed = s.ClaimedBy
+		}
 		return s.Claim(digest, now)
 	})
 	switch {
@@ -136,6 +143,11 @@ func (h *Handler) claim(w http.ResponseWriter, r *http.Request, take bool) (clai
 	default:
 		h.storeError(w, r, msg, sid, err)
 		return claimed{}, false
+	}
+	if lapsed != "" {
+		// The claim of another browser that pressed Start and then kept
+		// no live connection open for a lease: this browser took it over.
+		h.auditEntry(ctx, r, sid, session.AuditEntry{Time: now, Event: "claim_lapsed"})
 	}
 	if first {
 		h.audit(ctx, r, sid, "claimed")
@@ -227,7 +239,7 @@ func (h *Handler) serveCancel(w http.ResponseWriter, r *http.Request) {
 		// A store may call fn again on a conflict: set both flags each time.
 		// An unclaimed session (the consent screen does not claim) may be
 		// canceled by any browser that holds a token, i.e. opened a page.
-		otherClaimer = s.ClaimedBy != "" && s.ClaimedBy != digest
+		otherClaimer = s.HeldByOther(digest, now)
 		if otherClaimer {
 			return session.ErrClaimed
 		}

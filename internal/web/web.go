@@ -143,8 +143,8 @@ func New(cfg Config) (*Handler, error) {
 	if h.clientIP == nil {
 		h.clientIP = remoteHost
 	}
-	h.mux.HandleFunc("GET /s/{sid}", h.serveConsent)
-	h.mux.HandleFunc("GET /s/{sid}/capture", h.serveCapture)
+	h.mux.HandleFunc("GET /s/{sid}", h.limitPages(h.serveConsent))
+	h.mux.HandleFunc("GET /s/{sid}/capture", h.limitPages(h.serveCapture))
 	h.mux.HandleFunc("POST /s/{sid}/capture", h.serveStart)
 	h.mux.HandleFunc("POST /s/{sid}/cancel", h.serveCancel)
 	h.mux.HandleFunc("POST /s/{sid}/release", h.serveRelease)
@@ -153,7 +153,7 @@ func New(cfg Config) (*Handler, error) {
 		h.mux.HandleFunc("POST /s/{sid}/offer", h.serveOffer)
 		h.mux.HandleFunc("DELETE /s/{sid}/offer", h.serveHangup)
 	}
-	h.mux.HandleFunc("GET /s/", h.serveNotFound)
+	h.mux.HandleFunc("GET /s/", h.limitPages(h.serveNotFound))
 	h.mux.Handle("GET "+StaticPrefix, assets)
 	return h, nil
 }

@@ -111,6 +111,57 @@ func TestSecondBrowserSeesInUse(t *testing.T) {
 	}
 }
 
+// TestLapsedClaimIsTakenOver: a browser that pressed Start and went away
+// (no live connection renews its claim) holds the session for
+// session.ClaimLease only; then a second browser sees the consent screen,
+// and its Start takes the session over, with the attempts already used
+// still used and claim_lapsed in the audit.
+func TestLapsedClaimIsTakenOver(t *testing.T) {
+	e := newEnv(t, web.Config{})
+	s := e.create(session.Params{CancelURL: cancelURL})
+	a := e.browser()
+	a.start(s.ID)
+	first := e.get(s.ID).ClaimedBy
+	if _, err := e.store.Update(context.Background(), s.ID, func(s *session.Session) error {
+		_, err := s.StartAttempt(e.clock.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	b := e.browser()
+	e.clock.Add(session.ClaimLease - time.Second)
+	b.get("/s/"+s.ID).wantScreen(t, http.StatusConflict, "screen-in-use")
+	b.start(s.ID).wantScreen(t, http.StatusConflict, "screen-in-use")
+
+	e.clock.Add(time.Second)
+	b.get("/s/"+s.ID).wantScreen(t, http.StatusOK, "screen-consent")
+	b.get("/s/"+s.ID+"/capture").wantScreen(t, http.StatusSeeOther, "")
+	b.start(s.ID).wantScreen(t, http.StatusOK, "screen-capture-unavailable")
+	got := e.get(s.ID)
+	if got.ClaimedBy == first || got.ClaimedBy == "" || !got.ClaimedAt.Equal(e.clock.Now()) {
+		t.Fatalf("after the takeover ClaimedBy = %q at %v; want the second browser's claim at %v", got.ClaimedBy, got.ClaimedAt, e.clock.Now())
+	}
+	if got.AttemptsUsed != 1 {
+		t.Errorf("AttemptsUsed = %d after the takeover; want 1 (a lapsed claim refunds nothing)", got.AttemptsUsed)
+	}
+	// Now the first browser is the other device.
+	a.get("/s/"+s.ID).wantScreen(t, http.StatusConflict, "screen-in-use")
+	a.start(s.ID).wantScreen(t, http.StatusConflict, "screen-in-use")
+
+	audit, err := e.store.Audit(context.Background(), s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []string
+	for _, x := range audit {
+		events = append(events, x.Event)
+	}
+	if want := "claimed consent claim_lapsed claimed"; strings.Join(events, " ") != want {
+		t.Errorf("audit events = %q; want %q", strings.Join(events, " "), want)
+	}
+}
+
 func TestConsentWithoutCancelURLHasNoCancelButton(t *testing.T) {
 	e := newEnv(t, web.Config{})
 	s := e.create(session.Params{})

@@ -611,6 +611,13 @@
       case "attempt_failed":
         attemptFailed(m);
         break;
+      case "saving":
+        // The attempt is over, and its result waits for the server's
+        // store: say so, and wait for done (never a success before it).
+        clearHint();
+        instructionEl.textContent = text("saving");
+        say(text("saving"));
+        break;
       case "done":
         done(m);
         break;

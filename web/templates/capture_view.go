@@ -44,6 +44,7 @@ func captureStrings(p Page) []captureString {
 		{"wait", t.WaitStill},
 		{"step_of", t.StepOf},
 		{"matched", t.Matched},
+		{"saving", t.Saving},
 		{"open_eyes", t.OpenEyes},
 		{"face_lost", t.FaceLost},
 		{"copied", t.Copied},

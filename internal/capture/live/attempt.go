@@ -191,13 +191,26 @@ func (c *conn) settleOpen(ctx context.Context) bool {
 		return false
 	}
 	lost.Status = session.GestureNotMatch
-	sess, err = s.finish(ctx, c.sid, lost, ev, nil)
-	if err != nil {
-		c.storeRefused(ctx, err)
-		return true
-	}
-	c.done("failed", sess)
+	c.finish(ctx, lost, ev, nil, func(sess *session.Session) { c.done("failed", sess) })
 	return true
+}
+
+// finish writes the session's result (Service.finish) and runs then with
+// the stored session: now, or, when the store failed and the write goes on
+// in the background, once it is written; meanwhile the page is told its
+// result is being saved (saving) and starts nothing new.
+func (c *conn) finish(ctx context.Context, r gesture.Result, ev liveness.Evidence, verify *session.VerifyResult, then func(*session.Session)) {
+	sess, err := c.svc.finish(ctx, c.sid, r, ev, verify, c.expires)
+	var sv *savingError
+	switch {
+	case err == nil:
+		then(sess)
+	case errors.As(err, &sv):
+		c.saving, c.then = sv.done, then
+		c.send(encode(msg{Type: "saving"}))
+	default:
+		c.storeRefused(ctx, err)
+	}
 }
 
 // storeRefused handles a transition refused because the session changed.
@@ -242,10 +255,37 @@ func (c *conn) check(ctx context.Context) {
 	}
 	switch sess.StatusAt(c.svc.cfg.Now()) {
 	case session.StatusPending:
+		if c.svc.cfg.Now().Sub(c.renewed) >= claimRenewal {
+			c.renewClaim(ctx)
+		}
 	case session.StatusExpired:
 		c.endSession(reasonExpired)
 	default:
 		c.endSession(reasonRevoked)
+	}
+}
+
+// claimRenewal is how often an open connection renews its browser's claim
+// on the session: a third of the lease, so that two renewals may fail (a
+// store restarting) before the claim lapses.
+const claimRenewal = session.ClaimLease / 3
+
+// renewClaim renews the claim of the connection's browser (on connect and
+// every claimRenewal while the connection is open), so that a live
+// capture's claim does not lapse. A failed write is retried at the next
+// poll; a claim another browser took over (it had lapsed) ends this
+// connection as revoked.
+func (c *conn) renewClaim(ctx context.Context) {
+	now := c.svc.cfg.Now()
+	_, err := c.svc.update(ctx, c.sid, func(x *session.Session) error { return x.RenewClaim(c.req.Browser, now) })
+	switch {
+	case err == nil:
+		c.renewed = now
+	case errors.Is(err, session.ErrClaimed):
+		c.log.Info("live: the claim was taken over by another browser")
+		c.endSession(reasonRevoked)
+	default:
+		c.log.Warn("live: renew the claim", "err", err)
 	}
 }
 
@@ -290,25 +330,10 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 	c.log.Info("live: attempt ended", "attempt", n, "outcome", outcome)
 
 	if st == session.GestureMatch {
-		sess, err := s.finish(ctx, c.sid, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples))
-		if err != nil {
-			c.storeRefused(ctx, err)
-			return
-		}
-		s.keepImages(ctx, sess, end.ev.samples)
-		if sess.Result.Status != "success" {
-			// Every gesture matched, but the evidence says attack: the
-			// page is sent away as for any failure.
-			attack := ""
-			if sess.Result.AttackType != nil {
-				attack = *sess.Result.AttackType
-			}
-			s.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "liveness_failed", Outcome: attack, ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
-			c.log.Info("live: gestures matched but liveness failed", "attempt", n, "attack_type", attack, "liveness_score", *sess.Result.LivenessScore)
-			c.done("failed", sess)
-			return
-		}
-		c.done("success", sess)
+		c.finish(ctx, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples), func(sess *session.Session) {
+			s.keepImages(ctx, sess, end.ev.samples)
+			c.matched(ctx, n, sess)
+		})
 		return
 	}
 	sess, err := s.get(ctx, c.sid)
@@ -325,12 +350,28 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 	if left > 0 {
 		return
 	}
-	sess, err = s.finish(ctx, c.sid, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples))
-	if err != nil {
-		c.storeRefused(ctx, err)
+	c.finish(ctx, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples), func(sess *session.Session) {
+		s.keepImages(ctx, sess, end.ev.samples)
+		c.done("failed", sess)
+	})
+}
+
+// matched ends the page of attempt n, whose gestures all matched, once its
+// result (sess's) is stored: success, or failed when the liveness evidence
+// says attack.
+func (c *conn) matched(ctx context.Context, n int, sess *session.Session) {
+	if sess.Result.Status == "success" {
+		c.done("success", sess)
 		return
 	}
-	s.keepImages(ctx, sess, end.ev.samples)
+	// Every gesture matched, but the evidence says attack: the page is
+	// sent away as for any failure.
+	attack := ""
+	if sess.Result.AttackType != nil {
+		attack = *sess.Result.AttackType
+	}
+	c.svc.audit(ctx, c.sid, session.AuditEntry{Attempt: n, Event: "liveness_failed", Outcome: attack, ClientIP: c.req.ClientIP, UserAgent: c.req.UserAgent})
+	c.log.Info("live: gestures matched but liveness failed", "attempt", n, "attack_type", attack, "liveness_score", *sess.Result.LivenessScore)
 	c.done("failed", sess)
 }
 

@@ -44,9 +44,16 @@ type conn struct {
 	ref *session.Reference // the session's verify_image face (control goroutine only)
 	rtt time.Duration      // the connection's last known round-trip time
 
-	lastCh *gesture.Challenge // analysis goroutine only
-	lastPv *passiveCheck      // analysis goroutine only
-	final  bool               // control goroutine only: the session is over for this page
+	lastCh  *gesture.Challenge // analysis goroutine only
+	lastPv  *passiveCheck      // analysis goroutine only
+	final   bool               // control goroutine only: the session is over for this page
+	renewed time.Time          // control goroutine only: the claim's last renewal (renewClaim)
+	expires time.Time          // the session's expiry: the bound of a result's retries
+	// saving receives the outcome of the session's result write that the
+	// store refused and that goes on in the background; then runs with
+	// the stored session. Both nil unless saving (control goroutine only).
+	saving <-chan saved
+	then   func(*session.Session)
 }
 
 func newConn(s *Service, sess *session.Session, req OfferRequest, eng Engine) *conn {
@@ -57,6 +64,7 @@ func newConn(s *Service, sess *session.Session, req OfferRequest, eng Engine) *c
 		req:      req,
 		gestures: append([]session.Gesture(nil), sess.Gestures...),
 		passive:  sess.Kind == session.KindPassive,
+		expires:  sess.ExpiresAt,
 		log:      s.log.With("sid", req.SID),
 		engine:   eng,
 		msgs:     make(chan string, 8),
@@ -216,6 +224,7 @@ func (c *conn) run() {
 	defer lt.Stop()
 	open := c.peer.ChannelOpen()
 	closing := false
+	c.renewClaim(ctx) // on connect; then every claimRenewal, from check
 	for {
 		select {
 		case <-open:
@@ -223,8 +232,8 @@ func (c *conn) run() {
 			c.measureRTT()
 			c.hello(ctx)
 		case t := <-c.msgs:
-			if closing {
-				continue
+			if closing || c.saving != nil {
+				continue // the result is decided: no new attempt, no cancel
 			}
 			switch t {
 			case pageReady:
@@ -247,8 +256,19 @@ func (c *conn) run() {
 			if !closing {
 				c.auditInstruction(ctx, in)
 			}
-		case <-poll.C:
+		case sv := <-c.saving:
+			then := c.then
+			c.saving, c.then = nil, nil
 			if !closing {
+				if sv.err != nil {
+					c.storeRefused(ctx, sv.err)
+				} else {
+					then(sv.sess)
+				}
+				closing = c.final
+			}
+		case <-poll.C:
+			if !closing && c.saving == nil {
 				c.check(ctx)
 				closing = c.final
 			}

@@ -12,14 +12,15 @@ import (
 // collected on scrape from the running peers' Stats plus the totals of the
 // peers that ended, so they are current while connections run.
 type metrics struct {
-	s           *Service
-	connections prometheus.Gauge
-	refused     prometheus.Counter
-	attempts    *prometheus.CounterVec
-	resumes     prometheus.Counter
-	analysis    prometheus.Histogram
-	delay       prometheus.Histogram
-	frames      *prometheus.Desc
+	s            *Service
+	connections  prometheus.Gauge
+	refused      prometheus.Counter
+	attempts     *prometheus.CounterVec
+	resumes      prometheus.Counter
+	savesPending prometheus.Gauge
+	analysis     prometheus.Histogram
+	delay        prometheus.Histogram
+	frames       *prometheus.Desc
 }
 
 func newMetrics(s *Service) *metrics {
@@ -41,6 +42,10 @@ func newMetrics(s *Service) *metrics {
 			Name: "livegate_capture_attempt_resumes_total",
 			Help: "Open attempts resumed by a new connection before any gesture was asked (only the first resume of an attempt is audited).",
 		}),
+		savesPending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "livegate_capture_results_pending",
+			Help: "Session results the store refused (an outage) that are being written again with backoff.",
+		}),
 		analysis: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "livegate_capture_analysis_seconds",
 			Help:    "Time to analyse one frame (engine and challenge).",
@@ -59,7 +64,7 @@ func newMetrics(s *Service) *metrics {
 
 func (m *metrics) register(r prometheus.Registerer) error {
 	var errs []error
-	for _, c := range []prometheus.Collector{m.connections, m.refused, m.attempts, m.resumes, m.analysis, m.delay, m} {
+	for _, c := range []prometheus.Collector{m.connections, m.refused, m.attempts, m.resumes, m.savesPending, m.analysis, m.delay, m} {
 		errs = append(errs, r.Register(c))
 	}
 	return errors.Join(errs...)

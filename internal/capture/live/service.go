@@ -161,6 +161,7 @@ type Service struct {
 	// reservedBy counts reserved by the sessions' API key.
 	reservedBy map[string]int
 	closed     bool
+	saving     int           // results being written on retries (saveLater)
 	ended      capture.Stats // frame counters of connections that ended
 	wg         sync.WaitGroup
 }
@@ -550,7 +551,7 @@ func (s *Service) graceOver(e *entry, n int) {
 	// The last attempt is gone and no page can start another: the session
 	// ends as failed, or it would stay PENDING until it expires.
 	lost.Status = session.GestureNotMatch
-	if _, err := s.finish(ctx, e.sid, lost, ev, nil); err != nil {
+	if _, err := s.finish(ctx, e.sid, lost, ev, nil, sess.ExpiresAt); err != nil {
 		s.log.Warn("live: finish after the last attempt was lost", "sid", e.sid, "err", err)
 	}
 }

@@ -2,6 +2,9 @@ package live
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/liveness"
@@ -47,8 +50,11 @@ func (s *Service) handBack(ctx context.Context, sid string, n int) {
 
 // finish writes the session's result: the only place that calls
 // Session.Finish. The result is a success only when every gesture matched
-// and the fused liveness evidence passes the pass mark.
-func (s *Service) finish(ctx context.Context, sid string, r gesture.Result, ev liveness.Evidence, verify *session.VerifyResult) (*session.Session, error) {
+// and the fused liveness evidence passes the pass mark. When the store
+// fails (an outage, a timeout: not a refusal such as ErrFinal) the write
+// is not dropped: it goes on in the background (saveLater) and finish
+// returns a *savingError, which tells when the write is done.
+func (s *Service) finish(ctx context.Context, sid string, r gesture.Result, ev liveness.Evidence, verify *session.VerifyResult, expires time.Time) (*session.Session, error) {
 	res := session.Result{
 		Status:          "failed",
 		GestureStatus:   r.Status,
@@ -62,19 +68,124 @@ func (s *Service) finish(ctx context.Context, sid string, r gesture.Result, ev l
 	}
 	res.LivenessScore, res.AttackType, res.Liveness = &v.Score, v.AttackType, detail
 	now := s.cfg.Now()
-	sess, err := s.update(ctx, sid, func(x *session.Session) error {
-		if x.Kind == session.KindPassive {
-			sp := passiveSpoof(r.Status, v.Score)
-			res.SpoofPercentage = &sp
+	write := func(ctx context.Context) (*session.Session, error) {
+		return s.update(ctx, sid, func(x *session.Session) error {
+			if x.Kind == session.KindPassive {
+				sp := passiveSpoof(r.Status, v.Score)
+				res.SpoofPercentage = &sp
+			}
+			// The time the attempt ended, also when the write is
+			// retried: the result was reached then.
+			return x.Finish(res, now)
+		})
+	}
+	sess, err := write(ctx)
+	if err != nil && retryable(err) && expires.After(now) {
+		if done := s.saveLater(sid, expires, write); done != nil {
+			s.log.WarnContext(ctx, "live: the store refused the result; retrying until it takes it", "sid", sid, "err", err)
+			return nil, &savingError{err: err, done: done}
 		}
-		return x.Finish(res, now)
-	})
+	}
 	if err != nil {
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "live: session finished", "sid", sid, "status", res.Status, "gesture_status", res.GestureStatus,
 		"liveness_score", v.Score, "decisive", v.Decisive)
 	return sess, nil
+}
+
+// MaxPendingResults caps the results a Service keeps retrying to write at
+// once (one goroutine each); past it a result that the store refuses is
+// lost, and logged as an error.
+const MaxPendingResults = 1024
+
+// The backoff of a result's retries: from saveBackoffMin, doubling, to
+// saveBackoffMax (about a Redis restart's length).
+var (
+	saveBackoffMin = 100 * time.Millisecond
+	saveBackoffMax = 5 * time.Second
+)
+
+// savingError is finish's answer when the store failed and the write goes
+// on in the background: done receives its outcome once.
+type savingError struct {
+	err  error
+	done <-chan saved
+}
+
+func (e *savingError) Error() string { return "result being saved: " + e.err.Error() }
+func (e *savingError) Unwrap() error { return e.err }
+
+// saved is the outcome of a result write retried in the background.
+type saved struct {
+	sess *session.Session
+	err  error
+}
+
+// retryable reports whether err is a store failure that a later try may
+// not meet (an outage, a deadline, anything unexpected) rather than a
+// refusal of the transition (not found, final, expired, invalid).
+func retryable(err error) bool {
+	switch session.ErrorCode(err) {
+	case session.EUnavailable, session.EInternal:
+		return !errors.Is(err, context.Canceled)
+	}
+	return false
+}
+
+// saveLater retries write with backoff until the store takes it, refuses
+// it for good (the session was ended otherwise), the session's expiry
+// passes, or a Shutdown runs out of time (s.ctx ends; a Shutdown waits for
+// the write until then). It returns nil, and starts nothing, when
+// MaxPendingResults writes are already pending.
+func (s *Service) saveLater(sid string, expires time.Time, write func(context.Context) (*session.Session, error)) <-chan saved {
+	s.mu.Lock()
+	if s.saving >= MaxPendingResults {
+		s.mu.Unlock()
+		s.log.Error("live: too many results waiting for the store; this one is lost", "sid", sid)
+		return nil
+	}
+	s.saving++
+	s.wg.Add(1)
+	s.mu.Unlock()
+	s.m.savesPending.Inc()
+	done := make(chan saved, 1)
+	go func() {
+		defer s.wg.Done()
+		sess, err := s.retryWrite(sid, expires, write)
+		s.mu.Lock()
+		s.saving--
+		s.mu.Unlock()
+		s.m.savesPending.Dec()
+		if err != nil {
+			s.log.Error("live: the result could not be written before the session's expiry or the shutdown", "sid", sid, "err", err)
+		} else {
+			s.log.Info("live: session finished (the result was written on a retry)", "sid", sid, "status", sess.Result.Status)
+		}
+		done <- saved{sess: sess, err: err}
+	}()
+	return done
+}
+
+// retryWrite runs write until it succeeds or fails for good.
+func (s *Service) retryWrite(sid string, expires time.Time, write func(context.Context) (*session.Session, error)) (*session.Session, error) {
+	ctx, cancel := context.WithTimeout(s.ctx, expires.Sub(s.cfg.Now()))
+	defer cancel()
+	wait := saveBackoffMin
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("live: write the result of %s: %w", sid, ctx.Err())
+		case <-t.C:
+		}
+		sess, err := write(ctx)
+		if err == nil || !retryable(err) {
+			return sess, err
+		}
+		wait = min(2*wait, saveBackoffMax)
+	}
 }
 
 // audit appends e to sid's audit trail; a failure is logged, not

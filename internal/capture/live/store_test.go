@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/liveness"
 	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/session/memstore"
 )
 
 // blockingStore is a Store whose session calls hang until their context
@@ -90,7 +92,10 @@ func TestBlockedStoreCallEndsByItsDeadline(t *testing.T) {
 			_, err := s.update(s.ctx, "sid", func(*session.Session) error { return nil })
 			return err
 		}},
-		{"finish", func() error { _, err := s.finish(s.ctx, "sid", gesture.Result{}, liveness.Evidence{}, nil); return err }},
+		{"finish", func() error {
+			_, err := s.finish(s.ctx, "sid", gesture.Result{}, liveness.Evidence{}, nil, time.Time{})
+			return err
+		}},
 	} {
 		start := time.Now()
 		done := make(chan error, 1)
@@ -142,4 +147,104 @@ func TestShutdownCancelsBlockedStoreCalls(t *testing.T) {
 	if err := s.Shutdown(context.Background()); err != nil {
 		t.Errorf("second Shutdown: %v", err)
 	}
+}
+
+// downStore fails every Update as a store outage does while down is set;
+// everything else passes through.
+type downStore struct {
+	session.Store
+	down    atomic.Bool
+	refused atomic.Int32
+}
+
+func (d *downStore) Update(ctx context.Context, id string, fn func(*session.Session) error) (*session.Session, error) {
+	if d.down.Load() {
+		d.refused.Add(1)
+		return nil, &session.Error{Code: session.EUnavailable, Message: "session store unavailable"}
+	}
+	return d.Store.Update(ctx, id, fn)
+}
+
+func newSavingService(t *testing.T) (*Service, *downStore, string) {
+	t.Helper()
+	api, err := capture.NewAPI(capture.NewConfig(capture.WithoutMDNS()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { api.Close() })
+	st := &downStore{Store: memstore.New()}
+	t.Cleanup(func() { st.Close() })
+	sess, err := session.New(session.Params{Kind: session.KindActive, SuccessURL: "https://shop.example/done", Gestures: []string{"HEAD_LEFT"}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Create(context.Background(), sess); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Store: st, API: api, StoreTimeout: time.Second,
+		Engines: EngineFactoryFunc(func() (Engine, error) { return nil, errors.New("no engine") })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, st, sess.ID
+}
+
+// TestShutdownWaitsForAPendingResult: a result the store refused is still
+// being written when the server shuts down; the Shutdown waits for it, so
+// the store that comes back within the shutdown's time gets it.
+func TestShutdownWaitsForAPendingResult(t *testing.T) {
+	s, st, sid := newSavingService(t)
+	st.down.Store(true)
+	_, err := s.finish(s.ctx, sid, gesture.Result{Status: session.GestureNotMatch}, liveness.Evidence{}, nil, time.Now().Add(time.Hour))
+	var sv *savingError
+	if !errors.As(err, &sv) {
+		t.Fatalf("finish with the store down: %v; want a savingError", err)
+	}
+	waitRefused := time.Now().Add(5 * time.Second)
+	for st.refused.Load() < 2 && time.Now().Before(waitRefused) {
+		time.Sleep(10 * time.Millisecond) // polling the retries, not waiting blindly
+	}
+	if st.refused.Load() < 2 {
+		t.Fatal("the result's write was not retried")
+	}
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		shut <- s.Shutdown(ctx)
+	}()
+	select {
+	case err := <-shut:
+		t.Fatalf("Shutdown returned (%v) while a result was still pending", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	st.down.Store(false)
+	if err := <-shut; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	got, err := st.Get(context.Background(), sid)
+	if err != nil || got.Status != session.StatusFinished || got.Result == nil {
+		t.Fatalf("after the shutdown: %v %+v; want the result stored", err, got)
+	}
+	if d := <-sv.done; d.err != nil || d.sess == nil {
+		t.Errorf("saved outcome %+v; want the stored session", d)
+	}
+}
+
+// TestPendingResultsAreCapped: past MaxPendingResults no write is kept
+// going: finish returns the store's error itself.
+func TestPendingResultsAreCapped(t *testing.T) {
+	s, st, sid := newSavingService(t)
+	st.down.Store(true)
+	s.mu.Lock()
+	s.saving = MaxPendingResults
+	s.mu.Unlock()
+	_, err := s.finish(s.ctx, sid, gesture.Result{Status: session.GestureNotMatch}, liveness.Evidence{}, nil, time.Now().Add(time.Hour))
+	var sv *savingError
+	if errors.As(err, &sv) || session.ErrorCode(err) != session.EUnavailable {
+		t.Errorf("finish past the cap: %v; want the store's error, no retry", err)
+	}
+	s.mu.Lock()
+	s.saving = 0
+	s.mu.Unlock()
 }

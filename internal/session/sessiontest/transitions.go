@@ -182,6 +182,32 @@ func testClaim(t *testing.T, st session.Store, clock *Clock) {
 	if got.ClaimedBy != "browser-a" || !got.ClaimedAt.Equal(first) {
 		t.Fatalf("claim: got %q at %v; want %q at %v", got.ClaimedBy, got.ClaimedAt, "browser-a", first)
 	}
+	// The lease: a renewal is stored, and a claim not renewed for
+	// ClaimLease is taken over by another browser, attempts kept.
+	renewed := clock.Now()
+	if _, err := st.Update(context.Background(), s.ID, func(s *session.Session) error {
+		if _, err := s.StartAttempt(clock.Now()); err != nil {
+			return err
+		}
+		return s.RenewClaim("browser-a", renewed)
+	}); err != nil {
+		t.Fatalf("RenewClaim: %v", err)
+	}
+	if got := get(t, st, s.ID); !got.ClaimRenewedAt.Equal(renewed) {
+		t.Fatalf("ClaimRenewedAt: got %v; want %v", got.ClaimRenewedAt, renewed)
+	}
+	clock.Advance(session.ClaimLease - time.Second)
+	if err := claim("browser-b"); !errors.Is(err, session.ErrClaimed) {
+		t.Fatalf("Claim(browser-b) within the renewed lease: got %v; want ErrClaimed", err)
+	}
+	clock.Advance(time.Second)
+	if err := claim("browser-b"); err != nil {
+		t.Fatalf("Claim(browser-b) once the lease lapsed: %v", err)
+	}
+	got = get(t, st, s.ID)
+	if got.ClaimedBy != "browser-b" || !got.ClaimedAt.Equal(clock.Now()) || got.AttemptsUsed != 1 {
+		t.Fatalf("after the takeover: %q at %v, %d attempts used; want browser-b at %v, 1", got.ClaimedBy, got.ClaimedAt, got.AttemptsUsed, clock.Now())
+	}
 }
 
 func testAttemptsRunOut(t *testing.T, st session.Store, clock *Clock) {

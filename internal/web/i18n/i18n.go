@@ -81,6 +81,8 @@ type Messages struct {
 	InUseBody               string `json:"in_use_body"`
 	LockedTitle             string `json:"locked_title"`
 	LockedBody              string `json:"locked_body"`
+	SlowDownTitle           string `json:"slow_down_title"` // too many page requests from one address (429)
+	SlowDownBody            string `json:"slow_down_body"`
 	CaptureUnavailableTitle string `json:"capture_unavailable_title"`
 	CaptureUnavailableBody  string `json:"capture_unavailable_body"`
 	ForbiddenTitle          string `json:"forbidden_title"`
@@ -101,6 +103,7 @@ type Messages struct {
 	StepOf                string `json:"step_of"` // {n}, {total}
 	OverallProgress       string `json:"overall_progress"`
 	Matched               string `json:"matched"`
+	Saving                string `json:"saving"`    // the result waits for the store (protocol's saving)
 	OpenEyes              string `json:"open_eyes"` // after an eye closure matched, with a tone
 	InstrHeadLeft         string `json:"instr_head_left"`
 	InstrHeadRight        string `json:"instr_head_right"`
