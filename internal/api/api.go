@@ -58,6 +58,13 @@ type Config struct {
 	MatchThreshold float64
 	// Limits are the lockouts and rate limits beyond session creation's.
 	Limits Limits
+	// Images holds the sessions' evidence images; URLSigner signs their
+	// links, valid for ImageURLTTL (0: DefaultImageURLTTL), never past the
+	// images' retention. Without Images, URLSigner or DataKeys a result
+	// lists no images (images_status "no_data_keys").
+	Images      session.ImageStore
+	URLSigner   *signedurl.Signer
+	ImageURLTTL time.Duration
 	// Webhooks checks a session's webhook_url at creation (a secret to sign
 	// with, a target that is not an internal address); nil answers 503 to a
 	// create that carries one.
@@ -105,6 +112,10 @@ type Handler struct {
 	reportAt  func(sid string) string
 	reportTTL time.Duration
 	retention time.Duration
+
+	imageStore session.ImageStore
+	signer     *signedurl.Signer
+	imageTTL   time.Duration
 }
 
 // New returns the API handler. Mount it at the root: it serves /face/v1/….
@@ -134,6 +145,13 @@ func New(cfg Config) (*Handler, error) {
 		reportAt:  cfg.ReportPath,
 		reportTTL: cmp.Or(cfg.ReportTTL, DefaultReportTTL),
 		retention: cmp.Or(cfg.Retention, session.DefaultRetention),
+
+		imageStore: cfg.Images,
+		signer:     cfg.URLSigner,
+		imageTTL:   cfg.ImageURLTTL,
+	}
+	if h.imageTTL <= 0 {
+		h.imageTTL = DefaultImageURLTTL
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -156,7 +174,10 @@ func New(cfg Config) (*Handler, error) {
 		h.mux.Handle("DELETE "+f.path+"/{sid}", h.auth(h.revoke(f.kind)))
 		h.mux.Handle("GET "+f.path+"/{sid}/audit", h.auth(h.audit(f.kind)))
 		h.mux.Handle("DELETE "+f.path+"/{sid}/data", h.auth(h.deleteData(f.kind)))
+		h.mux.Handle("DELETE "+f.path+"/{sid}/evidence", h.auth(h.deleteEvidence(f.kind)))
 	}
+	// A signed link, opened by a browser without an API key.
+	h.mux.HandleFunc("GET /evidence/{sid}/{name}", h.serveImage)
 	h.mux.Handle("POST /face/v1/active-liveness", h.auth(h.limitChecks(activeLiveness(cfg.Still, h.log))))
 	bands := cfg.SpoofBands
 	if bands == (SpoofBands{}) {

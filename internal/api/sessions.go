@@ -172,12 +172,25 @@ func (h *Handler) load(r *http.Request, kind session.Kind, owner string) (*sessi
 
 func (h *Handler) get(kind session.Kind) func(http.ResponseWriter, *http.Request, string) {
 	return func(w http.ResponseWriter, r *http.Request, owner string) {
+		rt, err := resultType(r)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
 		s, err := h.load(r, kind, owner)
 		if err != nil {
 			writeError(w, r, h.log, err)
 			return
 		}
-		writeJSON(w, r, h.log, http.StatusOK, h.view(s, h.now(), false))
+		now := h.now()
+		v := h.view(s, now, false)
+		if ir := v.Result.images(); ir != nil {
+			if ir.Images, ir.ImagesStatus, err = h.images(r, s, rt, now); err != nil {
+				writeError(w, r, h.log, err)
+				return
+			}
+		}
+		writeJSON(w, r, h.log, http.StatusOK, v)
 	}
 }
 
@@ -210,7 +223,11 @@ func (h *Handler) revoke(kind session.Kind) func(http.ResponseWriter, *http.Requ
 	}
 }
 
-// dataView is the answer of DELETE …/{sid}/data.
+// BiometricImages names the evidence images in DELETE …/{sid}/data's
+// answer and the audit.
+const BiometricImages = "evidence_images"
+
+// dataView is the answer of DELETE …/{sid}/data and …/{sid}/evidence.
 type dataView struct {
 	SID     string         `json:"sid"`
 	Status  session.Status `json:"status"`
@@ -236,6 +253,14 @@ func (h *Handler) deleteData(kind session.Kind) func(http.ResponseWriter, *http.
 		if err != nil {
 			writeError(w, r, h.log, err)
 			return
+		}
+		imgs, err := h.deleteImages(r, s.ID)
+		if err != nil {
+			writeError(w, r, h.log, fmt.Errorf("api: delete evidence of %s: %w", s.ID, err))
+			return
+		}
+		if len(imgs) > 0 {
+			deleted = append(deleted, BiometricImages)
 		}
 		if deleted == nil {
 			deleted = []string{}
@@ -351,6 +376,25 @@ type resultField struct {
 	p *passiveResultView // a passive session's result instead
 }
 
+// images returns the images part of a finished session's result, nil
+// before it has one.
+func (f *resultField) images() *resultImages {
+	switch {
+	case f.p != nil:
+		return &f.p.resultImages
+	case f.r != nil:
+		return &f.r.resultImages
+	}
+	return nil
+}
+
+// resultImages lists the session's evidence images (GET only; the webhook
+// carries none) and says why there are none.
+type resultImages struct {
+	Images       []imageView `json:"images,omitempty"`
+	ImagesStatus string      `json:"images_status,omitempty"`
+}
+
 func (f *resultField) MarshalJSON() ([]byte, error) {
 	switch {
 	case f.p != nil:
@@ -374,6 +418,7 @@ type resultView struct {
 	VerifyResult *session.VerifyResult `json:"verify_result,omitempty"`
 	// Evidence is, per asked gesture, the signals that decided it.
 	Evidence []session.GestureEvidence `json:"evidence,omitempty"`
+	resultImages
 }
 
 type glairResult struct {
@@ -460,6 +505,7 @@ type passiveResultView struct {
 	Attempts      int                     `json:"attempts"`
 	// VerifyResult is present for sessions created with a verify_image.
 	VerifyResult *session.VerifyResult `json:"verify_result,omitempty"`
+	resultImages
 }
 
 // passiveView builds r's passive view. A face that was judged gets its

@@ -27,6 +27,7 @@ type ErrorBody struct {
 var statusOf = map[string]int{
 	session.EInvalid:      http.StatusBadRequest,
 	session.EUnauthorized: http.StatusUnauthorized,
+	session.EForbidden:    http.StatusForbidden,
 	session.ENotFound:     http.StatusNotFound,
 	session.EConflict:     http.StatusConflict,
 	session.ETooLarge:     http.StatusRequestEntityTooLarge,

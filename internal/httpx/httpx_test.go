@@ -128,6 +128,7 @@ func TestStatus(t *testing.T) {
 	}{
 		{session.Errorf(session.EInvalid, "bad"), 400},
 		{session.Errorf(session.EUnauthorized, "no key"), 401},
+		{session.Errorf(session.EForbidden, "link expired"), 403},
 		{session.ErrNotFound, 404},
 		{session.ErrFinal, 409},
 		{session.ErrClaimed, 409},

@@ -53,8 +53,16 @@ type config struct {
 	// values do.
 	DataKeys         *sealed.Keyring
 	EphemeralDataKey bool
-	LogLevel         slog.Level
-	Demo             bool
+	// EvidenceMemory caps the evidence images the in-memory store holds
+	// (LIVEGATE_EVIDENCE_MEMORY_MB); EvidenceURLTTL is how long an image
+	// link lasts (LIVEGATE_EVIDENCE_URL_TTL).
+	EvidenceMemory int64
+	EvidenceURLTTL time.Duration
+	// images is the store's session.ImageStore (set by Run, not from the
+	// environment); nil keeps no evidence images.
+	images   session.ImageStore
+	LogLevel slog.Level
+	Demo     bool
 	// DemoForced: the demo runs beside real API keys (LIVEGATE_DEMO_FORCE).
 	DemoForced bool
 	// DemoKey is the demo's own API key, one of Keys: the development key
@@ -272,6 +280,14 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if c.ReportTTL, err = duration(get("LIVEGATE_REPORT_TTL", min(24*time.Hour, c.Retention).String()), time.Minute, c.Retention); err != nil {
 		return nil, bad("LIVEGATE_REPORT_TTL", "%v", err)
+	}
+	mb, err := strconv.Atoi(get("LIVEGATE_EVIDENCE_MEMORY_MB", "256"))
+	if err != nil || mb < 1 || mb > 1<<20 {
+		return nil, bad("LIVEGATE_EVIDENCE_MEMORY_MB", "want a whole number of MiB from 1")
+	}
+	c.EvidenceMemory = int64(mb) << 20
+	if c.EvidenceURLTTL, err = duration(get("LIVEGATE_EVIDENCE_URL_TTL", "24h"), time.Minute, 7*24*time.Hour); err != nil {
+		return nil, bad("LIVEGATE_EVIDENCE_URL_TTL", "%v", err)
 	}
 	if c.ShutdownTimeout, err = duration(get("LIVEGATE_SHUTDOWN_TIMEOUT", "30s"), 0, time.Hour); err != nil {
 		return nil, bad("LIVEGATE_SHUTDOWN_TIMEOUT", "%v", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/livegate/livegate/internal/capture"
 	"github.com/livegate/livegate/internal/capture/live"
 	"github.com/livegate/livegate/internal/liveness"
+	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/turncred"
 	"github.com/livegate/livegate/internal/web"
@@ -94,6 +95,8 @@ func openLive(cfg *config, engines engineFactory, faces live.FaceEmbedder, store
 		Faces:           faces,
 		MatchThreshold:  cfg.MatchThreshold,
 		DataKeys:        cfg.DataKeys,
+		Images:          cfg.images,
+		EncodeJPEG:      perception.EncodeJPEG,
 		Liveness:        liveness.Config{PassMark: cfg.PassMark, VirtualCameras: cfg.VirtualCameras},
 		MaxLive:         cfg.MaxLive,
 		MaxLivePerKey:   cfg.MaxLivePerKey,

@@ -93,6 +93,12 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer closeStore()
+	// The evidence images live in the store itself (never wrapped: they
+	// are no transition), its memory counted when it is the memory store.
+	cfg.images, _ = store.(session.ImageStore)
+	if ms, ok := store.(*memstore.Store); ok {
+		registerImageMetrics(reg, ms)
+	}
 	// Webhooks: every session that ends is announced by the wrapper, which
 	// queues its job (see internal/webhook).
 	queue, closeQueue, err := openWebhookQueue(cfg)
@@ -254,11 +260,25 @@ func storeName(cfg *config) string {
 	return "memory"
 }
 
+// registerImageMetrics exposes the memory store's evidence images: the
+// bytes held under LIVEGATE_EVIDENCE_MEMORY_MB and the images its cap
+// evicted.
+func registerImageMetrics(reg prometheus.Registerer, ms *memstore.Store) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "livegate_evidence_image_bytes",
+			Help: "Bytes of sealed evidence images the in-memory store holds."},
+			func() float64 { return float64(ms.ImageBytes()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "livegate_evidence_images_evicted_total",
+			Help: "Evidence images the in-memory store dropped, oldest first, to stay under LIVEGATE_EVIDENCE_MEMORY_MB."},
+			func() float64 { return float64(ms.ImagesEvicted()) }),
+	)
+}
+
 // openStore builds the session store and the rate limits and lockouts: Redis
 // when REDIS_URL is set (shared by every instance), else memory.
 func openStore(ctx context.Context, cfg *config, now func() time.Time) (session.Store, *limits, func(), error) {
 	if cfg.RedisURL == "" {
-		opts := []memstore.Option{memstore.WithRetention(cfg.Retention)}
+		opts := []memstore.Option{memstore.WithRetention(cfg.Retention), memstore.WithImageCap(cfg.EvidenceMemory)}
 		if now != nil {
 			opts = append(opts, memstore.WithClock(now))
 		}
@@ -309,6 +329,9 @@ func buildHandler(cfg *config, store session.Store, lim *limits, reg *prometheus
 		Faces:          faces,
 		References:     faces,
 		DataKeys:       cfg.DataKeys,
+		Images:         cfg.images,
+		URLSigner:      cfg.URLSigner,
+		ImageURLTTL:    cfg.EvidenceURLTTL,
 		MatchThreshold: cfg.MatchThreshold,
 		Webhooks:       webhookChecker(cfg),
 		Reports:        cfg.URLSigner,
@@ -320,7 +343,7 @@ func buildHandler(cfg *config, store session.Store, lim *limits, reg *prometheus
 		return nil, nil, err
 	}
 	mux := newRouter()
-	mux.mount(apiHandler, "/face/")
+	mux.mount(apiHandler, "/face/", "/evidence/")
 	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -11,6 +11,7 @@ import (
 const (
 	EInvalid      = "invalid"      // bad input (400)
 	EUnauthorized = "unauthorized" // no or bad credentials (401)
+	EForbidden    = "forbidden"    // a signed link that is tampered with or expired (403)
 	ENotFound     = "not_found"    // unknown session, or another key's (404)
 	EConflict     = "conflict"     // the session is in a state that forbids the change (409)
 	ETooLarge     = "too_large"    // body or file over its limit (413)

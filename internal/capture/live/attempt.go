@@ -330,7 +330,10 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 	c.log.Info("live: attempt ended", "attempt", n, "outcome", outcome)
 
 	if st == session.GestureMatch {
-		c.finish(ctx, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples), func(sess *session.Session) { c.matched(ctx, n, sess) })
+		c.finish(ctx, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples), func(sess *session.Session) {
+			s.keepImages(ctx, sess, end.ev.samples)
+			c.matched(ctx, n, sess)
+		})
 		return
 	}
 	sess, err := s.get(ctx, c.sid)
@@ -347,7 +350,10 @@ func (c *conn) ended(ctx context.Context, end attemptEnd) {
 	if left > 0 {
 		return
 	}
-	c.finish(ctx, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples), func(sess *session.Session) { c.done("failed", sess) })
+	c.finish(ctx, end.res, ev, s.verify(ctx, c.sid, c.ref, end.ev.samples), func(sess *session.Session) {
+		s.keepImages(ctx, sess, end.ev.samples)
+		c.done("failed", sess)
+	})
 }
 
 // matched ends the page of attempt n, whose gestures all matched, once its

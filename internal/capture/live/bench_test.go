@@ -1,6 +1,7 @@
 package live
 
 import (
+	"context"
 	"image"
 	"testing"
 	"time"
@@ -11,6 +12,9 @@ import (
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/perception"
 	"github.com/livegate/livegate/internal/perception/footage"
+	"github.com/livegate/livegate/internal/sealed"
+	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/session/memstore"
 )
 
 // benchFrames are the decoded colour frames of a bona fide facegen head
@@ -217,5 +221,96 @@ func BenchmarkLivenessAttempt(b *testing.B) {
 	b.ReportMetric(ms(model), "model-ms")
 	b.ReportMetric(100*float64(stream+smp+model)/float64(engine), "added-%")
 	b.ReportMetric(100*float64(stream+smp)/float64(engine), "perframe-%")
+	b.ReportMetric(float64(len(frames)), "frames")
+}
+
+// BenchmarkEvidenceImages is the extra cost of the evidence images per
+// finished session, every part timed inside the same iteration over one
+// attempt's frames: engine-ms is the per-frame engine over the attempt
+// (the baseline), select-ms the far/near/audit rating and copies on the
+// per-frame path, encode-ms the scaling and JPEG encoding of the chosen
+// frames, seal-ms their sealing, store-ms the memory store's PutImages.
+// added-% is select+encode+seal+store over engine-ms; copies/frame the
+// frames the selection copied per frame offered.
+func BenchmarkEvidenceImages(b *testing.B) {
+	frames := benchFrames(b)
+	models, err := perception.Load(perception.Config{Detectors: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := models.NewEngine()
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys := sealed.Ephemeral()
+	st := memstore.New(memstore.WithSweepInterval(0))
+	defer st.Close()
+	sess, err := session.New(session.Params{Kind: session.KindActive, Owner: "k", SuccessURL: "https://shop.example/", BiometricRetention: time.Hour}, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Create(context.Background(), sess); err != nil {
+		b.Fatal(err)
+	}
+	svc := &Service{cfg: Config{DataKeys: keys, EncodeJPEG: perception.EncodeJPEG}}
+	t0 := time.Unix(1e9, 0)
+	var engine, sel, enc, seal, store time.Duration
+	var size, count, copies int
+	attempts := 0
+	for b.Loop() {
+		eng.Reset()
+		s := newSampler(defaultSamples)
+		var e evidenceFrames
+		for i, f := range frames {
+			t := t0.Add(time.Duration(attempts*len(frames)+i) * time.Second / 15)
+			start := time.Now()
+			gv := capture.GrayView(f)
+			o := eng.Process(&gv, t)
+			engine += time.Since(start)
+
+			start = time.Now()
+			e.offer(f, &o)
+			sel += time.Since(start)
+			s.offer(f, &o) // the model's samples (not timed: not this feature's)
+		}
+		s.ev = e
+		copies += e.copies
+		var buf []byte
+		var imgs []session.Image
+		for _, c := range s.chosen() {
+			start := time.Now()
+			jp, w, h, box, err := encodeEvidence(svc.cfg.EncodeJPEG, buf, c.frame)
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf = jp
+			enc += time.Since(start)
+			start = time.Now()
+			v, err := svc.cfg.DataKeys.Seal(sess.ID, session.ImageLabel(c.name), jp)
+			if err != nil {
+				b.Fatal(err)
+			}
+			seal += time.Since(start)
+			imgs = append(imgs, session.Image{Name: c.name, Width: w, Height: h, Box: box, Sealed: v})
+			size += len(v)
+		}
+		count += len(imgs)
+		start := time.Now()
+		if err := st.PutImages(context.Background(), sess.ID, imgs, sess.BiometricUntil()); err != nil {
+			b.Fatal(err)
+		}
+		store += time.Since(start)
+		attempts++
+	}
+	ms := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(attempts) }
+	b.ReportMetric(ms(engine), "engine-ms")
+	b.ReportMetric(ms(sel), "select-ms")
+	b.ReportMetric(ms(enc), "encode-ms")
+	b.ReportMetric(ms(seal), "seal-ms")
+	b.ReportMetric(ms(store), "store-ms")
+	b.ReportMetric(100*float64(sel+enc+seal+store)/float64(engine), "added-%")
+	b.ReportMetric(float64(count)/float64(attempts), "images")
+	b.ReportMetric(float64(size)/float64(attempts)/1024, "KiB/session")
+	b.ReportMetric(float64(copies)/float64(attempts*len(frames)), "copies/frame")
 	b.ReportMetric(float64(len(frames)), "frames")
 }

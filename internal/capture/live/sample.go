@@ -47,6 +47,8 @@ type sampler struct {
 	spare []*sample // buffers of replaced samples, reused
 	// copies counts the frames copied (a measure of the per-frame cost).
 	copies int
+	// ev keeps the evidence images' frames (images.go).
+	ev evidenceFrames
 }
 
 func newSampler(k int) *sampler {
@@ -73,6 +75,9 @@ func frameQuality(o *gesture.Observation) float64 {
 // offer considers the frame img (the peer's, valid during the call) seen
 // as o, and copies it when it enters the top K.
 func (s *sampler) offer(img *image.YCbCr, o *gesture.Observation) {
+	if img != nil {
+		s.ev.offer(img, o)
+	}
 	q := frameQuality(o)
 	if q == 0 || img == nil {
 		return

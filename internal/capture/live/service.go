@@ -67,8 +67,13 @@ type Config struct {
 	Faces          FaceEmbedder
 	MatchThreshold float64
 	// DataKeys opens a reference's sealed embedding (the keyring the API
-	// sealed it with).
+	// sealed it with) and seals the evidence images.
 	DataKeys *sealed.Keyring
+	// Images keeps the evidence images of a finished session (images.go)
+	// for its biometric retention; nil, or no DataKeys, keeps none.
+	Images session.ImageStore
+	// EncodeJPEG encodes them (nil: StdJPEG).
+	EncodeJPEG JPEGEncoder
 	// Liveness fuses the evidence into liveness_score and attack_type; its
 	// PassMark (default 50) decides whether a session whose gestures all
 	// matched succeeds.

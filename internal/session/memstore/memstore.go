@@ -8,6 +8,7 @@
 package memstore
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -29,10 +30,11 @@ type config struct {
 	now       func() time.Time
 	retention time.Duration
 	sweep     time.Duration
+	imageCap  int64
 }
 
 func newConfig(opts []Option) config {
-	c := config{now: time.Now, retention: session.DefaultRetention, sweep: DefaultSweepInterval}
+	c := config{now: time.Now, retention: session.DefaultRetention, sweep: DefaultSweepInterval, imageCap: DefaultImageCap}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -81,13 +83,22 @@ type Store struct {
 	sessions map[string]*entry
 	closed   bool
 
+	// The evidence images (images.go): their total size under imageCap,
+	// the sessions in the order their images were put (oldest evicted
+	// first) and how many images the cap evicted.
+	imageCap      int64
+	imageBytes    int64
+	imageOrder    *list.List
+	imagesEvicted uint64
+
 	stop chan struct{}
 	done chan struct{}
 }
 
 type entry struct {
-	s     *session.Session
-	audit []session.AuditEntry
+	s      *session.Session
+	audit  []session.AuditEntry
+	images *imageSet // nil when it keeps none
 }
 
 var _ session.Store = (*Store)(nil)
@@ -97,11 +108,13 @@ var _ session.Store = (*Store)(nil)
 func New(opts ...Option) *Store {
 	c := newConfig(opts)
 	st := &Store{
-		now:       c.now,
-		retention: c.retention,
-		sessions:  make(map[string]*entry),
-		stop:      make(chan struct{}),
-		done:      make(chan struct{}),
+		now:        c.now,
+		retention:  c.retention,
+		sessions:   make(map[string]*entry),
+		imageCap:   c.imageCap,
+		imageOrder: list.New(),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 	if c.sweep > 0 {
 		go st.sweepLoop(c.sweep)
@@ -136,11 +149,13 @@ func (st *Store) Sweep() int {
 	n := 0
 	for id, e := range st.sessions {
 		if st.gone(e, now) {
+			st.dropImages(e)
 			delete(st.sessions, id)
 			n++
 			continue
 		}
 		e.expireBiometrics(now)
+		st.liveImages(e, now)
 	}
 	return n
 }
@@ -202,6 +217,7 @@ func (st *Store) lookup(id string, now time.Time) (*entry, bool) {
 		return nil, false
 	}
 	if st.gone(e, now) {
+		st.dropImages(e)
 		delete(st.sessions, id)
 		return nil, false
 	}

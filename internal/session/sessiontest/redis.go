@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -91,4 +94,54 @@ func RedisKeys(tb testing.TB, c *redis.Client, prefix string) []string {
 		tb.Fatalf("SCAN %s*: %v", prefix, err)
 	}
 	return keys
+}
+
+// OwnRedis is a redis-server of one test's own (no persistence, loopback),
+// for tests that change its configuration or stop it.
+type OwnRedis struct {
+	URL    string
+	Client *redis.Client
+	cmd    *exec.Cmd
+	once   sync.Once
+}
+
+// StartRedis starts a redis-server on a free loopback port and waits until
+// it answers; it fails the test without one (CI installs it). The server
+// stops when the test ends, or at Stop.
+func StartRedis(tb testing.TB) *OwnRedis {
+	tb.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		tb.Fatal("redis-server not found; run `make test`, which installs it")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	r := &OwnRedis{URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port)}
+	r.cmd = exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := r.cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(r.Stop)
+	r.Client = redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+	tb.Cleanup(func() { r.Client.Close() })
+	deadline := time.Now().Add(10 * time.Second)
+	for r.Client.Ping(context.Background()).Err() != nil {
+		if time.Now().After(deadline) {
+			tb.Fatal("the test's redis-server did not answer within 10 s")
+		}
+		time.Sleep(20 * time.Millisecond) // polling a process we started, not waiting blindly
+	}
+	return r
+}
+
+// Stop kills the server and waits for it; calling it again does nothing.
+func (r *OwnRedis) Stop() {
+	r.once.Do(func() {
+		_ = r.cmd.Process.Kill()
+		_ = r.cmd.Wait()
+	})
 }

@@ -50,6 +50,11 @@ func TestStore(t *testing.T, newStore NewStoreFunc) {
 		{"BiometricRetention", testBiometricRetention},
 		{"BiometricRetentionZero", testBiometricRetentionZero},
 		{"BiometricDeletedBeforeRetention", testBiometricDeletedBeforeRetention},
+		{"ImagesRoundTrip", testImagesRoundTrip},
+		{"ImagesRetention", testImagesRetention},
+		{"ImagesDelete", testImagesDelete},
+		{"ImagesRefused", testImagesRefused},
+		{"ImagesGoWithSession", testImagesGoWithSession},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
