@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/livegate/livegate/internal/capture"
+	"github.com/livegate/livegate/internal/capture/live/pagemsg"
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/session"
 )
@@ -227,9 +228,9 @@ func (c *conn) run() {
 				continue
 			}
 			switch t {
-			case pageReady:
+			case pagemsg.Ready:
 				c.ready(ctx)
-			case pageCancel:
+			case pagemsg.Cancel:
 				c.cancel(ctx)
 			}
 			closing = c.final
