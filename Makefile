@@ -60,20 +60,23 @@ gotest:
 	$(GO) test -p 1 -count=1 ./internal/replayeval
 	# gocv's Mat profile: no Mat outlives a detector or a session's engine.
 	$(GO) test -p 1 -count=1 -tags matprofile ./internal/perception
-	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s FUZZ_TARGETS="$(FUZZ_QUICK)" FUZZ_RACE=
+	# Every fuzz target, 5 s each, the VP8 one again under -race; no time
+	# spent minimising new inputs (a crasher is still saved, unminimised).
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s FUZZMINIMIZETIME=0
 
 # The Go fuzz targets, package:Target. Their seed corpora (f.Add and
 # testdata/fuzz/) run with every `go test`; `make fuzz` explores beyond
 # them, one target after the other (the fuzzer takes every core), each for
 # FUZZTIME. The VP8 target runs again under the race detector: libvpx is cgo.
+# Targets of one package follow each other so that the second reuses the
+# first's fuzz-instrumented build (the capture package's links pion and
+# libvpx's wrapper; the others are standard library and their own code).
 FUZZTIME ?= 10s
+# FUZZMINIMIZETIME bounds the minimisation of each new input (0: none).
+FUZZMINIMIZETIME ?= 60s
 FUZZ_TARGETS := ./internal/api:FuzzDecodeBody ./internal/api:FuzzImageForm ./internal/session:FuzzRedirect \
-	./internal/capture:FuzzCheckOffer ./internal/capture/live:FuzzDecodePageMessage \
-	./internal/capture:FuzzAssembleVP8
-# The pure-Go targets, 5 s each, are part of `make test`; the others need
-# a fuzz-instrumented build of pion, libvpx's wrapper and (for live) gocv,
-# minutes on a cold cache, so CI runs them only through `make fuzz`.
-FUZZ_QUICK := ./internal/api:FuzzDecodeBody ./internal/api:FuzzImageForm ./internal/session:FuzzRedirect
+	./internal/capture/live/pagemsg:FuzzDecodePageMessage \
+	./internal/capture:FuzzCheckOffer ./internal/capture:FuzzAssembleVP8
 FUZZ_RACE := ./internal/capture:FuzzAssembleVP8
 
 ## fuzz: run each fuzz target for FUZZTIME (default 10s); a crash fails and is saved under testdata/fuzz
@@ -81,12 +84,12 @@ fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "== $$name ($$pkg), $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg; \
 	done
 	@set -e; for t in $(FUZZ_RACE); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "== $$name ($$pkg) under -race, $(FUZZTIME)"; \
-		$(GO) test -race -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		$(GO) test -race -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg; \
 	done
 
 ## replay-eval: issue 16's whole matrix (replay variants and reactive faces), a table at the end

@@ -67,6 +67,18 @@ func resultType(r *http.Request) (string, error) {
 // imagePath is the path of one image's link.
 func imagePath(sid, name string) string { return "/evidence/" + sid + "/" + name }
 
+// ImageLink returns the signed path (no scheme or host) of s's image name
+// and its expiry: ttl from now, never past the images' retention, to the
+// second. The result's links and the session report's both use it.
+func ImageLink(signer *signedurl.Signer, s *session.Session, name string, ttl time.Duration, now time.Time) (string, time.Time) {
+	exp := now.Add(ttl)
+	if until := s.BiometricUntil(); until.Before(exp) {
+		exp = until
+	}
+	exp = time.Unix(exp.Unix(), 0).UTC() // the link's own precision
+	return signer.Path(imagePath(s.ID, name), exp), exp
+}
+
 // images lists s's images for its result as rt asks, and says why there
 // are none.
 func (h *Handler) images(r *http.Request, s *session.Session, rt string, now time.Time) ([]imageView, string, error) {
@@ -84,11 +96,6 @@ func (h *Handler) images(r *http.Request, s *session.Session, rt string, now tim
 		}
 		return out, imagesNone, nil
 	}
-	exp := now.Add(h.imageTTL)
-	if until := s.BiometricUntil(); until.Before(exp) {
-		exp = until
-	}
-	exp = time.Unix(exp.Unix(), 0).UTC() // the link's own precision
 	for _, im := range imgs {
 		v := imageView{Name: im.Name, ContentType: "image/jpeg", Width: im.Width, Height: im.Height, At: im.At, Box: im.Box}
 		if rt == ResultImageBase64 {
@@ -98,8 +105,8 @@ func (h *Handler) images(r *http.Request, s *session.Session, rt string, now tim
 			}
 			v.Base64 = base64.StdEncoding.EncodeToString(jp)
 		} else {
-			e := exp
-			v.URL, v.ExpiresAt = h.publicURL+h.signer.Path(imagePath(s.ID, im.Name), exp), &e
+			path, exp := ImageLink(h.signer, s, im.Name, h.imageTTL, now)
+			v.URL, v.ExpiresAt = h.publicURL+path, &exp
 		}
 		out = append(out, v)
 	}

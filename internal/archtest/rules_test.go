@@ -82,6 +82,11 @@ var rules = []archtest.Rule{
 		Forbid: []string{"non-standard", "internal/..."},
 		Why:    "the codec wraps libvpx and nothing else",
 	},
+	{
+		Pkgs:   []string{"internal/capture/live/pagemsg"},
+		Forbid: []string{"non-standard", "internal/..."},
+		Why:    "the page's data-channel messages are parsed on the standard library alone, so their fuzz target builds without cgo",
+	},
 }
 
 func TestImportRules(t *testing.T) {

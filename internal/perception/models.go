@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"os"
+	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
@@ -52,9 +55,10 @@ func Load(cfg Config) (*Models, error) {
 	return m, nil
 }
 
-// loadLandmarks reads a 68-point landmark model.
+// loadLandmarks reads a 68-point landmark model, once per file per
+// process (see landmarkFiles).
 func loadLandmarks(path string) (*landmarks.Model, error) {
-	lm, err := landmarks.Load(path)
+	lm, err := landmarkFiles.load(path)
 	if err != nil {
 		return nil, fmt.Errorf("perception: landmark model: %w", err)
 	}
@@ -62,6 +66,55 @@ func loadLandmarks(path string) (*landmarks.Model, error) {
 		return nil, fmt.Errorf("perception: landmark model %s has %d points; want %d", path, n, gesture.NumLandmarks)
 	}
 	return lm, nil
+}
+
+// landmarkFiles holds every landmark model this process has read. A parsed
+// model is immutable (engines share it) but large (≈ 75 MB) and slow to
+// read (seconds; far longer under the race detector), and the server reads
+// the same file for its engines, its still checker and its face embedder,
+// and a test process starts many servers: they now share one copy. It is
+// the one piece of process-wide state here, a cache of a file's contents
+// that changes nothing a caller sees.
+var landmarkFiles = landmarkCache{read: landmarks.Load}
+
+// landmarkCache maps a model file to its parsed model. An entry is reused
+// only while the file keeps its size and modification time, so a file
+// replaced in place is read again; a failed read is not kept.
+type landmarkCache struct {
+	read   func(path string) (*landmarks.Model, error)
+	mu     sync.Mutex // held while reading, so two callers never read one file twice
+	byPath map[string]cachedLandmarks
+}
+
+type cachedLandmarks struct {
+	size  int64
+	mtime time.Time
+	model *landmarks.Model
+}
+
+func (c *landmarkCache) load(path string) (*landmarks.Model, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return c.read(path) // its error names the file and the cause
+	}
+	key, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.byPath[key]; ok && e.size == fi.Size() && e.mtime.Equal(fi.ModTime()) {
+		return e.model, nil
+	}
+	m, err := c.read(path)
+	if err != nil {
+		return nil, err
+	}
+	if c.byPath == nil {
+		c.byPath = make(map[string]cachedLandmarks)
+	}
+	c.byPath[key] = cachedLandmarks{size: fi.Size(), mtime: fi.ModTime(), model: m}
+	return m, nil
 }
 
 // NewEngine returns a fresh engine; it shares the models and keeps only its

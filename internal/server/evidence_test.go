@@ -3,10 +3,12 @@ package server
 import (
 	"bytes"
 	"context"
+	"html"
 	"image/jpeg"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +94,20 @@ func TestEvidenceImagesEndToEnd(t *testing.T) {
 		if err != nil || len(faces) != 1 {
 			t.Errorf("%s (%v): YuNet found %d faces (%v); want the one face", n, img.Bounds(), len(faces), err)
 		}
+	}
+	// The session's report shows the same images through links of its own
+	// that load without an API key.
+	report, _ := got["report_url"].(string)
+	if report == "" {
+		t.Fatalf("no report_url in %v", got)
+	}
+	code, _, page := fetch(report)
+	srcs := regexp.MustCompile(`<img src="(/evidence/[^"]+)"`).FindAllSubmatch(page, -1)
+	if code != 200 || !bytes.Contains(page, []byte(`data-testid="report-images"`)) || len(srcs) != len(imgs) {
+		t.Fatalf("report: %d, %d images of %d listed", code, len(srcs), len(imgs))
+	}
+	if code, hdr, _ := fetch(html.UnescapeString(string(srcs[0][1]))); code != 200 || hdr.Get("Content-Type") != "image/jpeg" {
+		t.Errorf("the report's first image: %d %s; want a JPEG", code, hdr.Get("Content-Type"))
 	}
 	best := names["image_best"]
 	if code, _, body := fetch(strings.Replace(best, "image_best", "image_far", 1)); code != 403 || !strings.Contains(string(body), "error") {

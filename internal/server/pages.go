@@ -1,13 +1,18 @@
 package server
 
 import (
+	"cmp"
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/livegate/livegate/internal/api"
 	"github.com/livegate/livegate/internal/demo"
 	"github.com/livegate/livegate/internal/session"
+	"github.com/livegate/livegate/internal/signedurl"
 	"github.com/livegate/livegate/internal/web"
+	"github.com/livegate/livegate/web/templates"
 )
 
 // mountPages adds the end user's pages and, when enabled, the demo, which
@@ -27,6 +32,7 @@ func mountPages(mux *router, cfg *config, store session.Store, apiHandler http.H
 		Limits:         lim,
 		ICERelayOnly:   cfg.ICERelayOnly,
 		Reports:        cfg.URLSigner,
+		ReportImages:   reportImages(cfg, log, now),
 	})
 	if err != nil {
 		return err
@@ -53,4 +59,43 @@ func mountPages(mux *router, cfg *config, store session.Store, apiHandler http.H
 	}
 	mux.mount(try, "/demo", "/demo/")
 	return nil
+}
+
+// reportImageLister lists a finished session's evidence images for its
+// report page, with the same signed links (and expiry rule) as the API's
+// result.
+type reportImageLister struct {
+	store  session.ImageStore
+	signer *signedurl.Signer
+	ttl    time.Duration
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+// reportImages returns the report's image lister, or nil (no images
+// section) when the server keeps no images.
+func reportImages(cfg *config, log *slog.Logger, now func() time.Time) web.ReportImages {
+	if cfg.images == nil || cfg.DataKeys == nil || cfg.URLSigner == nil {
+		return nil
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return reportImageLister{store: cfg.images, signer: cfg.URLSigner, ttl: cmp.Or(cfg.EvidenceURLTTL, api.DefaultImageURLTTL), now: now, log: log}
+}
+
+func (l reportImageLister) ReportImages(ctx context.Context, s *session.Session) []templates.ReportImage {
+	imgs, err := l.store.Images(ctx, s.ID, false)
+	if err != nil {
+		// The report still shows the verdict and the charts.
+		l.log.WarnContext(ctx, "server: report images", "sid", s.ID, "err", err)
+		return nil
+	}
+	now := l.now()
+	out := make([]templates.ReportImage, 0, len(imgs))
+	for _, im := range imgs {
+		path, _ := api.ImageLink(l.signer, s, im.Name, l.ttl, now)
+		out = append(out, templates.ReportImage{Name: im.Name, URL: path, Alt: im.Name})
+	}
+	return out
 }

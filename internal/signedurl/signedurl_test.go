@@ -68,8 +68,10 @@ func TestTampering(t *testing.T) {
 		"no exp":       func() (string, url.Values) { return path, url.Values{"sig": q["sig"]} },
 		"junk exp":     func() (string, url.Values) { return path, url.Values{"exp": {"1e9"}, "sig": q["sig"]} },
 		"negative exp": func() (string, url.Values) { return path, url.Values{"exp": {"-5"}, "sig": q["sig"]} },
-		"huge sig":     func() (string, url.Values) { return path, url.Values{"exp": q["exp"], "sig": {strings.Repeat("A", 10000)}} },
-		"bad base64":   func() (string, url.Values) { return path, url.Values{"exp": q["exp"], "sig": {"!!!"}} },
+		"huge sig": func() (string, url.Values) {
+			return path, url.Values{"exp": q["exp"], "sig": {strings.Repeat("A", 10000)}}
+		},
+		"bad base64": func() (string, url.Values) { return path, url.Values{"exp": q["exp"], "sig": {"!!!"}} },
 	}
 	for name, f := range cases {
 		p, v := f()

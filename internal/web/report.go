@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -27,7 +28,7 @@ func ReportPath(sid string) string { return "/report/" + sid }
 // ReportImages lists a session's evidence images for its report; the
 // report leaves the section out when there are none.
 type ReportImages interface {
-	ReportImages(s *session.Session) []templates.ReportImage
+	ReportImages(ctx context.Context, s *session.Session) []templates.ReportImage
 }
 
 // serveReport is GET /report/{sid}.
@@ -60,7 +61,7 @@ func (h *Handler) serveReport(w http.ResponseWriter, r *http.Request) {
 	}
 	var images []templates.ReportImage
 	if h.images != nil {
-		images = h.images.ReportImages(s)
+		images = h.images.ReportImages(r.Context(), s)
 	}
 	p := h.page(msg, msg.ReportTitle)
 	p.Wide, p.Styles = true, []string{"report.css"}

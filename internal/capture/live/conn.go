@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/livegate/livegate/internal/capture"
+	"github.com/livegate/livegate/internal/capture/live/pagemsg"
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/session"
 )
@@ -236,9 +237,9 @@ func (c *conn) run() {
 				continue // the result is decided: no new attempt, no cancel
 			}
 			switch t {
-			case pageReady:
+			case pagemsg.Ready:
 				c.ready(ctx)
-			case pageCancel:
+			case pagemsg.Cancel:
 				c.cancel(ctx)
 			}
 			closing = c.final

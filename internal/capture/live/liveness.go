@@ -2,10 +2,8 @@ package live
 
 import (
 	"context"
-	"encoding/json"
 	"image"
 	"slices"
-	"unicode/utf8"
 
 	"github.com/livegate/livegate/internal/capture"
 	"github.com/livegate/livegate/internal/gesture"
@@ -119,25 +117,6 @@ func (s *Service) verdict(ev liveness.Evidence) (liveness.Verdict, *session.Live
 		d.Signals = append(d.Signals, session.LivenessSignal{Name: sig.Name, Score: sig.Score, Attack: sig.Attack, Reason: sig.Reason})
 	}
 	return v, d
-}
-
-// maxLabel bounds the camera label kept from the page (labels are short;
-// a long one is cut, not trusted).
-const maxLabel = 200
-
-// cameraLabel is the optional camera_label of a page's ready message.
-func cameraLabel(raw []byte) string {
-	var m struct {
-		Label string `json:"camera_label"`
-	}
-	if json.Unmarshal(raw, &m) != nil {
-		return ""
-	}
-	l := m.Label
-	for len(l) > maxLabel || !utf8.ValidString(l) {
-		l = l[:min(len(l)-1, maxLabel)]
-	}
-	return l
 }
 
 // StreamFrame is the capture.StreamWatcher: it runs on the peer's receive

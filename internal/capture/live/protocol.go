@@ -3,6 +3,7 @@ package live
 import (
 	"encoding/json"
 
+	"github.com/livegate/livegate/internal/capture/live/pagemsg"
 	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/session"
 )
@@ -10,12 +11,6 @@ import (
 // This file is the data-channel protocol of docs/protocol.md: the page's
 // messages in, the server's messages out and their sending. What a message
 // does to the attempt and the store is in attempt.go.
-
-// Page → server message types.
-const (
-	pageReady  = "ready"
-	pageCancel = "cancel"
-)
 
 // Reasons of closing messages (docs/protocol.md).
 const (
@@ -28,30 +23,16 @@ const (
 	reasonHangup = "hangup"
 )
 
-// decodePageMessage returns the type of a page → server message, or ok
-// false for anything but a version 1 ready or cancel; v and typ are what
-// could be read, for the log.
-func decodePageMessage(raw []byte) (typ string, v int, ok bool) {
-	var m struct {
-		V    int    `json:"v"`
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(raw, &m); err != nil || m.V != 1 || (m.Type != pageReady && m.Type != pageCancel) {
-		return m.Type, m.V, false
-	}
-	return m.Type, m.V, true
-}
-
 // onMessage handles a page → server message (pion's goroutine): it only
 // queues the type for the control goroutine, never blocking pion.
 func (c *conn) onMessage(raw []byte) {
-	typ, v, ok := decodePageMessage(raw)
+	typ, v, ok := pagemsg.Decode(raw)
 	if !ok {
 		c.log.Warn("live: ignoring a page message", "v", v, "type", typ, "bytes", len(raw))
 		return
 	}
-	if typ == pageReady {
-		if l := cameraLabel(raw); l != "" {
+	if typ == pagemsg.Ready {
+		if l := pagemsg.CameraLabel(raw); l != "" {
 			c.mu.Lock()
 			c.label = l
 			c.mu.Unlock()

@@ -7,28 +7,6 @@ import (
 	"github.com/livegate/livegate/internal/session"
 )
 
-func TestDecodePageMessage(t *testing.T) {
-	for _, tc := range []struct {
-		raw    string
-		typ    string
-		wantOK bool
-	}{
-		{`{"v":1,"type":"ready"}`, pageReady, true},
-		{`{"v":1,"type":"cancel"}`, pageCancel, true},
-		{`{"v":1,"type":"cancel","extra":true}`, pageCancel, true},
-		{`{"v":2,"type":"ready"}`, "ready", false},
-		{`{"type":"ready"}`, "ready", false},
-		{`{"v":1,"type":"hello"}`, "hello", false},
-		{`not json`, "", false},
-		{``, "", false},
-	} {
-		typ, _, ok := decodePageMessage([]byte(tc.raw))
-		if ok != tc.wantOK || (ok && typ != tc.typ) {
-			t.Errorf("decodePageMessage(%q) = %q, %v; want %q, %v", tc.raw, typ, ok, tc.typ, tc.wantOK)
-		}
-	}
-}
-
 // TestEventMessages pins the server → page messages of docs/protocol.md
 // that challenge events become, and the events the page never sees.
 func TestEventMessages(t *testing.T) {

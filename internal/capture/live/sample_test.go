@@ -162,23 +162,6 @@ func TestStreamCuesFrozenAndResize(t *testing.T) {
 	}
 }
 
-func TestCameraLabel(t *testing.T) {
-	long := make([]byte, 300)
-	for i := range long {
-		long[i] = 'a'
-	}
-	for raw, want := range map[string]string{
-		`{"v":1,"type":"ready","camera_label":"FaceTime HD Camera"}`: "FaceTime HD Camera",
-		`{"v":1,"type":"ready"}`:                                     "",
-		`not json`:                                                   "",
-		`{"v":1,"type":"ready","camera_label":"` + string(long) + `"}`: string(long[:maxLabel]),
-	} {
-		if got := cameraLabel([]byte(raw)); got != want {
-			t.Errorf("cameraLabel(%.60s) = %q; want %q", raw, got, want)
-		}
-	}
-}
-
 // The gesture evidence adds up over the attempts; the model's scores and
 // the stream cues are the last attempt's.
 func TestSessionEvidenceAcrossAttempts(t *testing.T) {

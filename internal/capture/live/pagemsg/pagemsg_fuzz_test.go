@@ -1,4 +1,4 @@
-package live
+package pagemsg
 
 import (
 	"encoding/json"
@@ -23,11 +23,11 @@ func FuzzDecodePageMessage(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		typ, v, ok := decodePageMessage(raw)
+		typ, v, ok := Decode(raw)
 		if !ok {
 			return
 		}
-		if v != 1 || (typ != pageReady && typ != pageCancel) {
+		if v != 1 || (typ != Ready && typ != Cancel) {
 			t.Fatalf("accepted %q as v=%d type=%q", raw, v, typ)
 		}
 		var m struct {
