@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livegate/livegate/internal/session"
 	"github.com/livegate/livegate/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -82,7 +85,9 @@ func TestEveryRouteAnswersAStoreOutage(t *testing.T) {
 	redisURL, kill := startRedis(t)
 	const public = "https://live.example.com"
 	env := map[string]string{"LIVEGATE_API_KEYS": testKey, "LIVEGATE_PUBLIC_URL": public, "REDIS_URL": redisURL,
-		"LIVEGATE_DEMO": "true", "LIVEGATE_DEMO_FORCE": "true"}
+		"LIVEGATE_DEMO": "true", "LIVEGATE_DEMO_FORCE": "true",
+		// A data key, so that the evidence routes reach the store.
+		"LIVEGATE_DATA_KEYS": base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))}
 	cfg, err := loadConfig(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +97,7 @@ func TestEveryRouteAnswersAStoreOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(closeStore)
+	cfg.images, _ = store.(session.ImageStore) // as Run does
 	h, routes, err := buildHandler(cfg, store, lim, prometheus.NewRegistry(), slog.New(slog.DiscardHandler), signallingLive{}, newFaceEmbedder(cfg), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -140,38 +146,41 @@ func TestEveryRouteAnswersAStoreOutage(t *testing.T) {
 		path, body, contentType string
 		want                    outageWant
 	}{
-		"POST " + active:                    {active, create, "application/json", wantAPI503},
-		"GET " + active + "/{sid}":          {active + "/" + sid, "", "", wantAPI503},
-		"DELETE " + active + "/{sid}":       {active + "/" + sid, "", "", wantAPI503},
-		"GET " + active + "/{sid}/audit":    {active + "/" + sid + "/audit", "", "", wantAPI503},
-		"DELETE " + active + "/{sid}/data":  {active + "/" + sid + "/data", "", "", wantAPI503},
-		"POST " + passive:                   {passive, create, "application/json", wantAPI503},
-		"GET " + passive + "/{sid}":         {passive + "/" + sid, "", "", wantAPI503},
-		"DELETE " + passive + "/{sid}":      {passive + "/" + sid, "", "", wantAPI503},
-		"GET " + passive + "/{sid}/audit":   {passive + "/" + sid + "/audit", "", "", wantAPI503},
-		"DELETE " + passive + "/{sid}/data": {passive + "/" + sid + "/data", "", "", wantAPI503},
-		"POST /face/v1/active-liveness":     {"/face/v1/active-liveness", `{"image":"x"}`, "application/json", wantAPI503},
-		"POST /face/v1/passive-liveness":    {"/face/v1/passive-liveness", `{"image":"x"}`, "application/json", wantAPI503},
-		"POST /face/v1/match":               {"/face/v1/match", `{"image1":"x","image2":"y"}`, "application/json", wantAPI503},
-		"/face/":                            {"/face/v1/nothing-here", "", "", wantServed}, // 404 before any key check
-		"GET /openapi.json":                 {"/openapi.json", "", "", wantServed},
-		"GET /healthz":                      {"/healthz", "", "", wantServed},
-		"GET /readyz":                       {"/readyz", "", "", wantProbe503},
-		"GET /metrics":                      {"/metrics", "", "", wantServed},
-		"GET /s/{sid}":                      {"/s/" + sid, "", "", wantPage503},
-		"GET /s/{sid}/capture":              {"/s/" + sid + "/capture", "", "", wantPage503},
-		"POST /s/{sid}/capture":             {"/s/" + sid + "/capture", form, "application/x-www-form-urlencoded", wantPage503},
-		"POST /s/{sid}/cancel":              {"/s/" + sid + "/cancel", form, "application/x-www-form-urlencoded", wantPage503},
-		"POST /s/{sid}/release":             {"/s/" + sid + "/release", "", "", wantAPI503},
-		"POST /s/{sid}/offer":               {"/s/" + sid + "/offer", "v=0\r\n", "application/sdp", wantAPI503},
-		"DELETE /s/{sid}/offer":             {"/s/" + sid + "/offer", "", "", wantAPI503},
-		"GET /s/":                           {"/s/not/a/page", "", "", wantPage503}, // the page limit is checked first
-		"GET /static/":                      {"/static/nothing.css", "", "", wantServed},
-		"GET /report/{sid}":                 {web.ReportPath(sid) + "?" + cfg.URLSigner.Query(web.ReportPath(sid), time.Now().Add(time.Hour)), "", "", wantPage503},
-		"GET /demo":                         {"/demo", "", "", wantServed},
-		"POST /demo":                        {"/demo", demoForm, "application/x-www-form-urlencoded", wantHTML503},
-		"GET /demo/done":                    {"/demo/done?sid=" + sid, "", "", wantHTML503},
-		"GET /demo/canceled":                {"/demo/canceled?sid=" + sid, "", "", wantHTML503},
+		"POST " + active:                        {active, create, "application/json", wantAPI503},
+		"GET " + active + "/{sid}":              {active + "/" + sid, "", "", wantAPI503},
+		"DELETE " + active + "/{sid}":           {active + "/" + sid, "", "", wantAPI503},
+		"GET " + active + "/{sid}/audit":        {active + "/" + sid + "/audit", "", "", wantAPI503},
+		"DELETE " + active + "/{sid}/data":      {active + "/" + sid + "/data", "", "", wantAPI503},
+		"POST " + passive:                       {passive, create, "application/json", wantAPI503},
+		"GET " + passive + "/{sid}":             {passive + "/" + sid, "", "", wantAPI503},
+		"DELETE " + passive + "/{sid}":          {passive + "/" + sid, "", "", wantAPI503},
+		"GET " + passive + "/{sid}/audit":       {passive + "/" + sid + "/audit", "", "", wantAPI503},
+		"DELETE " + passive + "/{sid}/data":     {passive + "/" + sid + "/data", "", "", wantAPI503},
+		"POST /face/v1/active-liveness":         {"/face/v1/active-liveness", `{"image":"x"}`, "application/json", wantAPI503},
+		"POST /face/v1/passive-liveness":        {"/face/v1/passive-liveness", `{"image":"x"}`, "application/json", wantAPI503},
+		"POST /face/v1/match":                   {"/face/v1/match", `{"image1":"x","image2":"y"}`, "application/json", wantAPI503},
+		"/face/":                                {"/face/v1/nothing-here", "", "", wantServed}, // 404 before any key check
+		"GET /openapi.json":                     {"/openapi.json", "", "", wantServed},
+		"GET /healthz":                          {"/healthz", "", "", wantServed},
+		"GET /readyz":                           {"/readyz", "", "", wantProbe503},
+		"GET /metrics":                          {"/metrics", "", "", wantServed},
+		"GET /s/{sid}":                          {"/s/" + sid, "", "", wantPage503},
+		"GET /s/{sid}/capture":                  {"/s/" + sid + "/capture", "", "", wantPage503},
+		"POST /s/{sid}/capture":                 {"/s/" + sid + "/capture", form, "application/x-www-form-urlencoded", wantPage503},
+		"POST /s/{sid}/cancel":                  {"/s/" + sid + "/cancel", form, "application/x-www-form-urlencoded", wantPage503},
+		"POST /s/{sid}/release":                 {"/s/" + sid + "/release", "", "", wantAPI503},
+		"POST /s/{sid}/offer":                   {"/s/" + sid + "/offer", "v=0\r\n", "application/sdp", wantAPI503},
+		"DELETE /s/{sid}/offer":                 {"/s/" + sid + "/offer", "", "", wantAPI503},
+		"GET /s/":                               {"/s/not/a/page", "", "", wantPage503}, // the page limit is checked first
+		"GET /static/":                          {"/static/nothing.css", "", "", wantServed},
+		"DELETE " + active + "/{sid}/evidence":  {active + "/" + sid + "/evidence", "", "", wantAPI503},
+		"DELETE " + passive + "/{sid}/evidence": {passive + "/" + sid + "/evidence", "", "", wantAPI503},
+		"GET /evidence/{sid}/{name}":            {cfg.URLSigner.Path("/evidence/"+sid+"/image_best", time.Now().Add(time.Hour)), "", "", wantAPI503},
+		"GET /report/{sid}":                     {web.ReportPath(sid) + "?" + cfg.URLSigner.Query(web.ReportPath(sid), time.Now().Add(time.Hour)), "", "", wantPage503},
+		"GET /demo":                             {"/demo", "", "", wantServed},
+		"POST /demo":                            {"/demo", demoForm, "application/x-www-form-urlencoded", wantHTML503},
+		"GET /demo/done":                        {"/demo/done?sid=" + sid, "", "", wantHTML503},
+		"GET /demo/canceled":                    {"/demo/canceled?sid=" + sid, "", "", wantHTML503},
 	}
 	for _, route := range routes {
 		c, ok := cases[route]
