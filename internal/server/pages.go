@@ -33,6 +33,7 @@ func mountPages(mux *router, cfg *config, store session.Store, apiHandler http.H
 		ICERelayOnly:   cfg.ICERelayOnly,
 		Reports:        cfg.URLSigner,
 		ReportImages:   reportImages(cfg, log, now),
+		KeepsImages:    cfg.images != nil && cfg.DataKeys != nil,
 	})
 	if err != nil {
 		return err

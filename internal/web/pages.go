@@ -32,12 +32,13 @@ func (h *Handler) serveConsent(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	retention, face := h.consentText(c.msg, c.s)
+	retention, face, pictures := h.consentText(c.msg, c.s)
 	v := templates.ConsentView{
 		StartURL:  "/s/" + c.s.ID + "/capture",
 		CSRFToken: c.browser.CSRFToken,
 		Retention: retention,
 		FaceData:  face,
+		Pictures:  pictures,
 		Passive:   c.s.Kind == session.KindPassive,
 	}
 	if c.s.CancelURL != "" {
@@ -47,11 +48,18 @@ func (h *Handler) serveConsent(w http.ResponseWriter, r *http.Request) {
 }
 
 // consentText is what the consent screen of s says varies by session: how
-// long results are kept, in words, and what becomes of its reference
-// photo's face data (empty without one) — kept for the session's own
-// biometric retention, its API key's, or only until the check ends.
-func (h *Handler) consentText(msg *i18n.Messages, s *session.Session) (retention, face string) {
+// long results are kept, in words; what becomes of its reference photo's
+// face data (empty without one) — kept for the session's own biometric
+// retention, its API key's, or only until the check ends; and whether still
+// pictures of the face (the evidence images) are kept, and for how long:
+// only on a server that keeps images, for a session whose biometric
+// retention outlasts the check.
+func (h *Handler) consentText(msg *i18n.Messages, s *session.Session) (retention, face, pictures string) {
 	retention = msg.Days(max(1, int(h.retention.Hours()/24)))
+	pictures = msg.ConsentNoPictures
+	if h.keepsImages && s.Kind == session.KindActive && s.BiometricRetention > 0 {
+		pictures = i18n.Format(msg.ConsentPicturesKept, "period", msg.Period(s.BiometricRetention))
+	}
 	switch {
 	case s.Reference == nil:
 	case s.BiometricRetention > 0:
@@ -59,14 +67,14 @@ func (h *Handler) consentText(msg *i18n.Messages, s *session.Session) (retention
 	default:
 		face = msg.ConsentFaceUsed
 	}
-	return retention, face
+	return retention, face, pictures
 }
 
 // consentVersion names the consent text s's screen shows in msg's language,
 // its periods filled in (see i18n.Messages.ConsentVersion).
 func (h *Handler) consentVersion(msg *i18n.Messages, s *session.Session) string {
-	retention, face := h.consentText(msg, s)
-	return msg.ConsentVersion(i18n.Format(msg.ConsentKeptBody, "period", retention), face)
+	retention, face, pictures := h.consentText(msg, s)
+	return msg.ConsentVersion(i18n.Format(msg.ConsentKeptBody, "period", retention), pictures, face)
 }
 
 // serveNotFound answers any other path under /s/.

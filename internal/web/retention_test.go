@@ -71,3 +71,51 @@ func TestConsentStatesBiometricRetention(t *testing.T) {
 		}
 	}
 }
+
+// TestConsentStatesPictures: on a server that keeps evidence images, the
+// consent screen of an active session whose biometric retention outlasts
+// the check says still pictures of the face are kept, and for how long, in
+// the end user's language; under a retention of 0s, for a passive session,
+// or on a server that keeps none, it says no picture is kept. The consent
+// version recorded at Start differs between the two texts.
+func TestConsentStatesPictures(t *testing.T) {
+	cases := []struct {
+		name  string
+		keeps bool
+		kind  session.Kind
+		keep  time.Duration
+		want  map[string]string
+	}{
+		{"kept 2 days", true, session.KindActive, 48 * time.Hour, map[string]string{"en": "still pictures of your face from the check (at most seven), encrypted, for 2 days", "id": "gambar diam wajah Anda dari pemeriksaan ini (paling banyak tujuh), terenkripsi, selama 2 hari"}},
+		{"retention 0s", true, session.KindActive, 0, map[string]string{"en": "No picture of your face is kept", "id": "Tidak ada gambar wajah Anda yang disimpan"}},
+		{"passive", true, session.KindPassive, 48 * time.Hour, map[string]string{"en": "No picture of your face is kept", "id": "Tidak ada gambar wajah Anda yang disimpan"}},
+		{"server keeps none", false, session.KindActive, 48 * time.Hour, map[string]string{"en": "No picture of your face is kept", "id": "Tidak ada gambar wajah Anda yang disimpan"}},
+	}
+	for _, lang := range []string{"en", "id"} {
+		versions := map[string]string{}
+		for _, tc := range cases {
+			e := newEnv(t, web.Config{Live: fakeLive{}, KeepsImages: tc.keeps})
+			s, err := session.New(session.Params{Kind: tc.kind, SuccessURL: "https://shop.example/done",
+				Locale: lang, BiometricRetention: tc.keep}, e.clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.store.Create(context.Background(), s); err != nil {
+				t.Fatal(err)
+			}
+			a := e.browser()
+			r := a.get("/s/" + s.ID)
+			r.wantScreen(t, http.StatusOK, "screen-consent")
+			if got := text(r.testID("consent-pictures")); !strings.Contains(got, tc.want[lang]) {
+				t.Errorf("%s, %s: pictures paragraph %q; want it to say %q", lang, tc.name, got, tc.want[lang])
+			}
+			if tc.kind == session.KindActive {
+				a.start(s.ID).wantScreen(t, http.StatusOK, "screen-capture")
+				versions[tc.name] = e.get(s.ID).ConsentVersion
+			}
+		}
+		if versions["kept 2 days"] == versions["retention 0s"] || versions["retention 0s"] != versions["server keeps none"] {
+			t.Errorf("%s: consent versions %v; want the kept text's own version, and one for the two no-picture texts", lang, versions)
+		}
+	}
+}

@@ -70,6 +70,11 @@ type Config struct {
 	// ReportImages lists a session's evidence images for its report; nil
 	// shows none.
 	ReportImages ReportImages
+	// KeepsImages: the server keeps a finished session's evidence images
+	// (a data key and an image store), for the session's biometric
+	// retention; the consent screen says so where that retention is above
+	// zero, and that none are kept otherwise.
+	KeepsImages bool
 }
 
 // Handler serves the end user's pages and the session report. Mount it for
@@ -84,6 +89,7 @@ type Handler struct {
 	origins        *http.CrossOriginProtection
 	frameAncestors string
 	retention      time.Duration
+	keepsImages    bool
 	clientIP       func(*http.Request) string
 	limits         Limits
 	live           Live
@@ -124,6 +130,7 @@ func New(cfg Config) (*Handler, error) {
 		origins:        http.NewCrossOriginProtection(),
 		frameAncestors: cfg.FrameAncestors,
 		retention:      cfg.Retention,
+		keepsImages:    cfg.KeepsImages,
 		clientIP:       cfg.ClientIP,
 		limits:         cfg.Limits,
 		live:           cfg.Live,

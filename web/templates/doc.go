@@ -41,6 +41,9 @@ type ConsentView struct {
 	// reference photo and for how long, as rendered; empty when the session
 	// has none.
 	FaceData string
+	// Pictures says whether still pictures of the face are kept, and for
+	// how long.
+	Pictures string
 	Passive  bool // one selfie, no gestures
 	Cancel   *CancelForm
 }

@@ -52,6 +52,12 @@ type Messages struct {
 	ConsentWhyBody      string `json:"consent_why_body"`
 	ConsentKeptHeading  string `json:"consent_kept_heading"`
 	ConsentKeptBody     string `json:"consent_kept_body"` // {period}
+	// ConsentNoPictures and ConsentPicturesKept say whether still pictures
+	// of the face (the evidence images) are kept: none, or for {period}
+	// after the check (a session whose biometric retention keeps them, on
+	// a server that keeps images).
+	ConsentNoPictures   string `json:"consent_no_pictures"`
+	ConsentPicturesKept string `json:"consent_pictures_kept"` // {period}
 	// ConsentFaceKept and ConsentFaceUsed tell a session with a reference
 	// photo (verify_image) what becomes of its face data: kept for {period}
 	// after the check, or used for the check only.
