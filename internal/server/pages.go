@@ -33,7 +33,7 @@ func mountPages(mux *router, cfg *config, store session.Store, apiHandler http.H
 		ICERelayOnly:   cfg.ICERelayOnly,
 		Reports:        cfg.URLSigner,
 		ReportImages:   reportImages(cfg, log, now),
-		KeepsImages:    cfg.images != nil && cfg.DataKeys != nil,
+		KeepsImages:    cfg.keepsImages(),
 	})
 	if err != nil {
 		return err
@@ -62,6 +62,11 @@ func mountPages(mux *router, cfg *config, store session.Store, apiHandler http.H
 	return nil
 }
 
+// keepsImages: a finished session's evidence images are kept (the store
+// keeps images and there is a data key to seal them), as live capture
+// decides for each session within its biometric retention.
+func (c *config) keepsImages() bool { return c.images != nil && c.DataKeys != nil }
+
 // reportImageLister lists a finished session's evidence images for its
 // report page, with the same signed links (and expiry rule) as the API's
 // result.
@@ -76,7 +81,7 @@ type reportImageLister struct {
 // reportImages returns the report's image lister, or nil (no images
 // section) when the server keeps no images.
 func reportImages(cfg *config, log *slog.Logger, now func() time.Time) web.ReportImages {
-	if cfg.images == nil || cfg.DataKeys == nil || cfg.URLSigner == nil {
+	if !cfg.keepsImages() || cfg.URLSigner == nil {
 		return nil
 	}
 	if now == nil {
