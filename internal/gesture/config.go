@@ -18,7 +18,10 @@ type ChallengeConfig struct {
 
 	// BaselineHold and BaselineFrames: how long, and over how many frames,
 	// the user must hold a still, frontal, neutral face first. Default
-	// 400 ms and 4 frames.
+	// 400 ms and 4 frames. The time decides from 7 frames/s up (there the
+	// fourth frame comes 429 ms after the first; at 15 frames/s the
+	// seventh, 400 ms); the frames are the least the noise floors are
+	// averaged over.
 	BaselineHold   time.Duration
 	BaselineFrames int
 	// NeutralYaw and NeutralPitch bound the absolute pose of the baseline,
@@ -26,8 +29,13 @@ type ChallengeConfig struct {
 	NeutralYaw, NeutralPitch float64
 
 	// HoldTime and HoldFrames: a gesture counts only when its condition has
-	// held for both, without a break. Default 130 ms and 3 frames: at
-	// 15 frames/s the third frame comes 133 ms after the first.
+	// held for both, without a break, from the first frame it held in to
+	// the last. Every rule of the Challenge is a time; the frame counts
+	// are small minimums that a 7 frames/s camera meets, so the rules are
+	// the same at 7, 15 and 30 frames/s. Default 130 ms and 2 frames: at
+	// 15 frames/s the third frame comes 133 ms after the first, at 30 the
+	// fifth, at 7 frames/s the second (143 ms). HoldFrames 3 made a
+	// 7 frames/s camera hold every gesture 286 ms, a wrong one too.
 	HoldTime   time.Duration
 	HoldFrames int
 	// EyeHoldTime is HoldTime for the eye closures (HEAD_00, HEAD_01,
@@ -157,7 +165,7 @@ func DefaultChallengeConfig() ChallengeConfig {
 		NeutralYaw:        15,
 		NeutralPitch:      20,
 		HoldTime:          130 * time.Millisecond,
-		HoldFrames:        3,
+		HoldFrames:        2,
 		EyeHoldTime:       600 * time.Millisecond,
 		WrongHold:         260 * time.Millisecond,
 		TurnOn:            14,

@@ -39,6 +39,16 @@ func recordedEyes(cfg ChallengeConfig) ChallengeConfig {
 	return cfg
 }
 
+// recordedHold is cfg with the HoldFrames of the golden record, 3 (2 since
+// issue 15's thresholds in time; TestChallengeGesturesAtLowFrameRates
+// holds the new one).
+func recordedHold(cfg ChallengeConfig) ChallengeConfig {
+	if cfg.HoldFrames == 0 {
+		cfg.HoldFrames = 3
+	}
+	return cfg
+}
+
 // performRecorded is perform as the golden record was taken: every
 // gesture held 600 ms.
 func performRecorded(gs ...session.Gesture) []seg {
@@ -67,7 +77,7 @@ func TestChallengeGolden(t *testing.T) {
 	var buf bytes.Buffer
 	for _, gc := range goldenCases() {
 		fmt.Fprintf(&buf, "# %s\n", gc.name)
-		c := NewChallenge(gc.ask, recordedEyes(recorded(gc.cfg)))
+		c := NewChallenge(gc.ask, recordedHold(recordedEyes(recorded(gc.cfg))))
 		for i, o := range gc.obs {
 			for _, e := range c.Observe(o) {
 				writeGoldenEvent(&buf, i, e)

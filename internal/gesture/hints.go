@@ -38,10 +38,11 @@ func hintConditions(o *Observation, cfg *ChallengeConfig, s hintState) [len(allH
 }
 
 // hinter paces the hints: a hint is due once its condition has held for
-// two frames in a row (one bad frame is no reason to nag), and again no
-// sooner than the repeat interval after it was last given.
+// settle, over two frames in a row at least (one bad frame is no reason
+// to nag), and again no sooner than the repeat interval after it was last
+// given.
 type hinter struct {
-	run  [len(allHints)]int
+	run  [len(allHints)]hold
 	last [len(allHints)]time.Time
 	sent [len(allHints)]bool
 }
@@ -50,12 +51,11 @@ type hinter struct {
 // are due now.
 func (h *hinter) observe(t time.Time, on [len(allHints)]bool, repeat time.Duration) (due [len(allHints)]bool) {
 	for i := range on {
+		h.run[i].update(on[i], t)
 		if !on[i] {
-			h.run[i] = 0
 			continue
 		}
-		h.run[i]++
-		if h.run[i] >= 2 && (!h.sent[i] || t.Sub(h.last[i]) >= repeat) {
+		if h.run[i].done(t, settleFrames, settle) && (!h.sent[i] || t.Sub(h.last[i]) >= repeat) {
 			h.sent[i], h.last[i] = true, t
 			due[i] = true
 		}

@@ -51,8 +51,10 @@ func (h *hold) held(t time.Time) time.Duration {
 }
 
 // done reports whether the condition has held for at least frames frames
-// and d at t: both, so that neither a high frame rate nor a long gap
-// between two frames makes a short hold count.
+// and d at t: both. The time decides (a hold's span, from its first frame
+// to its last, is never longer than the condition really held, whatever
+// the frame rate); the frame count is only a small minimum that a
+// 7 frames/s camera meets (ChallengeConfig.HoldFrames).
 func (h *hold) done(t time.Time, frames int, d time.Duration) bool {
 	return h.n > 0 && h.n >= frames && t.Sub(h.start) >= d
 }
@@ -107,12 +109,23 @@ func (s *conditions) neutral(turning bool) bool {
 	return !turning && !bool(s.closedL) && !bool(s.closedR) && !bool(s.mouthOpen)
 }
 
+// settle is how long a state must be seen, over two frames at least,
+// before it is taken as lasting (back to neutral, a hint's condition): a
+// time, not a frame count alone, so that a camera faster than 30 frames/s
+// does not shorten it. Two frames at 7 to 30 frames/s (143 to 33 ms), as
+// the rule was; three at 60.
+const settle = 30 * time.Millisecond
+
+// settleFrames is the least count of frames of settle: one frame alone
+// proves nothing, however far apart the frames are.
+const settleFrames = 2
+
 // arming keeps a gesture from counting twice, or a wrong one from turning
 // into the next: after a match, a wrong gesture or a jump the user must
-// come back to neutral (two frames) before anything counts again.
+// come back to neutral (for settle) before anything counts again.
 type arming struct {
-	armed    bool
-	neutralN int
+	armed   bool
+	neutral hold
 	// since is when the arming was first lost and not yet regained by
 	// coming back to neutral; zero when armed that way.
 	since time.Time
@@ -121,24 +134,20 @@ type arming struct {
 // disarm is called on a match, a wrong gesture or a jump at t.
 func (a *arming) disarm(t time.Time) {
 	a.armed = false
-	a.neutralN = 0
+	a.neutral.reset()
 	if a.since.IsZero() {
 		a.since = t
 	}
 }
 
-// observe feeds whether the frame is neutral and returns whether gestures
-// count.
-func (a *arming) observe(neutral bool) bool {
+// observe feeds whether the frame at t is neutral and returns whether
+// gestures count.
+func (a *arming) observe(neutral bool, t time.Time) bool {
 	if a.armed {
 		return true
 	}
-	if neutral {
-		a.neutralN++
-	} else {
-		a.neutralN = 0
-	}
-	if a.neutralN >= 2 {
+	a.neutral.update(neutral, t)
+	if a.neutral.done(t, settleFrames, settle) {
 		a.armed = true
 		a.since = time.Time{}
 	}

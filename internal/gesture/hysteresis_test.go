@@ -138,21 +138,27 @@ func equalClasses(a, b []class) bool {
 func TestArming(t *testing.T) {
 	tests := []struct {
 		name    string
+		step    time.Duration // between frames
 		neutral []bool
 		want    bool
 	}{
-		{"one neutral frame is not enough", []bool{true}, false},
-		{"two neutral frames re-arm", []bool{true, true}, true},
-		{"a break restarts the count", []bool{true, false, true}, false},
-		{"never neutral", []bool{false, false, false}, false},
+		{"one neutral frame is not enough", 67 * time.Millisecond, []bool{true}, false},
+		{"two neutral frames at 15 frames/s re-arm", 67 * time.Millisecond, []bool{true, true}, true},
+		{"a break restarts the count", 67 * time.Millisecond, []bool{true, false, true}, false},
+		{"never neutral", 67 * time.Millisecond, []bool{false, false, false}, false},
+		{"two frames at 30 frames/s re-arm", 33 * time.Millisecond, []bool{true, true}, true},
+		{"two frames at 60 frames/s are too short", 17 * time.Millisecond, []bool{true, true}, false},
+		{"three frames at 60 frames/s re-arm", 17 * time.Millisecond, []bool{true, true, true}, true},
+		{"two frames at 7 frames/s re-arm", 143 * time.Millisecond, []bool{true, true}, true},
+		{"one frame at 7 frames/s is not enough", 143 * time.Millisecond, []bool{false, true}, false},
 	}
 	for _, tc := range tests {
 		var a arming
 		a.armed = true
 		a.disarm(t0)
 		var got bool
-		for _, n := range tc.neutral {
-			got = a.observe(n)
+		for i, n := range tc.neutral {
+			got = a.observe(n, t0.Add(time.Duration(i+1)*tc.step))
 		}
 		if got != tc.want {
 			t.Errorf("%s: got armed %v; want %v", tc.name, got, tc.want)
@@ -167,12 +173,12 @@ func TestArming(t *testing.T) {
 	if got := a.awayFor(t0.Add(1600*time.Millisecond), 1500*time.Millisecond); !got {
 		t.Errorf("disarmed 1.6 s ago (again 0.6 s ago): got away %v; want true", got)
 	}
-	a.observe(true)
-	a.observe(true)
+	a.observe(true, t0.Add(1700*time.Millisecond))
+	a.observe(true, t0.Add(1800*time.Millisecond))
 	if got := a.awayFor(t0.Add(time.Hour), 1500*time.Millisecond); got {
 		t.Errorf("re-armed: got away %v; want false", got)
 	}
-	if got := a.observe(false); !got {
+	if got := a.observe(false, t0.Add(1900*time.Millisecond)); !got {
 		t.Errorf("armed and not neutral: got armed %v; want true (only a disarm disarms)", got)
 	}
 }

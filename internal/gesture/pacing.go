@@ -202,7 +202,7 @@ func (c *Challenge) observeWait(o *Observation) {
 		return
 	}
 	neutral := c.conds.neutral(turning)
-	if !c.arming.observe(neutral) {
+	if !c.arming.observe(neutral, o.T) {
 		return // still coming back from the previous gesture
 	}
 	t, a := o.T, arrival(o)
