@@ -43,10 +43,17 @@ type timeline struct {
 	swayF     [8]float64
 	blinks    []float64 // start times of natural blinks
 	intervals []Interval
+	tempo     float64 // the transition times' factor (Params.Tempo), 1 by default
 }
 
 func newTimeline(sc Script, fps int, seed uint64, sway, blinks bool) *timeline {
-	tl := &timeline{sc: sc, fps: fps, sway: sway}
+	return newTimelineTempo(sc, fps, seed, sway, blinks, 1)
+}
+
+// newTimelineTempo is newTimeline with every transition time multiplied by
+// tempo (Params.Tempo).
+func newTimelineTempo(sc Script, fps int, seed uint64, sway, blinks bool, tempo float64) *timeline {
+	tl := &timeline{sc: sc, fps: fps, sway: sway, tempo: tempo}
 	total := sc.Duration().Seconds()
 	tl.frames = int(math.Round(total * float64(fps)))
 	rng := rand.New(rand.NewPCG(seed, 0x6661636567656e))
@@ -67,7 +74,7 @@ func newTimeline(sc Script, fps int, seed uint64, sway, blinks bool) *timeline {
 				busy = append(busy, [2]float64{t - 0.4, t + d + 0.4})
 				continue
 			}
-			ease := easeOf(a.Code, d)
+			ease := math.Min(tl.tempo*easeOf(a.Code, math.Inf(1)), d/2)
 			switch session.Gesture(a.Code) {
 			case session.HeadEyesClosed, session.HeadRightClose, session.HeadLeftClose:
 				busy = append(busy, [2]float64{t - 0.4, t + d + 0.4})
@@ -174,7 +181,7 @@ func (tl *timeline) scripted(t float64) State {
 			tg := target(st)
 			u := t - start
 			lerp := func(a, b, e float64) float64 { return a + (b-a)*ease(u/e) }
-			he, ee, me := math.Min(headEase, d/2), math.Min(eyeEase, d/2), math.Min(mouthEase, d/2)
+			he, ee, me := math.Min(tl.tempo*headEase, d/2), math.Min(tl.tempo*eyeEase, d/2), math.Min(tl.tempo*mouthEase, d/2)
 			s := State{
 				Yaw:      lerp(prev.Yaw, tg.Yaw, he),
 				Pitch:    lerp(prev.Pitch, tg.Pitch, he),

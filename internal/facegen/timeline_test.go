@@ -75,3 +75,28 @@ func TestTimelineSwayAndBlinks(t *testing.T) {
 		}
 	}
 }
+
+func TestTimelineTempo(t *testing.T) {
+	sc, err := ParseScript("neutral 1s; HEAD_LEFT 30deg 2s; neutral 2s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// At 30 frames/s a head turn takes 0.45 s (frame 30 + 13.5): tempo 0.6
+	// makes it 0.27 s, 2 makes it 0.9 s; 1 is newTimeline's.
+	for _, tc := range []struct {
+		tempo float64
+		full  int
+	}{{1, 44}, {0.6, 39}, {2, 57}} {
+		tl := newTimelineTempo(sc, 30, 1, false, false, tc.tempo)
+		iv := tl.intervals[0]
+		if iv.FullFrame != tc.full {
+			t.Errorf("tempo %g: full frame %d; want %d", tc.tempo, iv.FullFrame, tc.full)
+		}
+		if y := tl.state(tc.full).Yaw; math.Abs(y-30) > 1e-9 {
+			t.Errorf("tempo %g: yaw %.2f at the full frame; want 30", tc.tempo, y)
+		}
+		if y := tl.state(tc.full - 2).Yaw; y >= 29.9 {
+			t.Errorf("tempo %g: yaw %.2f two frames before the full frame; want still turning", tc.tempo, y)
+		}
+	}
+}
