@@ -474,7 +474,7 @@ func footagePoses(ev *evaluator, path string) ([]footagePose, error) {
 	}
 	var out []footagePose
 	for _, c := range f.Clips {
-		obs, err := ev.observeVideo(filepath.Join(filepath.Dir(path), c.File))
+		obs, err := ev.observeVideo(filepath.Join(filepath.Dir(path), c.File), footageFPS)
 		if err != nil {
 			return nil, err
 		}

@@ -83,7 +83,8 @@ func readFootage(path string) (*footageFile, error) {
 	return &f, nil
 }
 
-// footageFPS, footageW and footageH: what the live pipeline analyses.
+// footageFPS, footageW and footageH: what the live pipeline analyses
+// (-fps resamples to other rates: a 7 frames/s webcam).
 const (
 	footageFPS         = 15
 	footageW, footageH = 640, 480
@@ -91,15 +92,15 @@ const (
 )
 
 // scoreFootage plays every clip of the annotation file at path (clip files
-// relative to it) and scores it.
-func scoreFootage(ev *evaluator, path string) ([]footageResult, error) {
+// relative to it), resampled to fps, and scores it.
+func scoreFootage(ev *evaluator, path string, fps int) ([]footageResult, error) {
 	f, err := readFootage(path)
 	if err != nil {
 		return nil, err
 	}
 	var out []footageResult
 	for _, c := range f.Clips {
-		obs, err := ev.observeVideo(filepath.Join(filepath.Dir(path), c.File))
+		obs, err := ev.observeVideo(filepath.Join(filepath.Dir(path), c.File), fps)
 		if err != nil {
 			return nil, err
 		}
@@ -126,16 +127,16 @@ func scoreFootage(ev *evaluator, path string) ([]footageResult, error) {
 	return out, nil
 }
 
-// observeVideo runs the clip through a fresh engine at the analysed frame
-// rate; the observations' times start at the zero time.
-func (ev *evaluator) observeVideo(path string) ([]gesture.Observation, error) {
+// observeVideo runs the clip through a fresh engine at fps; the
+// observations' times start at the zero time.
+func (ev *evaluator) observeVideo(path string, fps int) ([]gesture.Observation, error) {
 	pred, err := gesture.NewModelPredictor(ev.model)
 	if err != nil {
 		return nil, err
 	}
 	engine := gesture.NewEngine(ev.det, pred)
 	var obs []gesture.Observation
-	err = perception.ReadVideo(path, footageFPS, footageW, footageH, func(t time.Duration, img *image.Gray) bool {
+	err = perception.ReadVideo(path, float64(fps), footageW, footageH, func(t time.Duration, img *image.Gray) bool {
 		obs = append(obs, engine.Process(img, time.Time{}.Add(t)))
 		return true
 	})

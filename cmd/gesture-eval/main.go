@@ -16,10 +16,14 @@
 //
 //	go run ./cmd/gesture-eval -matrix [-faces mazie,obama] [-conditions clean,dark] [-out DIR] [-j 2]
 //
+// -fps 7,10,15 renders every clip at each rate (a 7 frames/s webcam), and
+// -speeds normal,fast,slow plays every script at each speed (see
+// matrixSpeeds).
+//
 // With -footage it scores real clips against an annotation file of
 // intervals per gesture (see footage.go):
 //
-//	go run ./cmd/gesture-eval -footage testdata/footage/annotations.json
+//	go run ./cmd/gesture-eval -footage testdata/footage/annotations.json [-fps 7,10,15]
 //
 // With -calibrate it renders held head turns and tilts with facegen and
 // tabulates the engine's reading against the truth (see calibrate.go):
@@ -135,14 +139,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 		footageF = fs.String("footage", "", "annotation file of real clips (testdata/footage/annotations.json): score every gesture in them, print one table")
 		calib    = fs.Bool("calibrate", false, "render held head poses with facegen and tabulate the engine's yaw and pitch against the truth")
 		calConds = fs.String("calib-conditions", calibDefaultConditions(), "-calibrate: conditions to render")
+		fpsF     = fs.String("fps", "15", "-matrix and -footage: comma-separated frame rates to render or resample the clips at (7,10,15)")
+		speedsF  = fs.String("speeds", "normal", "-matrix: comma-separated gesture speeds: normal, fast (head turned in 0.27 s, steps halved), slow (0.9 s, steps doubled)")
 	)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rates, err := parseRates(*fpsF)
+	if err != nil {
 		return err
 	}
 	if *matrix {
 		return runMatrix(matrixOpts{
 			faces: *faces, conditions: *conds, attacks: *attacks, scripts: *scriptsF, dir: *out, jobs: *jobs,
 			yunet: *yunet, landmarks: *lmPath, timeout: *timeout, clips: *clipsF,
+			rates: rates, speeds: *speedsF,
 		}, stdout, stderr)
 	}
 	if *calib {
@@ -154,11 +165,19 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer ev.close()
-		rs, err := scoreFootage(ev, *footageF)
-		if err != nil {
-			return err
+		for i, fps := range rates {
+			rs, err := scoreFootage(ev, *footageF, fps)
+			if err != nil {
+				return err
+			}
+			if len(rates) > 1 {
+				if i > 0 {
+					fmt.Fprintln(stdout)
+				}
+				fmt.Fprintf(stdout, "At %d frames/s:\n\n", fps)
+			}
+			writeFootage(stdout, rs)
 		}
-		writeFootage(stdout, rs)
 		return nil
 	}
 	if *video == "" {

@@ -117,3 +117,28 @@ func TestFaceNameAndPercentile(t *testing.T) {
 		t.Errorf("even median %v; want 150", got)
 	}
 }
+
+func TestSpeedScript(t *testing.T) {
+	a := matrixScripts[0].Script
+	got, err := speedScript(a, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The baseline's neutral second and the eye closure keep their length.
+	want := "neutral 1s; HEAD_LEFT 30deg 0.75s; neutral 0.5s; HEAD_00 1.3s; neutral 0.4s; HEAD_OPEN_MOUTH 0.5s; neutral 0.25s"
+	if got != want {
+		t.Errorf("fast A:\ngot  %q\nwant %q", got, want)
+	}
+	if got, _ := speedScript(a, 1); got != a {
+		t.Errorf("normal A: %q; want the script as it is", got)
+	}
+	if _, err := speedScript("neutral 1s; HEAD_LEFT 1.5", 2); err == nil {
+		t.Error("a step without a duration: no error")
+	}
+	if r, err := parseRates("7, 10,15"); err != nil || len(r) != 3 || r[0] != 7 || r[2] != 15 {
+		t.Errorf("parseRates: %v, %v; want [7 10 15]", r, err)
+	}
+	if _, err := parseRates("7,0"); err == nil {
+		t.Error("parseRates 0: no error")
+	}
+}

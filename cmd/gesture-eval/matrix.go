@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -63,6 +65,63 @@ var matrixConditions = []struct {
 	{"backlit+noise", func(p *facegen.Params) { p.Light, p.Noise = facegen.LightBacklit, 8 }},
 }
 
+// matrixSpeeds are the gesture speeds (-speeds): each a factor on the
+// scripts' steps (all but the first, the baseline's neutral second, and the
+// eye closures, which a user holds until the page's tone) and facegen's
+// Tempo on the transitions. fast turns the head in 0.27 s (a real person
+// turning on request: 30–60° in ≈0.25 s, issue 15) and holds half as long;
+// slow takes 0.9 s and holds twice as long.
+var matrixSpeeds = []matrixSpeed{
+	{"normal", 1, 0},
+	{"fast", 0.5, 0.6},
+	{"slow", 2, 2},
+}
+
+// matrixSpeed is one gesture speed of the matrix.
+type matrixSpeed struct {
+	Name         string
+	Steps, Tempo float64
+}
+
+// speedScript is script at speed: its steps but the first and the eye
+// closures scaled by steps.
+func speedScript(script string, steps float64) (string, error) {
+	if steps == 1 {
+		return script, nil
+	}
+	parts := strings.Split(script, ";")
+	for i, st := range parts {
+		if i == 0 || strings.Contains(st, string(session.HeadEyesClosed)) ||
+			strings.Contains(st, string(session.HeadRightClose)) || strings.Contains(st, string(session.HeadLeftClose)) {
+			continue
+		}
+		f := strings.Fields(st)
+		if len(f) == 0 {
+			continue
+		}
+		d, err := time.ParseDuration(f[len(f)-1])
+		if err != nil {
+			return "", fmt.Errorf("script step %q: %w", st, err)
+		}
+		f[len(f)-1] = strconv.FormatFloat((time.Duration(float64(d)*steps)).Seconds(), 'f', -1, 64) + "s"
+		parts[i] = " " + strings.Join(f, " ")
+	}
+	return strings.Join(parts, ";"), nil
+}
+
+// parseRates parses -fps.
+func parseRates(list string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 60 {
+			return nil, fmt.Errorf("-fps: %q is no frame rate (1..60)", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
 // conditionIndex is the index in matrixConditions of the condition named
 // name, or -1.
 func conditionIndex(name string) int {
@@ -90,6 +149,8 @@ type matrixOpts struct {
 	yunet, landmarks           string
 	timeout                    time.Duration
 	clips                      bool
+	rates                      []int  // frame rates to render at (default 15)
+	speeds                     string // gesture speeds (default normal)
 }
 
 // matrixClip is one cell of the matrix and, once played, its score.
@@ -98,6 +159,8 @@ type matrixClip struct {
 	Condition string            `json:"condition"` // a condition, or the attack kind
 	Attack    bool              `json:"attack"`
 	Script    string            `json:"script"`
+	FPS       int               `json:"fps"`
+	Speed     string            `json:"speed"`
 	Params    facegen.Params    `json:"-"`
 	Score     *truthScore       `json:"score"`
 	Outcomes  map[string]string `json:"outcomes"`
@@ -106,6 +169,19 @@ type matrixClip struct {
 	Unperformed        string `json:"unperformed,omitempty"`
 	UnperformedMatches int    `json:"unperformed_matches"`
 	Video              string `json:"video"`
+}
+
+// variant names the cell's frame rate and speed when they are not the
+// defaults (15 frames/s, normal), with a leading space.
+func (c *matrixClip) variant() string {
+	v := ""
+	if c.FPS != 0 && c.FPS != 15 {
+		v += fmt.Sprintf(" %d fps", c.FPS)
+	}
+	if c.Speed != "" && c.Speed != "normal" {
+		v += " " + c.Speed
+	}
+	return v
 }
 
 // faceName is a short name for a photo: mazie-hirono.jpg → mazie,
@@ -189,7 +265,36 @@ func matrixCells(o matrixOpts) ([]*matrixClip, error) {
 		}
 		return ""
 	}
+	rates := o.rates
+	if len(rates) == 0 {
+		rates = []int{15}
+	}
+	var speeds []int
+	for _, sp := range strings.Split(cmp.Or(o.speeds, "normal"), ",") {
+		i := slices.IndexFunc(matrixSpeeds, func(m matrixSpeed) bool { return m.Name == strings.TrimSpace(sp) })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown speed %q (have normal, fast, slow)", sp)
+		}
+		speeds = append(speeds, i)
+	}
 	var cells []*matrixClip
+	// add appends the cell of script at every rate and speed.
+	add := func(c matrixClip, script string) error {
+		for _, fps := range rates {
+			for _, si := range speeds {
+				sp := matrixSpeeds[si]
+				sc, err := speedScript(script, sp.Steps)
+				if err != nil {
+					return err
+				}
+				cell := c
+				cell.FPS, cell.Speed = fps, sp.Name
+				cell.Params.Script, cell.Params.FPS, cell.Params.Tempo = sc, fps, sp.Tempo
+				cells = append(cells, &cell)
+			}
+		}
+		return nil
+	}
 	for _, face := range faces {
 		for _, cn := range conds {
 			i := conditionIndex(cn)
@@ -200,9 +305,11 @@ func matrixCells(o matrixOpts) ([]*matrixClip, error) {
 				if o.scripts != "" && !slices.Contains(strings.Split(o.scripts, ","), s.Name) {
 					continue
 				}
-				p := facegen.Params{Face: face, Script: s.Script, Seed: 1}
+				p := facegen.Params{Face: face, Seed: 1}
 				matrixConditions[i].Apply(&p)
-				cells = append(cells, &matrixClip{Face: faceName(face), Condition: matrixConditions[i].Name, Script: s.Name, Params: p, Unperformed: s.Unperformed})
+				if err := add(matrixClip{Face: faceName(face), Condition: matrixConditions[i].Name, Script: s.Name, Params: p, Unperformed: s.Unperformed}, s.Script); err != nil {
+					return nil, err
+				}
 			}
 		}
 		for _, a := range attacks {
@@ -213,8 +320,10 @@ func matrixCells(o matrixOpts) ([]*matrixClip, error) {
 				return nil, fmt.Errorf("unknown attack %q", a)
 			}
 			for _, s := range attackScripts {
-				p := facegen.Params{Face: face, Script: script(s), Seed: 1, Attack: a}
-				cells = append(cells, &matrixClip{Face: faceName(face), Condition: a, Attack: true, Script: s, Params: p})
+				p := facegen.Params{Face: face, Seed: 1, Attack: a}
+				if err := add(matrixClip{Face: faceName(face), Condition: a, Attack: true, Script: s, Params: p}, script(s)); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
@@ -429,7 +538,10 @@ func writeTables(w io.Writer, cells []*matrixClip) {
 		tw.Flush()
 		fmt.Fprintln(w)
 	}
-	group("condition", func(c *matrixClip) string { return c.Condition })
+	group("condition", func(c *matrixClip) string { return c.Condition + c.variant() })
+	group("frame rate, speed", func(c *matrixClip) string {
+		return fmt.Sprintf("%d fps %s", c.FPS, c.Speed)
+	})
 	group("live", func(c *matrixClip) string {
 		switch {
 		case c.Attack:
