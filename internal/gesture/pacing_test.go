@@ -366,3 +366,64 @@ func TestPacingOnsetIsWhereTheRiseBegan(t *testing.T) {
 		t.Errorf("onset %v; want before the instruction %v", g.OnsetAt, r.instructed[0])
 	}
 }
+
+// TestPacingAtLowFrameRates: the reaction window and the wait's rules at
+// 7 and 10 frames/s (capture and arrival at the same rate; the frames fall
+// at three phases against the motion): a user who reacts in 0.25 to 2.5 s
+// passes with every gesture, one who moves during the wait or after
+// 3.9 s does not. The onset is read at a frame: up to one frame interval
+// (143 ms at 7 frames/s) after the motion began, or a frame early when
+// noise rises into it.
+func TestPacingAtLowFrameRates(t *testing.T) {
+	for _, fps := range []float64{7, 10} {
+		for phase := 0; phase < 3; phase++ {
+			at := func(segs ...seg) []Observation {
+				obs := scenario{noise: 0.3, fps: fps, timed: true, segs: segs,
+					phase: time.Duration(float64(phase) / 3 * float64(time.Second) / fps)}.observations()
+				for i := range obs {
+					obs[i].Arrival = obs[i].T.Add(latency)
+				}
+				return obs
+			}
+			// When a neutral face is asked, on the arrival clock.
+			r := runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), at(seg{dur: 5 * time.Second}), 0, 0)
+			if len(r.instructed) != 1 {
+				t.Fatalf("%v frames/s: a neutral face was asked %d times in 5 s; want once", fps, len(r.instructed))
+			}
+			instr := r.instructed[0].Sub(t0.Add(latency))
+			for _, tc := range []struct {
+				start   time.Duration
+				perform session.Gesture
+				failure string
+			}{
+				{400 * time.Millisecond, session.HeadLeft, ""},
+				{250 * time.Millisecond, session.HeadLeft, ""},
+				{300 * time.Millisecond, session.HeadOpenMouth, ""},
+				{500 * time.Millisecond, session.HeadUp, ""},
+				{time.Second, session.HeadOpenMouth, ""},
+				{2500 * time.Millisecond, session.HeadRight, ""},
+				{600 * time.Millisecond, session.HeadEyesClosed, ""},
+				{-800 * time.Millisecond, session.HeadDown, failEarly},
+				{-800 * time.Millisecond, session.HeadOpenMouth, failEarly},
+				{3900 * time.Millisecond, session.HeadLeft, failLate},
+			} {
+				ask := tc.perform
+				obs := at(append([]seg{{dur: instr + tc.start}}, gestureSegs(tc.perform, 5*time.Second)...)...)
+				r := runPaced([]session.Gesture{ask}, pacedConfig(), obs, 0, 0)
+				g := r.res.Gestures[0]
+				want := session.GestureMatch
+				if tc.failure != "" {
+					want = session.GestureNotMatch
+				}
+				if r.res.Status != want || g.Failure != tc.failure {
+					rt := "none"
+					if g.ReactionMS != nil {
+						rt = (time.Duration(*g.ReactionMS) * time.Millisecond).String()
+					}
+					t.Errorf("%v frames/s, phase %d/3: %s %v after the instruction: status %q failure %q (reaction %s); want %q %q",
+						fps, phase, tc.perform, tc.start, r.res.Status, g.Failure, rt, want, tc.failure)
+				}
+			}
+		}
+	}
+}
