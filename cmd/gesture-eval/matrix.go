@@ -164,6 +164,11 @@ type matrixClip struct {
 	Params    facegen.Params    `json:"-"`
 	Score     *truthScore       `json:"score"`
 	Outcomes  map[string]string `json:"outcomes"`
+	// Failures are why the asked gestures that did not match failed
+	// (GestureResult.Failure: timeout, jump, planar, …) and Jumps the
+	// jumps the motion filter reported in all.
+	Failures map[string]string `json:"failures,omitempty"`
+	Jumps    int               `json:"jumps"`
 	// Unperformed are the gestures the script never performs, asked one at
 	// a time; UnperformedMatches counts those that matched anyway.
 	Unperformed        string `json:"unperformed,omitempty"`
@@ -438,7 +443,15 @@ func playCell(r *facegen.Renderer, ev *evaluator, o matrixOpts, c *matrixClip) e
 	}
 	c.Outcomes = map[string]string{}
 	for i, g := range p.res.Gestures {
-		c.Outcomes[fmt.Sprintf("%d:%s", i, g.Gesture)] = string(g.Status)
+		k := fmt.Sprintf("%d:%s", i, g.Gesture)
+		c.Outcomes[k] = string(g.Status)
+		c.Jumps += g.Jumps
+		if g.Failure != "" {
+			if c.Failures == nil {
+				c.Failures = map[string]string{}
+			}
+			c.Failures[k] = g.Failure
+		}
 	}
 	return nil
 }
