@@ -109,23 +109,34 @@ func (s *conditions) neutral(turning bool) bool {
 	return !turning && !bool(s.closedL) && !bool(s.closedR) && !bool(s.mouthOpen)
 }
 
-// settle is how long a state must be seen, over two frames at least,
-// before it is taken as lasting (back to neutral, a hint's condition): a
-// time, not a frame count alone, so that a camera faster than 30 frames/s
-// does not shorten it. Two frames at 7 to 30 frames/s (143 to 33 ms), as
-// the rule was; three at 60.
+// settle is how long a hint's condition must be seen, over two frames at
+// least, before the hint is given: a time, not a frame count alone, so
+// that a camera faster than 30 frames/s does not shorten it. Two frames at
+// 7 to 30 frames/s (143 to 33 ms), as the rule was; three at 60.
 const settle = 30 * time.Millisecond
 
 // settleFrames is the least count of frames of settle: one frame alone
 // proves nothing, however far apart the frames are.
 const settleFrames = 2
 
+// rearmAfter is how much frame time of neutral face re-arms the gestures
+// after one counted, besides two neutral frames in a row: each neutral
+// frame stands for the time since the frame before it (at most
+// maxFrameGap). At 15 frames/s and faster it takes two frames, as it
+// always did; at 10 frames/s and slower one frame is as long a look at a
+// neutral face as two at 15, and a second one costs a user who pauses
+// half a second between quick gestures the next gesture.
+const rearmAfter = 100 * time.Millisecond
+
 // arming keeps a gesture from counting twice, or a wrong one from turning
 // into the next: after a match, a wrong gesture or a jump the user must
-// come back to neutral (for settle) before anything counts again.
+// come back to neutral (two frames, or rearmAfter) before anything counts
+// again.
 type arming struct {
-	armed   bool
-	neutral hold
+	armed    bool
+	neutralN int
+	neutralT time.Duration // the frame time of the neutral frames so far
+	last     time.Time     // the last frame's time
 	// since is when the arming was first lost and not yet regained by
 	// coming back to neutral; zero when armed that way.
 	since time.Time
@@ -134,7 +145,8 @@ type arming struct {
 // disarm is called on a match, a wrong gesture or a jump at t.
 func (a *arming) disarm(t time.Time) {
 	a.armed = false
-	a.neutral.reset()
+	a.neutralN, a.neutralT = 0, 0
+	a.last = t
 	if a.since.IsZero() {
 		a.since = t
 	}
@@ -143,11 +155,21 @@ func (a *arming) disarm(t time.Time) {
 // observe feeds whether the frame at t is neutral and returns whether
 // gestures count.
 func (a *arming) observe(neutral bool, t time.Time) bool {
+	var dt time.Duration
+	if !a.last.IsZero() {
+		dt = min(max(t.Sub(a.last), 0), maxFrameGap)
+	}
+	a.last = t
 	if a.armed {
 		return true
 	}
-	a.neutral.update(neutral, t)
-	if a.neutral.done(t, settleFrames, settle) {
+	if !neutral {
+		a.neutralN, a.neutralT = 0, 0
+		return false
+	}
+	a.neutralN++
+	a.neutralT += dt
+	if a.neutralN >= 2 || a.neutralT >= rearmAfter {
 		a.armed = true
 		a.since = time.Time{}
 	}

@@ -147,10 +147,10 @@ func TestArming(t *testing.T) {
 		{"a break restarts the count", 67 * time.Millisecond, []bool{true, false, true}, false},
 		{"never neutral", 67 * time.Millisecond, []bool{false, false, false}, false},
 		{"two frames at 30 frames/s re-arm", 33 * time.Millisecond, []bool{true, true}, true},
-		{"two frames at 60 frames/s are too short", 17 * time.Millisecond, []bool{true, true}, false},
-		{"three frames at 60 frames/s re-arm", 17 * time.Millisecond, []bool{true, true, true}, true},
-		{"two frames at 7 frames/s re-arm", 143 * time.Millisecond, []bool{true, true}, true},
-		{"one frame at 7 frames/s is not enough", 143 * time.Millisecond, []bool{false, true}, false},
+		{"one frame at 30 frames/s is not enough", 33 * time.Millisecond, []bool{false, true}, false},
+		{"one frame at 10 frames/s re-arms", 100 * time.Millisecond, []bool{false, true}, true},
+		{"one frame at 7 frames/s re-arms", 143 * time.Millisecond, []bool{false, true}, true},
+		{"one frame at 12 frames/s is not enough", 83 * time.Millisecond, []bool{false, true}, false},
 	}
 	for _, tc := range tests {
 		var a arming
