@@ -336,8 +336,14 @@ func (c *Challenge) see(o *Observation) (m measures, active [numClasses]bool, tu
 	res.PeakPitch = math.Max(res.PeakPitch, math.Abs(m.dPitch))
 
 	// A jump that stays (a swapped picture) resets the gesture and the
-	// user must come back to neutral.
-	switch c.motion.observe(t, o.Yaw, o.Pitch, c.cfg.MaxAngularSpeed) {
+	// user must come back to neutral; so does a break of the picture
+	// around the face whatever the pose did (a cut to another picture
+	// whose pose reads close enough to pass for motion).
+	v := c.motion.observe(t, o.Yaw, o.Pitch, c.cfg.MaxAngularSpeed, o.Continuity >= c.cfg.MinContinuity)
+	if o.Continuity != 0 && o.Continuity < c.cfg.MinContinuity && v != motionSkip {
+		v = motionJump
+	}
+	switch v {
 	case motionSkip:
 		return m, active, false, false
 	case motionJump:

@@ -95,6 +95,11 @@ type Engine struct {
 	lastSeen   time.Time
 	lastBounds image.Rectangle
 	lms        Landmarks
+	// lookRect and lookGrid are the previous frame's region around the
+	// face and its grid (see look); lookOK says they are set.
+	lookRect image.Rectangle
+	lookGrid [16]float32
+	lookOK   bool
 	// rel is the predictor box relative to the landmarks' bounds at the last
 	// detection (offsets of its edges in bound widths/heights), so tracking
 	// boxes follow the model's own convention.
@@ -181,11 +186,13 @@ func (e *Engine) Process(img *image.Gray, t time.Time) Observation {
 	o.EyeContrastLeft = eyeContrast(img, &e.lms, 42)
 	o.EyeContrastRight = eyeContrast(img, &e.lms, 36)
 	o.Quality = quality(img, bounds)
+	o.Continuity = e.continuity(img, bounds)
 	return o
 }
 
 func (e *Engine) lose() {
 	e.tracking = false
+	e.lookOK = false
 	e.nFaces = 0
 }
 
@@ -279,6 +286,90 @@ func quality(img *image.Gray, box image.Rectangle) Quality {
 	q.Sharpness = lap / float64(n)
 	q.LineRatio = lineRatio(img, r)
 	return q
+}
+
+// continuity is Observation.Continuity of the frame img whose face is at
+// bounds, and keeps this frame's grid for the next one.
+func (e *Engine) continuity(img *image.Gray, bounds image.Rectangle) float64 {
+	c := 0.0
+	if e.lookOK && e.lookRect.In(img.Rect) {
+		now := lookGrid(img, e.lookRect)
+		if d := lookChange(&e.lookGrid, &now); d >= 0 {
+			c = 1 - d
+			if c == 0 {
+				c = -1e-9 // known: only "no picture" reads 0
+			}
+		}
+	}
+	e.lookRect = lookRegion(img.Rect, bounds)
+	e.lookGrid = lookGrid(img, e.lookRect)
+	e.lookOK = e.lookRect.Dx() >= 8 && e.lookRect.Dy() >= 8
+	return c
+}
+
+// lookRegion is the face box grown to twice its size around its centre,
+// clipped to the frame.
+func lookRegion(frame, box image.Rectangle) image.Rectangle {
+	c := box.Min.Add(box.Max).Div(2)
+	return image.Rect(c.X-box.Dx(), c.Y-box.Dy(), c.X+box.Dx(), c.Y+box.Dy()).Intersect(frame)
+}
+
+// lookGrid cuts the region r of img into a 4×4 grid, row by row, each
+// cell's mean grey level from at most about 12×12 samples.
+func lookGrid(img *image.Gray, r image.Rectangle) [16]float32 {
+	var g [16]float32
+	if r.Dx() < 4 || r.Dy() < 4 {
+		return g
+	}
+	step := max(1, max(r.Dx(), r.Dy())/48)
+	var n [16]int
+	for y := r.Min.Y; y < r.Max.Y; y += step {
+		row := (y - r.Min.Y) * 4 / r.Dy() * 4
+		off := img.PixOffset(r.Min.X, y)
+		for x := r.Min.X; x < r.Max.X; x += step {
+			k := row + (x-r.Min.X)*4/r.Dx()
+			g[k] += float32(img.Pix[off+x-r.Min.X])
+			n[k]++
+		}
+	}
+	for k := range g {
+		if n[k] > 0 {
+			g[k] /= float32(n[k])
+		}
+	}
+	return g
+}
+
+// lookRing are the cells of Observation.Look around the face: the outer
+// ring of the grid (hair, neck, shoulders, background), which a head
+// turning in place leaves nearly as it was.
+var lookRing = [12]int{0, 1, 2, 3, 4, 7, 8, 11, 12, 13, 14, 15}
+
+// lookChange measures how much the picture around the face changed
+// between two frames' Look, on the ring's cells: one minus the correlation
+// of their levels (0 for the same pattern, about 1 for unrelated ones, up
+// to 2), plus the change of their mean level over the larger mean (a cut
+// to a darker or brighter picture). It returns -1 when either grid is
+// unknown (no picture) or flat.
+func lookChange(a, b *[16]float32) float64 {
+	var ma, mb float64
+	for _, k := range lookRing {
+		ma += float64(a[k])
+		mb += float64(b[k])
+	}
+	ma /= float64(len(lookRing))
+	mb /= float64(len(lookRing))
+	var sab, saa, sbb float64
+	for _, k := range lookRing {
+		da, db := float64(a[k])-ma, float64(b[k])-mb
+		sab += da * db
+		saa += da * da
+		sbb += db * db
+	}
+	if saa < 1e-6 || sbb < 1e-6 {
+		return -1
+	}
+	return 1 - sab/math.Sqrt(saa*sbb) + math.Abs(ma-mb)/math.Max(ma, mb)
 }
 
 // lineRatio is Quality.LineRatio over r, summed over 24-pixel tiles so
