@@ -12,7 +12,11 @@ const maxBaselineFrames = 16
 // baselineTracker measures the user's neutral face: a still, frontal,
 // neutral face held for ChallengeConfig.BaselineHold and BaselineFrames.
 // A frame that is not neutral restarts it; a face that moves more than 4°
-// or changes track restarts it too, and counts as unstable.
+// or changes track restarts it too, and counts as unstable. Once a
+// baseline was measured, a new one (after another face took the track)
+// must be taken within BaselineDrift of the first one's pose: a head
+// pitched down or turned while the baseline is re-taken would read its
+// return to level as a gesture.
 type baselineTracker struct {
 	n        int // frames so far
 	start    time.Time
@@ -24,6 +28,17 @@ type baselineTracker struct {
 	frames   [maxBaselineFrames]Landmarks
 	lines    [maxBaselineFrames]float64
 	unstable int // restarts for motion since the last baseline
+	// haveRef: a baseline was measured; refYaw and refPitch are the
+	// first one's pose.
+	haveRef          bool
+	refYaw, refPitch float64
+}
+
+// level reports whether o's pose may be a baseline's: within the absolute
+// neutral bounds and, once a baseline was measured, near the first one.
+func (b *baselineTracker) level(o *Observation, cfg *ChallengeConfig) bool {
+	return cfg.frontal(o) && (!b.haveRef ||
+		math.Abs(o.Yaw-b.refYaw) <= cfg.BaselineDrift && math.Abs(o.Pitch-b.refPitch) <= cfg.BaselineDrift)
 }
 
 // restart drops the frames so far (a new face, a new baseline).
@@ -31,7 +46,7 @@ func (b *baselineTracker) restart() { b.n = 0 }
 
 // add feeds a frame and returns the baseline and true once it is measured.
 func (b *baselineTracker) add(o *Observation, cfg *ChallengeConfig) (Baseline, bool) {
-	ok := o.Faces == 1 && cfg.frontal(o) &&
+	ok := o.Faces == 1 && b.level(o, cfg) &&
 		min(o.EyeLeft, o.EyeRight) >= 0.1 && o.Mouth <= 0.25
 	if !ok {
 		b.n = 0
@@ -89,5 +104,8 @@ func (b *baselineTracker) measure(t time.Time) Baseline {
 	}
 	bl.LineRatio = median(b.lines[:m])
 	b.unstable = 0
+	if !b.haveRef {
+		b.haveRef, b.refYaw, b.refPitch = true, bl.Yaw, bl.Pitch
+	}
 	return bl
 }

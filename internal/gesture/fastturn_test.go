@@ -71,7 +71,7 @@ func TestFastTurnAndSwappedPictures(t *testing.T) {
 	for i, p := range ps {
 		clips[i] = frames(t, dir, facegen.Params{Face: p, Script: fastTurnScript, Seed: 1})
 	}
-	const cut = 22 // 1.47 s: the face is neutral, just before the turn
+	const cut = 22  // 1.47 s: the face is neutral, just before the turn
 	const held = 30 // 2 s: the turn is held
 	for i, p := range ps {
 		name := filepath.Base(p)
