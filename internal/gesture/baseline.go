@@ -10,7 +10,8 @@ import (
 const maxBaselineFrames = 16
 
 // baselineTracker measures the user's neutral face: a still, frontal,
-// neutral face held for ChallengeConfig.BaselineHold and BaselineFrames.
+// neutral face held for ChallengeConfig.BaselineHold and BaselineFrames
+// (BaselineHoldAside when its yaw is beyond FrontalYaw).
 // A frame that is not neutral restarts it; a face that moves more than 4°
 // or changes track restarts it too, and counts as unstable. Once a
 // baseline was measured, a new one (after another face took the track)
@@ -43,6 +44,12 @@ func (b *baselineTracker) level(o *Observation, cfg *ChallengeConfig) bool {
 
 // restart drops the frames so far (a new face, a new baseline).
 func (b *baselineTracker) restart() { b.n = 0 }
+
+// aside reports whether the frames so far have a mean yaw beyond
+// FrontalYaw: such a baseline must be held for BaselineHoldAside.
+func (b *baselineTracker) aside(cfg *ChallengeConfig) bool {
+	return b.n > 0 && math.Abs(b.sum[0]/float64(b.n)) > cfg.FrontalYaw
+}
 
 // add feeds a frame and returns the baseline and true once it is measured.
 func (b *baselineTracker) add(o *Observation, cfg *ChallengeConfig) (Baseline, bool) {
@@ -79,7 +86,11 @@ func (b *baselineTracker) add(o *Observation, cfg *ChallengeConfig) (Baseline, b
 		b.lines[b.n] = o.Quality.LineRatio
 	}
 	b.n++
-	if b.n < cfg.BaselineFrames || o.T.Sub(b.start) < cfg.BaselineHold {
+	hold := cfg.BaselineHold
+	if b.aside(cfg) {
+		hold = max(hold, cfg.BaselineHoldAside)
+	}
+	if b.n < cfg.BaselineFrames || o.T.Sub(b.start) < hold {
 		return Baseline{}, false
 	}
 	return b.measure(o.T), true

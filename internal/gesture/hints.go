@@ -8,7 +8,8 @@ type hintState struct {
 	// restarts for a moving face.
 	baseline bool
 	unstable int
-	// level: the pose may be a baseline's (baselineTracker.level).
+	// level: the pose may be a baseline's (baselineTracker.level) and
+	// the baseline under way is not aside (baselineTracker.aside).
 	level bool
 	// away: a gesture is asked, and the user has not come back to
 	// neutral for a while since the last one counted.
