@@ -218,13 +218,12 @@ func (c *Challenge) presence(o *Observation) {
 }
 
 // sameFace reports whether o, whose track id differs from the last face's
-// (one face in the previous frame), shows the same face all the same: the engine re-detected it (YuNet
-// re-checks every 300 ms, and the boxes of a detector and of the landmarks
-// can overlap little in a fast turn), the picture around it stayed
-// continuous since the previous frame (Observation.Continuity, known only
-// when the engine did not lose the face in between), and its box's centre
-// lies inside the last one. Another face (a swap, a second person) breaks
-// the picture or moves the box, and restarts the baseline.
+// (one face in the previous frame), shows the same face all the same: a
+// re-detection (YuNet re-checks every 300 ms) that got a new id, with the
+// picture around the face continuous since the previous frame
+// (Observation.Continuity, known only when the face was seen recently)
+// and its box's centre inside the last one. Another face (a swap, a second
+// person) breaks the picture or moves the box, and restarts the baseline.
 func (c *Challenge) sameFace(o *Observation) bool {
 	if o.Faces != 1 || o.Continuity < c.cfg.MinContinuity || c.lastBox.Empty() {
 		return false
