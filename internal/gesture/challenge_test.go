@@ -508,16 +508,20 @@ func TestChallengePoseJumpIsNotATurn(t *testing.T) {
 	}
 }
 
+// trackChangeMidTurn turns left and, at 15°, the face gets another track
+// id (track 2) until the end.
+var trackChangeMidTurn = []seg{
+	{dur: time.Second},
+	{dur: 200 * time.Millisecond, to: state{yaw: 15}},
+	{dur: 500 * time.Millisecond, to: state{yaw: 30}, track: 2},
+	{dur: 300 * time.Millisecond, track: 2},
+	{dur: time.Second, track: 2},
+}
+
 func TestChallengeTrackChangeRestartsBaseline(t *testing.T) {
 	// Someone else's face takes over mid-turn: the hold restarts and a new
 	// baseline is taken before anything counts.
-	segs := []seg{
-		{dur: time.Second},
-		{dur: 200 * time.Millisecond, to: state{yaw: 15}},
-		{dur: 500 * time.Millisecond, to: state{yaw: 30}, track: 2},
-		{dur: 300 * time.Millisecond, track: 2},
-		{dur: time.Second, track: 2},
-	}
+	segs := trackChangeMidTurn
 	obs := scenario{subject: 2, noise: 0.5, segs: segs}.observations()
 	r := play([]session.Gesture{session.HeadLeft}, ChallengeConfig{}, obs)
 	if len(r.matched()) != 0 {
@@ -703,13 +707,7 @@ func TestChallengeBlinkIsNotEyesClosed(t *testing.T) {
 // with one baseline. When the picture broke at the change (another face),
 // the baseline is taken again.
 func TestChallengeRedetectionKeepsBaseline(t *testing.T) {
-	segs := []seg{
-		{dur: time.Second},
-		{dur: 200 * time.Millisecond, to: state{yaw: 15}},
-		{dur: 500 * time.Millisecond, to: state{yaw: 30}, track: 2},
-		{dur: 300 * time.Millisecond, track: 2},
-		{dur: time.Second, track: 2},
-	}
+	segs := trackChangeMidTurn
 	for _, tc := range []struct {
 		name      string
 		cut       float64 // Continuity of the frame where the track changes
