@@ -338,27 +338,30 @@ func lookRegion(frame, box image.Rectangle) image.Rectangle {
 	return image.Rect(c.X-box.Dx(), c.Y-box.Dy(), c.X+box.Dx(), c.Y+box.Dy()).Intersect(frame)
 }
 
-// lookGrid cuts the region r of img into a 4×4 grid, row by row, each
-// cell's mean grey level from at most about 12×12 samples.
+// lookGrid cuts the region r of img into a 4×4 grid, row by row, and
+// returns the mean grey level of each cell of the outer ring (lookRing),
+// from at most about 12×12 samples a cell; the four middle cells, which
+// lookChange does not use, stay 0.
 func lookGrid(img *image.Gray, r image.Rectangle) [16]float32 {
 	var g [16]float32
 	if r.Dx() < 4 || r.Dy() < 4 {
 		return g
 	}
 	step := max(1, max(r.Dx(), r.Dy())/48)
-	var n [16]int
-	for y := r.Min.Y; y < r.Max.Y; y += step {
-		row := (y - r.Min.Y) * 4 / r.Dy() * 4
-		off := img.PixOffset(r.Min.X, y)
-		for x := r.Min.X; x < r.Max.X; x += step {
-			k := row + (x-r.Min.X)*4/r.Dx()
-			g[k] += float32(img.Pix[off+x-r.Min.X])
-			n[k]++
+	for _, k := range lookRing {
+		cx, cy := k%4, k/4
+		x0, x1 := r.Min.X+cx*r.Dx()/4, r.Min.X+(cx+1)*r.Dx()/4
+		y0, y1 := r.Min.Y+cy*r.Dy()/4, r.Min.Y+(cy+1)*r.Dy()/4
+		var sum, n uint32
+		for y := y0; y < y1; y += step {
+			row := img.Pix[img.PixOffset(x0, y) : img.PixOffset(x0, y)+x1-x0]
+			for x := 0; x < len(row); x += step {
+				sum += uint32(row[x])
+				n++
+			}
 		}
-	}
-	for k := range g {
-		if n[k] > 0 {
-			g[k] /= float32(n[k])
+		if n > 0 {
+			g[k] = float32(sum) / float32(n)
 		}
 	}
 	return g

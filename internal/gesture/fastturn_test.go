@@ -32,18 +32,21 @@ func frames(t *testing.T, dir string, p facegen.Params) []*image.Gray {
 }
 
 // playFrames plays the frames at 15 frames/s through a real engine and an
-// unpaced challenge asking ask.
-func playFrames(t *testing.T, fs []*image.Gray, ask session.Gesture) gesture.Result {
+// unpaced challenge asking ask; it also returns every frame's
+// Observation.Continuity.
+func playFrames(t *testing.T, fs []*image.Gray, ask session.Gesture) (gesture.Result, []float64) {
 	t.Helper()
 	e := realEngine(t)
 	ch := gesture.NewChallenge([]session.Gesture{ask}, gesture.ChallengeConfig{Unpaced: true})
+	var cont []float64
 	for n, img := range fs {
-		ch.Observe(e.Process(img, time.Unix(0, 0).Add(time.Duration(n)*time.Second/15)))
-		if ch.Done() {
-			break
+		o := e.Process(img, time.Unix(0, 0).Add(time.Duration(n)*time.Second/15))
+		cont = append(cont, o.Continuity)
+		if !ch.Done() {
+			ch.Observe(o)
 		}
 	}
-	return ch.Result()
+	return ch.Result(), cont
 }
 
 // shifted is img moved dx pixels to the right, the uncovered strip black.
@@ -73,14 +76,22 @@ func TestFastTurnAndSwappedPictures(t *testing.T) {
 	}
 	const cut = 22  // 1.47 s: the face is neutral, just before the turn
 	const held = 30 // 2 s: the turn is held
+	minCont := gesture.DefaultChallengeConfig().MinContinuity
+	// The least continuity of the live clips (turning), the most of the
+	// cuts (at the cut).
+	live, cuts := 1.0, -1.0
 	for i, p := range ps {
 		name := filepath.Base(p)
 		// gocv's face.jpg reads like a display (Quality.LineRatio 1.8–2.4,
 		// "screen" rejections) and its neutral yaw about −10°: no turn
 		// test uses it (TestEyeGesturesOnEveryFace neither); the cuts do.
 		if name != "face.jpg" {
-			if r := playFrames(t, clips[i], session.HeadLeft); r.Status != session.GestureMatch {
+			r, cont := playFrames(t, clips[i], session.HeadLeft)
+			if r.Status != session.GestureMatch {
 				t.Errorf("%s: a fast 40° turn: %s (%+v); want MATCH", name, r.Status, r.Gestures[0])
+			}
+			for _, c := range cont[1:] { // the first frame has no previous one
+				live = min(live, c)
 			}
 		}
 		// The same face, turned, pasted elsewhere.
@@ -88,7 +99,8 @@ func TestFastTurnAndSwappedPictures(t *testing.T) {
 		for _, img := range clips[i][held:] {
 			swapped = append(swapped, shifted(img, 120))
 		}
-		r := playFrames(t, swapped, session.HeadLeft)
+		r, cont := playFrames(t, swapped, session.HeadLeft)
+		cuts = max(cuts, cont[cut])
 		if r.Status == session.GestureMatch {
 			t.Errorf("%s: a cut to the same face turned and moved matched (%+v)", name, r.Gestures[0])
 		}
@@ -98,12 +110,17 @@ func TestFastTurnAndSwappedPictures(t *testing.T) {
 		// Another face, turned, in its place.
 		j := (i + 1) % len(ps)
 		swapped = append(append([]*image.Gray(nil), clips[i][:cut]...), clips[j][held:]...)
-		r = playFrames(t, swapped, session.HeadLeft)
+		r, cont = playFrames(t, swapped, session.HeadLeft)
+		cuts = max(cuts, cont[cut])
 		if r.Status == session.GestureMatch {
 			t.Errorf("%s: a cut to %s turned matched (%+v)", name, filepath.Base(ps[j]), r.Gestures[0])
 		}
 		if r.Baseline.At.IsZero() || r.Baseline.At.After(time.Unix(0, 0).Add(cut*time.Second/15)) {
 			t.Errorf("%s: baseline at %v; want one before the cut", name, r.Baseline.At)
 		}
+	}
+	t.Logf("picture continuity: live clips %.3f at least, cuts %.3f at most (MinContinuity %.2f)", live, cuts, minCont)
+	if live < minCont || cuts >= minCont {
+		t.Errorf("continuity of the live clips down to %.3f, of the cuts up to %.3f: MinContinuity %.2f does not part them", live, cuts, minCont)
 	}
 }
