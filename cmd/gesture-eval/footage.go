@@ -59,6 +59,12 @@ type footageResult struct {
 	False   []string                      `json:"falsesmatches"`
 	Musts   int                           `json:"musts"`
 	Missed  []string                      `json:"missed"`
+	// MinContinuity is the least Observation.Continuity over the clip's
+	// frames where it is known (a fast real turn and a cut are told apart
+	// by it); TrackChanges counts the engine's new track ids for a face
+	// (each restarts a challenge's baseline).
+	MinContinuity float64 `json:"min_continuity"`
+	TrackChanges  int     `json:"track_changes"`
 }
 
 func readFootage(path string) (*footageFile, error) {
@@ -105,6 +111,7 @@ func scoreFootage(ev *evaluator, path string, fps int) ([]footageResult, error) 
 			return nil, err
 		}
 		r := footageResult{Clip: c.File, Frames: len(obs), Matches: map[session.Gesture][]float64{}}
+		r.MinContinuity, r.TrackChanges = continuityOf(obs)
 		for _, g := range session.RandomPool {
 			for _, at := range footageMatches(obs, g) {
 				r.Matches[g] = append(r.Matches[g], at)
@@ -146,6 +153,24 @@ func (ev *evaluator) observeVideo(path string, fps int) ([]gesture.Observation, 
 	return obs, err
 }
 
+// continuityOf returns the least known Observation.Continuity of obs (1
+// when none is known) and how many times a face's track id changed.
+func continuityOf(obs []gesture.Observation) (float64, int) {
+	least, changes, track := 1.0, 0, 0
+	for _, o := range obs {
+		if o.Continuity != 0 {
+			least = min(least, o.Continuity)
+		}
+		if o.Faces > 0 {
+			if track != 0 && o.Track != track {
+				changes++
+			}
+			track = o.Track
+		}
+	}
+	return least, changes
+}
+
 // footageMatches returns the times (seconds) at which challenges asking g
 // alone match, one after the other through the clip.
 func footageMatches(obs []gesture.Observation, g session.Gesture) []float64 {
@@ -170,8 +195,8 @@ func footageMatches(obs []gesture.Observation, g session.Gesture) []float64 {
 }
 
 func writeFootage(w io.Writer, rs []footageResult) {
-	fmt.Fprintln(w, "| clip | frames | matches | false matches | must intervals found |")
-	fmt.Fprintln(w, "|---|---|---|---|---|")
+	fmt.Fprintln(w, "| clip | frames | matches | false matches | must intervals found | least continuity, track changes |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	for _, r := range rs {
 		var ms []string
 		for _, g := range session.RandomPool {
@@ -187,6 +212,6 @@ func writeFootage(w io.Writer, rs []footageResult) {
 		if len(r.Missed) > 0 {
 			found += " (missed " + strings.Join(r.Missed, ", ") + ")"
 		}
-		fmt.Fprintf(w, "| %s | %d | %s | %s | %s |\n", r.Clip, r.Frames, strings.Join(ms, ", "), falses, found)
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %.3f, %d |\n", r.Clip, r.Frames, strings.Join(ms, ", "), falses, found, r.MinContinuity, r.TrackChanges)
 	}
 }

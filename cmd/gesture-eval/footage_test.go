@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/livegate/livegate/internal/gesture"
 	"github.com/livegate/livegate/internal/gesture/landmarks"
 )
 
@@ -41,7 +42,8 @@ func footageEvaluator(t *testing.T, root string) *evaluator {
 // and holds it to their annotations: no gesture matches outside the
 // intervals where it happens (talking, blinks, a hand over the mouth, a
 // roll, coming closer) beyond the known faults above, and every clear,
-// deliberate gesture is found.
+// deliberate gesture is found; the picture stays continuous and the face
+// keeps its track throughout.
 func TestFootage(t *testing.T) {
 	root := filepath.Join("..", "..")
 	ev := footageEvaluator(t, root)
@@ -71,6 +73,15 @@ func TestFootage(t *testing.T) {
 		}
 		for _, m := range r.Missed {
 			t.Errorf("%s: missed %s", r.Clip, m)
+		}
+		// One person, one take: no cut, so the picture around the face
+		// stays continuous (a fast turn must not read as a swapped
+		// picture) and the face keeps its track (its baseline).
+		if min := gesture.DefaultChallengeConfig().MinContinuity; r.MinContinuity < min {
+			t.Errorf("%s: the picture's continuity fell to %.3f, under MinContinuity %.2f", r.Clip, r.MinContinuity, min)
+		}
+		if r.TrackChanges != 0 {
+			t.Errorf("%s: %d track changes; want 0", r.Clip, r.TrackChanges)
 		}
 	}
 }

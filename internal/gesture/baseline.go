@@ -10,9 +10,14 @@ import (
 const maxBaselineFrames = 16
 
 // baselineTracker measures the user's neutral face: a still, frontal,
-// neutral face held for ChallengeConfig.BaselineHold and BaselineFrames.
+// neutral face held for ChallengeConfig.BaselineHold and BaselineFrames
+// (BaselineHoldAside when its yaw is beyond FrontalYaw).
 // A frame that is not neutral restarts it; a face that moves more than 4°
-// or changes track restarts it too, and counts as unstable.
+// or changes track restarts it too, and counts as unstable. Once a
+// baseline was measured, a new one (after another face took the track)
+// must be taken within BaselineDrift of the first one's pose: a head
+// pitched down or turned while the baseline is re-taken would read its
+// return to level as a gesture.
 type baselineTracker struct {
 	n        int // frames so far
 	start    time.Time
@@ -24,14 +29,31 @@ type baselineTracker struct {
 	frames   [maxBaselineFrames]Landmarks
 	lines    [maxBaselineFrames]float64
 	unstable int // restarts for motion since the last baseline
+	// haveRef: a baseline was measured; refYaw and refPitch are the
+	// first one's pose.
+	haveRef          bool
+	refYaw, refPitch float64
+}
+
+// level reports whether o's pose may be a baseline's: within the absolute
+// neutral bounds and, once a baseline was measured, near the first one.
+func (b *baselineTracker) level(o *Observation, cfg *ChallengeConfig) bool {
+	return cfg.frontal(o) && (!b.haveRef ||
+		math.Abs(o.Yaw-b.refYaw) <= cfg.BaselineDrift && math.Abs(o.Pitch-b.refPitch) <= cfg.BaselineDrift)
 }
 
 // restart drops the frames so far (a new face, a new baseline).
 func (b *baselineTracker) restart() { b.n = 0 }
 
+// aside reports whether the frames so far have a mean yaw beyond
+// FrontalYaw: such a baseline must be held for BaselineHoldAside.
+func (b *baselineTracker) aside(cfg *ChallengeConfig) bool {
+	return b.n > 0 && math.Abs(b.sum[0]/float64(b.n)) > cfg.FrontalYaw
+}
+
 // add feeds a frame and returns the baseline and true once it is measured.
 func (b *baselineTracker) add(o *Observation, cfg *ChallengeConfig) (Baseline, bool) {
-	ok := o.Faces == 1 && cfg.frontal(o) &&
+	ok := o.Faces == 1 && b.level(o, cfg) &&
 		min(o.EyeLeft, o.EyeRight) >= 0.1 && o.Mouth <= 0.25
 	if !ok {
 		b.n = 0
@@ -64,7 +86,11 @@ func (b *baselineTracker) add(o *Observation, cfg *ChallengeConfig) (Baseline, b
 		b.lines[b.n] = o.Quality.LineRatio
 	}
 	b.n++
-	if b.n < cfg.BaselineFrames || o.T.Sub(b.start) < cfg.BaselineHold {
+	hold := cfg.BaselineHold
+	if b.aside(cfg) {
+		hold = max(hold, cfg.BaselineHoldAside)
+	}
+	if b.n < cfg.BaselineFrames || o.T.Sub(b.start) < hold {
 		return Baseline{}, false
 	}
 	return b.measure(o.T), true
@@ -89,5 +115,8 @@ func (b *baselineTracker) measure(t time.Time) Baseline {
 	}
 	bl.LineRatio = median(b.lines[:m])
 	b.unstable = 0
+	if !b.haveRef {
+		b.haveRef, b.refYaw, b.refPitch = true, bl.Yaw, bl.Pitch
+	}
 	return bl
 }

@@ -51,6 +51,16 @@ func TestBaselineTrackerTakesAStillNeutralFace(t *testing.T) {
 				o.Track = 2
 			}
 		}, 11, 1},
+		// Beyond FrontalYaw (10°) the face must stay 1.2 s: frame 18 is
+		// a hair short of it (the frame period is rounded down).
+		{"aside, held still", func(i int, o *Observation) { o.Yaw += 13 }, 19, 0},
+		// A turn held for half a second is no baseline; the face back at
+		// frontal is.
+		{"a turn held briefly", func(i int, o *Observation) {
+			if i < 8 {
+				o.Yaw += 13
+			}
+		}, 15, 1},
 	}
 	for _, tc := range tests {
 		obs := neutralFrames(20)

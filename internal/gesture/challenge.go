@@ -1,6 +1,7 @@
 package gesture
 
 import (
+	"image"
 	"math"
 	"slices"
 	"time"
@@ -55,6 +56,7 @@ type Challenge struct {
 	nMulti       int
 	prevFaces    int
 	track        int
+	lastBox      image.Rectangle // the last face's box
 
 	bl        Baseline
 	haveBL    bool
@@ -173,7 +175,7 @@ func (c *Challenge) Observe(o Observation) []Event {
 // presence reports faces lost, found, too many and changed, and counts
 // them for the timeout. Another face means another baseline.
 func (c *Challenge) presence(o *Observation) {
-	t, faces := o.T, o.Faces
+	t, faces, prev := o.T, o.Faces, c.prevFaces
 	switch {
 	case faces == 0 && c.prevFaces != 0:
 		c.emit(t, EventFaceLost)
@@ -191,6 +193,11 @@ func (c *Challenge) presence(o *Observation) {
 	case faces > 1:
 		c.nMulti++
 	}
+	if faces > 0 && c.track != 0 && o.Track != c.track && prev == 1 && c.sameFace(o) {
+		// A re-detection of the same face: the baseline and the
+		// gesture's progress stand.
+		c.track = o.Track
+	}
 	if faces > 0 && c.track != 0 && o.Track != c.track {
 		c.emit(t, EventTrackChanged)
 		if c.idx < len(c.results) {
@@ -206,7 +213,23 @@ func (c *Challenge) presence(o *Observation) {
 	}
 	if faces > 0 {
 		c.track = o.Track
+		c.lastBox = o.Box
 	}
+}
+
+// sameFace reports whether o, whose track id differs from the last face's
+// (one face in the previous frame), shows the same face all the same: a
+// re-detection (YuNet re-checks every 300 ms) that got a new id, with the
+// picture around the face continuous since the previous frame
+// (Observation.Continuity, known only when the face was seen recently)
+// and its box's centre inside the last one. Another face (a swap, a second
+// person) breaks the picture or moves the box, and restarts the baseline.
+func (c *Challenge) sameFace(o *Observation) bool {
+	if o.Faces != 1 || o.Continuity < c.cfg.MinContinuity || c.lastBox.Empty() {
+		return false
+	}
+	ctr := o.Box.Min.Add(o.Box.Max).Div(2)
+	return ctr.In(c.lastBox)
 }
 
 func (c *Challenge) signals(o *Observation) {
@@ -232,6 +255,7 @@ func (c *Challenge) hint(o *Observation) {
 	on := hintConditions(o, &c.cfg, hintState{
 		baseline: c.phase == phaseBaseline,
 		unstable: c.baseline.unstable,
+		level:    c.baseline.level(o, &c.cfg) && !c.baseline.aside(&c.cfg),
 		away:     (c.phase == phaseGesture || c.phase == phaseWait) && c.arming.awayFor(o.T, faceCameraAfter),
 	})
 	for i, due := range c.hints.observe(o.T, on, c.cfg.HintRepeat) {
@@ -336,8 +360,14 @@ func (c *Challenge) see(o *Observation) (m measures, active [numClasses]bool, tu
 	res.PeakPitch = math.Max(res.PeakPitch, math.Abs(m.dPitch))
 
 	// A jump that stays (a swapped picture) resets the gesture and the
-	// user must come back to neutral.
-	switch c.motion.observe(t, o.Yaw, o.Pitch, c.cfg.MaxAngularSpeed) {
+	// user must come back to neutral; so does a break of the picture
+	// around the face whatever the pose did (a cut to another picture
+	// whose pose reads close enough to pass for motion).
+	v := c.motion.observe(t, o.Yaw, o.Pitch, c.cfg.MaxAngularSpeed, o.Continuity >= c.cfg.MinContinuity)
+	if o.Continuity != 0 && o.Continuity < c.cfg.MinContinuity && v != motionSkip {
+		v = motionJump
+	}
+	switch v {
 	case motionSkip:
 		return m, active, false, false
 	case motionJump:

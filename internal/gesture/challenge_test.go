@@ -527,16 +527,20 @@ func TestChallengePoseJumpIsNotATurn(t *testing.T) {
 	}
 }
 
+// trackChangeMidTurn turns left and, at 15°, the face gets another track
+// id (track 2) until the end.
+var trackChangeMidTurn = []seg{
+	{dur: time.Second},
+	{dur: 200 * time.Millisecond, to: state{yaw: 15}},
+	{dur: 500 * time.Millisecond, to: state{yaw: 30}, track: 2},
+	{dur: 300 * time.Millisecond, track: 2},
+	{dur: time.Second, track: 2},
+}
+
 func TestChallengeTrackChangeRestartsBaseline(t *testing.T) {
 	// Someone else's face takes over mid-turn: the hold restarts and a new
 	// baseline is taken before anything counts.
-	segs := []seg{
-		{dur: time.Second},
-		{dur: 200 * time.Millisecond, to: state{yaw: 15}},
-		{dur: 500 * time.Millisecond, to: state{yaw: 30}, track: 2},
-		{dur: 300 * time.Millisecond, track: 2},
-		{dur: time.Second, track: 2},
-	}
+	segs := trackChangeMidTurn
 	obs := scenario{subject: 2, noise: 0.5, segs: segs}.observations()
 	r := play([]session.Gesture{session.HeadLeft}, ChallengeConfig{}, obs)
 	if len(r.matched()) != 0 {
@@ -768,5 +772,69 @@ func TestChallengeBlinkIsNotEyesClosed(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestChallengeRedetectionKeepsBaseline: the engine gives the same face a
+// new track id mid-turn (a re-detection whose box overlapped the tracked
+// one too little), with the picture around it continuous and the box in
+// place: the baseline and the turn's progress stand, and the turn matches
+// with one baseline. When the picture broke at the change (another face),
+// the baseline is taken again.
+func TestChallengeRedetectionKeepsBaseline(t *testing.T) {
+	segs := trackChangeMidTurn
+	for _, tc := range []struct {
+		name      string
+		cut       float64 // Continuity of the frame where the track changes
+		baselines int
+		match     bool
+	}{{"same face", 0.95, 1, true}, {"another face", 0.3, 2, false}} {
+		obs := scenario{subject: 2, noise: 0.5, segs: segs}.observations()
+		for i := range obs {
+			obs[i].Continuity = 0.95
+			if i > 0 && obs[i].Track != obs[i-1].Track {
+				obs[i].Continuity = tc.cut
+			}
+		}
+		r := play([]session.Gesture{session.HeadLeft}, ChallengeConfig{}, obs)
+		if got := len(r.matched()) == 1; got != tc.match {
+			t.Errorf("%s: matched %v; want %v", tc.name, got, tc.match)
+		}
+		if n := len(r.of(EventBaseline)); n != tc.baselines {
+			t.Errorf("%s: %d baselines; want %d", tc.name, n, tc.baselines)
+		}
+	}
+}
+
+// TestChallengeRebaselineNearTheFirst: after another face took the track,
+// a baseline is not re-taken on a head pitched 14° down (it reads −12°, a
+// pose the absolute bounds allow) but only back near the first baseline's
+// pose; meanwhile the user is told to look straight at the camera.
+func TestChallengeRebaselineNearTheFirst(t *testing.T) {
+	segs := []seg{
+		{dur: time.Second},
+		{dur: 200 * time.Millisecond, to: state{pitch: -14, yaw: 4}, track: 2},
+		{dur: 1500 * time.Millisecond, to: state{pitch: -14, yaw: 4}, track: 2},
+		{dur: 300 * time.Millisecond, track: 2},
+		{dur: time.Second, track: 2},
+	}
+	obs := scenario{subject: 2, noise: 0.5, segs: segs}.observations()
+	r := play([]session.Gesture{session.HeadUp}, ChallengeConfig{GestureTimeout: time.Hour}, obs)
+	bls := r.of(EventBaseline)
+	if len(bls) != 2 {
+		t.Fatalf("%d baselines; want 2", len(bls))
+	}
+	if at := bls[1].T.Sub(t0); at < 2700*time.Millisecond {
+		t.Errorf("second baseline at %v, on the pitched head; want after the return at 2.7 s", at)
+	}
+	if len(r.matched()) != 0 {
+		t.Errorf("the return to level matched HEAD_UP")
+	}
+	hinted := false
+	for _, e := range r.of(EventHint) {
+		hinted = hinted || e.Hint == HintFaceCamera
+	}
+	if !hinted {
+		t.Errorf("no face-camera hint while the head was pitched down")
 	}
 }

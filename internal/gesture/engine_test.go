@@ -241,3 +241,60 @@ func TestLineRatioSeesDisplayLines(t *testing.T) {
 		t.Errorf("line ratio: %.2f without lines, %.2f with; want ≤ 1.5 and ≥ 2.5", live, screen)
 	}
 }
+
+// textured is a frame of random grey blocks (8×8 pixels) from seed.
+func textured(seed uint64) *image.Gray {
+	r := rand.New(rand.NewPCG(seed, 2))
+	img := image.NewGray(image.Rect(0, 0, frameW, frameH))
+	for by := 0; by < frameH; by += 8 {
+		for bx := 0; bx < frameW; bx += 8 {
+			v := uint8(40 + r.IntN(180))
+			for y := by; y < by+8; y++ {
+				for x := bx; x < bx+8; x++ {
+					img.Pix[y*img.Stride+x] = v
+				}
+			}
+		}
+	}
+	return img
+}
+
+// TestEngineRedetectionKeepsTrack: the tracked landmarks slid off the face
+// (as in a fast turn), and the re-detection finds it where it was, away
+// from them: in a continuous picture it is the same face and keeps its
+// track; after a cut to another picture it starts a new one.
+func TestEngineRedetectionKeepsTrack(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cut   bool
+		track int
+	}{{"continuous picture", false, 1}, {"cut to another picture", true, 2}} {
+		det, lmk := newFakes(state{})
+		e := NewEngine(det, lmk)
+		img := textured(1)
+		at := t0
+		step := func(img *image.Gray) Observation { at = at.Add(66 * time.Millisecond); return e.Process(img, at) }
+		step(img)
+		home := lmk.lm
+		x0, _, x1, _ := Bounds(&home)
+		lmk.lm = shifted(home, 0.7*(x1-x0)) // slid off by 0.7 face widths
+		for range 3 {
+			step(img)
+		}
+		if det.calls != 1 {
+			t.Fatalf("%s: detector ran %d times before the re-check; want 1", tc.name, det.calls)
+		}
+		lmk.lm = home
+		at = at.Add(300 * time.Millisecond) // the re-check is due
+		if tc.cut {
+			img = textured(2)
+		}
+		o := step(img)
+		if det.calls != 2 {
+			t.Fatalf("%s: detector ran %d times; want 2", tc.name, det.calls)
+		}
+		if o.Track != tc.track {
+			t.Errorf("%s: track %d (continuity %.2f); want %d", tc.name, o.Track, o.Continuity, tc.track)
+		}
+	}
+}

@@ -8,6 +8,9 @@ type hintState struct {
 	// restarts for a moving face.
 	baseline bool
 	unstable int
+	// level: the pose may be a baseline's (baselineTracker.level) and
+	// the baseline under way is not aside (baselineTracker.aside).
+	level bool
 	// away: a gesture is asked, and the user has not come back to
 	// neutral for a while since the last one counted.
 	away bool
@@ -31,7 +34,7 @@ func hintConditions(o *Observation, cfg *ChallengeConfig, s hintState) [len(allH
 		case HintHoldStill:
 			on[i] = one && (o.Quality.Sharpness < cfg.MinSharpness || (s.baseline && s.unstable >= 3))
 		case HintFaceCamera:
-			on[i] = one && ((s.baseline && !cfg.frontal(o)) || s.away)
+			on[i] = one && ((s.baseline && !s.level) || s.away)
 		}
 	}
 	return on

@@ -23,9 +23,10 @@ func TestHintConditions(t *testing.T) {
 		{"dark", face(Quality{FaceWidth: 0.3, Brightness: 40, Sharpness: 20}), hintState{}, []Hint{HintMoreLight}},
 		{"off the edge", face(Quality{FaceWidth: 0.3, Brightness: 128, Sharpness: 20, Outside: true}), hintState{}, []Hint{HintCenterFace}},
 		{"blurred", face(Quality{FaceWidth: 0.3, Brightness: 128, Sharpness: 4}), hintState{}, []Hint{HintHoldStill}},
-		{"unstable baseline", face(good), hintState{baseline: true, unstable: 3}, []Hint{HintHoldStill}},
+		{"unstable baseline", face(good), hintState{baseline: true, unstable: 3, level: true}, []Hint{HintHoldStill}},
 		{"unstable is only for the baseline", face(good), hintState{unstable: 3}, nil},
 		{"turned at the baseline", &Observation{Faces: 1, Yaw: 20, Quality: good}, hintState{baseline: true}, []Hint{HintFaceCamera}},
+		{"level at the baseline", face(good), hintState{baseline: true, level: true}, nil},
 		{"turned while a gesture is asked", &Observation{Faces: 1, Yaw: 20, Quality: good}, hintState{}, nil},
 		{"away from neutral", face(good), hintState{away: true}, []Hint{HintFaceCamera}},
 	}

@@ -20,8 +20,15 @@ const (
 )
 
 // jumpFilter tells a head's motion from a jump of the pose: a change of yaw
-// or pitch faster than a head turns. A lone outlier frame (a landmark
-// glitch) is skipped; a jump that stays is reported.
+// or pitch faster than MaxAngularSpeed. A lone outlier frame (a landmark
+// glitch) is skipped; a jump that stays is reported, unless the picture
+// stayed continuous through it (Observation.Continuity at least
+// MinContinuity on both frames): people asked to turn do it fast (30–60°
+// in a quarter of a second, over 900°/s at the peak), and a real head
+// turning in place leaves its surroundings as they were, while a swapped
+// picture (another face, the same face elsewhere) changes them at once.
+// Such a fast real turn is still held back one frame, as any far frame
+// is, so a lone glitch is skipped all the same.
 type jumpFilter struct {
 	valid bool // there is an accepted frame to compare with
 	// pending: the last frame was skipped as too far; jumpT, jumpYaw and
@@ -30,6 +37,8 @@ type jumpFilter struct {
 	jumpT     time.Time
 	jumpYaw   float64
 	jumpPitch float64
+	// jumpSteady: the picture stayed continuous into the skipped frame.
+	jumpSteady bool
 	// prevT is the last accepted frame's time; yaws and pitches the last
 	// three accepted poses, oldest first.
 	prevT   time.Time
@@ -42,8 +51,10 @@ type jumpFilter struct {
 // one is still measured against it.
 func (f *jumpFilter) reset() { f.valid = false }
 
-// observe feeds a frame's time and pose; maxSpeed is in degrees per second.
-func (f *jumpFilter) observe(t time.Time, yaw, pitch, maxSpeed float64) motionVerdict {
+// observe feeds a frame's time and pose; maxSpeed is in degrees per second;
+// steady says the picture around the face is continuous with the previous
+// frame's (Observation.Continuity).
+func (f *jumpFilter) observe(t time.Time, yaw, pitch, maxSpeed float64, steady bool) motionVerdict {
 	v := motionOK
 	if f.valid {
 		// The limit is for one frame interval, even after a skipped frame.
@@ -62,9 +73,20 @@ func (f *jumpFilter) observe(t time.Time, yaw, pitch, maxSpeed float64) motionVe
 		case !far(med3(f.yaws), med3(f.pitches)):
 			f.pending = false // the skipped frame, if any, was a glitch
 		case f.pending && !far(f.jumpYaw, f.jumpPitch):
+			// The far pose stayed: a fast real turn if the picture
+			// stayed continuous all along, else a swapped picture.
 			f.pending = false
-			v = motionJump
+			if !f.jumpSteady || !steady {
+				v = motionJump
+			} else {
+				// The head is there now: the reference starts over
+				// at its pose.
+				f.valid = false
+			}
 		default:
+			// A far frame after a far one: still steady only if the
+			// picture was continuous through both.
+			f.jumpSteady = steady && (!f.pending || f.jumpSteady)
 			f.pending = true
 			f.jumpT, f.jumpYaw, f.jumpPitch = t, yaw, pitch
 			return motionSkip

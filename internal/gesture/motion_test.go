@@ -35,7 +35,7 @@ func TestJumpFilter(t *testing.T) {
 		var f jumpFilter
 		for i, fr := range tc.frames {
 			at := t0.Add(time.Duration(i) * time.Second / 15)
-			if got := f.observe(at, fr.yaw, fr.pitch, 450); got != tc.want[i] {
+			if got := f.observe(at, fr.yaw, fr.pitch, 450, false); got != tc.want[i] {
 				t.Errorf("%s: frame %d (%v): got %v; want %v", tc.name, i, fr, got, tc.want[i])
 			}
 		}
@@ -57,8 +57,8 @@ func TestJumpFilterLimitGrowsWithTheGap(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var f jumpFilter
-		f.observe(t0, 0, 0, 450)
-		if got := f.observe(t0.Add(tc.gap), tc.yaw, 0, 450); got != tc.want {
+		f.observe(t0, 0, 0, 450, false)
+		if got := f.observe(t0.Add(tc.gap), tc.yaw, 0, 450, false); got != tc.want {
 			t.Errorf("%v° after %v: got %v; want %v", tc.yaw, tc.gap, got, tc.want)
 		}
 	}
@@ -66,12 +66,12 @@ func TestJumpFilterLimitGrowsWithTheGap(t *testing.T) {
 
 func TestJumpFilterReset(t *testing.T) {
 	var f jumpFilter
-	f.observe(t0, 0, 0, 450)
+	f.observe(t0, 0, 0, 450, false)
 	f.reset()
-	if got := f.observe(t0.Add(time.Second/15), 80, 0, 450); got != motionOK {
+	if got := f.observe(t0.Add(time.Second/15), 80, 0, 450, false); got != motionOK {
 		t.Errorf("after reset: got %v; want the frame accepted as it is", got)
 	}
-	if got := f.observe(t0.Add(2*time.Second/15), 81, 0, 450); got != motionOK {
+	if got := f.observe(t0.Add(2*time.Second/15), 81, 0, 450, false); got != motionOK {
 		t.Errorf("after reset, the next frame: got %v; want ok against the new pose", got)
 	}
 }
@@ -87,6 +87,45 @@ func TestMed3(t *testing.T) {
 	for _, tc := range tests {
 		if got := med3(tc.v); got != tc.want {
 			t.Errorf("med3(%v): got %v; want %v", tc.v, got, tc.want)
+		}
+	}
+}
+
+// TestJumpFilterContinuousPicture: a pose change faster than the limit
+// counts as motion when the picture stayed continuous through the far
+// frame and the one that confirms it (a fast real turn), is skipped as
+// before when it comes back (a glitch), and is a jump when the picture
+// broke on either frame (a swapped picture).
+func TestJumpFilterContinuousPicture(t *testing.T) {
+	type frame struct {
+		yaw    float64
+		steady bool
+	}
+	tests := []struct {
+		name   string
+		frames []frame
+		want   []motionVerdict
+	}{
+		{"a fast real turn", []frame{{0, true}, {0, true}, {0, true}, {45, true}, {50, true}, {52, true}},
+			[]motionVerdict{motionOK, motionOK, motionOK, motionSkip, motionOK, motionOK}},
+		{"a turn so fast it stays far twice", []frame{{0, true}, {0, true}, {0, true}, {35, true}, {75, true}, {80, true}, {80, true}},
+			[]motionVerdict{motionOK, motionOK, motionOK, motionSkip, motionSkip, motionOK, motionOK}},
+		{"a glitch in a continuous picture", []frame{{0, true}, {0, true}, {0, true}, {60, true}, {1, true}},
+			[]motionVerdict{motionOK, motionOK, motionOK, motionSkip, motionOK}},
+		{"the picture broke on the far frame", []frame{{0, true}, {0, true}, {0, true}, {50, false}, {52, true}},
+			[]motionVerdict{motionOK, motionOK, motionOK, motionSkip, motionJump}},
+		{"the picture broke on the frame after", []frame{{0, true}, {0, true}, {0, true}, {50, true}, {52, false}},
+			[]motionVerdict{motionOK, motionOK, motionOK, motionSkip, motionJump}},
+		{"broke on the first of two far frames", []frame{{0, true}, {0, true}, {0, true}, {35, false}, {75, true}, {80, true}},
+			[]motionVerdict{motionOK, motionOK, motionOK, motionSkip, motionSkip, motionJump}},
+	}
+	for _, tc := range tests {
+		var f jumpFilter
+		for i, fr := range tc.frames {
+			at := t0.Add(time.Duration(i) * time.Second / 15)
+			if got := f.observe(at, fr.yaw, 0, 450, fr.steady); got != tc.want[i] {
+				t.Errorf("%s: frame %d (%v): got %v; want %v", tc.name, i, fr, got, tc.want[i])
+			}
 		}
 	}
 }

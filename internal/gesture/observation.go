@@ -65,6 +65,16 @@ type Observation struct {
 	// Mouth is the inner-lip opening over the mouth width.
 	Mouth   float64 `json:"mouth"`
 	Quality Quality `json:"quality"`
+	// Continuity is how little the picture around the face changed since
+	// the previous frame: the Engine cuts the face box of the previous
+	// frame, grown to twice its width and height, into a 4×4 grid and
+	// compares the outer ring of cells (hair, neck, shoulders, background)
+	// in both frames: the correlation of their mean grey levels less their
+	// relative change of mean level. About 1 for a head turning in place,
+	// near 0 or below for a cut to another picture; 0 when unknown (no
+	// picture, no previous frame). The jump filter uses it to tell a fast
+	// real turn from a swapped picture.
+	Continuity float64 `json:"continuity"`
 }
 
 // Measure fills the pose, eye and mouth fields of o from o.Landmarks, with
