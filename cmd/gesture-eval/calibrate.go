@@ -292,7 +292,7 @@ func (ev *evaluator) observeY4M(video string) ([]gesture.Observation, error) {
 	engine := gesture.NewEngine(ev.det, pred)
 	var obs []gesture.Observation
 	_, err = eachY4MFrame(video, func(_ int, at time.Duration, img *image.Gray) (bool, error) {
-		obs = append(obs, engine.Process(img, time.Time{}.Add(at)))
+		obs = append(obs, engine.Process(ev.ds.scale(img), time.Time{}.Add(at)))
 		return true, nil
 	})
 	if err != nil {

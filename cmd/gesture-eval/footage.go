@@ -135,7 +135,11 @@ func (ev *evaluator) observeVideo(path string) ([]gesture.Observation, error) {
 	}
 	engine := gesture.NewEngine(ev.det, pred)
 	var obs []gesture.Observation
-	err = perception.ReadVideo(path, footageFPS, footageW, footageH, func(t time.Duration, img *image.Gray) bool {
+	w, h := footageW, footageH
+	if analysisSize.X > 0 {
+		w, h = analysisSize.X, analysisSize.Y
+	}
+	err = perception.ReadVideo(path, footageFPS, w, h, func(t time.Duration, img *image.Gray) bool {
 		obs = append(obs, engine.Process(img, time.Time{}.Add(t)))
 		return true
 	})

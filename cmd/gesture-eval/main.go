@@ -135,10 +135,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 		footageF = fs.String("footage", "", "annotation file of real clips (testdata/footage/annotations.json): score every gesture in them, print one table")
 		calib    = fs.Bool("calibrate", false, "render held head poses with facegen and tabulate the engine's yaw and pitch against the truth")
 		calConds = fs.String("calib-conditions", calibDefaultConditions(), "-calibrate: conditions to render")
+		sizeF    = fs.String("size", "", "analyse frames at WxH (e.g. 480x360): clips are downscaled by area averaging, real footage letterboxed to it (default: as rendered, 640×480)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	size, err := parseSize(*sizeF)
+	if err != nil {
+		return err
+	}
+	analysisSize = size
 	if *matrix {
 		return runMatrix(matrixOpts{
 			faces: *faces, conditions: *conds, attacks: *attacks, scripts: *scriptsF, dir: *out, jobs: *jobs,
@@ -166,13 +172,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return errors.New("need -video (or -matrix or -footage)")
 	}
 	var truth *facegen.Truth
+	var ask []session.Gesture
 	if *truthF != "" {
-		var err error
 		if truth, err = readTruth(*truthF); err != nil {
 			return err
 		}
 	}
-	ask, err := asked(*gestures, truth)
+	ask, err = asked(*gestures, truth)
 	if err != nil {
 		return err
 	}
@@ -235,7 +241,12 @@ func (p *played) summary(video string) summary {
 type evaluator struct {
 	det   *perception.Detector
 	model *landmarks.Model
+	ds    downscaler // to analysisSize
 }
+
+// analysisSize is -size: the frame size the engine analyses (zero: as the
+// clips are).
+var analysisSize image.Point
 
 // newEvaluator loads YuNet and, unless model is given, the 68-point model.
 func newEvaluator(yunet, lmPath string, model *landmarks.Model) (*evaluator, error) {
@@ -249,7 +260,7 @@ func newEvaluator(yunet, lmPath string, model *landmarks.Model) (*evaluator, err
 	if err != nil {
 		return nil, err
 	}
-	return &evaluator{det: det, model: model}, nil
+	return &evaluator{det: det, model: model, ds: downscaler{size: analysisSize}}, nil
 }
 
 func (ev *evaluator) close() { ev.det.Close() }
@@ -279,7 +290,7 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 		}
 		at := start.Add(rel)
 		t0 := time.Now()
-		o := engine.Process(img, at)
+		o := engine.Process(ev.ds.scale(img), at)
 		evs := challenge.Observe(o)
 		p.busy += time.Since(t0)
 		if emit != nil {
