@@ -289,7 +289,7 @@ func (ev *evaluator) observeY4M(video string) ([]gesture.Observation, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine := gesture.NewEngine(ev.det, pred)
+	engine := gesture.NewEngine(ev.det, pred, engineOptions()...)
 	var obs []gesture.Observation
 	_, err = eachY4MFrame(video, func(_ int, at time.Duration, img *image.Gray) (bool, error) {
 		obs = append(obs, engine.Process(ev.ds.scale(img), time.Time{}.Add(at)))

@@ -133,7 +133,7 @@ func (ev *evaluator) observeVideo(path string) ([]gesture.Observation, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine := gesture.NewEngine(ev.det, pred)
+	engine := gesture.NewEngine(ev.det, pred, engineOptions()...)
 	var obs []gesture.Observation
 	w, h := footageW, footageH
 	if analysisSize.X > 0 {

@@ -135,6 +135,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		footageF = fs.String("footage", "", "annotation file of real clips (testdata/footage/annotations.json): score every gesture in them, print one table")
 		calib    = fs.Bool("calibrate", false, "render held head poses with facegen and tabulate the engine's yaw and pitch against the truth")
 		calConds = fs.String("calib-conditions", calibDefaultConditions(), "-calibrate: conditions to render")
+		detEvery = fs.Duration("detect-every", 0, "re-check a tracked face with YuNet this often (default: the engine's, 300ms)")
 		sizeF    = fs.String("size", "", "analyse frames at WxH (e.g. 480x360): clips are downscaled by area averaging, real footage letterboxed to it (default: as rendered, 640×480)")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -144,7 +145,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	analysisSize = size
+	analysisSize, detectEvery = size, *detEvery
 	if *matrix {
 		return runMatrix(matrixOpts{
 			faces: *faces, conditions: *conds, attacks: *attacks, scripts: *scriptsF, dir: *out, jobs: *jobs,
@@ -245,8 +246,19 @@ type evaluator struct {
 }
 
 // analysisSize is -size: the frame size the engine analyses (zero: as the
-// clips are).
-var analysisSize image.Point
+// clips are); detectEvery is -detect-every (zero: the engine's default).
+var (
+	analysisSize image.Point
+	detectEvery  time.Duration
+)
+
+// engineOptions are the engine's options from the flags.
+func engineOptions() []gesture.EngineOption {
+	if detectEvery > 0 {
+		return []gesture.EngineOption{gesture.WithDetectInterval(detectEvery)}
+	}
+	return nil
+}
 
 // newEvaluator loads YuNet and, unless model is given, the 68-point model.
 func newEvaluator(yunet, lmPath string, model *landmarks.Model) (*evaluator, error) {
@@ -279,7 +291,7 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 	if err != nil {
 		return nil, err
 	}
-	engine := gesture.NewEngine(ev.det, pred)
+	engine := gesture.NewEngine(ev.det, pred, engineOptions()...)
 	challenge := gesture.NewChallenge(ask, cfg)
 
 	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // clip time zero
