@@ -136,6 +136,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		calib    = fs.Bool("calibrate", false, "render held head poses with facegen and tabulate the engine's yaw and pitch against the truth")
 		calConds = fs.String("calib-conditions", calibDefaultConditions(), "-calibrate: conditions to render")
 		detEvery = fs.Duration("detect-every", 0, "re-check a tracked face with YuNet this often (default: the engine's, 300ms)")
+		detWidth = fs.Int("detect-width", 0, "YuNet's input width (frames are downscaled to it; default: the detector's, 320)")
 		sizeF    = fs.String("size", "", "analyse frames at WxH (e.g. 480x360): clips are downscaled by area averaging, real footage letterboxed to it (default: as rendered, 640×480)")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -145,7 +146,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	analysisSize, detectEvery = size, *detEvery
+	analysisSize, detectEvery, detectWidth = size, *detEvery, *detWidth
 	if *matrix {
 		return runMatrix(matrixOpts{
 			faces: *faces, conditions: *conds, attacks: *attacks, scripts: *scriptsF, dir: *out, jobs: *jobs,
@@ -246,10 +247,12 @@ type evaluator struct {
 }
 
 // analysisSize is -size: the frame size the engine analyses (zero: as the
-// clips are); detectEvery is -detect-every (zero: the engine's default).
+// clips are); detectEvery is -detect-every and detectWidth -detect-width
+// (zero: the defaults).
 var (
 	analysisSize image.Point
 	detectEvery  time.Duration
+	detectWidth  int
 )
 
 // engineOptions are the engine's options from the flags.
@@ -268,7 +271,11 @@ func newEvaluator(yunet, lmPath string, model *landmarks.Model) (*evaluator, err
 			return nil, err
 		}
 	}
-	det, err := perception.NewDetector(yunet)
+	var opts []perception.Option
+	if detectWidth > 0 {
+		opts = append(opts, perception.WithMaxInputWidth(detectWidth))
+	}
+	det, err := perception.NewDetector(yunet, opts...)
 	if err != nil {
 		return nil, err
 	}
