@@ -1,6 +1,7 @@
 package perception_test
 
 import (
+	"fmt"
 	"runtime"
 	"syscall"
 	"testing"
@@ -51,6 +52,28 @@ func BenchmarkDetectConcurrent(b *testing.B) {
 				}
 			})
 			b.StopTimer()
+			b.ReportMetric(float64(processCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// BenchmarkDetectInputWidth runs YuNet on a 480×360 frame downscaled to
+// its default input width (320) and to 240, with the CPU time per
+// detection (cpu-ns/op).
+func BenchmarkDetectInputWidth(b *testing.B) {
+	img := frame(b, 480, 360)
+	for _, w := range []int{320, 240} {
+		b.Run(fmt.Sprintf("%d", w), func(b *testing.B) {
+			d := newDetector(b, perception.WithMaxInputWidth(w))
+			faces, err := d.DetectFaces(img, nil)
+			if err != nil || len(faces) != 1 {
+				b.Fatalf("%d faces, err %v", len(faces), err)
+			}
+			b.ReportAllocs()
+			cpu0 := processCPU(b)
+			for b.Loop() {
+				faces, _ = d.DetectFaces(img, faces[:0])
+			}
 			b.ReportMetric(float64(processCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
 		})
 	}
