@@ -63,7 +63,7 @@ type serverFigures struct {
 
 func (r *runner) summary(results []result, before, after map[string]float64, peakRSS float64, wall, cpu time.Duration) int {
 	s := summary{Summary: true, Sessions: len(results), Outcomes: map[string]int{}, WallS: round(wall.Seconds()),
-		ClientCPUCores: round(cpu.Seconds() / wall.Seconds())}
+		ClientCPUCores: round4(cpu.Seconds() / wall.Seconds())}
 	var first, delays []float64
 	code := 0
 	for _, res := range results {
