@@ -140,9 +140,13 @@ func (ev *evaluator) observeVideo(path string) ([]gesture.Observation, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine := gesture.NewEngine(ev.det, pred)
+	engine := gesture.NewEngine(ev.det, pred, engineOptions()...)
 	var obs []gesture.Observation
-	err = perception.ReadVideo(path, footageFPS, footageW, footageH, func(t time.Duration, img *image.Gray) bool {
+	w, h := footageW, footageH
+	if analysisSize.X > 0 {
+		w, h = analysisSize.X, analysisSize.Y
+	}
+	err = perception.ReadVideo(path, footageFPS, w, h, func(t time.Duration, img *image.Gray) bool {
 		obs = append(obs, engine.Process(img, time.Time{}.Add(t)))
 		return true
 	})

@@ -135,10 +135,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 		footageF = fs.String("footage", "", "annotation file of real clips (testdata/footage/annotations.json): score every gesture in them, print one table")
 		calib    = fs.Bool("calibrate", false, "render held head poses with facegen and tabulate the engine's yaw and pitch against the truth")
 		calConds = fs.String("calib-conditions", calibDefaultConditions(), "-calibrate: conditions to render")
+		detEvery = fs.Duration("detect-every", 0, "re-check a tracked face with YuNet this often (default: the engine's, 300ms)")
+		detWidth = fs.Int("detect-width", 0, "YuNet's input width (frames are downscaled to it; default: the detector's, 320)")
+		sizeF    = fs.String("size", "", "analyse frames at WxH (e.g. 480x360): clips are downscaled by area averaging, real footage letterboxed to it (default: as rendered, 640×480)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	size, err := parseSize(*sizeF)
+	if err != nil {
+		return err
+	}
+	analysisSize, detectEvery, detectWidth = size, *detEvery, *detWidth
 	if *matrix {
 		return runMatrix(matrixOpts{
 			faces: *faces, conditions: *conds, attacks: *attacks, scripts: *scriptsF, dir: *out, jobs: *jobs,
@@ -166,13 +174,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return errors.New("need -video (or -matrix or -footage)")
 	}
 	var truth *facegen.Truth
+	var ask []session.Gesture
 	if *truthF != "" {
-		var err error
 		if truth, err = readTruth(*truthF); err != nil {
 			return err
 		}
 	}
-	ask, err := asked(*gestures, truth)
+	ask, err = asked(*gestures, truth)
 	if err != nil {
 		return err
 	}
@@ -235,6 +243,24 @@ func (p *played) summary(video string) summary {
 type evaluator struct {
 	det   *perception.Detector
 	model *landmarks.Model
+	ds    downscaler // to analysisSize
+}
+
+// analysisSize is -size: the frame size the engine analyses (zero: as the
+// clips are); detectEvery is -detect-every and detectWidth -detect-width
+// (zero: the defaults).
+var (
+	analysisSize image.Point
+	detectEvery  time.Duration
+	detectWidth  int
+)
+
+// engineOptions are the engine's options from the flags.
+func engineOptions() []gesture.EngineOption {
+	if detectEvery > 0 {
+		return []gesture.EngineOption{gesture.WithDetectInterval(detectEvery)}
+	}
+	return nil
 }
 
 // newEvaluator loads YuNet and, unless model is given, the 68-point model.
@@ -245,11 +271,15 @@ func newEvaluator(yunet, lmPath string, model *landmarks.Model) (*evaluator, err
 			return nil, err
 		}
 	}
-	det, err := perception.NewDetector(yunet)
+	var opts []perception.Option
+	if detectWidth > 0 {
+		opts = append(opts, perception.WithMaxInputWidth(detectWidth))
+	}
+	det, err := perception.NewDetector(yunet, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &evaluator{det: det, model: model}, nil
+	return &evaluator{det: det, model: model, ds: downscaler{size: analysisSize}}, nil
 }
 
 func (ev *evaluator) close() { ev.det.Close() }
@@ -268,7 +298,7 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 	if err != nil {
 		return nil, err
 	}
-	engine := gesture.NewEngine(ev.det, pred)
+	engine := gesture.NewEngine(ev.det, pred, engineOptions()...)
 	challenge := gesture.NewChallenge(ask, cfg)
 
 	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // clip time zero
@@ -279,7 +309,7 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 		}
 		at := start.Add(rel)
 		t0 := time.Now()
-		o := engine.Process(img, at)
+		o := engine.Process(ev.ds.scale(img), at)
 		evs := challenge.Observe(o)
 		p.busy += time.Since(t0)
 		if emit != nil {
