@@ -289,10 +289,10 @@ func (ev *evaluator) observeY4M(video string) ([]gesture.Observation, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine := gesture.NewEngine(ev.det, pred)
+	engine := gesture.NewEngine(ev.det, pred, engineOptions()...)
 	var obs []gesture.Observation
 	_, err = eachY4MFrame(video, func(_ int, at time.Duration, img *image.Gray) (bool, error) {
-		obs = append(obs, engine.Process(img, time.Time{}.Add(at)))
+		obs = append(obs, engine.Process(ev.ds.scale(img), time.Time{}.Add(at)))
 		return true, nil
 	})
 	if err != nil {

@@ -141,9 +141,13 @@ func (ev *evaluator) observeVideo(path string, fps int) ([]gesture.Observation, 
 	if err != nil {
 		return nil, err
 	}
-	engine := gesture.NewEngine(ev.det, pred)
+	engine := gesture.NewEngine(ev.det, pred, engineOptions()...)
 	var obs []gesture.Observation
-	err = perception.ReadVideo(path, float64(fps), footageW, footageH, func(t time.Duration, img *image.Gray) bool {
+	w, h := footageW, footageH
+	if analysisSize.X > 0 {
+		w, h = analysisSize.X, analysisSize.Y
+	}
+	err = perception.ReadVideo(path, float64(fps), w, h, func(t time.Duration, img *image.Gray) bool {
 		obs = append(obs, engine.Process(img, time.Time{}.Add(t)))
 		return true
 	})

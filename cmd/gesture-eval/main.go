@@ -141,6 +141,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		calConds = fs.String("calib-conditions", calibDefaultConditions(), "-calibrate: conditions to render")
 		fpsF     = fs.String("fps", "15", "-matrix and -footage: comma-separated frame rates to render or resample the clips at (7,10,15)")
 		speedsF  = fs.String("speeds", "normal", "-matrix: comma-separated gesture speeds: normal, fast (head turned in 0.27 s, steps halved), slow (0.9 s, steps doubled)")
+		detEvery = fs.Duration("detect-every", 0, "re-check a tracked face with YuNet this often (default: the engine's, 300ms)")
+		detWidth = fs.Int("detect-width", 0, "YuNet's input width (frames are downscaled to it; default: the detector's, 320)")
+		sizeF    = fs.String("size", "", "analyse frames at WxH (e.g. 480x360): clips are downscaled by area averaging, real footage letterboxed to it (default: as rendered, 640×480)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -149,6 +152,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	size, err := parseSize(*sizeF)
+	if err != nil {
+		return err
+	}
+	analysisSize, detectEvery, detectWidth = size, *detEvery, *detWidth
 	if *matrix {
 		return runMatrix(matrixOpts{
 			faces: *faces, conditions: *conds, attacks: *attacks, scripts: *scriptsF, dir: *out, jobs: *jobs,
@@ -185,13 +193,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return errors.New("need -video (or -matrix or -footage)")
 	}
 	var truth *facegen.Truth
+	var ask []session.Gesture
 	if *truthF != "" {
-		var err error
 		if truth, err = readTruth(*truthF); err != nil {
 			return err
 		}
 	}
-	ask, err := asked(*gestures, truth)
+	ask, err = asked(*gestures, truth)
 	if err != nil {
 		return err
 	}
@@ -254,6 +262,24 @@ func (p *played) summary(video string) summary {
 type evaluator struct {
 	det   *perception.Detector
 	model *landmarks.Model
+	ds    downscaler // to analysisSize
+}
+
+// analysisSize is -size: the frame size the engine analyses (zero: as the
+// clips are); detectEvery is -detect-every and detectWidth -detect-width
+// (zero: the defaults).
+var (
+	analysisSize image.Point
+	detectEvery  time.Duration
+	detectWidth  int
+)
+
+// engineOptions are the engine's options from the flags.
+func engineOptions() []gesture.EngineOption {
+	if detectEvery > 0 {
+		return []gesture.EngineOption{gesture.WithDetectInterval(detectEvery)}
+	}
+	return nil
 }
 
 // newEvaluator loads YuNet and, unless model is given, the 68-point model.
@@ -264,11 +290,15 @@ func newEvaluator(yunet, lmPath string, model *landmarks.Model) (*evaluator, err
 			return nil, err
 		}
 	}
-	det, err := perception.NewDetector(yunet)
+	var opts []perception.Option
+	if detectWidth > 0 {
+		opts = append(opts, perception.WithMaxInputWidth(detectWidth))
+	}
+	det, err := perception.NewDetector(yunet, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &evaluator{det: det, model: model}, nil
+	return &evaluator{det: det, model: model, ds: downscaler{size: analysisSize}}, nil
 }
 
 func (ev *evaluator) close() { ev.det.Close() }
@@ -287,7 +317,7 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 	if err != nil {
 		return nil, err
 	}
-	engine := gesture.NewEngine(ev.det, pred)
+	engine := gesture.NewEngine(ev.det, pred, engineOptions()...)
 	challenge := gesture.NewChallenge(ask, cfg)
 
 	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // clip time zero
@@ -298,7 +328,7 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 		}
 		at := start.Add(rel)
 		t0 := time.Now()
-		o := engine.Process(img, at)
+		o := engine.Process(ev.ds.scale(img), at)
 		evs := challenge.Observe(o)
 		p.busy += time.Since(t0)
 		if emit != nil {

@@ -57,6 +57,10 @@ type result struct {
 	// ReactMS (-react) are, per instruction, the drawn reaction delay and
 	// the time from the instruction to its match (0: not matched).
 	ReactMS []reactFigure `json:"react_ms,omitempty"`
+	// WallS is the session's time from its start (create or page) to its
+	// outcome: the session-seconds the server's CPU is divided by (not in
+	// the session's line, printed before it is known).
+	WallS float64 `json:"-"`
 }
 
 func (r *runner) runAll(ctx context.Context, stderr io.Writer) int {
@@ -87,7 +91,9 @@ func (r *runner) runAll(ctx context.Context, stderr io.Writer) int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			t0 := time.Now()
 			results[i] = r.one(ctx, i)
+			results[i].WallS = time.Since(t0).Seconds()
 		}()
 		if i+1 < r.o.n {
 			select {

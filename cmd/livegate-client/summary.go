@@ -49,13 +49,21 @@ type serverFigures struct {
 	AnalysisMeanMS    float64 `json:"analysis_mean_ms"`
 	CPUSecondsPerSess float64 `json:"cpu_seconds_per_session"`
 	CPUCoresUsed      float64 `json:"cpu_cores_used"`
-	RSSPeakMB         float64 `json:"rss_peak_mb"`
-	RSSPerSessionMB   float64 `json:"rss_per_session_mb"`
+	// CPUPerSessionSecond is the server's CPU time over the sessions'
+	// summed wall time (result.WallS): the share of a core one live
+	// session takes.
+	CPUPerSessionSecond float64 `json:"cpu_per_session_second"`
+	// CPUMSPerAnalysedFrame is the server's CPU time over the frames it
+	// analysed: everything (WebRTC, decoding, the engine, the API) per
+	// analysed frame, to set against the engine's per-frame benchmark.
+	CPUMSPerAnalysedFrame float64 `json:"cpu_ms_per_analysed_frame"`
+	RSSPeakMB             float64 `json:"rss_peak_mb"`
+	RSSPerSessionMB       float64 `json:"rss_per_session_mb"`
 }
 
 func (r *runner) summary(results []result, before, after map[string]float64, peakRSS float64, wall, cpu time.Duration) int {
 	s := summary{Summary: true, Sessions: len(results), Outcomes: map[string]int{}, WallS: round(wall.Seconds()),
-		ClientCPUCores: round(cpu.Seconds() / wall.Seconds())}
+		ClientCPUCores: round4(cpu.Seconds() / wall.Seconds())}
 	var first, delays []float64
 	code := 0
 	for _, res := range results {
@@ -91,6 +99,16 @@ func (r *runner) summary(results []result, before, after map[string]float64, pea
 		cpu := d("process_cpu_seconds_total")
 		f.CPUSecondsPerSess = round(cpu / float64(len(results)))
 		f.CPUCoresUsed = round(cpu / wall.Seconds())
+		var sessS float64
+		for _, res := range results {
+			sessS += res.WallS
+		}
+		if sessS > 0 {
+			f.CPUPerSessionSecond = round4(cpu / sessS)
+		}
+		if f.FramesAnalysed > 0 {
+			f.CPUMSPerAnalysedFrame = round(1000 * cpu / f.FramesAnalysed)
+		}
 		f.RSSPeakMB = round(peakRSS / (1 << 20))
 		f.RSSPerSessionMB = round(max(0, peakRSS-before["process_resident_memory_bytes"]) / (1 << 20) / float64(len(results)))
 		s.Server = f
@@ -151,3 +169,6 @@ func histogram(before, after map[string]float64, name string) pct {
 func ms(d time.Duration) float64 { return round(float64(d) / float64(time.Millisecond)) }
 
 func round(v float64) float64 { return math.Round(v*10) / 10 }
+
+// round4 keeps four decimals, for shares of a core.
+func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }

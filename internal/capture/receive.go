@@ -92,6 +92,17 @@ func (p *Peer) receive(track *webrtc.TrackRemote) {
 // frame decodes one assembled VP8 frame, complete at arrival; lost
 // reports that packets before it were lost. It returns an error only when
 // the peer must end.
+//
+// Every frame is decoded, also those the analysis will skip for its rate
+// (FramesRateLimited): a VP8 inter frame is predicted from the last
+// decoded frame (and the golden and altref ones), and a browser's
+// single-layer stream refreshes the last-frame reference with every frame,
+// so a frame not decoded corrupts all the frames after it until the next
+// key frame. Only a frame that refreshes no reference could be skipped;
+// browsers send those only with temporal layers (screen sharing,
+// simulcast), and their flags sit in the bool-coded frame header. So the
+// page asks the camera for the analysed rate instead (capture.js), and a
+// stream above it pays its decoding here.
 func (p *Peer) frame(dec *vpx.Decoder, data []byte, ts uint32, lost bool, ssrc uint32, arrival time.Time) error {
 	p.n.received.Add(1)
 	key := vpx.IsKeyframe(data)

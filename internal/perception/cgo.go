@@ -58,3 +58,12 @@ func (y *yunet) close() {
 		y.p = nil
 	}
 }
+
+// SetOpenCVThreads sets how many threads OpenCV's own parallel loops (the
+// dnn layers of YuNet and MiniFASNet, resizes) use in the whole process:
+// 0 or 1 runs each call on its caller's thread only, a negative n restores
+// OpenCV's default (one per CPU). OpenCVThreads reads it.
+func SetOpenCVThreads(n int) { C.lg_cv_set_threads(C.int(n)) }
+
+// OpenCVThreads is OpenCV's current number of threads (see SetOpenCVThreads).
+func OpenCVThreads() int { return int(C.lg_cv_threads()) }

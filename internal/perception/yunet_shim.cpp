@@ -68,3 +68,7 @@ int lg_yunet_detect(LGYuNet p, void *bgr, float *out, int maxFaces, char *err, i
     }
     return -1;
 }
+
+void lg_cv_set_threads(int n) { cv::setNumThreads(n); }
+
+int lg_cv_threads(void) { return cv::getNumThreads(); }

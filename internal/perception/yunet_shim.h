@@ -17,6 +17,11 @@ void lg_yunet_free(LGYuNet d);
 // It returns the number of faces found (which may exceed maxFaces), or -1 on error.
 int lg_yunet_detect(LGYuNet d, void *bgr, float *out, int maxFaces, char *err, int errlen);
 
+// lg_cv_set_threads sets OpenCV's parallel_for threads for the whole process
+// (cv::setNumThreads); lg_cv_threads reads it.
+void lg_cv_set_threads(int n);
+int lg_cv_threads(void);
+
 #ifdef __cplusplus
 }
 #endif

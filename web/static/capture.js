@@ -35,15 +35,20 @@
     return s;
   }
 
-  const CONSTRAINTS = {
-    video: {
-      facingMode: "user",
-      width: { ideal: 640 },
-      height: { ideal: 480 },
-      frameRate: { ideal: 15, max: 30 },
-    },
-    audio: false,
+  // The camera is asked for the frame rate the server analyses (15 fps,
+  // capture.DefaultAnalysisFPS): every frame sent is decoded by the server
+  // (VP8 inter frames need all the frames before them), so frames above
+  // the analysed rate cost its CPU and the uplink for nothing. Browsers
+  // drop frames to meet the max; a camera that still cannot meet it is
+  // asked again without it (LOOSE), and the server then paces the analysis.
+  const VIDEO = {
+    facingMode: "user",
+    width: { ideal: 640 },
+    height: { ideal: 480 },
+    frameRate: { ideal: 15, max: 15 },
   };
+  const CONSTRAINTS = { video: VIDEO, audio: false };
+  const LOOSE = { video: Object.assign({}, VIDEO, { frameRate: { ideal: 15 } }), audio: false };
   const GATHER_MS = 2000; // protocol: send the offer at most 2 s after creating it
   const HELLO_MS = 15000; // no hello this long after the answer: the connection failed
   const HINT_MS = 2000; // a hint not repeated for this long is cleared
@@ -237,8 +242,16 @@
     try {
       stream = await md.getUserMedia(CONSTRAINTS);
     } catch (err) {
-      show(cameraError(err, inApp));
-      return;
+      if (!err || err.name !== "OverconstrainedError") {
+        show(cameraError(err, inApp));
+        return;
+      }
+      try {
+        stream = await md.getUserMedia(LOOSE);
+      } catch (err2) {
+        show(cameraError(err2, inApp));
+        return;
+      }
     }
     performance.mark("livegate:camera");
     video.srcObject = stream;
