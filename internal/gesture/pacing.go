@@ -27,6 +27,9 @@ const maxRTTCorrection = time.Second
 type pacer struct {
 	waitStart time.Time     // arrival when the wait began; zero: not yet
 	wait      time.Duration // the drawn wait
+	// restart: a jump disarmed the wait; it counts again from the first
+	// armed frame.
+	restart bool
 	asked     bool          // the instruction is out
 	// instructed is when it was sent (Challenge.Instructed), or the
 	// arrival of the frame that asked it until then.
@@ -71,7 +74,7 @@ func newDelay(lo, hi time.Duration) func(int) time.Duration {
 // next forgets the previous gesture's timing: a new wait starts once the
 // user is neutral and armed.
 func (p *pacer) next() {
-	p.waitStart, p.asked = time.Time{}, false
+	p.waitStart, p.asked, p.restart = time.Time{}, false, false
 	p.instructed, p.onset, p.heldAt = time.Time{}, time.Time{}, time.Time{}
 	p.rise, p.primed = time.Time{}, false
 	p.turned, p.last = [4]time.Duration{}, time.Time{}
@@ -202,17 +205,29 @@ func (c *Challenge) observeWait(o *Observation) {
 		return
 	}
 	neutral := c.conds.neutral(turning)
-	if !c.arming.observe(neutral, o.T) {
-		return // still coming back from the previous gesture
-	}
 	t, a := o.T, arrival(o)
-	g := c.asked[c.idx]
 	p := &c.pace
+	if !c.arming.observe(neutral, o.T) {
+		// Still coming back from the previous gesture, or from a jump
+		// (a break of the picture) during the wait. Gestures do not count
+		// while disarmed, so after a jump the wait starts over once the
+		// face is neutral again: whatever the jump kept from counting as
+		// early is followed by a whole wait, never by the instruction.
+		// (A recording whose picture broke just as its turn began, then
+		// came back to neutral, got its instruction before its next
+		// gesture and passed.)
+		p.restart = !p.waitStart.IsZero()
+		return
+	}
+	g := c.asked[c.idx]
 	if p.waitStart.IsZero() {
 		p.waitStart, p.wait = a, c.cfg.InstructionDelay(c.idx)
 		p.onset = time.Time{}
 		e := c.emit(t, EventWait)
 		e.Gesture = "" // the page must not know it before the instruction
+	}
+	if p.restart {
+		p.waitStart, p.restart = a, false
 	}
 	if k, ok := p.moved(a, &active, c.cfg.WrongHold); ok {
 		c.detect = classGesture[k]

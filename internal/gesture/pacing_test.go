@@ -427,3 +427,36 @@ func TestPacingAtLowFrameRates(t *testing.T) {
 		}
 	}
 }
+
+func TestPacingJumpDuringTheWaitRestartsIt(t *testing.T) {
+	// A break of the picture (a jump) as a turn begins during the wait
+	// disarms the gestures, so the turn does not count as early; the face
+	// comes back to neutral and, a second later, performs the asked
+	// gesture. Were the wait to run on, the instruction would come just
+	// before that gesture and a recording would pass; it starts over
+	// instead, and the gesture falls in it.
+	instr := instructionAt(t)
+	lead := instr - 1500*time.Millisecond
+	segs := []seg{{dur: lead},
+		{dur: 300 * time.Millisecond, to: state{yaw: -24}}, {dur: 600 * time.Millisecond, to: state{yaw: -24}},
+		{dur: 300 * time.Millisecond}, {dur: time.Second}}
+	segs = append(segs, gestureSegs(session.HeadLeft, 3*time.Second)...)
+	obs := timeline(segs...)
+	broke := false
+	for i := range obs {
+		obs[i].Continuity = 0.95
+		if !broke && obs[i].Arrival.Sub(t0.Add(latency)) >= lead {
+			obs[i].Continuity, broke = 0.3, true
+		}
+	}
+	r := runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), obs, 0, 0)
+	if len(r.of(EventRejected)) == 0 {
+		t.Fatalf("no jump seen at the break (events %v)", types(r.events))
+	}
+	if g := r.res.Gestures[0]; g.Failure != failEarly || len(r.instructed) != 0 || r.res.Status == session.GestureMatch {
+		t.Fatalf("status %q, failure %q after %d instructions; want early before any (events %v)", r.res.Status, g.Failure, len(r.instructed), types(r.events))
+	}
+	if r.res.Detected != session.HeadLeft {
+		t.Errorf("detected %q; want HEAD_LEFT, the gesture the restarted wait saw", r.res.Detected)
+	}
+}
