@@ -30,7 +30,7 @@ type pacer struct {
 	// restart: a jump disarmed the wait; it counts again from the first
 	// armed frame.
 	restart bool
-	asked     bool          // the instruction is out
+	asked   bool // the instruction is out
 	// instructed is when it was sent (Challenge.Instructed), or the
 	// arrival of the frame that asked it until then.
 	instructed time.Time
