@@ -27,10 +27,7 @@ const maxRTTCorrection = time.Second
 type pacer struct {
 	waitStart time.Time     // arrival when the wait began; zero: not yet
 	wait      time.Duration // the drawn wait
-	// restart: a jump disarmed the wait; it counts again from the first
-	// armed frame.
-	restart bool
-	asked   bool // the instruction is out
+	asked     bool          // the instruction is out
 	// instructed is when it was sent (Challenge.Instructed), or the
 	// arrival of the frame that asked it until then.
 	instructed time.Time
@@ -52,6 +49,10 @@ type pacer struct {
 	// last is the arrival of the wait's previous measured frame.
 	turned [4]time.Duration
 	last   time.Time
+
+	// restart: a jump disarmed the wait; it counts again from the first
+	// armed frame.
+	restart bool
 }
 
 // maxFrameGap bounds the time one frame counts for in pacer.turned.
