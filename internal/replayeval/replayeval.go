@@ -136,6 +136,14 @@ type Outcome struct {
 // Passed is true when the session succeeded.
 func (o Outcome) Passed() bool { return o.Err == nil && o.Result == "success" }
 
+// LivenessFailed is true when the session failed with an attempt that
+// ended without a failure of the challenge: every gesture was matched and
+// the liveness verdict (the anti-spoofing model, the stream's cues)
+// failed the session.
+func (o Outcome) LivenessFailed() bool {
+	return o.Err == nil && o.Result == "failed" && len(o.Reasons) < o.Attempts
+}
+
 // Player renders what the trials play: the recordings (encoded once per
 // variant and face) and the live faces.
 type Player struct {
@@ -327,6 +335,7 @@ func Table(outs []Outcome) string {
 		gestures   int
 		n, passed  int
 		errs       int
+		liveness   int
 		reasons    map[string]int
 	}
 	rows := map[string]*row{}
@@ -350,12 +359,15 @@ func Table(outs []Outcome) string {
 		if o.Err != nil {
 			r.errs++
 		}
+		if o.LivenessFailed() {
+			r.liveness++
+		}
 		for _, re := range o.Reasons {
 			r.reasons[re]++
 		}
 	}
 	var b strings.Builder
-	b.WriteString("| played | what | gestures | sessions | passed | errors | attempt failures seen |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString("| played | what | gestures | sessions | passed | errors | gestures all matched, liveness failed | attempt failures seen |\n|---|---|---|---|---|---|---|---|\n")
 	for _, k := range keys {
 		r := rows[k]
 		var rs []string
@@ -367,7 +379,7 @@ func Table(outs []Outcome) string {
 		if r.gestures == 0 {
 			g = "1 (default)"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %d | %s |\n", r.kind, r.what, g, r.n, r.passed, r.errs, strings.Join(rs, ", "))
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %d | %d | %s |\n", r.kind, r.what, g, r.n, r.passed, r.errs, r.liveness, strings.Join(rs, ", "))
 	}
 	return b.String()
 }

@@ -13,11 +13,14 @@ func TestTable(t *testing.T) {
 		{Trial: Trial{Replay: InOrder}, Result: "failed", Reasons: []string{"early", "early", "late"}},
 		{Trial: Trial{Replay: InOrder}, Result: "success"},
 		{Trial: Trial{Gestures: 2, Reaction: time.Second}, Result: "success"},
+		{Trial: Trial{Gestures: 3, Reaction: time.Second}, Result: "failed", Attempts: 2, Reasons: []string{"late"}},
+		{Trial: Trial{Gestures: 3, Reaction: time.Second}, Result: "failed", Attempts: 3, Reasons: []string{"late", "late", "early"}},
 	}
 	got := Table(outs)
 	for _, want := range []string{
-		"| replay | in order | 1 (default) | 2 | 1 | 0 | early 2, late 1 |",
-		"| reactive | reaction 1.0 s | 2 | 1 | 1 | 0 |  |",
+		"| replay | in order | 1 (default) | 2 | 1 | 0 | 0 | early 2, late 1 |",
+		"| reactive | reaction 1.0 s | 2 | 1 | 1 | 0 | 0 |  |",
+		"| reactive | reaction 1.0 s | 3 | 2 | 0 | 0 | 1 | early 1, late 3 |",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("table\n%s\nlacks the row\n%s", got, want)
