@@ -71,6 +71,17 @@ func WithReacquire(d time.Duration) EngineOption {
 	return func(e *Engine) { e.reacquire = d }
 }
 
+// WithDenoise sets the standard deviation, in pixels, of the Gaussian that
+// smooths the face region before the landmark model and the eye contrast
+// read it (default 1; 0 turns it off), and the estimated noise, in grey
+// levels, under which a frame is left as it is (default 5). On facegen
+// clips the estimate reads 1–3.3 on clean, far and blurred faces and
+// 8–8.6 with σ 8 noise; on the three real clips at most 1.3, so they are
+// never smoothed.
+func WithDenoise(sigma, minNoise float64) EngineOption {
+	return func(e *Engine) { e.den = newDenoiser(sigma, minNoise) }
+}
+
 // Engine turns frames into observations for one session: it detects the face
 // when it has none (and re-checks every detect interval), tracks it between
 // detections from its previous landmarks, and measures pose, eyes, mouth and
@@ -105,6 +116,9 @@ type Engine struct {
 	// detection (offsets of its edges in bound widths/heights), so tracking
 	// boxes follow the model's own convention.
 	rel [4]float64
+	// den smooths the face region the landmark model and the eye contrast
+	// read (see WithDenoise).
+	den denoiser
 }
 
 // NewEngine returns an engine over a detector and a landmark predictor.
@@ -114,6 +128,7 @@ func NewEngine(det FaceDetector, lm LandmarkPredictor, opts ...EngineOption) *En
 		detectEvery: 300 * time.Millisecond,
 		reacquire:   time.Second,
 		faces:       make([]Face, 0, 16),
+		den:         newDenoiser(1, 5),
 	}
 	for _, o := range opts {
 		o(e)
@@ -160,7 +175,8 @@ func (e *Engine) Process(img *image.Gray, t time.Time) Observation {
 	if !detected {
 		box = e.trackBox()
 	}
-	e.lm.Predict(img, box, &e.lms)
+	src := e.den.smooth(img, box)
+	e.lm.Predict(src, box, &e.lms)
 	x0, y0, x1, y1 := Bounds(&e.lms)
 	bounds := image.Rect(int(math.Floor(float64(x0))), int(math.Floor(float64(y0))), int(math.Ceil(float64(x1))), int(math.Ceil(float64(y1))))
 	// A shape that collapsed or left the frame is a lost track.
@@ -185,8 +201,8 @@ func (e *Engine) Process(img *image.Gray, t time.Time) Observation {
 	o.Box = bounds
 	o.Landmarks = e.lms
 	o.Measure()
-	o.EyeContrastLeft = eyeContrast(img, &e.lms, 42)
-	o.EyeContrastRight = eyeContrast(img, &e.lms, 36)
+	o.EyeContrastLeft = eyeContrast(src, &e.lms, 42)
+	o.EyeContrastRight = eyeContrast(src, &e.lms, 36)
 	o.Quality = quality(img, bounds)
 	o.Continuity = cont
 	e.lookRect = lookRegion(frame, bounds)

@@ -34,7 +34,7 @@ var (
 	lmErr     error
 )
 
-func realEngine(t testing.TB) *gesture.Engine {
+func realEngine(t testing.TB, opts ...gesture.EngineOption) *gesture.Engine {
 	t.Helper()
 	if _, err := os.Stat(yunetModel); err != nil {
 		t.Fatalf("YuNet model: %v (it is committed under models/yunet)", err)
@@ -52,7 +52,7 @@ func realEngine(t testing.TB) *gesture.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return gesture.NewEngine(det, pred)
+	return gesture.NewEngine(det, pred, opts...)
 }
 
 // frame puts the photo, scaled to fill the frame's height (face about a
@@ -232,18 +232,25 @@ func BenchmarkEngineProcessReal(b *testing.B) {
 			}
 			cpu()
 		})
-		b.Run(name+"/tracked-only", func(b *testing.B) {
-			e := realEngine(b)
-			at := time.Unix(0, 0)
-			e.Process(img, at)
-			b.ReportAllocs()
-			cpu := startCPU(b)
-			for b.Loop() {
-				at = at.Add(time.Nanosecond) // never reaches the re-check
+		// tracked-only-denoise-off is the same-run baseline of the
+		// denoiser's gate (this clean photo is never smoothed).
+		for _, v := range []struct {
+			sub  string
+			opts []gesture.EngineOption
+		}{{"tracked-only", nil}, {"tracked-only-denoise-off", []gesture.EngineOption{gesture.WithDenoise(0, 0)}}} {
+			b.Run(name+"/"+v.sub, func(b *testing.B) {
+				e := realEngine(b, v.opts...)
+				at := time.Unix(0, 0)
 				e.Process(img, at)
-			}
-			cpu()
-		})
+				b.ReportAllocs()
+				cpu := startCPU(b)
+				for b.Loop() {
+					at = at.Add(time.Nanosecond) // never reaches the re-check
+					e.Process(img, at)
+				}
+				cpu()
+			})
+		}
 		b.Run(name+"/yunet-detect-only", func(b *testing.B) {
 			det, err := perception.NewDetector(yunetModel)
 			if err != nil {
