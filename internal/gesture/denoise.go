@@ -21,6 +21,7 @@ type denoiser struct {
 	minNoise float64
 	out      image.Gray
 	tmp      []uint16
+	acc      []uint32
 }
 
 // newDenoiser returns a denoiser for a Gaussian of standard deviation sigma
@@ -80,26 +81,41 @@ func (d *denoiser) smooth(img *image.Gray, box image.Rectangle) *image.Gray {
 		d.tmp = make([]uint16, rw*(y1-y0))
 	}
 	tmp := d.tmp[:rw*(y1-y0)]
+	if cap(d.acc) < rw {
+		d.acc = make([]uint32, rw)
+	}
+	acc := d.acc[:rw]
+	r, w := d.r, &d.w
 	for y := y0; y < y1; y++ {
 		row := img.Pix[(y-fr.Min.Y)*img.Stride : (y-fr.Min.Y)*img.Stride+W]
 		t := tmp[(y-y0)*rw : (y-y0+1)*rw]
 		for x := reg.Min.X; x < reg.Max.X; x++ {
+			c := x - fr.Min.X
 			var s uint32
-			for k := -d.r; k <= d.r; k++ {
-				xx := min(max(x+k-fr.Min.X, 0), W-1)
-				s += d.w[k+d.r] * uint32(row[xx])
+			if c >= r && c+r < W { // no clamping inside the frame
+				win := row[c-r : c+r+1]
+				for k, v := range win {
+					s += w[k] * uint32(v)
+				}
+			} else {
+				for k := -r; k <= r; k++ {
+					s += w[k+r] * uint32(row[min(max(c+k, 0), W-1)])
+				}
 			}
 			t[x-reg.Min.X] = uint16(s)
 		}
 	}
 	for y := reg.Min.Y; y < reg.Max.Y; y++ {
-		o := d.out.Pix[(y-fr.Min.Y)*W+(reg.Min.X-fr.Min.X):]
-		for x := 0; x < rw; x++ {
-			var s uint32
-			for k := -d.r; k <= d.r; k++ {
-				yy := min(max(y+k, y0), y1-1) - y0
-				s += d.w[k+d.r] * uint32(tmp[yy*rw+x])
+		clear(acc)
+		for k := -r; k <= r; k++ {
+			yy := min(max(y+k, y0), y1-1) - y0
+			wk := w[k+r]
+			for x, v := range tmp[yy*rw : (yy+1)*rw] {
+				acc[x] += wk * uint32(v)
 			}
+		}
+		o := d.out.Pix[(y-fr.Min.Y)*W+(reg.Min.X-fr.Min.X):][:rw]
+		for x, s := range acc {
 			o[x] = uint8((s + 1<<15) >> 16)
 		}
 	}
