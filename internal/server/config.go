@@ -62,7 +62,10 @@ type config struct {
 	// environment); nil keeps no evidence images.
 	images   session.ImageStore
 	LogLevel slog.Level
-	Demo     bool
+	// CPUProfile is a file Run writes a Go CPU profile to, from start to
+	// shutdown (LIVEGATE_CPU_PROFILE, a debugging aid; "": none).
+	CPUProfile string
+	Demo       bool
 	// DemoForced: the demo runs beside real API keys (LIVEGATE_DEMO_FORCE).
 	DemoForced bool
 	// DemoKey is the demo's own API key, one of Keys: the development key
@@ -226,6 +229,8 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if c.DataKeys == nil && devData {
 		c.DataKeys, c.EphemeralDataKey = sealed.Ephemeral(), true
 	}
+
+	c.CPUProfile = get("LIVEGATE_CPU_PROFILE", "")
 
 	switch strings.ToLower(get("LIVEGATE_LOG_LEVEL", "info")) {
 	case "debug":

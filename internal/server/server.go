@@ -83,6 +83,11 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	stopProfile, err := cpuProfile(cfg.CPUProfile, o.Stderr)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	log := slog.New(httpx.LogHandler{Handler: slog.NewJSONHandler(o.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})})
 
 	reg := prometheus.NewRegistry()
