@@ -31,6 +31,7 @@ func mountPages(mux *router, cfg *config, store session.Store, apiHandler http.H
 		ClientIP:       cfg.TrustedProxies.ClientIP,
 		Limits:         lim,
 		ICERelayOnly:   cfg.ICERelayOnly,
+		FrameRate:      cfg.AnalysisFPS,
 		Reports:        cfg.URLSigner,
 		ReportImages:   reportImages(cfg, log, now),
 		KeepsImages:    cfg.keepsImages(),

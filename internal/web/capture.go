@@ -109,6 +109,7 @@ func (h *Handler) captureStep(w http.ResponseWriter, r *http.Request, c claimed)
 		CSRFToken:    c.browser.CSRFToken,
 		ICEServers:   string(iceJSON),
 		RelayOnly:    h.relayOnly,
+		FrameRate:    h.frameRate,
 		MaxAttempts:  c.s.MaxAttempts,
 		AttemptsLeft: c.s.AttemptsLeft(),
 		PageURL:      "/s/" + c.s.ID,

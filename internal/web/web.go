@@ -64,6 +64,11 @@ type Config struct {
 	// (RTCPeerConnection's iceTransportPolicy "relay"): to prove a TURN
 	// deployment, or to keep users' addresses from the service's peer.
 	ICERelayOnly bool
+	// FrameRate is the camera frame rate the capture page asks for: the
+	// rate the server analyses (every frame sent is decoded, so frames
+	// above it cost the server for nothing); capture.DefaultAnalysisFPS
+	// when zero.
+	FrameRate float64
 	// Reports verifies the signed links of the session report
 	// (GET /report/{sid}); nil answers 404 there.
 	Reports *signedurl.Signer
@@ -94,6 +99,7 @@ type Handler struct {
 	limits         Limits
 	live           Live
 	relayOnly      bool
+	frameRate      float64
 	signaller      Signaller // cfg.Live when it implements it (offer.go)
 	reports        *signedurl.Signer
 	images         ReportImages
@@ -135,6 +141,7 @@ func New(cfg Config) (*Handler, error) {
 		limits:         cfg.Limits,
 		live:           cfg.Live,
 		relayOnly:      cfg.ICERelayOnly,
+		frameRate:      cfg.FrameRate,
 		reports:        cfg.Reports,
 		images:         cfg.ReportImages,
 		mux:            httpx.NewMux(),

@@ -35,20 +35,22 @@
     return s;
   }
 
-  // The camera is asked for the frame rate the server analyses (15 fps,
-  // capture.DefaultAnalysisFPS): every frame sent is decoded by the server
-  // (VP8 inter frames need all the frames before them), so frames above
-  // the analysed rate cost its CPU and the uplink for nothing. Browsers
-  // drop frames to meet the max; a camera that still cannot meet it is
-  // asked again without it (LOOSE), and the server then paces the analysis.
+  // The camera is asked for the frame rate the server analyses
+  // (data-frame-rate, the server's LIVEGATE_ANALYSIS_FPS; 15 when absent):
+  // every frame sent is decoded by the server (VP8 inter frames need all
+  // the frames before them), so frames above the analysed rate cost its CPU
+  // and the uplink for nothing. Browsers drop frames to meet the max; a
+  // camera that still cannot meet it is asked again without it (LOOSE), and
+  // the server then paces the analysis.
+  const FPS = Number(conf.frameRate) > 0 ? Number(conf.frameRate) : 15;
   const VIDEO = {
     facingMode: "user",
     width: { ideal: 640 },
     height: { ideal: 480 },
-    frameRate: { ideal: 15, max: 15 },
+    frameRate: { ideal: FPS, max: FPS },
   };
   const CONSTRAINTS = { video: VIDEO, audio: false };
-  const LOOSE = { video: Object.assign({}, VIDEO, { frameRate: { ideal: 15 } }), audio: false };
+  const LOOSE = { video: Object.assign({}, VIDEO, { frameRate: { ideal: FPS } }), audio: false };
   const GATHER_MS = 2000; // protocol: send the offer at most 2 s after creating it
   const HELLO_MS = 15000; // no hello this long after the answer: the connection failed
   const HINT_MS = 2000; // a hint not repeated for this long is cleared

@@ -6,11 +6,12 @@ import "strconv"
 // attributes of the screen's root (docs/protocol.md, "Signalling"), which
 // capture.js reads: the page carries no inline script.
 type CaptureView struct {
-	OfferURL     string // POST target of the SDP offer: /s/{sid}/offer
-	ReleaseURL   string // POST target that gives up this browser's claim: /s/{sid}/release
-	CSRFToken    string // the browser's synchronizer token, sent as X-CSRF-Token
-	ICEServers   string // JSON array for RTCPeerConnection's iceServers
-	RelayOnly    bool   // iceTransportPolicy "relay" rather than "all"
+	OfferURL     string  // POST target of the SDP offer: /s/{sid}/offer
+	ReleaseURL   string  // POST target that gives up this browser's claim: /s/{sid}/release
+	CSRFToken    string  // the browser's synchronizer token, sent as X-CSRF-Token
+	ICEServers   string  // JSON array for RTCPeerConnection's iceServers
+	RelayOnly    bool    // iceTransportPolicy "relay" rather than "all"
+	FrameRate    float64 // camera frames per second to ask for: the server's analysed rate (0: the page's default)
 	MaxAttempts  int
 	AttemptsLeft int
 	PageURL      string // the session's page (/s/{sid}), for "open in your browser"
@@ -23,6 +24,15 @@ func (v CaptureView) iceTransportPolicy() string {
 		return "relay"
 	}
 	return "all"
+}
+
+// frameRate is data-frame-rate: empty when unset, so the page keeps its
+// default.
+func (v CaptureView) frameRate() string {
+	if v.FrameRate <= 0 {
+		return ""
+	}
+	return strconv.FormatFloat(v.FrameRate, 'f', -1, 64)
 }
 
 func (v CaptureView) maxAttempts() string  { return strconv.Itoa(v.MaxAttempts) }
