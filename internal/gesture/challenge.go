@@ -77,6 +77,9 @@ type Challenge struct {
 	// is whether the asked gesture's condition held in this frame.
 	tr      tracer
 	heldNow bool
+
+	// closures filters the eyes' closure scores (smooth.go).
+	closures closureFilter
 }
 
 // NewChallenge starts a challenge for the asked gestures, in order. Unknown
@@ -205,6 +208,7 @@ func (c *Challenge) presence(o *Observation) {
 		}
 		c.resetHolds()
 		c.motion.reset()
+		c.closures.reset()
 		c.haveBL = false
 		c.baseline.restart()
 		if c.phase == phaseGesture || c.phase == phaseWait {
@@ -271,6 +275,7 @@ func (c *Challenge) observeBaseline(o *Observation) {
 		return
 	}
 	c.bl, c.haveBL = b, true
+	c.closures.reset() // scores against another baseline
 	c.phase = phaseGesture
 	c.arming.armed = true
 	c.resetHolds()
@@ -350,11 +355,13 @@ func (c *Challenge) see(o *Observation) (m measures, active [numClasses]bool, tu
 	res := &c.results[c.idx]
 	if o.Faces != 1 {
 		// No face, or several: nothing counts, holds restart.
+		c.closures.reset()
 		c.resetHolds()
 		c.motion.reset()
 		return m, active, false, false
 	}
 	m = measure(o, &c.bl, &c.cfg)
+	m.closedL, m.closedR = c.closures.add(t, m.closedL, m.closedR)
 	c.sig.ClosedLeft, c.sig.ClosedRight = m.closedL, m.closedR
 	res.PeakYaw = math.Max(res.PeakYaw, math.Abs(m.dYaw))
 	res.PeakPitch = math.Max(res.PeakPitch, math.Abs(m.dPitch))

@@ -498,5 +498,10 @@ func eyeContrast(img *image.Gray, lm *Landmarks, first int) float64 {
 	for i := 0; i < int(0.55*float64(p90)); i++ {
 		dark += hist[i]
 	}
-	return math.Sqrt(v / (m * m) * float64(dark) / float64(n))
+	// No pixel under the level is a measure, not an unknown: a closed
+	// eye's lid in a dim, noisy picture (dark+noise, backlit+noise) often
+	// has none, and a contrast of 0 would read "no picture" and leave the
+	// eye to its noisy aspect ratio alone. Half a pixel, the count's
+	// resolution, keeps it above 0.
+	return math.Sqrt(v / (m * m) * max(float64(dark), 0.5) / float64(n))
 }
