@@ -217,7 +217,9 @@ func (m *modelScorer) sampleY4M(path string) ([]image.Image, error) {
 			return nil, fmt.Errorf("%s frame %d: %w", path, i, err)
 		}
 		if i == want[0] {
-			out = append(out, fr.YCbCr())
+			// y4m is studio range, as video is: converted as a player
+			// (and upstream's cv2) converts it, not as At reads a JPEG's.
+			out = append(out, perception.VideoRGBA(fr.YCbCr()))
 			want = want[1:]
 		}
 	}

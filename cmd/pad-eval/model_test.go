@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/gif"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +33,8 @@ func modelFixture(t *testing.T) string {
 		}
 		write(t, filepath.Join(dir, "bonafide", name), b)
 	}
-	// A clip: the Grace Hopper photo, cropped to 480×480 and repeated.
+	// A clip: the Grace Hopper photo, cropped to 480×480 and repeated, in
+	// BT.601 studio range as y4m (video) carries it.
 	src := decode(t, filepath.Join(faces, "grace-hopper-1984.jpg"))
 	var clip bytes.Buffer
 	yw, err := facegen.NewY4MWriter(&clip, 480, 480, 15)
@@ -44,7 +46,7 @@ func modelFixture(t *testing.T) string {
 	for y := range 480 {
 		for x := range 480 {
 			r, g, b, _ := src.At(src.Bounds().Min.X+x, src.Bounds().Min.Y+y).RGBA()
-			Y, cb, cr := color.RGBToYCbCr(uint8(r>>8), uint8(g>>8), uint8(b>>8))
+			Y, cb, cr := studioYCbCr(float64(r>>8), float64(g>>8), float64(b>>8))
 			ycc.Y[ycc.YOffset(x, y)] = Y
 			if x%2 == 0 && y%2 == 0 {
 				ycc.Cb[ycc.COffset(x, y)], ycc.Cr[ycc.COffset(x, y)] = cb, cr
@@ -188,4 +190,12 @@ func decode(t *testing.T, p string) image.Image {
 		t.Fatal(err)
 	}
 	return img
+}
+
+// studioYCbCr converts R, G, B (0–255) to BT.601 studio range.
+func studioYCbCr(r, g, b float64) (y, cb, cr uint8) {
+	y = uint8(math.Round(16 + 0.256788*r + 0.504129*g + 0.097906*b))
+	cb = uint8(math.Round(128 - 0.148223*r - 0.290993*g + 0.439216*b))
+	cr = uint8(math.Round(128 + 0.439216*r - 0.367788*g - 0.071427*b))
+	return y, cb, cr
 }

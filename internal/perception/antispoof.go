@@ -114,12 +114,28 @@ func (a *AntiSpoof) Close() error {
 
 // Score returns the fused probability, in [0, 1], that face (a box in img's
 // coordinates, as Detector gives it) is a real face. img must be in colour:
-// *image.YCbCr (what a video decoder yields) and *image.RGBA are read
-// directly, any other image.Image through At; a grey image gives
-// ErrNoColour. The thresholds that separate real from attack depend on the
-// detector's boxes (upstream used RetinaFace, livegate YuNet) and must be
-// calibrated on them.
+// *image.YCbCr (what the JPEG decoder yields, full range as JFIF defines
+// it) and *image.RGBA are read directly, any other image.Image through At;
+// a grey image gives ErrNoColour. A decoded video frame is not full range:
+// score it with ScoreVideo. The thresholds that separate real from attack
+// depend on the detector's boxes (upstream used RetinaFace, livegate YuNet)
+// and must be calibrated on them.
 func (a *AntiSpoof) Score(img image.Image, face gesture.Face) (float64, error) {
+	return a.score(img, face, false)
+}
+
+// ScoreVideo is Score for a decoded video frame (VP8, y4m): an
+// *image.YCbCr is read as BT.601 studio range (luma 16–235, chroma
+// 16–240), what video codecs carry and what OpenCV converts video from
+// (upstream read its frames with cv2). Read as a JPEG's full range, a
+// video frame reaches the model washed out (black at 16, white at 235,
+// colours flattened by a seventh), the look of a print or a screen. Other
+// image types are read as Score reads them.
+func (a *AntiSpoof) ScoreVideo(img image.Image, face gesture.Face) (float64, error) {
+	return a.score(img, face, true)
+}
+
+func (a *AntiSpoof) score(img image.Image, face gesture.Face, video bool) (float64, error) {
 	b := img.Bounds()
 	switch img.(type) {
 	case *image.Gray, *image.Gray16:
@@ -148,7 +164,7 @@ func (a *AntiSpoof) Score(img image.Image, face gesture.Face) (float64, error) {
 	var sum float64
 	for _, n := range a.nets {
 		crop := CropBox(b.Dx(), b.Dy(), box, n.scale).Add(b.Min)
-		a.sample(img, crop, blob)
+		a.sample(img, crop, blob, video)
 		real, err := n.forward(a.blob)
 		if err != nil {
 			return 0, err
@@ -237,8 +253,9 @@ func taps(t *[spoofInput]tap, n int) {
 
 // sample resizes the crop r of img to 80×80 into blob, NCHW, channels in BGR
 // order, values 0–255 rounded to whole levels as cv2.resize's 8-bit output
-// is (upstream does not divide by 255).
-func (a *AntiSpoof) sample(img image.Image, r image.Rectangle, blob []float32) {
+// is (upstream does not divide by 255). video reads an *image.YCbCr as
+// studio range (see ScoreVideo).
+func (a *AntiSpoof) sample(img image.Image, r image.Rectangle, blob []float32, video bool) {
 	taps(&a.xs, r.Dx())
 	taps(&a.ys, r.Dy())
 	const plane = spoofInput * spoofInput
@@ -246,8 +263,8 @@ func (a *AntiSpoof) sample(img image.Image, r image.Rectangle, blob []float32) {
 		y0, y1 := r.Min.Y+ty.i0, r.Min.Y+ty.i1
 		for ox, tx := range a.xs {
 			x0, x1 := r.Min.X+tx.i0, r.Min.X+tx.i1
-			p00, p01 := bgrAt(img, x0, y0), bgrAt(img, x1, y0)
-			p10, p11 := bgrAt(img, x0, y1), bgrAt(img, x1, y1)
+			p00, p01 := bgrAt(img, x0, y0, video), bgrAt(img, x1, y0, video)
+			p10, p11 := bgrAt(img, x0, y1, video), bgrAt(img, x1, y1, video)
 			for c := range 3 {
 				top := p00[c] + (p01[c]-p00[c])*tx.w
 				bot := p10[c] + (p11[c]-p10[c])*tx.w
@@ -258,11 +275,15 @@ func (a *AntiSpoof) sample(img image.Image, r image.Rectangle, blob []float32) {
 	}
 }
 
-// bgrAt returns the pixel at (x, y) of img as B, G, R in 0–255.
-func bgrAt(img image.Image, x, y int) [3]float32 {
+// bgrAt returns the pixel at (x, y) of img as B, G, R in 0–255; video
+// reads an *image.YCbCr as studio range (studioToBGR), else as full range.
+func bgrAt(img image.Image, x, y int, video bool) [3]float32 {
 	switch m := img.(type) {
 	case *image.YCbCr:
 		yi, ci := m.YOffset(x, y), m.COffset(x, y)
+		if video {
+			return studioToBGR(m.Y[yi], m.Cb[ci], m.Cr[ci])
+		}
 		r, g, b := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
 		return [3]float32{float32(b), float32(g), float32(r)}
 	case *image.RGBA:
@@ -272,4 +293,35 @@ func bgrAt(img image.Image, x, y int) [3]float32 {
 	}
 	r, g, b, _ := img.At(x, y).RGBA()
 	return [3]float32{float32(b >> 8), float32(g >> 8), float32(r >> 8)}
+}
+
+// studioToBGR converts one BT.601 studio-range sample (luma 16–235, chroma
+// 16–240 around 128) to B, G, R, rounded to whole levels and clamped to
+// 0–255 as an 8-bit BGR frame holds them: the conversion OpenCV's
+// YUV-to-BGR (and so upstream's cv2 video decoding) applies.
+func studioToBGR(y, cb, cr uint8) [3]float32 {
+	l := 1.164383 * (float64(y) - 16)
+	u, v := float64(cb)-128, float64(cr)-128
+	level := func(c float64) float32 { return float32(math.Round(max(0, min(255, c)))) }
+	return [3]float32{
+		level(l + 2.017232*u),
+		level(l - 0.391762*u - 0.812968*v),
+		level(l + 1.596027*v),
+	}
+}
+
+// VideoRGBA converts a decoded video frame (BT.601 studio range, as
+// ScoreVideo reads it) to RGBA, so that code which reads pixels through
+// image.Image (a resize, a simulated recapture, Score) sees the colours a
+// video player shows rather than At's full-range reading.
+func VideoRGBA(img *image.YCbCr) *image.RGBA {
+	out := image.NewRGBA(img.Rect)
+	for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+		for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+			bgr := studioToBGR(img.Y[img.YOffset(x, y)], img.Cb[img.COffset(x, y)], img.Cr[img.COffset(x, y)])
+			p := out.Pix[out.PixOffset(x, y):]
+			p[0], p[1], p[2], p[3] = uint8(bgr[2]), uint8(bgr[1]), uint8(bgr[0]), 255
+		}
+	}
+	return out
 }

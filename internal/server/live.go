@@ -91,7 +91,7 @@ func openLive(cfg *config, engines engineFactory, faces live.FaceEmbedder, store
 		Store:           store,
 		API:             api,
 		Engines:         engines,
-		AntiSpoof:       spoof,
+		AntiSpoof:       live.AntiSpoofFunc(spoof.ScoreVideo), // decoded VP8: studio range
 		Faces:           faces,
 		MatchThreshold:  cfg.MatchThreshold,
 		DataKeys:        cfg.DataKeys,

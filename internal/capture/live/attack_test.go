@@ -28,7 +28,8 @@ var (
 	spoofErr  error
 )
 
-// antiSpoof is the production model, shared by the package's tests.
+// antiSpoof is the production model, shared by the package's tests, wired
+// as the server wires it (ScoreVideo: decoded VP8 is studio range).
 func antiSpoof(t testing.TB) live.AntiSpoof {
 	t.Helper()
 	spoofOnce.Do(func() {
@@ -42,7 +43,7 @@ func antiSpoof(t testing.TB) live.AntiSpoof {
 	if spoofErr != nil {
 		t.Fatalf("anti-spoofing model: %v", spoofErr)
 	}
-	return spoof
+	return live.AntiSpoofFunc(spoof.ScoreVideo)
 }
 
 // modelRig is a rig with the real engine and the real model; cfg, when

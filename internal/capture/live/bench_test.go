@@ -150,7 +150,7 @@ func BenchmarkLivenessCost(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			k := smp[i%len(smp)]
-			if _, err := as.Score(&k.img, gesture.Face{Box: k.box}); err != nil {
+			if _, err := as.ScoreVideo(&k.img, gesture.Face{Box: k.box}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -207,7 +207,7 @@ func BenchmarkLivenessAttempt(b *testing.B) {
 		}
 		start := time.Now()
 		for _, k := range s.samples() {
-			if _, err := as.Score(&k.img, gesture.Face{Box: k.box}); err != nil {
+			if _, err := as.ScoreVideo(&k.img, gesture.Face{Box: k.box}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -12,10 +12,12 @@ import (
 )
 
 // AntiSpoof scores how likely the face in a colour frame is a real one
-// rather than a presentation attack, as a probability in [0, 1].
-// perception.AntiSpoof is one; it reaches the Service through Config so
-// that capture never imports OpenCV. It must be safe for concurrent use:
-// the control goroutines of several connections call it.
+// rather than a presentation attack, as a probability in [0, 1]. The frames
+// are decoded VP8, *image.YCbCr in BT.601 studio range (luma 16–235), not a
+// JPEG's full range: perception.AntiSpoof's ScoreVideo reads them so (its
+// Score would show the model a washed-out picture). It reaches the Service
+// through Config so that capture never imports OpenCV. It must be safe for
+// concurrent use: the control goroutines of several connections call it.
 type AntiSpoof interface {
 	Score(img image.Image, face gesture.Face) (float64, error)
 }
