@@ -37,7 +37,6 @@ import (
 	"strings"
 	"time"
 
-	"gocv.io/x/gocv"
 	xdraw "golang.org/x/image/draw"
 
 	"github.com/livegate/livegate/internal/codec/vpx"
@@ -110,17 +109,19 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var clips []string
+	if *footage != "" {
+		if clips, err = media(*footage, *only); err != nil {
+			return err
+		}
+	}
+	if len(photos)+len(clips) == 0 {
+		return fmt.Errorf("no photo in %s and no clip in %q whose name contains %q", *faces, *footage, *only)
+	}
 	for _, ph := range photos {
 		if err := p.face(ph, *secs); err != nil {
 			return fmt.Errorf("%s: %w", ph, err)
 		}
-	}
-	if *footage == "" {
-		return nil
-	}
-	clips, err := media(*footage, *only)
-	if err != nil {
-		return err
 	}
 	for _, c := range clips {
 		if err := p.clip(c); err != nil {
@@ -141,9 +142,6 @@ func media(dir, only string) ([]string, error) {
 		if !strings.HasSuffix(f, ".md") && strings.Contains(filepath.Base(f), only) {
 			out = append(out, f)
 		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no media in %s", dir)
 	}
 	return out, nil
 }
@@ -357,7 +355,7 @@ func (p *probe) clip(path string) error {
 	var dst *image.YCbCr
 	n := 0
 	t0 := time.Unix(0, 0)
-	err = readColour(path, func(img *image.RGBA) error {
+	err = perception.ReadVideoRGBA(path, frameW, frameH, func(img *image.RGBA) error {
 		t := t0.Add(time.Duration(n) * time.Second / 15)
 		if err := p.add(&rgba, img, direct.Process(gesture.ToGray(img), t)); err != nil {
 			return err
@@ -378,34 +376,6 @@ func (p *probe) clip(path string) error {
 	fmt.Fprintf(p.out, "%s (real, %d frames)\n", filepath.Base(path), n)
 	p.print("RGBA", &rgba)
 	p.print(fmt.Sprintf("I420 studio range, VP8 %d kbit/s", p.kbps), &vp8)
-	return nil
-}
-
-// readColour calls fn with every frame of the clip, letterboxed to 640×480.
-func readColour(path string, fn func(*image.RGBA) error) error {
-	vc, err := gocv.VideoCaptureFile(path)
-	if err != nil {
-		return err
-	}
-	defer vc.Close()
-	m, sc := gocv.NewMat(), gocv.NewMat()
-	defer m.Close()
-	defer sc.Close()
-	for vc.Read(&m) && !m.Empty() {
-		f := min(float64(frameW)/float64(m.Cols()), float64(frameH)/float64(m.Rows()))
-		sw, sh := int(float64(m.Cols())*f), int(float64(m.Rows())*f)
-		gocv.Resize(m, &sc, image.Pt(sw, sh), 0, 0, gocv.InterpolationArea)
-		src, err := sc.ToImage()
-		if err != nil {
-			return err
-		}
-		out := image.NewRGBA(image.Rect(0, 0, frameW, frameH))
-		at := image.Pt((frameW-sw)/2, (frameH-sh)/2)
-		draw.Draw(out, image.Rectangle{at, at.Add(image.Pt(sw, sh))}, src, image.Point{}, draw.Src)
-		if err := fn(out); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 

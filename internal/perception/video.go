@@ -97,3 +97,58 @@ func letterbox(frame gocv.Mat, grey, scaled *gocv.Mat, out *image.Gray) error {
 	}
 	return nil
 }
+
+// ReadVideoRGBA decodes the video file at path and calls fn with every
+// source frame in colour, scaled to fit w×h with its aspect ratio kept and
+// centred on black, as ReadVideo does in grey. img is reused between calls;
+// fn returns an error to stop, and ReadVideoRGBA returns it. It is how
+// cmd/spoofprobe feeds real clips to the anti-spoofing model.
+func ReadVideoRGBA(path string, w, h int, fn func(img *image.RGBA) error) error {
+	if w <= 0 || h <= 0 {
+		return errors.New("perception: ReadVideoRGBA needs w and h > 0")
+	}
+	vc, err := gocv.VideoCaptureFile(path)
+	if err != nil {
+		return fmt.Errorf("perception: open %s: %w", path, err)
+	}
+	defer vc.Close()
+	frame, rgba, scaled := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+	defer frame.Close()
+	defer rgba.Close()
+	defer scaled.Close()
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	n := 0
+	for ; vc.Read(&frame) && !frame.Empty(); n++ {
+		switch frame.Channels() {
+		case 1:
+			gocv.CvtColor(frame, &rgba, gocv.ColorGrayToBGRA) // grey: the same in either order
+		case 3:
+			gocv.CvtColor(frame, &rgba, gocv.ColorBGRToRGBA)
+		case 4:
+			gocv.CvtColor(frame, &rgba, gocv.ColorBGRAToRGBA)
+		default:
+			return fmt.Errorf("perception: %s frame %d: %d channels", path, n, frame.Channels())
+		}
+		sw, sh := rgba.Cols(), rgba.Rows()
+		s := min(float64(w)/float64(sw), float64(h)/float64(sh))
+		dw, dh := max(1, min(w, int(float64(sw)*s+0.5))), max(1, min(h, int(float64(sh)*s+0.5)))
+		gocv.Resize(rgba, &scaled, image.Pt(dw, dh), 0, 0, gocv.InterpolationArea)
+		pix, err := scaled.DataPtrUint8()
+		if err != nil {
+			return err
+		}
+		clear(out.Pix)
+		ox, oy := (w-dw)/2, (h-dh)/2
+		step := scaled.Step()
+		for y := range dh {
+			copy(out.Pix[(oy+y)*out.Stride+4*ox:], pix[y*step:y*step+4*dw])
+		}
+		if err := fn(out); err != nil {
+			return err
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("perception: %s: no frame decoded", path)
+	}
+	return nil
+}
