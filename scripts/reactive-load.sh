@@ -67,10 +67,17 @@ for face in ${faces//,/ }; do
 	for g in ${gestures//,/ }; do
 		for r in ${reactions//,/ }; do
 			(
-				line=$("$dir/client" -server "$base" -api-key "$key" -react "$faces_dir/$face" -reaction "$r" \
-					-number "$g" -timeout 120s -retry -quiet | tail -1) || true
-				echo "$line" | jq -c --arg face "$face" --arg g "$g" --arg r "$r" \
-					'{face: $face, gestures: ($g | tonumber), reaction: $r, outcomes, client_cpu_cores}'
+				lines=$("$dir/client" -server "$base" -api-key "$key" -react "$faces_dir/$face" -reaction "$r" \
+					-number "$g" -timeout 120s -retry) || true
+				# The session's result line and the summary's client CPU; "all
+				# matched" with outcome failed is the liveness verdict's failure.
+				echo "$lines" | jq -s -c --arg face "$face" --arg g "$g" --arg r "$r" '
+					(map(select(.outcome != null)) | last) as $s | (map(select(.summary)) | last) as $sum |
+					{face: $face, gestures: ($g | tonumber), reaction: $r, outcome: $s.outcome,
+					 failed_reasons: ($s.failed_reasons // []),
+					 all_matched: ((($s.react_ms // []) | (map(.attempt) | max) as $a |
+						map(select(.attempt == $a and .instruction_to_match_ms > 0)) | length) == ($g | tonumber)),
+					 client_cpu_cores: $sum.client_cpu_cores}'
 			) >>"$out/react" &
 			pids+=($!)
 			if [ "${#pids[@]}" -ge "$at_once" ]; then
@@ -89,4 +96,5 @@ cat "$out/bg1" "$out/bg2" 2>/dev/null | jq -c '{sessions, dropped_pct: .server.d
 	frame_delay_p99_ms_le: .server.frame_delay_ms_le.p99, cpu_per_session_second: .server.cpu_per_session_second,
 	client_cpu_cores}'
 jq -s -c --argjson total "$total" '{load_sessions: $total, reactive_sessions: length,
-	reactive_passed: map(select(.outcomes.success == 1)) | length}' "$out/react"
+	reactive_passed: map(select(.outcome == "success")) | length,
+	challenge_passed_liveness_failed: map(select(.outcome == "failed" and .all_matched and (.failed_reasons | length) == 0)) | length}' "$out/react"
