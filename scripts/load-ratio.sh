@@ -35,7 +35,7 @@ for run in $(seq "$runs"); do
 	[ -n "$engine" ] || { echo "no engine benchmark at $size (BenchmarkEngineProcessReal sizes)" >&2; exit 1; }
 	(
 		export LIVEGATE_ADDR=127.0.0.1:$port LIVEGATE_API_KEYS=test-key-0123456789abcdef LIVEGATE_CREATE_RATE=1000 \
-			LIVEGATE_CREATE_BURST=1000 LIVEGATE_MAX_LIVE=64 LIVEGATE_LOG_LEVEL=error \
+			LIVEGATE_CREATE_BURST=1000 LIVEGATE_MAX_LIVE=64 LIVEGATE_MAX_LIVE_PER_KEY=64 LIVEGATE_LOG_LEVEL=error \
 			LIVEGATE_OFFER_LIMIT_IP=off LIVEGATE_PAGE_LIMIT_IP=off LIVEGATE_ATTEMPT_LOCKOUT=off
 		[ -n "$profile" ] && export LIVEGATE_CPU_PROFILE=$profile
 		exec "$dir/server"

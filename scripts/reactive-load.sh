@@ -35,7 +35,7 @@ key=test-key-0123456789abcdef
 base=http://127.0.0.1:$port
 (
 	export LIVEGATE_ADDR=127.0.0.1:$port LIVEGATE_API_KEYS=$key LIVEGATE_CREATE_RATE=1000 \
-		LIVEGATE_CREATE_BURST=1000 LIVEGATE_MAX_LIVE=64 LIVEGATE_LOG_LEVEL=error \
+		LIVEGATE_CREATE_BURST=1000 LIVEGATE_MAX_LIVE=64 LIVEGATE_MAX_LIVE_PER_KEY=64 LIVEGATE_LOG_LEVEL=error \
 		LIVEGATE_OFFER_LIMIT_IP=off LIVEGATE_PAGE_LIMIT_IP=off LIVEGATE_ATTEMPT_LOCKOUT=off
 	exec "$dir/server"
 ) &
@@ -74,7 +74,7 @@ for face in ${faces//,/ }; do
 				echo "$lines" | jq -s -c --arg face "$face" --arg g "$g" --arg r "$r" '
 					(map(select(.outcome != null)) | last) as $s | (map(select(.summary)) | last) as $sum |
 					{face: $face, gestures: ($g | tonumber), reaction: $r, outcome: $s.outcome,
-					 failed_reasons: ($s.failed_reasons // []),
+					 failed_reasons: ($s.failed_reasons // []), react_ms: ($s.react_ms // []),
 					 all_matched: ((($s.react_ms // []) | (map(.attempt) | max) as $a |
 						map(select(.attempt == $a and .instruction_to_match_ms > 0)) | length) == ($g | tonumber)),
 					 client_cpu_cores: $sum.client_cpu_cores}'
