@@ -80,20 +80,25 @@ func letterbox(frame gocv.Mat, grey, scaled *gocv.Mat, out *image.Gray) error {
 	default:
 		return fmt.Errorf("%d channels", frame.Channels())
 	}
-	w, h := out.Rect.Dx(), out.Rect.Dy()
-	sw, sh := grey.Cols(), grey.Rows()
+	return fit(*grey, scaled, out.Pix, out.Stride, out.Rect.Dx(), out.Rect.Dy(), 1)
+}
+
+// fit scales src (bpp bytes a pixel) to fit w×h with its aspect ratio kept
+// and draws it centred on black into pix, rows stride bytes apart.
+func fit(src gocv.Mat, scaled *gocv.Mat, pix []byte, stride, w, h, bpp int) error {
+	sw, sh := src.Cols(), src.Rows()
 	s := min(float64(w)/float64(sw), float64(h)/float64(sh))
 	dw, dh := max(1, min(w, int(float64(sw)*s+0.5))), max(1, min(h, int(float64(sh)*s+0.5)))
-	gocv.Resize(*grey, scaled, image.Pt(dw, dh), 0, 0, gocv.InterpolationArea)
-	pix, err := scaled.DataPtrUint8()
+	gocv.Resize(src, scaled, image.Pt(dw, dh), 0, 0, gocv.InterpolationArea)
+	sp, err := scaled.DataPtrUint8()
 	if err != nil {
 		return err
 	}
-	clear(out.Pix)
+	clear(pix)
 	ox, oy := (w-dw)/2, (h-dh)/2
 	step := scaled.Step()
 	for y := range dh {
-		copy(out.Pix[(oy+y)*out.Stride+ox:], pix[y*step:y*step+dw])
+		copy(pix[(oy+y)*stride+bpp*ox:], sp[y*step:y*step+bpp*dw])
 	}
 	return nil
 }
@@ -129,19 +134,8 @@ func ReadVideoRGBA(path string, w, h int, fn func(img *image.RGBA) error) error 
 		default:
 			return fmt.Errorf("perception: %s frame %d: %d channels", path, n, frame.Channels())
 		}
-		sw, sh := rgba.Cols(), rgba.Rows()
-		s := min(float64(w)/float64(sw), float64(h)/float64(sh))
-		dw, dh := max(1, min(w, int(float64(sw)*s+0.5))), max(1, min(h, int(float64(sh)*s+0.5)))
-		gocv.Resize(rgba, &scaled, image.Pt(dw, dh), 0, 0, gocv.InterpolationArea)
-		pix, err := scaled.DataPtrUint8()
-		if err != nil {
+		if err := fit(rgba, &scaled, out.Pix, out.Stride, w, h, 4); err != nil {
 			return err
-		}
-		clear(out.Pix)
-		ox, oy := (w-dw)/2, (h-dh)/2
-		step := scaled.Step()
-		for y := range dh {
-			copy(out.Pix[(oy+y)*out.Stride+4*ox:], pix[y*step:y*step+4*dw])
 		}
 		if err := fn(out); err != nil {
 			return err
