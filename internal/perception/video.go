@@ -105,7 +105,7 @@ func fit(src gocv.Mat, scaled *gocv.Mat, pix []byte, stride, w, h, bpp int) erro
 
 // ReadVideoRGBA decodes the video file at path and calls fn with every
 // source frame in colour, scaled to fit w×h with its aspect ratio kept and
-// centred on black, as ReadVideo does in grey. img is reused between calls;
+// centred on opaque black, as ReadVideo does in grey. img is reused between calls;
 // fn returns an error to stop, and ReadVideoRGBA returns it. It is how
 // cmd/spoofprobe feeds real clips to the anti-spoofing model.
 func ReadVideoRGBA(path string, w, h int, fn func(img *image.RGBA) error) error {
@@ -136,6 +136,9 @@ func ReadVideoRGBA(path string, w, h int, fn func(img *image.RGBA) error) error 
 		}
 		if err := fit(rgba, &scaled, out.Pix, out.Stride, w, h, 4); err != nil {
 			return err
+		}
+		for i := 3; i < len(out.Pix); i += 4 {
+			out.Pix[i] = 0xff // the letterbox's bands too: opaque black
 		}
 		if err := fn(out); err != nil {
 			return err

@@ -31,6 +31,9 @@ func TestReadVideoRGBA(t *testing.T) {
 	err = perception.ReadVideoRGBA(clip, w, h, func(img *image.RGBA) error {
 		if n == 0 {
 			corner = max(img.Pix[0], img.Pix[1], img.Pix[2])
+			if a := img.Pix[3]; a != 0xff {
+				t.Errorf("letterbox corner's alpha: got %d; want opaque", a)
+			}
 			for i := 0; i < w*h; i++ {
 				p := img.Pix[4*i:]
 				y := 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
