@@ -422,7 +422,7 @@ func (c *Challenge) judge(o *Observation, g class) bool {
 	return false
 }
 
-// wrong counts another clear gesture held for WrongHold while the asked
+// wrong counts another clear gesture held for otherHold while the asked
 // one g is not under way: a turn to the left can read as a little up too,
 // an open mouth tilts the pose estimate; only between eye gestures (one eye
 // asked, both closed) does the wrong one count even then. It reports
@@ -433,7 +433,7 @@ func (c *Challenge) wrong(t time.Time, g class, score float64, active *[numClass
 		if (score >= 0.5 && !(g.isEye() && k.isEye())) || k == g || !active[k] || c.wrongDone[k] || !isWrong(g, k) {
 			continue
 		}
-		if !c.holds[k].done(t, c.cfg.HoldFrames, c.cfg.WrongHold) {
+		if !c.holds[k].done(t, c.cfg.HoldFrames, c.cfg.otherHold(k)) {
 			continue
 		}
 		c.wrongDone[k] = true

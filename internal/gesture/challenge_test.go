@@ -434,6 +434,35 @@ func TestChallengeWrongGesture(t *testing.T) {
 	}
 }
 
+// TestChallengeLongBlinkIsNotWrong: a user who blinks, long (lids shut
+// 400 ms), after a turn is asked and before turning has not made a wrong
+// gesture, at 7 to 30 frames/s: even with MaxWrong 1 the turn matches. Eyes
+// kept shut a second are a wrong HEAD_00.
+func TestChallengeLongBlinkIsNotWrong(t *testing.T) {
+	shut := state{closeL: 1, closeR: 1, dimL: 0.6, dimR: 0.6}
+	for _, fps := range lowRates {
+		for _, tc := range []struct {
+			shut  time.Duration
+			wrong bool
+		}{{400 * time.Millisecond, false}, {time.Second, true}} {
+			segs := []seg{{dur: time.Second}, {dur: 33 * time.Millisecond, to: shut}, {dur: tc.shut, to: shut}, {dur: 33 * time.Millisecond}}
+			segs = append(segs, perform(session.HeadLeft)...)
+			obs := scenario{subject: 3, noise: 0.3, fps: fps, picture: true, timed: true, segs: segs}.observations()
+			r := play([]session.Gesture{session.HeadLeft}, ChallengeConfig{MaxWrong: 1}, obs)
+			w := r.of(EventWrongGesture)
+			if tc.wrong {
+				if len(w) != 1 || w[0].Detected != session.HeadEyesClosed || len(r.matched()) != 0 {
+					t.Errorf("%v frames/s, eyes shut %v before the turn: wrong %v, matched %v; want one wrong HEAD_00 ending the try", fps, tc.shut, w, r.matched())
+				}
+				continue
+			}
+			if len(w) != 0 || !slices.Equal(r.matched(), []session.Gesture{session.HeadLeft}) {
+				t.Errorf("%v frames/s, a %v blink before the turn: wrong %v, matched %v; want HEAD_LEFT and nothing wrong", fps, tc.shut, w, r.matched())
+			}
+		}
+	}
+}
+
 func TestChallengeFaceLostIsFaceNotDetected(t *testing.T) {
 	segs := []seg{{dur: 2 * time.Second}, {dur: 12 * time.Second, faces: -1}}
 	obs := scenario{noise: 0.5, segs: segs}.observations()

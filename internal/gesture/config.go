@@ -68,7 +68,9 @@ type ChallengeConfig struct {
 	// screen with their eyes shut).
 	EyeHoldTime time.Duration
 	// WrongHold is how long another gesture must be held before it counts
-	// as a wrong gesture. Default twice HoldTime.
+	// as a wrong gesture, or as an early one during the wait; an eye
+	// closure must be held EyeHoldTime if that is longer, so that a blink
+	// is never a wrong gesture. Default twice HoldTime.
 	WrongHold time.Duration
 
 	// Thresholds relative to the baseline, each with its release level

@@ -171,10 +171,12 @@ const (
 // Such gestures prove nothing alone and are never drawn (RandomPool).
 func (c class) untimed() bool { return c == clsEyes11 || c == clsMouthClosed }
 
-// earlyHold is how long gesture k must be held during the wait to end the
-// try: WrongHold, and for the eye closures EyeHoldTime, so that a natural
-// long blink (250–400 ms) does not count.
-func (c *ChallengeConfig) earlyHold(k class) time.Duration {
+// otherHold is how long gesture k, not the asked one, must be held to count
+// against the try, early during the wait or wrong after the instruction:
+// WrongHold, and for the eye closures EyeHoldTime, so that a natural long
+// blink (250–400 ms) does not count; users blink while they wait and
+// before they turn.
+func (c *ChallengeConfig) otherHold(k class) time.Duration {
 	if k.isEye() {
 		return max(c.WrongHold, c.EyeHoldTime)
 	}
@@ -238,7 +240,7 @@ func (c *Challenge) observeWait(o *Observation) {
 	// The mouth and the eyes, which do not flicker so, and where a word
 	// or a blink must not count: an unbroken hold.
 	for k := clsEyes00; k < numClasses; k++ {
-		if !active[k] || k.untimed() || !c.holds[k].done(t, c.cfg.HoldFrames, c.cfg.earlyHold(k)) {
+		if !active[k] || k.untimed() || !c.holds[k].done(t, c.cfg.HoldFrames, c.cfg.otherHold(k)) {
 			continue
 		}
 		c.detect = classGesture[k]
