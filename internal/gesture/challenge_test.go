@@ -463,6 +463,33 @@ func TestChallengeLongBlinkIsNotWrong(t *testing.T) {
 	}
 }
 
+// TestChallengeNoisyOpenEyeRearms: an open eye whose picture reads between
+// the closed threshold and its release level (a dim, noisy face) after it
+// read closed during a turn does not keep the user from being back at
+// neutral: the next gesture counts. (grace's dim, noisy face at 7 frames/s
+// latched her open left eye closed through the next tilt, which never
+// counted.) At 7 to 30 frames/s.
+func TestChallengeNoisyOpenEyeRearms(t *testing.T) {
+	// Closure scores of the left eye: 1.4 during the turn (dimL 0.35),
+	// 0.72 after it (dimL 0.18), against a closed threshold of 1 and a
+	// release level of 0.56.
+	turned := state{yaw: 30, dimL: 0.35}
+	back := state{dimL: 0.18}
+	up := state{pitch: 20, dimL: 0.18}
+	segs := []seg{{dur: time.Second},
+		{dur: 300 * time.Millisecond, to: turned}, {dur: 800 * time.Millisecond, to: turned},
+		{dur: 300 * time.Millisecond, to: back}, {dur: 400 * time.Millisecond, to: back},
+		{dur: 300 * time.Millisecond, to: up}, {dur: 600 * time.Millisecond, to: up},
+		{dur: 300 * time.Millisecond, to: back}, {dur: time.Second, to: back}}
+	for _, fps := range lowRates {
+		obs := scenario{subject: 3, noise: 0.3, fps: fps, picture: true, timed: true, segs: segs}.observations()
+		r := play([]session.Gesture{session.HeadLeft, session.HeadUp}, ChallengeConfig{}, obs)
+		if !slices.Equal(r.matched(), []session.Gesture{session.HeadLeft, session.HeadUp}) {
+			t.Errorf("%v frames/s: matched %v, wrong %v; want HEAD_LEFT then HEAD_UP", fps, r.matched(), r.of(EventWrongGesture))
+		}
+	}
+}
+
 func TestChallengeFaceLostIsFaceNotDetected(t *testing.T) {
 	segs := []seg{{dur: 2 * time.Second}, {dur: 12 * time.Second, faces: -1}}
 	obs := scenario{noise: 0.5, segs: segs}.observations()
