@@ -317,7 +317,7 @@ func (c *Challenge) observeGesture(o *Observation) {
 	if !c.cfg.Unpaced && c.paced(o, g, m.score(g, &c.cfg), active[g]) {
 		return
 	}
-	if !c.arming.observe(c.conds.neutral(turning), t) {
+	if !c.arming.observe(c.conds.neutral(m, turning), t) {
 		return
 	}
 	// The trace's held spans are the holds that can count: not while the

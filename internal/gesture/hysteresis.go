@@ -72,9 +72,6 @@ type conditions struct {
 	closedL   latch
 	closedR   latch
 	mouthOpen latch
-	// shutL and shutR: the frame's eye is over its closed threshold (not
-	// only held closed by the latch's lower release level).
-	shutL, shutR bool
 }
 
 // update feeds the frame's measures and returns which classes' conditions
@@ -88,7 +85,6 @@ func (s *conditions) update(m measures, cfg *ChallengeConfig) (active [numClasse
 	open := cfg.openLevel()
 	l := s.closedL.update(m.closedL, 1, open)
 	r := s.closedR.update(m.closedR, 1, open)
-	s.shutL, s.shutR = m.closedL >= 1, m.closedR >= 1
 	mouth := s.mouthOpen.update(m.dMouth, cfg.MouthOn, cfg.MouthOff)
 	turning = math.Abs(m.dYaw) > cfg.TurnOff || math.Abs(m.dPitch) > cfg.TiltOff
 
@@ -107,16 +103,17 @@ func (s *conditions) update(m measures, cfg *ChallengeConfig) (active [numClasse
 	return active, turning
 }
 
-// neutral reports whether the face is back to neutral: not turned, no eye
-// over its closed threshold, mouth closed. The eyes' latches are not asked:
+// neutral reports whether the face, measured m in the frame just fed to
+// update, is back to neutral: not turned, no eye over its closed threshold
+// (1), mouth closed. The eyes' latches are not asked:
 // their release level holds a closure through a frame or two that read
 // open, which a closure's hold needs, but a noisy open eye (a dim face with
 // sensor noise) wanders between the two levels for seconds, and reading it
 // as closed there kept a user who had come back from a turn from being
 // re-armed through the whole next gesture (grace's dim, noisy face at
 // 7 frames/s: her tilt, held 1.4 s, never counted).
-func (s *conditions) neutral(turning bool) bool {
-	return !turning && !s.shutL && !s.shutR && !bool(s.mouthOpen)
+func (s *conditions) neutral(m measures, turning bool) bool {
+	return !turning && m.closedL < 1 && m.closedR < 1 && !bool(s.mouthOpen)
 }
 
 // settle is how long a hint's condition must be seen, over two frames at

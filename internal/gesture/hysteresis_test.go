@@ -105,7 +105,7 @@ func TestConditions(t *testing.T) {
 		if !equalClasses(got, tc.want) || turning != tc.wantTurning {
 			t.Errorf("%s: got %v turning %v; want %v turning %v", tc.name, got, turning, tc.want, tc.wantTurning)
 		}
-		if want := tc.want[0] == clsEyes11; s.neutral(turning) != want {
+		if want := tc.want[0] == clsEyes11; s.neutral(tc.m, turning) != want {
 			t.Errorf("%s: got neutral %v; want %v", tc.name, !want, want)
 		}
 	}

@@ -207,7 +207,7 @@ func (c *Challenge) observeWait(o *Observation) {
 	if !ok {
 		return
 	}
-	neutral := c.conds.neutral(turning)
+	neutral := c.conds.neutral(m, turning)
 	t, a := o.T, arrival(o)
 	p := &c.pace
 	if !c.arming.observe(neutral, o.T) {
