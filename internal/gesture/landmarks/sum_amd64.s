@@ -1,0 +1,92 @@
+#include "textflag.h"
+
+// Additions for sumLeaves (sum_amd64.go), AVX, 8 float32 lanes a register.
+
+// func addLeaves128(dst, src *float32, offs []int)
+//
+// Y0–Y15 hold dst[0:128] while every leaf in offs is added to them in turn;
+// each lane rounds after each addition, in offs' order, as sumLeavesGo does.
+TEXT ·addLeaves128(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ offs_base+16(FP), BX
+	MOVQ offs_len+24(FP), CX
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+	VMOVUPS 160(DI), Y5
+	VMOVUPS 192(DI), Y6
+	VMOVUPS 224(DI), Y7
+	VMOVUPS 256(DI), Y8
+	VMOVUPS 288(DI), Y9
+	VMOVUPS 320(DI), Y10
+	VMOVUPS 352(DI), Y11
+	VMOVUPS 384(DI), Y12
+	VMOVUPS 416(DI), Y13
+	VMOVUPS 448(DI), Y14
+	VMOVUPS 480(DI), Y15
+	TESTQ CX, CX
+	JEQ done128
+loop128:
+	MOVQ (BX), AX
+	LEAQ (SI)(AX*4), DX
+	VADDPS 0(DX), Y0, Y0
+	VADDPS 32(DX), Y1, Y1
+	VADDPS 64(DX), Y2, Y2
+	VADDPS 96(DX), Y3, Y3
+	VADDPS 128(DX), Y4, Y4
+	VADDPS 160(DX), Y5, Y5
+	VADDPS 192(DX), Y6, Y6
+	VADDPS 224(DX), Y7, Y7
+	VADDPS 256(DX), Y8, Y8
+	VADDPS 288(DX), Y9, Y9
+	VADDPS 320(DX), Y10, Y10
+	VADDPS 352(DX), Y11, Y11
+	VADDPS 384(DX), Y12, Y12
+	VADDPS 416(DX), Y13, Y13
+	VADDPS 448(DX), Y14, Y14
+	VADDPS 480(DX), Y15, Y15
+	ADDQ $8, BX
+	DECQ CX
+	JNE loop128
+done128:
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	VMOVUPS Y8, 256(DI)
+	VMOVUPS Y9, 288(DI)
+	VMOVUPS Y10, 320(DI)
+	VMOVUPS Y11, 352(DI)
+	VMOVUPS Y12, 384(DI)
+	VMOVUPS Y13, 416(DI)
+	VMOVUPS Y14, 448(DI)
+	VMOVUPS Y15, 480(DI)
+	VZEROUPPER
+	RET
+
+// func addLeaves8(dst, src *float32, offs []int)
+TEXT ·addLeaves8(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ offs_base+16(FP), BX
+	MOVQ offs_len+24(FP), CX
+	VMOVUPS (DI), Y0
+	TESTQ CX, CX
+	JEQ done8
+loop8:
+	MOVQ (BX), AX
+	VADDPS (SI)(AX*4), Y0, Y0
+	ADDQ $8, BX
+	DECQ CX
+	JNE loop8
+done8:
+	VMOVUPS Y0, (DI)
+	VZEROUPPER
+	RET
