@@ -407,30 +407,18 @@ func BenchmarkPredict(b *testing.B) {
 	p := NewPredictor(m)
 	out := make([]Point, m.NumLandmarks())
 	box := centreBox(img)
-	for _, avx := range []bool{false, true} {
-		name := "go"
-		if avx {
-			name = "avx"
-			if !useAVX {
-				continue
-			}
+	bothSumPaths(b, func(b *testing.B) {
+		b.ReportAllocs()
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		cpu := threadCPU()
+		for b.Loop() {
+			p.Predict(img, box, out)
 		}
-		b.Run(name, func(b *testing.B) {
-			old := useAVX
-			useAVX = avx
-			defer func() { useAVX = old }()
-			b.ReportAllocs()
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			cpu := threadCPU()
-			for b.Loop() {
-				p.Predict(img, box, out)
-			}
-			if cpu > 0 {
-				b.ReportMetric(float64(threadCPU()-cpu)/float64(b.N), "cpu-ns/op")
-			}
-		})
-	}
+		if cpu > 0 {
+			b.ReportMetric(float64(threadCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		}
+	})
 }
 
 func BenchmarkLoad(b *testing.B) {

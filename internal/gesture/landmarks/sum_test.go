@@ -69,6 +69,19 @@ func BenchmarkSumLeaves(b *testing.B) {
 	}
 	offs := make([]int, trees)
 	dst := make([]float32, n)
+	bothSumPaths(b, func(b *testing.B) {
+		for b.Loop() {
+			for t := range offs {
+				offs[t] = (t*nLeaf + r.IntN(nLeaf)) * n
+			}
+			sumLeaves(dst, leaves, offs)
+		}
+	})
+}
+
+// bothSumPaths runs bench as sub-benchmark "go" with sumLeaves' portable
+// path and, where the CPU has AVX, "avx" with the assembly.
+func bothSumPaths(b *testing.B, bench func(b *testing.B)) {
 	for _, avx := range []bool{false, true} {
 		name := "go"
 		if avx {
@@ -81,12 +94,7 @@ func BenchmarkSumLeaves(b *testing.B) {
 			old := useAVX
 			useAVX = avx
 			defer func() { useAVX = old }()
-			for b.Loop() {
-				for t := range offs {
-					offs[t] = (t*nLeaf + r.IntN(nLeaf)) * n
-				}
-				sumLeaves(dst, leaves, offs)
-			}
+			bench(b)
 		})
 	}
 }
