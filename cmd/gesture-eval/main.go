@@ -320,28 +320,23 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 	engine := gesture.NewEngine(ev.det, pred, engineOptions()...)
 	challenge := gesture.NewChallenge(ask, cfg)
 
-	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // clip time zero
 	p := &played{}
 	n, err := eachY4MFrame(video, func(n int, rel time.Duration, img *image.Gray) (bool, error) {
 		if challenge.Done() {
 			return false, nil
 		}
-		at := start.Add(rel)
+		at := clipZero.Add(rel)
 		t0 := time.Now()
 		o := engine.Process(ev.ds.scale(img), at)
 		evs := challenge.Observe(o)
 		p.busy += time.Since(t0)
 		if emit != nil {
-			if err := emit(line{TMS: at.Sub(start).Milliseconds(), Frame: n}, &o); err != nil {
+			if err := emit(line{TMS: rel.Milliseconds(), Frame: n}, &o); err != nil {
 				return false, err
 			}
 		}
 		for _, e := range evs {
-			l := line{
-				TMS: e.T.Sub(start).Milliseconds(), Frame: n, Event: e.Type, Index: e.Index,
-				Gesture: e.Gesture, Detected: e.Detected, Hint: e.Hint, Progress: round(e.Progress),
-				Status: e.Status, Reason: e.Reason, Signals: roundSignals(e.Signals),
-			}
+			l := eventLine(e, n)
 			if e.Type == gesture.EventMatch {
 				p.matches = append(p.matches, l)
 			}
@@ -361,6 +356,56 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 	p.frames = n
 	p.detections = engine.Detections()
 	return p, nil
+}
+
+// clipZero is the time of a clip's first frame.
+var clipZero = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// eventLine is the output line of event e at frame n.
+func eventLine(e gesture.Event, n int) line {
+	return line{
+		TMS: e.T.Sub(clipZero).Milliseconds(), Frame: n, Event: e.Type, Index: e.Index,
+		Gesture: e.Gesture, Detected: e.Detected, Hint: e.Hint, Progress: round(e.Progress),
+		Status: e.Status, Reason: e.Reason, Signals: roundSignals(e.Signals),
+	}
+}
+
+// observe runs the clip at video through a fresh engine and returns every
+// frame's observation. The engine never hears from the challenge, so one
+// reading of a clip serves every challenge played on it (replay).
+func (ev *evaluator) observe(video string) ([]gesture.Observation, error) {
+	pred, err := gesture.NewModelPredictor(ev.model)
+	if err != nil {
+		return nil, err
+	}
+	engine := gesture.NewEngine(ev.det, pred, engineOptions()...)
+	var obs []gesture.Observation
+	_, err = eachY4MFrame(video, func(_ int, rel time.Duration, img *image.Gray) (bool, error) {
+		obs = append(obs, engine.Process(ev.ds.scale(img), clipZero.Add(rel)))
+		return true, nil
+	})
+	return obs, err
+}
+
+// replay plays a clip's observations through a fresh challenge, as play
+// does the clip itself.
+func replay(obs []gesture.Observation, ask []session.Gesture, cfg gesture.ChallengeConfig) *played {
+	challenge := gesture.NewChallenge(ask, cfg)
+	p := &played{}
+	for n, o := range obs {
+		if challenge.Done() {
+			break
+		}
+		p.frames++
+		for _, e := range challenge.Observe(o) {
+			if e.Type == gesture.EventMatch {
+				p.matches = append(p.matches, eventLine(e, n))
+			}
+		}
+	}
+	p.res = challenge.Result()
+	p.done = challenge.Done()
+	return p
 }
 
 // eachY4MFrame calls fn with every frame of the y4m clip at video (its

@@ -421,11 +421,12 @@ func playCell(r *facegen.Renderer, ev *evaluator, o matrixOpts, c *matrixClip) e
 	if err != nil {
 		return err
 	}
-	cfg := gesture.ChallengeConfig{GestureTimeout: o.timeout, Unpaced: true, MaxWrong: evalMaxWrong}
-	p, err := ev.play(cc.Video, ask, cfg, nil)
+	obs, err := ev.observe(cc.Video)
 	if err != nil {
 		return err
 	}
+	cfg := gesture.ChallengeConfig{GestureTimeout: o.timeout, Unpaced: true, MaxWrong: evalMaxWrong}
+	p := replay(obs, ask, cfg)
 	c.Video = cc.Video
 	c.Score = score(tr, ask, p.matches, cfg)
 	if c.Unperformed != "" && tr.Live {
@@ -434,11 +435,7 @@ func playCell(r *facegen.Renderer, ev *evaluator, o matrixOpts, c *matrixClip) e
 			return err
 		}
 		for _, g := range un {
-			q, err := ev.play(cc.Video, []session.Gesture{g}, cfg, nil)
-			if err != nil {
-				return err
-			}
-			c.UnperformedMatches += len(q.matches)
+			c.UnperformedMatches += len(replay(obs, []session.Gesture{g}, cfg).matches)
 		}
 	}
 	c.Outcomes = map[string]string{}
