@@ -31,8 +31,13 @@ type instructor struct {
 }
 
 // delay is the ChallengeConfig.InstructionDelay of the replay. When the
-// wait begins after at[i] (the clip came back to neutral late), the
-// gesture is asked at once, as the server would once its wait is over.
+// wait begins after at[i] (the baseline, or the return to neutral after
+// the previous gesture, came later), it is 0: the gesture is asked on the
+// first frame the challenge allows. The challenge also holds the
+// instruction back while the face is not neutral, and starts the wait
+// over after a jump, so an instruction may come later than at[i], never
+// earlier; a clip whose motion then starts under ReactionMin after it
+// fails "early", as a person who moved before being asked would.
 func (in *instructor) delay(i int) time.Duration {
 	if i >= len(in.at) {
 		return 0
