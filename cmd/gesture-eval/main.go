@@ -18,7 +18,10 @@
 //
 // -fps 7,10,15 renders every clip at each rate (a 7 frames/s webcam), and
 // -speeds normal,fast,slow plays every script at each speed (see
-// matrixSpeeds).
+// matrixSpeeds). The matrix plays the clips unpaced (every gesture asked
+// at once, no reaction rule); -paced plays them as the production
+// challenge meets a person who reacts, each gesture instructed -reaction
+// (0.5 s) before its scripted start (see paced.go).
 //
 // With -footage it scores real clips against an annotation file of
 // intervals per gesture (see footage.go):
@@ -140,6 +143,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		calib    = fs.Bool("calibrate", false, "render held head poses with facegen and tabulate the engine's yaw and pitch against the truth")
 		calConds = fs.String("calib-conditions", calibDefaultConditions(), "-calibrate: conditions to render")
 		fpsF     = fs.String("fps", "15", "-matrix and -footage: comma-separated frame rates to render or resample the clips at (7,10,15)")
+		pacedF   = fs.Bool("paced", false, "-matrix: play every clip paced, as the production challenge meets a person who reacts: each gesture instructed -reaction before its scripted interval, with the wait, reaction and wrong-gesture rules")
+		reaction = fs.Duration("reaction", defaultReaction, "-paced: time from each instruction to the scripted start of its gesture")
 		speedsF  = fs.String("speeds", "normal", "-matrix: comma-separated gesture speeds: normal, fast (head turned in 0.27 s, steps halved), slow (0.9 s, steps doubled)")
 		detEvery = fs.Duration("detect-every", 0, "re-check a tracked face with YuNet this often (default: the engine's, 300ms)")
 		detWidth = fs.Int("detect-width", 0, "YuNet's input width (frames are downscaled to it; default: the detector's, 320)")
@@ -161,7 +166,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runMatrix(matrixOpts{
 			faces: *faces, conditions: *conds, attacks: *attacks, scripts: *scriptsF, dir: *out, jobs: *jobs,
 			yunet: *yunet, landmarks: *lmPath, timeout: *timeout, clips: *clipsF,
-			rates: rates, speeds: *speedsF,
+			rates: rates, speeds: *speedsF, paced: *pacedF, reaction: *reaction,
 		}, stdout, stderr)
 	}
 	if *calib {
@@ -320,28 +325,23 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 	engine := gesture.NewEngine(ev.det, pred, engineOptions()...)
 	challenge := gesture.NewChallenge(ask, cfg)
 
-	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // clip time zero
 	p := &played{}
 	n, err := eachY4MFrame(video, func(n int, rel time.Duration, img *image.Gray) (bool, error) {
 		if challenge.Done() {
 			return false, nil
 		}
-		at := start.Add(rel)
+		at := clipZero.Add(rel)
 		t0 := time.Now()
 		o := engine.Process(ev.ds.scale(img), at)
 		evs := challenge.Observe(o)
 		p.busy += time.Since(t0)
 		if emit != nil {
-			if err := emit(line{TMS: at.Sub(start).Milliseconds(), Frame: n}, &o); err != nil {
+			if err := emit(line{TMS: rel.Milliseconds(), Frame: n}, &o); err != nil {
 				return false, err
 			}
 		}
 		for _, e := range evs {
-			l := line{
-				TMS: e.T.Sub(start).Milliseconds(), Frame: n, Event: e.Type, Index: e.Index,
-				Gesture: e.Gesture, Detected: e.Detected, Hint: e.Hint, Progress: round(e.Progress),
-				Status: e.Status, Reason: e.Reason, Signals: roundSignals(e.Signals),
-			}
+			l := eventLine(e, n)
 			if e.Type == gesture.EventMatch {
 				p.matches = append(p.matches, l)
 			}
@@ -361,6 +361,60 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 	p.frames = n
 	p.detections = engine.Detections()
 	return p, nil
+}
+
+// clipZero is the time of a clip's first frame.
+var clipZero = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// eventLine is the output line of event e at frame n.
+func eventLine(e gesture.Event, n int) line {
+	return line{
+		TMS: e.T.Sub(clipZero).Milliseconds(), Frame: n, Event: e.Type, Index: e.Index,
+		Gesture: e.Gesture, Detected: e.Detected, Hint: e.Hint, Progress: round(e.Progress),
+		Status: e.Status, Reason: e.Reason, Signals: roundSignals(e.Signals),
+	}
+}
+
+// observe runs the clip at video through a fresh engine and returns every
+// frame's observation. The engine never hears from the challenge, so one
+// reading of a clip serves every challenge played on it (replay).
+func (ev *evaluator) observe(video string) ([]gesture.Observation, error) {
+	pred, err := gesture.NewModelPredictor(ev.model)
+	if err != nil {
+		return nil, err
+	}
+	engine := gesture.NewEngine(ev.det, pred, engineOptions()...)
+	var obs []gesture.Observation
+	_, err = eachY4MFrame(video, func(_ int, rel time.Duration, img *image.Gray) (bool, error) {
+		obs = append(obs, engine.Process(ev.ds.scale(img), clipZero.Add(rel)))
+		return true, nil
+	})
+	return obs, err
+}
+
+// replay plays a clip's observations through a fresh challenge, as play
+// does the clip itself; before, if not nil, is told each frame's time
+// before the challenge observes it.
+func replay(obs []gesture.Observation, ask []session.Gesture, cfg gesture.ChallengeConfig, before func(time.Time)) *played {
+	challenge := gesture.NewChallenge(ask, cfg)
+	p := &played{}
+	for n, o := range obs {
+		if challenge.Done() {
+			break
+		}
+		p.frames++
+		if before != nil {
+			before(o.T)
+		}
+		for _, e := range challenge.Observe(o) {
+			if e.Type == gesture.EventMatch {
+				p.matches = append(p.matches, eventLine(e, n))
+			}
+		}
+	}
+	p.res = challenge.Result()
+	p.done = challenge.Done()
+	return p
 }
 
 // eachY4MFrame calls fn with every frame of the y4m clip at video (its

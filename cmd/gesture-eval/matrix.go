@@ -151,6 +151,8 @@ type matrixOpts struct {
 	clips                      bool
 	rates                      []int  // frame rates to render at (default 15)
 	speeds                     string // gesture speeds (default normal)
+	paced                      bool   // -paced (paced.go)
+	reaction                   time.Duration
 }
 
 // matrixClip is one cell of the matrix and, once played, its score.
@@ -404,7 +406,11 @@ func runMatrix(o matrixOpts, stdout, stderr io.Writer) error {
 		return first
 	}
 	writeTables(stdout, cells)
-	fmt.Fprintf(stdout, "\n%d clips in %v (clips cached in %s)\n", len(cells), time.Since(start).Round(time.Second), o.dir)
+	mode := "unpaced"
+	if o.paced {
+		mode = fmt.Sprintf("paced, each gesture instructed %v before its scripted start", o.reaction)
+	}
+	fmt.Fprintf(stdout, "\n%d clips %s in %v (clips cached in %s)\n", len(cells), mode, time.Since(start).Round(time.Second), o.dir)
 	return nil
 }
 
@@ -421,10 +427,17 @@ func playCell(r *facegen.Renderer, ev *evaluator, o matrixOpts, c *matrixClip) e
 	if err != nil {
 		return err
 	}
-	cfg := gesture.ChallengeConfig{GestureTimeout: o.timeout, Unpaced: true, MaxWrong: evalMaxWrong}
-	p, err := ev.play(cc.Video, ask, cfg, nil)
+	obs, err := ev.observe(cc.Video)
 	if err != nil {
 		return err
+	}
+	cfg := gesture.ChallengeConfig{GestureTimeout: o.timeout, Unpaced: true, MaxWrong: evalMaxWrong}
+	var p *played
+	if o.paced {
+		// The asked gestures are the truth's intervals, in order (asked).
+		p = replayPaced(obs, tr, ask, tr.Gestures, o)
+	} else {
+		p = replay(obs, ask, cfg, nil)
 	}
 	c.Video = cc.Video
 	c.Score = score(tr, ask, p.matches, cfg)
@@ -434,11 +447,14 @@ func playCell(r *facegen.Renderer, ev *evaluator, o matrixOpts, c *matrixClip) e
 			return err
 		}
 		for _, g := range un {
-			q, err := ev.play(cc.Video, []session.Gesture{g}, cfg, nil)
-			if err != nil {
-				return err
+			switch {
+			case o.paced:
+				if unperformedPaced(obs, tr, g, o) {
+					c.UnperformedMatches++
+				}
+			default:
+				c.UnperformedMatches += len(replay(obs, []session.Gesture{g}, cfg, nil).matches)
 			}
-			c.UnperformedMatches += len(q.matches)
 		}
 	}
 	c.Outcomes = map[string]string{}

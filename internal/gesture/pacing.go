@@ -226,6 +226,13 @@ func (c *Challenge) observeWait(o *Observation) {
 	if p.waitStart.IsZero() {
 		p.waitStart, p.wait = a, c.cfg.InstructionDelay(c.idx)
 		p.onset = time.Time{}
+		// The early rule judges what is done during the wait: a hold
+		// begun before it, while disarmed, is not. An eye shut for the
+		// previous gesture and opening reads under its closed threshold
+		// (back at neutral) while its latch is still on, and its hold,
+		// running since that gesture matched, ended the try "early" on
+		// the wait's first frame.
+		c.resetHolds()
 		e := c.emit(t, EventWait)
 		e.Gesture = "" // the page must not know it before the instruction
 	}

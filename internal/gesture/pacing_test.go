@@ -460,3 +460,36 @@ func TestPacingJumpDuringTheWaitRestartsIt(t *testing.T) {
 		t.Errorf("detected %q; want HEAD_LEFT, the gesture the restarted wait saw", r.res.Detected)
 	}
 }
+
+func TestPacingHoldBeforeTheWaitIsNotEarly(t *testing.T) {
+	// A user who held the right eye shut until the tone opens it again;
+	// for a moment the eye reads half open, under its closed threshold
+	// (back at neutral: the wait begins) but over its release level (the
+	// closure's latch still on). The closure held since before the wait is
+	// not a gesture made during it.
+	half := state{closeR: 0.45}
+	segs := []seg{
+		{dur: 3 * time.Second},
+		{dur: 300 * time.Millisecond, to: poseOf[session.HeadRightClose]},
+		{dur: 1200 * time.Millisecond, to: poseOf[session.HeadRightClose]},
+		{dur: 200 * time.Millisecond, to: half},
+		{dur: 400 * time.Millisecond, to: half},
+		{dur: 200 * time.Millisecond},
+		{dur: 1800 * time.Millisecond},
+	}
+	segs = append(segs, gestureSegs(session.HeadUp, 500*time.Millisecond)...)
+	obs := scenario{noise: 0.3, segs: segs}.observations()
+	for i := range obs {
+		obs[i].Arrival = obs[i].T
+	}
+	r := runPaced([]session.Gesture{session.HeadRightClose, session.HeadUp}, pacedConfig(), obs, 0, 0)
+	if r.res.Status != session.GestureMatch {
+		t.Fatalf("status %q, failures %q %q; want MATCH (events %v)", r.res.Status, r.res.Gestures[0].Failure, r.res.Gestures[1].Failure, types(r.events))
+	}
+	// The wait began on the half-open eye, which it must have for the
+	// test to mean anything.
+	w := r.of(EventWait)
+	if len(w) != 2 || w[1].Signals.ClosedRight < 0.6 || w[1].Signals.ClosedRight >= 1 {
+		t.Fatalf("waits %d, the second beginning on a right-eye closure of %.2f; want it between the release level and the threshold", len(w), w[len(w)-1].Signals.ClosedRight)
+	}
+}
