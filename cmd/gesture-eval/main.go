@@ -145,6 +145,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fpsF     = fs.String("fps", "15", "-matrix and -footage: comma-separated frame rates to render or resample the clips at (7,10,15)")
 		pacedF   = fs.Bool("paced", false, "-matrix: play every clip paced, as the production challenge meets a person who reacts: each gesture instructed -reaction before its scripted interval, with the wait, reaction and wrong-gesture rules")
 		reaction = fs.Duration("reaction", defaultReaction, "-paced: time from each instruction to the scripted start of its gesture")
+		gapF     = fs.Duration("gap", 0, "-matrix: least neutral time before each scripted motion, lengthening or inserting neutral steps (0: the scripts as written; e.g. 2.5s with -paced, as a paced challenge's wait gives a person)")
 		speedsF  = fs.String("speeds", "normal", "-matrix: comma-separated gesture speeds: normal, fast (head turned in 0.27 s, steps halved), slow (0.9 s, steps doubled)")
 		detEvery = fs.Duration("detect-every", 0, "re-check a tracked face with YuNet this often (default: the engine's, 300ms)")
 		detWidth = fs.Int("detect-width", 0, "YuNet's input width (frames are downscaled to it; default: the detector's, 320)")
@@ -166,7 +167,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runMatrix(matrixOpts{
 			faces: *faces, conditions: *conds, attacks: *attacks, scripts: *scriptsF, dir: *out, jobs: *jobs,
 			yunet: *yunet, landmarks: *lmPath, timeout: *timeout, clips: *clipsF,
-			rates: rates, speeds: *speedsF, paced: *pacedF, reaction: *reaction,
+			rates: rates, speeds: *speedsF, paced: *pacedF, reaction: *reaction, gap: *gapF,
 		}, stdout, stderr)
 	}
 	if *calib {

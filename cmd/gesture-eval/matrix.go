@@ -109,6 +109,43 @@ func speedScript(script string, steps float64) (string, error) {
 	return strings.Join(parts, ";"), nil
 }
 
+// gapScript gives every motion of script (a gesture other than the
+// neutral states HEAD_11 and HEAD_CLOSE_MOUTH) at least gap of neutral face
+// before it: a shorter neutral step is lengthened, and one is inserted where
+// the motion follows another gesture at once. The scripts' own gaps
+// (0.1–1 s, halved when fast) are shorter than a paced challenge needs to
+// be ready and wait (a baseline, back at neutral, then the instruction): the
+// server waits 2–4 s before each instruction, so a person who reacts always
+// has seconds of neutral face before a motion. gap 0 leaves script as it is.
+func gapScript(script string, gap time.Duration) (string, error) {
+	if gap <= 0 {
+		return script, nil
+	}
+	neutralState := func(name string) bool {
+		return name == string(session.HeadEyesOpen) || name == string(session.HeadCloseMouth)
+	}
+	var out []string
+	for _, st := range strings.Split(script, ";") {
+		f := strings.Fields(st)
+		if len(f) == 0 {
+			continue
+		}
+		if f[0] != "neutral" && !neutralState(f[0]) {
+			if n := len(out); n > 0 && strings.HasPrefix(out[n-1], "neutral ") {
+				d, err := time.ParseDuration(strings.TrimPrefix(out[n-1], "neutral "))
+				if err != nil {
+					return "", fmt.Errorf("script step %q: %w", out[n-1], err)
+				}
+				out[n-1] = "neutral " + max(d, gap).String()
+			} else {
+				out = append(out, "neutral "+gap.String())
+			}
+		}
+		out = append(out, strings.Join(f, " "))
+	}
+	return strings.Join(out, "; "), nil
+}
+
 // parseRates parses -fps.
 func parseRates(list string) ([]int, error) {
 	var out []int
@@ -153,6 +190,7 @@ type matrixOpts struct {
 	speeds                     string // gesture speeds (default normal)
 	paced                      bool   // -paced (paced.go)
 	reaction                   time.Duration
+	gap                        time.Duration // -gap: least neutral time before each motion (0: as scripted)
 }
 
 // matrixClip is one cell of the matrix and, once played, its score.
@@ -292,6 +330,9 @@ func matrixCells(o matrixOpts) ([]*matrixClip, error) {
 				sp := matrixSpeeds[si]
 				sc, err := speedScript(script, sp.Steps)
 				if err != nil {
+					return err
+				}
+				if sc, err = gapScript(sc, o.gap); err != nil {
 					return err
 				}
 				cell := c

@@ -100,3 +100,24 @@ func TestInstructionAt(t *testing.T) {
 		t.Errorf("wait begun after the instruction time: %v; want 0", d)
 	}
 }
+
+func TestGapScript(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"neutral 1s; HEAD_LEFT 30deg 1.5s; neutral 3s; HEAD_00 1.3s", "neutral 2.5s; HEAD_LEFT 30deg 1.5s; neutral 3s; HEAD_00 1.3s"},
+		// A motion right after another gesture gets a neutral step; the
+		// neutral states (eyes open, mouth closed) are left where they are.
+		{"HEAD_00 1.3s; neutral 0.2s; HEAD_11 0.5s; HEAD_OPEN_MOUTH 1s; HEAD_CLOSE_MOUTH 1s",
+			"neutral 2.5s; HEAD_00 1.3s; neutral 0.2s; HEAD_11 0.5s; neutral 2.5s; HEAD_OPEN_MOUTH 1s; HEAD_CLOSE_MOUTH 1s"},
+	} {
+		got, err := gapScript(c.in, 2500*time.Millisecond)
+		if err != nil || got != c.want {
+			t.Errorf("gapScript(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+	if got, _ := gapScript("neutral 1s; HEAD_UP 20deg 1s", 0); got != "neutral 1s; HEAD_UP 20deg 1s" {
+		t.Errorf("gap 0 changed the script: %q", got)
+	}
+	if _, err := gapScript("neutral x; HEAD_UP 1s", time.Second); err == nil {
+		t.Error("a neutral step with no duration: no error")
+	}
+}
