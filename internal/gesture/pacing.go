@@ -55,10 +55,6 @@ type pacer struct {
 	restart bool
 }
 
-// stillBand is the still level of the onset, a fraction of the neutral
-// band (see pacer.band).
-const stillBand = 0.25
-
 // maxFrameGap bounds the time one frame counts for in pacer.turned.
 const maxFrameGap = 150 * time.Millisecond
 
@@ -113,20 +109,13 @@ func (p *pacer) moved(a time.Time, active *[numClasses]bool, d time.Duration) (c
 // recording whose gesture was already under way, slowly, when the
 // instruction went out must not have its crossing read as a reaction to
 // it (issue 16's clip slowed by 25 % passed that way once in 40 sessions).
-//
-// A rise begins only above the still level (a quarter of the band): a
-// still face's measure wanders by a few hundredths of the threshold, and a
-// run of such steps that happened to climb before a quick turn put the
-// onset in the wait or the first 0.15 s after the instruction, failing a
-// person who reacted in 0.5 s "early" (facegen's clean astronaut, the
-// paced matrix with production-like gaps).
 func (p *pacer) band(score, band float64, a time.Time) {
 	rising := p.primed && score > p.prev
 	p.prev, p.primed = score, true
 	if score < band {
 		p.onset = time.Time{}
 		switch {
-		case !rising || score <= band*stillBand:
+		case !rising:
 			p.rise = time.Time{}
 		case p.rise.IsZero():
 			p.rise = a

@@ -362,48 +362,8 @@ func TestPacingOnsetIsWhereTheRiseBegan(t *testing.T) {
 	if r.res.Status != session.GestureNotMatch || g.Failure != failEarly {
 		t.Fatalf("status %q failure %q; want NOT_MATCH early (events %v)", r.res.Status, g.Failure, types(r.events))
 	}
-	if g.OnsetAt.Sub(r.instructed[0]) >= DefaultChallengeConfig().ReactionMin {
-		t.Errorf("onset %v; want before the instruction %v or within ReactionMin of it", g.OnsetAt, r.instructed[0])
-	}
-	// Begun 0.3 s before the instruction, the turn is over the still level
-	// when it goes out: the onset is before it.
-	segs[0].dur = instr - 300*time.Millisecond
-	r = runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), timeline(segs...), 0, 0)
-	if g := r.res.Gestures[0]; g.Failure != failEarly || len(r.instructed) != 1 || !g.OnsetAt.Before(r.instructed[0]) {
-		t.Errorf("begun 0.3 s before: failure %q, onset %v, instructions %v; want early with the onset before the instruction", g.Failure, g.OnsetAt, r.instructed)
-	}
-}
-
-// A still face creeping by a degree and a half, a little each frame, from
-// the instruction on, then turning quickly 0.45 s after it: a 0.45 s
-// reaction. The creep is under the still level, so the rise that counts
-// begins with the turn; counted from the creep's first frame it read as a
-// reaction under ReactionMin, "early" (facegen's clean astronaut in the
-// paced matrix).
-func TestPacingCreepBeforeTheTurnIsNotItsOnset(t *testing.T) {
-	// Noise-free frames arriving at their capture times, so that the creep
-	// reads as the steady climb it is.
-	still := func(segs ...seg) []Observation {
-		obs := scenario{segs: segs}.observations()
-		for i := range obs {
-			obs[i].Arrival = obs[i].T.Add(latency)
-		}
-		return obs
-	}
-	r := runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), still(seg{dur: 4 * time.Second}), 0, 0)
-	if len(r.instructed) != 1 {
-		t.Fatalf("a still face was asked %d times in 4 s; want once", len(r.instructed))
-	}
-	instr := r.instructed[0].Sub(t0.Add(latency))
-	segs := []seg{{dur: instr}, {dur: 450 * time.Millisecond, to: state{yaw: 1.5}}}
-	segs = append(segs, gestureSegs(session.HeadLeft, time.Second)...)
-	r = runPaced([]session.Gesture{session.HeadLeft}, pacedConfig(), still(segs...), 0, 0)
-	g := r.res.Gestures[0]
-	if r.res.Status != session.GestureMatch {
-		t.Fatalf("status %q failure %q, onset %v after the instruction; want MATCH (events %v)", r.res.Status, g.Failure, g.OnsetAt.Sub(g.InstructedAt), types(r.events))
-	}
-	if d := g.OnsetAt.Sub(g.InstructedAt); d < 400*time.Millisecond {
-		t.Errorf("onset %v after the instruction; want the turn's, about 0.45 s", d)
+	if !g.OnsetAt.Before(r.instructed[0]) {
+		t.Errorf("onset %v; want before the instruction %v", g.OnsetAt, r.instructed[0])
 	}
 }
 
