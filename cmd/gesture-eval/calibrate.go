@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"math"
 	"path/filepath"
@@ -185,7 +184,7 @@ func calibrateClip(r *facegen.Renderer, ev *evaluator, dir string, p facegen.Par
 	if err != nil {
 		return nil, err
 	}
-	obs, err := ev.observeY4M(cc.Video)
+	obs, err := ev.observe(cc.Video)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +258,7 @@ func swayClip(r *facegen.Renderer, ev *evaluator, dir string, p facegen.Params) 
 	if err != nil {
 		return 0, 0, err
 	}
-	obs, err := ev.observeY4M(cc.Video)
+	obs, err := ev.observe(cc.Video)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -280,25 +279,6 @@ func swayClip(r *facegen.Renderer, ev *evaluator, dir string, p facegen.Params) 
 		}
 	}
 	return yaw, pitch, nil
-}
-
-// observeY4M runs a y4m clip through a fresh engine, one observation per
-// frame.
-func (ev *evaluator) observeY4M(video string) ([]gesture.Observation, error) {
-	pred, err := gesture.NewModelPredictor(ev.model)
-	if err != nil {
-		return nil, err
-	}
-	engine := gesture.NewEngine(ev.det, pred, engineOptions()...)
-	var obs []gesture.Observation
-	_, err = eachY4MFrame(video, func(_ int, at time.Duration, img *image.Gray) (bool, error) {
-		obs = append(obs, engine.Process(ev.ds.scale(img), time.Time{}.Add(at)))
-		return true, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return obs, engine.Err()
 }
 
 // calibStats summarises samples: the median reading and bias (read − true)

@@ -377,8 +377,9 @@ func eventLine(e gesture.Event, n int) line {
 }
 
 // observe runs the clip at video through a fresh engine and returns every
-// frame's observation. The engine never hears from the challenge, so one
-// reading of a clip serves every challenge played on it (replay).
+// frame's observation, or the engine's last detector error. The engine
+// never hears from the challenge, so one reading of a clip serves every
+// challenge played on it (replay) and the pose calibration.
 func (ev *evaluator) observe(video string) ([]gesture.Observation, error) {
 	pred, err := gesture.NewModelPredictor(ev.model)
 	if err != nil {
@@ -390,7 +391,10 @@ func (ev *evaluator) observe(video string) ([]gesture.Observation, error) {
 		obs = append(obs, engine.Process(ev.ds.scale(img), clipZero.Add(rel)))
 		return true, nil
 	})
-	return obs, err
+	if err != nil {
+		return nil, err
+	}
+	return obs, engine.Err()
 }
 
 // replay plays a clip's observations through a fresh challenge, as play
