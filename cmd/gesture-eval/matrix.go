@@ -121,16 +121,13 @@ func gapScript(script string, gap time.Duration) (string, error) {
 	if gap <= 0 {
 		return script, nil
 	}
-	neutralState := func(name string) bool {
-		return name == string(session.HeadEyesOpen) || name == string(session.HeadCloseMouth)
-	}
 	var out []string
 	for _, st := range strings.Split(script, ";") {
 		f := strings.Fields(st)
 		if len(f) == 0 {
 			continue
 		}
-		if f[0] != "neutral" && !neutralState(f[0]) {
+		if f[0] != "neutral" && !neutralState(session.Gesture(f[0])) {
 			if n := len(out); n > 0 && strings.HasPrefix(out[n-1], "neutral ") {
 				d, err := time.ParseDuration(strings.TrimPrefix(out[n-1], "neutral "))
 				if err != nil {
