@@ -2,7 +2,10 @@
 # The server's CPU per live session-second as a ratio to 15 × the engine's
 # per-frame CPU time, both measured in this one command (README "Load").
 #
-#   scripts/load-ratio.sh [-n SESSIONS] [-size WxH] [-runs K] [-profile FILE]
+#   scripts/load-ratio.sh [-n SESSIONS] [-size WxH] [-runs K] [-profile FILE] [-server BIN]
+#
+# -server runs that server binary instead of building this tree's (to
+# compare an older build, e.g. alternating two in one loop: README "Load").
 #
 # It builds the server and cmd/livegate-client, renders the load clip with
 # facegen at -size (cached in $TMPDIR/livegate-load), and for each run
@@ -12,19 +15,23 @@
 # every session streams its three attempts). It prints one line per run:
 # the client's summary figures and the ratio.
 set -euo pipefail
-n=12 size=640x480 runs=1 profile="" port=${LOAD_PORT:-18097}
+n=12 size=640x480 runs=1 profile="" server_bin="" port=${LOAD_PORT:-18097}
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) n=$2; shift 2 ;;
 	-size) size=$2; shift 2 ;;
 	-runs) runs=$2; shift 2 ;;
 	-profile) profile=$2; shift 2 ;;
-	*) echo "usage: $0 [-n SESSIONS] [-size WxH] [-runs K] [-profile FILE]" >&2; exit 2 ;;
+	-server) server_bin=$2; shift 2 ;;
+	*) echo "usage: $0 [-n SESSIONS] [-size WxH] [-runs K] [-profile FILE] [-server BIN]" >&2; exit 2 ;;
 	esac
 done
 dir=${TMPDIR:-/tmp}/livegate-load
 mkdir -p "$dir"
-go build -o "$dir/server" ./cmd/server
+if [ -z "$server_bin" ]; then
+	server_bin=$dir/server
+	go build -o "$server_bin" ./cmd/server
+fi
 go build -o "$dir/client" ./cmd/livegate-client
 clip=$dir/load-$size.y4m
 [ -f "$clip" ] || go run ./cmd/facegen -size "$size" -script "neutral 8s; HEAD_LEFT 30deg 1.5s; neutral 1s" -out "$clip" >/dev/null
@@ -38,7 +45,7 @@ for run in $(seq "$runs"); do
 			LIVEGATE_CREATE_BURST=1000 LIVEGATE_MAX_LIVE=64 LIVEGATE_MAX_LIVE_PER_KEY=64 LIVEGATE_LOG_LEVEL=error \
 			LIVEGATE_OFFER_LIMIT_IP=off LIVEGATE_PAGE_LIMIT_IP=off LIVEGATE_ATTEMPT_LOCKOUT=off
 		[ -n "$profile" ] && export LIVEGATE_CPU_PROFILE=$profile
-		exec "$dir/server"
+		exec "$server_bin"
 	) &
 	server=$!
 	for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
