@@ -9,10 +9,11 @@ var useAVX = cpu.X86.HasAVX
 // sumLeaves is sumLeavesGo with the additions done eight lanes at a time in
 // AVX registers. Each lane still adds the leaves one after another in offs'
 // order, rounding after each addition, so the sums are sumLeavesGo's bit for
-// bit. The gain is in memory, not arithmetic: a prediction reads 7,500 leaves of
-// 136 float32 (4 MB) from a 65 MB table, and holding 128 of a leaf's sums in
-// sixteen registers across a level's 500 leaves turns each leaf into a run of
-// loads with no stores in between.
+// bit. A prediction reads 7,500 leaves of 136 float32 (4 MB) from a 65 MB
+// table; here 128 of the sums stay in sixteen registers across a level's 500
+// leaves, so each leaf is a run of loads with no stores in between (the Go
+// path loads and stores the sums every four leaves), and eight lanes add at
+// once.
 func sumLeaves(dst, leaves []float32, offs []int) {
 	n := len(dst)
 	if !useAVX || n < 8 || len(offs) == 0 {
