@@ -80,12 +80,14 @@ type line struct {
 	Signals  gesture.Signals       `json:"signals"`
 }
 
-// traceLine is one frame's observation (-trace).
+// traceLine is one frame's observation and the challenge's signals after
+// it (-trace).
 type traceLine struct {
-	TMS   int64               `json:"t_ms"`
-	Frame int                 `json:"frame"`
-	Trace bool                `json:"trace"`
-	Obs   gesture.Observation `json:"obs"`
+	TMS     int64               `json:"t_ms"`
+	Frame   int                 `json:"frame"`
+	Trace   bool                `json:"trace"`
+	Obs     gesture.Observation `json:"obs"`
+	Signals gesture.Signals     `json:"signals"`
 }
 
 // summary is the last line.
@@ -219,7 +221,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	p, err := ev.play(*video, ask, cfg, func(l line, o *gesture.Observation) error {
 		if o != nil {
 			if *trace {
-				return enc.Encode(traceLine{TMS: l.TMS, Frame: l.Frame, Trace: true, Obs: *o})
+				return enc.Encode(traceLine{TMS: l.TMS, Frame: l.Frame, Trace: true, Obs: *o, Signals: l.Signals})
 			}
 			return nil
 		}
@@ -337,7 +339,7 @@ func (ev *evaluator) play(video string, ask []session.Gesture, cfg gesture.Chall
 		evs := challenge.Observe(o)
 		p.busy += time.Since(t0)
 		if emit != nil {
-			if err := emit(line{TMS: rel.Milliseconds(), Frame: n}, &o); err != nil {
+			if err := emit(line{TMS: rel.Milliseconds(), Frame: n, Signals: roundSignals(challenge.Signals())}, &o); err != nil {
 				return false, err
 			}
 		}

@@ -121,6 +121,11 @@ func (c *Challenge) Result() Result {
 	return r
 }
 
+// Signals returns the signals of the last frame observed, as the next
+// event would carry them: with the eyes' closure scores after their
+// median filter, the asked gesture's score and hold.
+func (c *Challenge) Signals() Signals { return c.sig }
+
 // Current returns the index and code of the gesture being asked, and false
 // when done or when it is not asked yet (baseline, wait).
 func (c *Challenge) Current() (int, session.Gesture, bool) {

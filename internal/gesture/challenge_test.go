@@ -894,3 +894,41 @@ func TestChallengeRebaselineNearTheFirst(t *testing.T) {
 		t.Errorf("no face-camera hint while the head was pitched down")
 	}
 }
+
+// Signals gives, after every frame, what the next event would carry: the
+// closure scores after their median, the asked gesture's score and hold.
+func TestChallengeSignalsEveryFrame(t *testing.T) {
+	wink := state{closeR: 0.35, closeL: 0.25, dimR: 0.33}
+	segs := []seg{{dur: time.Second}, {dur: 100 * time.Millisecond, to: wink}, {dur: time.Second, to: wink}, {dur: 100 * time.Millisecond}, {dur: time.Second}}
+	obs := scenario{subject: 1, noise: 0.3, picture: true, segs: segs}.observations()
+	c := NewChallenge([]session.Gesture{session.HeadRightClose}, recorded(ChallengeConfig{}))
+	var closedFrames, heldFrames int
+	matched := false
+	for _, o := range obs {
+		evs := c.Observe(o)
+		s := c.Signals()
+		for _, e := range evs {
+			if e.Signals != s {
+				t.Fatalf("%v: event %s carries %+v; Signals() %+v", o.T, e.Type, e.Signals, s)
+			}
+			matched = matched || e.Type == EventMatch
+		}
+		if s.ClosedRight >= 1 && s.ClosedLeft < 1 {
+			closedFrames++
+		}
+		if s.HoldMS > 0 {
+			heldFrames++
+		}
+		if c.Done() {
+			break
+		}
+	}
+	if !matched {
+		t.Fatal("the wink did not match")
+	}
+	// The wink is held 600 ms at 15 frames/s before it matches: the frames
+	// before the match read it, and the hold grows over them.
+	if closedFrames < 9 || heldFrames < 8 {
+		t.Errorf("%d frames read the right eye alone closed, %d a hold; want ≥ 9 and ≥ 8", closedFrames, heldFrames)
+	}
+}
