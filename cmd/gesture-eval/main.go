@@ -133,6 +133,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		quiet    = fs.Bool("quiet", false, "print the summary only")
 		progress = fs.Bool("progress", false, "also print progress events")
 		trace    = fs.Bool("trace", false, "also print every frame's observation")
+		eyes     = fs.Bool("eyes", false, "with -video and -truth: tabulate how well each eye cue tells the truth's open frames from its shut ones (mean ± SD, d′)")
 		matrix   = fs.Bool("matrix", false, "render the evaluation matrix with facegen (cached) and print one summary table")
 		faces    = fs.String("faces", "", "-matrix: comma-separated photos, names in testdata/faces or paths (default: all of testdata/faces)")
 		conds    = fs.String("conditions", strings.Join(defaultConditions(), ","), "-matrix: conditions to render")
@@ -206,6 +207,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if truth, err = readTruth(*truthF); err != nil {
 			return err
 		}
+	}
+	if *eyes {
+		if truth == nil {
+			return errors.New("-eyes needs -truth")
+		}
+		ev, err := newEvaluator(*yunet, *lmPath, nil)
+		if err != nil {
+			return err
+		}
+		defer ev.close()
+		obs, err := ev.observe(*video)
+		if err != nil {
+			return err
+		}
+		writeEyeSeparations(stdout, eyeSeparations(obs, truth))
+		return nil
 	}
 	ask, err = asked(*gestures, truth)
 	if err != nil {
