@@ -50,19 +50,25 @@ var attackScripts = []string{"A", "B"}
 var matrixConditions = []struct {
 	Name  string
 	Apply func(*facegen.Params)
+	// Extra conditions are rendered only when named (-conditions).
+	Extra bool
 }{
-	{"clean", func(*facegen.Params) {}},
-	{"noise", func(p *facegen.Params) { p.Noise = 8 }},
-	{"dark", func(p *facegen.Params) { p.Light = facegen.LightDark }},
-	{"far", func(p *facegen.Params) { p.Scale = 0.2 }},
-	{"near", func(p *facegen.Params) { p.Scale = 0.55 }},
-	{"blur", func(p *facegen.Params) { p.Blur = true }},
-	{"backlit", func(p *facegen.Params) { p.Light = facegen.LightBacklit }},
+	{Name: "clean", Apply: func(*facegen.Params) {}},
+	{Name: "noise", Apply: func(p *facegen.Params) { p.Noise = 8 }},
+	{Name: "dark", Apply: func(p *facegen.Params) { p.Light = facegen.LightDark }},
+	{Name: "far", Apply: func(p *facegen.Params) { p.Scale = 0.2 }},
+	{Name: "near", Apply: func(p *facegen.Params) { p.Scale = 0.55 }},
+	{Name: "blur", Apply: func(p *facegen.Params) { p.Blur = true }},
+	{Name: "backlit", Apply: func(p *facegen.Params) { p.Light = facegen.LightBacklit }},
 	// Combined conditions: a webcam in a dim room is also noisy, a far
 	// face is also blurred, a backlit one noisy.
-	{"dark+noise", func(p *facegen.Params) { p.Light, p.Noise = facegen.LightDark, 8 }},
-	{"far+blur", func(p *facegen.Params) { p.Scale, p.Blur = 0.2, true }},
-	{"backlit+noise", func(p *facegen.Params) { p.Light, p.Noise = facegen.LightBacklit, 8 }},
+	{Name: "dark+noise", Apply: func(p *facegen.Params) { p.Light, p.Noise = facegen.LightDark, 8 }},
+	{Name: "far+blur", Apply: func(p *facegen.Params) { p.Scale, p.Blur = 0.2, true }},
+	{Name: "backlit+noise", Apply: func(p *facegen.Params) { p.Light, p.Noise = facegen.LightBacklit, 8 }},
+	// Glasses (facegen draws frames and lenses over the eyes), rendered
+	// when named: -conditions glasses,glasses+dark+noise.
+	{Name: "glasses", Apply: func(p *facegen.Params) { p.Glasses = true }, Extra: true},
+	{Name: "glasses+dark+noise", Apply: func(p *facegen.Params) { p.Glasses, p.Light, p.Noise = true, facegen.LightDark, 8 }, Extra: true},
 }
 
 // matrixSpeeds are the gesture speeds (-speeds): each a factor on the
@@ -170,7 +176,9 @@ func conditionIndex(name string) int {
 func defaultConditions() []string {
 	var n []string
 	for _, c := range matrixConditions {
-		n = append(n, c.Name)
+		if !c.Extra {
+			n = append(n, c.Name)
+		}
 	}
 	return n
 }
