@@ -97,3 +97,23 @@ func writeEyeSeparations(w io.Writer, ss []eyeSeparation) {
 			s.Eye, s.Cue, s.Open, s.OpenMean, s.OpSD, s.Shut, s.ShutMean, s.ShSD, ratio, s.DPrime)
 	}
 }
+
+// writeEyeTable prints, for every live clip of cells (-matrix -eyes) in
+// which an eye shuts, the d′ of each cue for the user's left / right eye
+// ("-" for an eye that never shuts in the clip).
+func writeEyeTable(w io.Writer, cells []*matrixClip) {
+	fmt.Fprintf(w, "%-12s  %-24s  %6s  %15s  %15s\n", "face", "condition", "script", "contrast d′ L/R", "aspect d′ L/R")
+	for _, c := range cells {
+		if len(c.Eyes) != 4 || (c.Eyes[0].Shut < 2 && c.Eyes[2].Shut < 2) {
+			continue
+		}
+		d := func(s eyeSeparation) string {
+			if s.Shut < 2 || s.Open < 2 {
+				return "-"
+			}
+			return fmt.Sprintf("%.1f", s.DPrime)
+		}
+		fmt.Fprintf(w, "%-12s  %-24s  %6s  %15s  %15s\n", c.Face, c.Condition+c.variant(), c.Script,
+			d(c.Eyes[1])+" / "+d(c.Eyes[3]), d(c.Eyes[0])+" / "+d(c.Eyes[2]))
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -63,5 +64,17 @@ func TestEyeSeparations(t *testing.T) {
 	writeEyeSeparations(&b, ss)
 	if lines := strings.Split(strings.TrimSpace(b.String()), "\n"); len(lines) != 5 || !strings.Contains(lines[2], "contrast") {
 		t.Errorf("table:\n%s", b.String())
+	}
+	// -matrix -eyes: one row per live clip in which an eye shuts, d′ of
+	// the contrast then of the aspect ratio, "-" for the eye that never
+	// shuts; a clip with no shut eye has no row.
+	b.Reset()
+	writeEyeTable(&b, []*matrixClip{
+		{Face: "grace", Condition: "dark", Script: "C", FPS: 7, Eyes: ss},
+		{Face: "mazie", Condition: "clean", Script: "B", Eyes: eyeSeparations(obs[:5], tr)},
+	})
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], "dark 7 fps") || !strings.Contains(lines[1], fmt.Sprintf("%.1f / -", lc.DPrime)) || !strings.Contains(lines[1], "0.0 / -") {
+		t.Errorf("eye table:\n%s", b.String())
 	}
 }

@@ -133,7 +133,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		quiet    = fs.Bool("quiet", false, "print the summary only")
 		progress = fs.Bool("progress", false, "also print progress events")
 		trace    = fs.Bool("trace", false, "also print every frame's observation")
-		eyes     = fs.Bool("eyes", false, "with -video and -truth: tabulate how well each eye cue tells the truth's open frames from its shut ones (mean ± SD, d′)")
+		eyes     = fs.Bool("eyes", false, "with -video and -truth: tabulate how well each eye cue tells the truth's open frames from its shut ones (mean ± SD, d′); with -matrix: d′ per live clip whose eyes shut")
 		matrix   = fs.Bool("matrix", false, "render the evaluation matrix with facegen (cached) and print one summary table")
 		faces    = fs.String("faces", "", "-matrix: comma-separated photos, names in testdata/faces or paths (default: all of testdata/faces)")
 		conds    = fs.String("conditions", strings.Join(defaultConditions(), ","), "-matrix: conditions to render")
@@ -170,7 +170,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runMatrix(matrixOpts{
 			faces: *faces, conditions: *conds, attacks: *attacks, scripts: *scriptsF, dir: *out, jobs: *jobs,
 			yunet: *yunet, landmarks: *lmPath, timeout: *timeout, clips: *clipsF,
-			rates: rates, speeds: *speedsF, paced: *pacedF, reaction: *reaction, gap: *gapF,
+			rates: rates, speeds: *speedsF, paced: *pacedF, reaction: *reaction, gap: *gapF, eyes: *eyes,
 		}, stdout, stderr)
 	}
 	if *calib {

@@ -196,6 +196,7 @@ type matrixOpts struct {
 	paced                      bool   // -paced (paced.go)
 	reaction                   time.Duration
 	gap                        time.Duration // -gap: least neutral time before each motion (0: as scripted)
+	eyes                       bool          // -eyes: also tabulate the eye cues' separation per clip (eyes.go)
 }
 
 // matrixClip is one cell of the matrix and, once played, its score.
@@ -219,6 +220,9 @@ type matrixClip struct {
 	Unperformed        string `json:"unperformed,omitempty"`
 	UnperformedMatches int    `json:"unperformed_matches"`
 	Video              string `json:"video"`
+	// Eyes is each eye cue's separation of the truth's open and shut
+	// frames (-eyes, live clips).
+	Eyes []eyeSeparation `json:"eyes,omitempty"`
 }
 
 // variant names the cell's frame rate and speed when they are not the
@@ -452,6 +456,10 @@ func runMatrix(o matrixOpts, stdout, stderr io.Writer) error {
 		return first
 	}
 	writeTables(stdout, cells)
+	if o.eyes {
+		fmt.Fprintln(stdout)
+		writeEyeTable(stdout, cells)
+	}
 	mode := "unpaced"
 	if o.paced {
 		mode = fmt.Sprintf("paced, each gesture instructed %v before its scripted start", o.reaction)
@@ -487,6 +495,9 @@ func playCell(r *facegen.Renderer, ev *evaluator, o matrixOpts, c *matrixClip) e
 	}
 	c.Video = cc.Video
 	c.Score = score(tr, ask, p.matches, cfg)
+	if o.eyes && tr.Live {
+		c.Eyes = eyeSeparations(obs, tr)
+	}
 	if c.Unperformed != "" && tr.Live {
 		un, err := asked(c.Unperformed, nil)
 		if err != nil {
