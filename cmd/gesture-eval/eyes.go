@@ -30,7 +30,9 @@ const (
 
 // eyeSeparations measures, per eye (the user's left and right), the
 // engine's two openness cues (aspect ratio and picture contrast, as
-// Observation gives them) on the frames of obs with one face.
+// Observation gives them) on the frames of obs with one face. The rows
+// come in a fixed order, which writeEyeTable relies on: left aspect
+// ratio, left contrast, right aspect ratio, right contrast.
 func eyeSeparations(obs []gesture.Observation, tr *facegen.Truth) []eyeSeparation {
 	type cue struct {
 		eye, name string
