@@ -208,15 +208,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if *eyes {
-		if truth == nil {
-			return errors.New("-eyes needs -truth")
-		}
-		ev, err := newEvaluator(*yunet, *lmPath, nil)
-		if err != nil {
+	switch {
+	case *eyes && truth == nil:
+		return errors.New("-eyes needs -truth")
+	case !*eyes:
+		if ask, err = asked(*gestures, truth); err != nil {
 			return err
 		}
-		defer ev.close()
+	}
+	ev, err := newEvaluator(*yunet, *lmPath, nil)
+	if err != nil {
+		return err
+	}
+	defer ev.close()
+	if *eyes {
 		obs, err := ev.observe(*video)
 		if err != nil {
 			return err
@@ -224,15 +229,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 		writeEyeSeparations(stdout, eyeSeparations(obs, truth))
 		return nil
 	}
-	ask, err = asked(*gestures, truth)
-	if err != nil {
-		return err
-	}
-	ev, err := newEvaluator(*yunet, *lmPath, nil)
-	if err != nil {
-		return err
-	}
-	defer ev.close()
 	cfg := gesture.ChallengeConfig{GestureTimeout: *timeout, Unpaced: true, MaxWrong: evalMaxWrong}
 	enc := json.NewEncoder(stdout)
 	p, err := ev.play(*video, ask, cfg, func(l line, o *gesture.Observation) error {
