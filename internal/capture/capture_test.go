@@ -167,9 +167,14 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("no frames skipped by the rate limit: %+v", s)
 	}
 	// The sink is fast: frames skipped by the rate limit are not counted
-	// as overload drops (allow one for scheduling noise).
-	if s.FramesDropped > 1 {
-		t.Errorf("%d frames counted as overload drops with a fast sink: %+v", s.FramesDropped, s)
+	// as overload drops. A frame that arrives after the pacing's sleep
+	// ended and before the analysis goroutine took the last one is a real
+	// drop, and on a loaded machine (CI beside other jobs) that goroutine
+	// can wait 10 ms to run: 2 of 50 were seen so, beside 42 rate-limited.
+	// Counting the rate limit's skips as drops would make them most of
+	// the replaced frames.
+	if s.FramesDropped*4 > s.FramesRateLimited {
+		t.Errorf("%d frames counted as overload drops with a fast sink, %d as rate-limited: %+v", s.FramesDropped, s.FramesRateLimited, s)
 	}
 }
 
