@@ -121,7 +121,7 @@ func speedScript(script string, steps float64) (string, error) {
 // the motion follows another gesture at once. The scripts' own gaps
 // (0.1–1 s, halved when fast) are shorter than a paced challenge needs to
 // be ready and wait (a baseline, back at neutral, then the instruction): the
-// server waits 2–4 s before each instruction, so a person who reacts always
+// server waits 2.5–4 s before each instruction, so a person who reacts always
 // has seconds of neutral face before a motion. gap 0 leaves script as it is.
 func gapScript(script string, gap time.Duration) (string, error) {
 	if gap <= 0 {

@@ -35,8 +35,9 @@ type instructor struct {
 // the previous gesture, came later), it is 0: the gesture is asked on the
 // first frame the challenge allows. The challenge also holds the
 // instruction back while the face is not neutral, and starts the wait
-// over after a jump, so an instruction may come later than at[i], never
-// earlier; a clip whose motion then starts under ReactionMin after it
+// over (asking for a new delay, which the instructor times to at[i] again)
+// after a jump or while the previous gesture is still held, so an
+// instruction may come later than at[i], never earlier; a clip whose motion then starts under ReactionMin after it
 // fails "early", as a person who moved before being asked would.
 func (in *instructor) delay(i int) time.Duration {
 	if i >= len(in.at) {
@@ -50,7 +51,7 @@ func (in *instructor) delay(i int) time.Duration {
 // wrong-gesture limit too (1: a clear other gesture after the instruction
 // ends the try), and the per-gesture timeout of -timeout. What a clip
 // cannot have is left out:
-//   - the random 2–4 s wait: the scripts' neutral gaps are 0.1–2 s and a
+//   - the random 2.5–4 s wait: the scripts' neutral gaps are 0.1–2 s and a
 //     clip cannot wait for the server, so the instructor times each
 //     instruction to the clip instead (see instructor);
 //   - the connection: frames arrive at their capture time (Arrival zero)

@@ -113,7 +113,7 @@ const replayScript = "neutral 2s; HEAD_LEFT 30deg 1s; neutral 0.5s; HEAD_RIGHT 3
 // TestReplayOfEveryGestureNeverPasses plays the recording, looped as a
 // replaying client does, at its own speed and slowed or sped up by 25 %,
 // into paced challenges asking each gesture of the random pool, one and
-// two at a time, with waits across the whole 2–4 s range: it never
+// two at a time, with waits from 2 s (under the default's 2.5) to 4 s: it never
 // passes. (Unpaced, the same clip passes the one-gesture sessions.)
 func TestReplayOfEveryGestureNeverPasses(t *testing.T) {
 	c := footage.Render(t, t.TempDir(), facegen.Params{Face: photos(t)[1], Script: replayScript, Seed: 4, NoBlinks: true})

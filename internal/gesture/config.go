@@ -153,11 +153,15 @@ type ChallengeConfig struct {
 	// math/rand/v2 source seeded from crypto/rand. Tests pass a fixed func.
 	InstructionDelay func(index int) time.Duration
 	// InstructionDelayMin and InstructionDelayMax bound the random wait,
-	// default 2 s and 4 s. Why 2 s at least: the replay clip of issue 16
-	// opens with 2 s of neutral (2.5 s slowed by 25 %) and the baseline
+	// default 2.5 s and 4 s. Why 2.5 s at least: the replay clip of issue
+	// 16 opens with 2 s of neutral (2.5 s slowed by 25 %) and the baseline
 	// takes 0.4–0.6 s of it, so the wait always runs past the clip's
 	// lead-in and the clip's first gesture falls in the wait (ending the
-	// try "early") instead of just after the instruction.
+	// try "early") instead of just after the instruction. With 2 s the
+	// slowed clip's first turn could begin 0.1 s after an instruction
+	// that came at its earliest, and only ReactionMin, with the onset
+	// read at a frame, stood between it and a pass (2 of 20 default
+	// sessions passed so once OnsetRate read such onsets a frame later).
 	InstructionDelayMin, InstructionDelayMax time.Duration
 	// ReactionMin and ReactionMax bound the reaction: the time from the
 	// instruction (server clock, less the connection's round-trip time,
@@ -180,6 +184,17 @@ type ChallengeConfig struct {
 	// still face wanders up to 0.35 of TiltOn in pitch and 0.35 of TurnOn
 	// in yaw (4.9°) from its baseline: a band of 0.3 would take sway for onsets.
 	OnsetBand float64
+	// OnsetRate is the least rate, in the asked gesture's score per second,
+	// at which the rise of the onset begins: the slower frames that open a
+	// rise are sway, not the motion (default 0.6: 8.4° of yaw a second
+	// with TurnOn 14, 7.2° of pitch with TiltOn 12). A still face of
+	// facegen's sway crept 1.2° of yaw toward the asked turn in the 0.4 s
+	// before it, 0.01–0.4° a frame at 15 frames/s (at most 6°/s), and its
+	// onset was read at the creep's first frame, a 0.13 s reaction for a
+	// 0.5 s one ("early"); a turn from still is past 10°/s by its first or
+	// second frame. Negative: every rising frame opens a rise (the rule
+	// before it).
+	OnsetRate float64
 
 	// Quality levels below which hints are given.
 	MinFaceWidth  float64 // default 0.12 of the frame width
@@ -226,11 +241,12 @@ func DefaultChallengeConfig() ChallengeConfig {
 		MinBrightness:     50,
 		HintRepeat:        2 * time.Second,
 
-		InstructionDelayMin: 2 * time.Second,
+		InstructionDelayMin: 2500 * time.Millisecond,
 		InstructionDelayMax: 4 * time.Second,
 		ReactionMin:         150 * time.Millisecond,
 		ReactionMax:         3500 * time.Millisecond,
 		OnsetBand:           0.5,
+		OnsetRate:           0.6,
 	}
 }
 
@@ -290,6 +306,7 @@ func (c ChallengeConfig) withDefaults() ChallengeConfig {
 	setD(&c.ReactionMin, d.ReactionMin)
 	setD(&c.ReactionMax, d.ReactionMax)
 	setF(&c.OnsetBand, d.OnsetBand)
+	setF(&c.OnsetRate, d.OnsetRate)
 	return c
 }
 

@@ -36,10 +36,13 @@ type pacer struct {
 	// asked gesture's measure out of the neutral band (the frame where it
 	// left the band when it did so in one step); zero while it is in the
 	// band. rise is the first frame of the measure's current rise inside
-	// the band (zero when it is not rising) and prev the last measure.
-	onset time.Time
-	rise  time.Time
-	prev  float64
+	// the band that rose at OnsetRate or faster (zero when it is not
+	// rising, or only slower so far); prev is the last measure, prevAt
+	// its arrival.
+	onset  time.Time
+	rise   time.Time
+	prev   float64
+	prevAt time.Time
 	// primed: prev holds a measure of this gesture.
 	primed bool
 	heldAt time.Time // arrival when the asked gesture's hold began
@@ -77,7 +80,7 @@ func newDelay(lo, hi time.Duration) func(int) time.Duration {
 func (p *pacer) next() {
 	p.waitStart, p.asked, p.restart = time.Time{}, false, false
 	p.instructed, p.onset, p.heldAt = time.Time{}, time.Time{}, time.Time{}
-	p.rise, p.primed = time.Time{}, false
+	p.rise, p.prevAt, p.primed = time.Time{}, time.Time{}, false
 	p.turned, p.last = [4]time.Duration{}, time.Time{}
 }
 
@@ -109,15 +112,23 @@ func (p *pacer) moved(a time.Time, active *[numClasses]bool, d time.Duration) (c
 // recording whose gesture was already under way, slowly, when the
 // instruction went out must not have its crossing read as a reaction to
 // it (issue 16's clip slowed by 25 % passed that way once in 40 sessions).
-func (p *pacer) band(score, band float64, a time.Time) {
+// But a rise begins at its first frame that rises at rate (score per
+// second) or faster: the slower frames that open it are the sway of a
+// still face creeping the same way before the motion, which put the
+// onset of a user who reacted in 0.5 s before the instruction. Only the
+// opening frames are left out; a slow frame within the rise (noise on a
+// slow turn) does not break it, so a recording's slow turn keeps its
+// onset.
+func (p *pacer) band(score, band, rate float64, a time.Time) {
 	rising := p.primed && score > p.prev
-	p.prev, p.primed = score, true
+	fast := rising && score-p.prev >= rate*a.Sub(p.prevAt).Seconds()
+	p.prev, p.prevAt, p.primed = score, a, true
 	if score < band {
 		p.onset = time.Time{}
 		switch {
 		case !rising:
 			p.rise = time.Time{}
-		case p.rise.IsZero():
+		case p.rise.IsZero() && fast:
 			p.rise = a
 		}
 		return
@@ -237,9 +248,16 @@ func (c *Challenge) observeWait(o *Observation) {
 		e.Gesture = "" // the page must not know it before the instruction
 	}
 	if p.restart {
-		p.waitStart, p.restart = a, false
+		// A whole new wait, drawn anew: after a jump or the previous
+		// gesture still held (rewait), nothing of the old one is kept.
+		p.waitStart, p.wait, p.restart = a, c.cfg.InstructionDelay(c.idx), false
 	}
 	if k, ok := p.moved(a, &active, c.cfg.WrongHold); ok {
+		if c.stillHeld(k) {
+			p.turned[k] = 0
+			c.rewait(t)
+			return
+		}
 		c.detect = classGesture[k]
 		c.fail(t, failEarly)
 		return
@@ -250,12 +268,17 @@ func (c *Challenge) observeWait(o *Observation) {
 		if !active[k] || k.untimed() || !c.holds[k].done(t, c.cfg.HoldFrames, c.cfg.otherHold(k)) {
 			continue
 		}
+		if c.stillHeld(k) {
+			c.holds[k].reset()
+			c.rewait(t)
+			return
+		}
 		c.detect = classGesture[k]
 		c.fail(t, failEarly)
 		return
 	}
 	score := m.score(g, &c.cfg)
-	p.band(score, c.cfg.OnsetBand, a)
+	p.band(score, c.cfg.OnsetBand, c.cfg.OnsetRate, a)
 	// The instruction waits for a neutral face with the asked measure in
 	// its band, so that any onset is the user's answer to it.
 	if a.Sub(p.waitStart) < p.wait || !neutral || (!g.untimed() && score >= c.cfg.OnsetBand) {
@@ -271,6 +294,25 @@ func (c *Challenge) observeWait(o *Observation) {
 	c.emit(t, EventGestureStart)
 }
 
+// stillHeld reports whether k, seen held during the wait, is the gesture
+// matched just before it: the user still holding it, not a new gesture.
+// A noisy pose can read neutral for the two frames that re-arm the
+// challenge while the head is still tilted (obama's backlit, noisy face
+// read −4 to +3° of pitch for three frames of a held 20° tilt up), and
+// the rest of the hold then ended the next gesture's try "early".
+func (c *Challenge) stillHeld(k class) bool {
+	return c.idx > 0 && c.asked[c.idx-1] == k
+}
+
+// rewait starts the wait over once the user is back at neutral: the
+// gesture held in it is the previous one, still held (stillHeld). Nothing
+// is gained by holding it: the next instruction comes only after a whole
+// new random wait at neutral, as after a jump.
+func (c *Challenge) rewait(t time.Time) {
+	c.arming.disarm(t)
+	c.pace.restart = true
+}
+
 // paced applies the reaction rules to a frame of the asked gesture g (one
 // face, measured): it reports whether the try ended.
 func (c *Challenge) paced(o *Observation, g class, score float64, active bool) bool {
@@ -279,7 +321,7 @@ func (c *Challenge) paced(o *Observation, g class, score float64, active bool) b
 	}
 	p := &c.pace
 	a := arrival(o)
-	p.band(score, c.cfg.OnsetBand, a)
+	p.band(score, c.cfg.OnsetBand, c.cfg.OnsetRate, a)
 	if active && c.holds[g].n == 1 {
 		p.heldAt = a
 	}

@@ -23,8 +23,11 @@ func pacedConfig() ChallengeConfig {
 
 // timeline renders segs at 15 frames/s: Arrival is the real timeline (plus
 // the latency), T runs at twice its speed.
-func timeline(segs ...seg) []Observation {
-	obs := scenario{noise: 0.3, segs: segs}.observations()
+func timeline(segs ...seg) []Observation { return timelineNoise(0.3, segs...) }
+
+// timelineNoise is timeline with landmark noise sigma (pixels).
+func timelineNoise(sigma float64, segs ...seg) []Observation {
+	obs := scenario{noise: sigma, segs: segs}.observations()
 	for i := range obs {
 		a := obs[i].T
 		obs[i].Arrival = a.Add(latency)
@@ -364,6 +367,112 @@ func TestPacingOnsetIsWhereTheRiseBegan(t *testing.T) {
 	}
 	if !g.OnsetAt.Before(r.instructed[0]) {
 		t.Errorf("onset %v; want before the instruction %v", g.OnsetAt, r.instructed[0])
+	}
+}
+
+// TestPacingPreviousGestureStillHeldRestartsTheWait: the first gesture
+// matched, the user keeps holding it, and its reading drops to neutral
+// for three frames on the way (a noisy pose; enough to re-arm). The rest
+// of the hold is the previous gesture, not one made in the wait: the wait
+// starts over once the user is really back, and the second gesture,
+// performed after its instruction, matches. (It ended the try "early"
+// before.) Another gesture held in the wait is still early.
+func TestPacingPreviousGestureStillHeldRestartsTheWait(t *testing.T) {
+	instr := instructionAt(t)
+	const frame = time.Second / 15
+	for _, tc := range []struct {
+		first, held, second session.Gesture
+		status              session.GestureStatus
+		failure             string
+	}{
+		{session.HeadUp, session.HeadUp, session.HeadDown, session.GestureMatch, ""},
+		{session.HeadOpenMouth, session.HeadOpenMouth, session.HeadLeft, session.GestureMatch, ""},
+		{session.HeadUp, session.HeadRight, session.HeadDown, session.GestureNotMatch, failEarly},
+	} {
+		t.Run(string(tc.first)+" then "+string(tc.held), func(t *testing.T) {
+			first, held := poseOf[tc.first], poseOf[tc.held]
+			segs := []seg{{dur: instr + 500*time.Millisecond},
+				{dur: 300 * time.Millisecond, to: first}, {dur: 400 * time.Millisecond, to: first},
+				// the glitch: three frames read neutral
+				{dur: frame}, {dur: 2 * frame},
+				// held (back in 0.2 s) 0.8 s more, then back and neutral for 2.5 s
+				{dur: 200 * time.Millisecond, to: held}, {dur: 800 * time.Millisecond, to: held},
+				{dur: 300 * time.Millisecond}, {dur: 2500 * time.Millisecond}}
+			segs = append(segs, gestureSegs(tc.second, 2*time.Second)...)
+			cfg := pacedConfig()
+			// The glitch moves 20° in a frame, which the motion filter
+			// reads as a jump (a break of the picture, also a restart);
+			// this test is about the wait.
+			cfg.MaxAngularSpeed = 1e6
+			r := runPaced([]session.Gesture{tc.first, tc.second}, cfg, timeline(segs...), 0, 0)
+			if r.res.Gestures[0].Status != session.GestureMatch {
+				t.Fatalf("first gesture %q (%q); want MATCH (events %v)", r.res.Gestures[0].Status, r.res.Gestures[0].Failure, types(r.events))
+			}
+			g := r.res.Gestures[1]
+			if r.res.Status != tc.status || g.Failure != tc.failure {
+				t.Fatalf("status %q, second gesture's failure %q; want %q %q (events %v)", r.res.Status, g.Failure, tc.status, tc.failure, types(r.events))
+			}
+			if tc.failure != "" {
+				return
+			}
+			// The second instruction comes a whole wait after the real return.
+			back := t0.Add(latency + instr + 500*time.Millisecond + 700*time.Millisecond + 3*frame + 200*time.Millisecond + 800*time.Millisecond + 300*time.Millisecond)
+			if len(r.instructed) != 2 || r.instructed[1].Sub(back) < pacedWait {
+				t.Errorf("instructions %v; want the second ≥ %v after the return at %v", r.instructed, pacedWait, back)
+			}
+		})
+	}
+}
+
+// TestPacingSwayBeforeTheTurnIsNotItsOnset: a still face that creeps a
+// degree or two toward the asked side (4°/s) from just before the
+// instruction, then turns 0.4 s after it, reacted in 0.4 s: the creep's
+// slow frames do not open the rise (with every rising frame opening it,
+// as before OnsetRate, the onset fell before the instruction and the try
+// ended "early"). The same creep with the turn begun before the
+// instruction (a slow one, that has not left the band when the instruction
+// goes out) is still early. No landmark noise: a noisy creep is not
+// monotonic and would not open a rise under either rule.
+func TestPacingSwayBeforeTheTurnIsNotItsOnset(t *testing.T) {
+	instr := instructionAt(t)
+	creep := state{yaw: 2}
+	for _, tc := range []struct {
+		name      string
+		turnAt    time.Duration // from the instruction
+		turn      time.Duration // from the creep to the full turn
+		rate      float64       // OnsetRate; 0: the default
+		status    session.GestureStatus
+		failure   string
+		onsetFrom time.Duration // the onset no earlier than this after the instruction
+	}{
+		{"turn 0.4 s after", 400 * time.Millisecond, 300 * time.Millisecond, 0, session.GestureMatch, "", 350 * time.Millisecond},
+		{"turn 0.4 s after, every rising frame opens the rise", 400 * time.Millisecond, 300 * time.Millisecond, -1, session.GestureNotMatch, failEarly, -200 * time.Millisecond},
+		{"slow turn 0.1 s before", -100 * time.Millisecond, time.Second, 0, session.GestureNotMatch, failEarly, -200 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			creepFrom := instr - 100*time.Millisecond
+			if tc.turnAt < 0 {
+				creepFrom = instr - 600*time.Millisecond
+			}
+			segs := []seg{{dur: creepFrom}, {dur: instr + tc.turnAt - creepFrom, to: creep},
+				{dur: tc.turn, to: poseOf[session.HeadLeft]}, {dur: 2 * time.Second, to: poseOf[session.HeadLeft]}}
+			cfg := pacedConfig()
+			cfg.OnsetRate = tc.rate
+			r := runPaced([]session.Gesture{session.HeadLeft}, cfg, timelineNoise(0, segs...), 0, 0)
+			g := r.res.Gestures[0]
+			if r.res.Status != tc.status || g.Failure != tc.failure {
+				t.Fatalf("status %q failure %q; want %q %q (events %v)", r.res.Status, g.Failure, tc.status, tc.failure, types(r.events))
+			}
+			if len(r.instructed) != 1 {
+				t.Fatalf("asked %d times; want once", len(r.instructed))
+			}
+			if g.OnsetAt.IsZero() {
+				t.Fatal("no onset")
+			}
+			if got := g.OnsetAt.Sub(r.instructed[0]); got < tc.onsetFrom || got > tc.turnAt+70*time.Millisecond {
+				t.Errorf("onset %v after the instruction; want within [%v, %v]", got, tc.onsetFrom, tc.turnAt+70*time.Millisecond)
+			}
+		})
 	}
 }
 

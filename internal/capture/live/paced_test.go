@@ -254,7 +254,7 @@ func TestServiceIsPacedByDefault(t *testing.T) {
 	if out.Result != "stopped" || waitAt.IsZero() || instrAt.IsZero() {
 		t.Fatalf("outcome %q, messages %v; want a wait then an instruction", out.Result, types(out))
 	}
-	if gap := instrAt.Sub(waitAt); gap < 2*time.Second || gap > 4500*time.Millisecond {
-		t.Errorf("instruction %v after the wait; want the default 2–4 s", gap)
+	if gap := instrAt.Sub(waitAt); gap < 2500*time.Millisecond || gap > 4500*time.Millisecond {
+		t.Errorf("instruction %v after the wait; want the default 2.5–4 s", gap)
 	}
 }
