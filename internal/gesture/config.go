@@ -188,8 +188,8 @@ type ChallengeConfig struct {
 	// at which the rise of the onset begins: the slower frames that open a
 	// rise are sway, not the motion (default 0.6: 8.4° of yaw a second
 	// with TurnOn 14, 7.2° of pitch with TiltOn 12). A still face of
-	// facegen's sway crept 1.2° of yaw toward the asked turn in the 0.4 s
-	// before it, 0.01–0.4° a frame at 15 frames/s (at most 6°/s), and its
+	// facegen's sway crept 1.7° of yaw toward the asked turn in the 0.47 s
+	// before it, 0.01–0.46° a frame at 15 frames/s (at most 7°/s), and its
 	// onset was read at the creep's first frame, a 0.13 s reaction for a
 	// 0.5 s one ("early"); a turn from still is past 10°/s by its first or
 	// second frame. Negative: every rising frame opens a rise (the rule

@@ -17,7 +17,7 @@ func TestChallengeConfigWithDefaults(t *testing.T) {
 			c.WrongHold = d.WrongHold
 			return reflect.DeepEqual(c, d)
 		}},
-		{"pacing on by default: 2.5–4 s waits, 0.2–3 s reactions, one wrong gesture ends", ChallengeConfig{}, func(c ChallengeConfig) bool {
+		{"pacing on by default: 2.5–4 s waits, 0.15–3.5 s reactions, onset band 0.5 and rate 0.6, one wrong gesture ends", ChallengeConfig{}, func(c ChallengeConfig) bool {
 			return !c.Unpaced && c.InstructionDelay == nil && c.InstructionDelayMin == 2500*time.Millisecond && c.InstructionDelayMax == 4*time.Second &&
 				c.ReactionMin == 150*time.Millisecond && c.ReactionMax == 3500*time.Millisecond && c.OnsetBand == 0.5 && c.OnsetRate == 0.6 && c.MaxWrong == 1
 		}},
