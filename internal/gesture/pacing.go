@@ -248,8 +248,10 @@ func (c *Challenge) observeWait(o *Observation) {
 		e.Gesture = "" // the page must not know it before the instruction
 	}
 	if p.restart {
-		// A whole new wait, drawn anew: after a jump or the previous
-		// gesture still held (rewait), nothing of the old one is kept.
+		// The wait starts over with a new delay after a jump or the
+		// previous gesture still held (rewait). The turns seen so far
+		// (turned) still count toward "early", as before restarts drew
+		// a new delay; rewait clears only the held gesture's.
 		p.waitStart, p.wait, p.restart = a, c.cfg.InstructionDelay(c.idx), false
 	}
 	if k, ok := p.moved(a, &active, c.cfg.WrongHold); ok {
